@@ -1,0 +1,29 @@
+// Type-aware lint (floating and misused promises matter in a server full of I/O).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules", ".next", ".services", "tmp", "lib/generated", "next-env.d.ts", "playwright-report", "test-results"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-console": "error",
+    },
+  },
+  {
+    files: ["**/*.mjs", "**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Bootstrap and operator scripts print to the terminal on purpose.
+    files: ["scripts/**", "bench/**", "e2e/**", "tests/**"],
+    rules: { "no-console": "off" },
+  },
+);

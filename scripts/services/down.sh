@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Stop every backing service this project started (by recorded pid), in reverse order.
+source "$(dirname "$0")/lib.sh"
+HERE="$(dirname "$0")"
+"$HERE/opa.sh" stop
+"$HERE/openfga.sh" stop
+"$HERE/kafka.sh" stop
+"$HERE/redis.sh" stop
+"$HERE/postgres.sh" stop
