@@ -60,7 +60,8 @@ function withDatabase(url: string, database: string): string {
 /** Adapter factory for the Prisma CLI: PrismaPg plus the two fixes above. */
 export function createMigrationAdapter(databaseUrl: string) {
   const poolConfig = (connectionString: string): pg.PoolConfig =>
-    ({ connectionString, Client: CatalogAsTextClient }) as pg.PoolConfig;
+    // allowExitOnIdle: the CLI never closes the pool, which would keep it alive for 10 s after the work.
+    ({ connectionString, Client: CatalogAsTextClient, allowExitOnIdle: true, idleTimeoutMillis: 200 }) as pg.PoolConfig;
   const main = new PrismaPg(poolConfig(databaseUrl));
 
   return Object.assign(main, {

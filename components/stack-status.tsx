@@ -1,0 +1,73 @@
+"use client";
+// Live readiness of the gateway's dependencies, from /readyz, refreshed every few seconds.
+import { useCallback, useEffect, useState } from "react";
+import styles from "@/app/page.module.css";
+
+interface Check {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
+interface Readiness {
+  status: "ok" | "unavailable" | "shutting_down";
+  failing: string[];
+  checks: Record<string, Check>;
+}
+type State = { kind: "loading" } | { kind: "error"; message: string } | { kind: "ready"; data: Readiness; at: Date };
+
+const REFRESH_MS = 5_000;
+
+export function StackStatus() {
+  const [state, setState] = useState<State>({ kind: "loading" });
+
+  const refresh = useCallback(async () => {
+    try {
+      const res = await fetch("/readyz", { cache: "no-store" });
+      const data = (await res.json()) as Readiness;
+      setState({ kind: "ready", data, at: new Date() });
+    } catch {
+      setState({ kind: "error", message: "The gateway is not answering. Is it running?" });
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+    const timer = setInterval(() => void refresh(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
+  return (
+    <section className={styles.panel} aria-labelledby="stack-title" data-testid="stack-status">
+      <div className={styles.panelHead}>
+        <h2 id="stack-title" className={styles.panelTitle}>
+          Services
+        </h2>
+        {state.kind === "ready" && (
+          <span className={styles.badge} data-testid="stack-overall">
+            {state.data.status === "ok" ? "All ready" : `${state.data.failing.length} not ready`}
+          </span>
+        )}
+        <button type="button" className={styles.button} onClick={() => void refresh()}>
+          Refresh
+        </button>
+      </div>
+      {state.kind === "loading" && <p className={styles.muted}>Checking services…</p>}
+      {state.kind === "error" && (
+        <p className={styles.error} role="alert">
+          {state.message}
+        </p>
+      )}
+      {state.kind === "ready" && (
+        <ul className={styles.list}>
+          {Object.entries(state.data.checks).map(([name, check]) => (
+            <li key={name} className={styles.row} data-testid={`check-${name}`} data-ok={check.ok}>
+              <span className={`${styles.dot} ${check.ok ? styles.ok : styles.fail}`} aria-hidden />
+              <span className={styles.name}>{name}</span>
+              <span className={styles.detail}>{check.ok ? `ready · ${check.latencyMs} ms` : `not ready: ${check.error}`}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,16 @@
+// The one module that reads process.env. Everything else receives values from lib/config.
+export type EnvMap = Record<string, string | undefined>;
+
+export function processEnv(): EnvMap {
+  return process.env;
+}
+
+/** Secrets (provider API keys, signing keys) are read by name, never copied into settings. */
+export function readSecret(name: string, env: EnvMap = process.env): string | undefined {
+  const v = env[name];
+  return v === undefined || v === "" ? undefined : v;
+}
+
+export function isDevelopment(env: EnvMap = process.env): boolean {
+  return env.NODE_ENV !== "production" && env.NODE_ENV !== "test";
+}

@@ -1,0 +1,73 @@
+// Schemas of the two YAML files in conf/: tenants (source 3) and model providers (source 4).
+import { z } from "zod";
+
+const rolePartial = z
+  .object({
+    provider: z.string().min(1),
+    name: z.string().min(1),
+    baseUrl: z.string(),
+    apiKeyEnv: z.string(),
+    contextLength: z.number(),
+    temperature: z.number(),
+    rpm: z.number(),
+    tpm: z.number(),
+  })
+  .partial()
+  .strict();
+
+export const tenantSchema = z
+  .object({
+    name: z.string().min(1),
+    budgets: z
+      .object({
+        tokensDaily: z.number().int().min(0),
+        tokensMonthly: z.number().int().min(0),
+        voiceMinutesDaily: z.number().min(0).optional(),
+      })
+      .strict(),
+    rateLimits: z
+      .object({
+        chatMessages: z.number().int().min(1),
+        voiceSessions: z.number().int().min(1),
+        toolInvocations: z.number().int().min(1),
+        authAttempts: z.number().int().min(1),
+      })
+      .strict(),
+    models: z
+      .object({
+        allowed: z.array(z.string().min(1)).min(1),
+        chat: rolePartial.optional(),
+        utility: rolePartial.optional(),
+        embedding: rolePartial.optional(),
+      })
+      .strict(),
+    tools: z.object({ denied: z.array(z.string()).default([]) }).strict().default({ denied: [] }),
+    limits: z
+      .object({ maxSessions: z.number().int().min(1), maxMessageBytes: z.number().int().min(1) })
+      .strict(),
+  })
+  .strict();
+
+export const tenantsFileSchema = z
+  .object({ tenants: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "tenant ids are lowercase slugs"), tenantSchema) })
+  .strict();
+
+export const providerSchema = z
+  .object({
+    label: z.string().min(1),
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name"),
+    keyRequired: z.boolean().default(true),
+    models: z
+      .object({ chat: z.string(), utility: z.string(), embedding: z.string() })
+      .partial()
+      .strict()
+      .default({}),
+    notes: z.string().optional(),
+  })
+  .strict();
+
+export const providersFileSchema = z.object({ providers: z.record(z.string(), providerSchema) }).strict();
+
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;

@@ -1,0 +1,286 @@
+// Merges the five configuration sources, highest priority first:
+//   1 env   environment variables (SOMA_<KEY> or a conventional alias such as DATABASE_URL)
+//   2 settings  tmp/settings.json, written by the settings API
+//   3 tenant    conf/tenants.yaml, the entry of the selected tenant
+//   4 providers conf/model_providers.yaml, for the provider each model role uses
+//   5 default   code defaults (schema.ts)
+// and validates the result, remembering for every key which source won.
+import fs from "node:fs";
+import path from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
+import { ConfigError, type ConfigProblem } from "./errors";
+import { processEnv, type EnvMap } from "./env";
+import {
+  providersFileSchema,
+  tenantsFileSchema,
+  type ProviderConfig,
+  type TenantConfig,
+} from "./files";
+import { envNameFor, flatten, isPlainObject, unflatten, type FlatMap } from "./paths";
+import { codeDefaults, envAliases, settingsSchema, type Settings } from "./schema";
+
+export const SOURCES = ["env", "settings", "tenant", "providers", "default"] as const;
+export type SourceName = (typeof SOURCES)[number];
+
+export interface Provenance {
+  source: SourceName;
+  /** Where exactly: the variable name or the file and key. */
+  origin: string;
+}
+
+export interface LoadedConfig {
+  settings: Settings;
+  provenance: Record<string, Provenance>;
+  tenants: Record<string, TenantConfig>;
+  providers: Record<string, ProviderConfig>;
+  files: { settings: string; tenants: string; providers: string };
+  /** Env var names that lock a key (set in the environment, so the settings API cannot change it). */
+  envNames: Record<string, string[]>;
+}
+
+export interface LoadOptions {
+  env?: EnvMap;
+  /** Project root; conf/ and tmp/ are resolved against it. */
+  root?: string;
+  confDir?: string;
+  settingsFile?: string;
+}
+
+interface SourceValue {
+  value: unknown;
+  origin: string;
+}
+type SourceMap = Map<string, SourceValue>;
+
+const DEFAULT_LEAVES: FlatMap = flatten(codeDefaults as unknown as Record<string, unknown>);
+const MODEL_ROLES = ["chat", "utility", "embedding"] as const;
+
+function rel(root: string, file: string): string {
+  const r = path.relative(root, file);
+  return r.startsWith("..") ? file : r;
+}
+
+/** Converts an environment string to the type of the key's default. */
+function parseEnvValue(raw: string, example: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {
+  if (typeof example === "number") {
+    const n = Number(raw.trim());
+    return raw.trim() !== "" && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, reason: `"${raw}" is not a number` };
+  }
+  if (typeof example === "boolean") {
+    const v = raw.trim().toLowerCase();
+    if (["1", "true", "yes", "on"].includes(v)) return { ok: true, value: true };
+    if (["0", "false", "no", "off"].includes(v)) return { ok: true, value: false };
+    return { ok: false, reason: `"${raw}" is not a boolean (use true or false)` };
+  }
+  if (Array.isArray(example)) {
+    return { ok: true, value: raw.split(",").map((s) => s.trim()).filter(Boolean) };
+  }
+  return { ok: true, value: raw };
+}
+
+function envNamesFor(key: string): string[] {
+  const names = [envNameFor(key)];
+  for (const [alias, target] of Object.entries(envAliases)) if (target === key) names.push(alias);
+  return names;
+}
+
+function readEnvSource(env: EnvMap, problems: ConfigProblem[]): SourceMap {
+  const out: SourceMap = new Map();
+  for (const [key, example] of DEFAULT_LEAVES) {
+    // The derived SOMA_* name is the more specific one, so it wins over an alias.
+    const name = envNamesFor(key).find((n) => env[n] !== undefined && env[n] !== "");
+    if (!name) continue;
+    const parsed = parseEnvValue(env[name]!, example);
+    if (!parsed.ok) problems.push({ origin: `environment variable ${name}`, key, reason: parsed.reason });
+    else out.set(key, { value: parsed.value, origin: `environment variable ${name}` });
+  }
+  return out;
+}
+
+function readSettingsFile(file: string, shown: string, problems: ConfigProblem[]): SourceMap {
+  const out: SourceMap = new Map();
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return out;
+    problems.push({ origin: shown, reason: `cannot be read: ${(e as Error).message}` });
+    return out;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    problems.push({ origin: shown, reason: `is not valid JSON: ${(e as Error).message}` });
+    return out;
+  }
+  if (!isPlainObject(data)) {
+    problems.push({ origin: shown, reason: "must hold a JSON object" });
+    return out;
+  }
+  for (const [key, value] of flatten(data)) {
+    if (!DEFAULT_LEAVES.has(key)) problems.push({ origin: shown, key, reason: "unknown setting" });
+    else out.set(key, { value, origin: shown });
+  }
+  return out;
+}
+
+function readYaml(file: string, shown: string, problems: ConfigProblem[]): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    problems.push({ origin: shown, reason: `cannot be read: ${(e as Error).message}` });
+    return undefined;
+  }
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    for (const err of doc.errors) {
+      const pos = err.linePos?.[0];
+      const where = pos ? `line ${pos.line}, column ${pos.col}` : undefined;
+      problems.push({ origin: shown, ...(where ? { key: where } : {}), reason: err.message.split("\n")[0]! });
+    }
+    return undefined;
+  }
+  return doc.toJS() as unknown;
+}
+
+function zodProblems(error: z.ZodError, origin: string, prefix: (string | number)[] = []): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    const keyPath = [...prefix, ...issue.path.map(String)];
+    // Unknown keys are reported on the object; name the key itself.
+    if (issue.code === "unrecognized_keys") {
+      return { origin, key: [...keyPath, ...issue.keys].join(".") || undefined, reason: "unknown key" } as ConfigProblem;
+    }
+    return { origin, ...(keyPath.length ? { key: keyPath.join(".") } : {}), reason: issue.message };
+  });
+}
+
+function pick(key: string, layers: SourceMap[]): SourceValue | undefined {
+  for (const layer of layers) {
+    const v = layer.get(key);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+export function loadConfig(options: LoadOptions = {}): LoadedConfig {
+  const env = options.env ?? processEnv();
+  const root = options.root ?? process.cwd();
+  const confDir = path.resolve(root, options.confDir ?? env.SOMA_CONF_DIR ?? "conf");
+  const settingsPath = path.resolve(root, options.settingsFile ?? env.SOMA_SETTINGS_FILE ?? "tmp/settings.json");
+  const tenantsPath = path.join(confDir, "tenants.yaml");
+  const providersPath = path.join(confDir, "model_providers.yaml");
+  const shown = {
+    settings: rel(root, settingsPath),
+    tenants: rel(root, tenantsPath),
+    providers: rel(root, providersPath),
+  };
+  const problems: ConfigProblem[] = [];
+
+  const envLayer = readEnvSource(env, problems);
+  const settingsLayer = readSettingsFile(settingsPath, shown.settings, problems);
+
+  // Source 3: tenants.yaml. The tenant whose entry applies is itself a setting.
+  let tenants: Record<string, TenantConfig> = {};
+  const tenantsRaw = readYaml(tenantsPath, shown.tenants, problems);
+  if (tenantsRaw !== undefined) {
+    const parsed = tenantsFileSchema.safeParse(tenantsRaw);
+    if (parsed.success) tenants = parsed.data.tenants;
+    else problems.push(...zodProblems(parsed.error, shown.tenants));
+  }
+  const tenantLayer: SourceMap = new Map();
+  const defaultTenant = pick("tenancy.defaultTenant", [envLayer, settingsLayer])?.value ?? codeDefaults.tenancy.defaultTenant;
+  const tenant = typeof defaultTenant === "string" ? tenants[defaultTenant] : undefined;
+  if (tenantsRaw !== undefined && Object.keys(tenants).length > 0 && !tenant) {
+    problems.push({
+      origin: shown.tenants,
+      key: `tenants.${String(defaultTenant)}`,
+      reason: `the default tenant "${String(defaultTenant)}" (tenancy.defaultTenant) is not defined`,
+    });
+  }
+  if (tenant) {
+    for (const role of MODEL_ROLES) {
+      for (const [k, value] of Object.entries(tenant.models[role] ?? {})) {
+        tenantLayer.set(`models.${role}.${k}`, {
+          value,
+          origin: `${shown.tenants} (tenants.${String(defaultTenant)}.models.${role}.${k})`,
+        });
+      }
+    }
+  }
+
+  // Source 4: the provider each role uses contributes its base URL, key variable and suggested model.
+  let providers: Record<string, ProviderConfig> = {};
+  const providersRaw = readYaml(providersPath, shown.providers, problems);
+  if (providersRaw !== undefined) {
+    const parsed = providersFileSchema.safeParse(providersRaw);
+    if (parsed.success) providers = parsed.data.providers;
+    else problems.push(...zodProblems(parsed.error, shown.providers));
+  }
+  const providersLayer: SourceMap = new Map();
+  if (providersRaw !== undefined && Object.keys(providers).length > 0) {
+    for (const role of MODEL_ROLES) {
+      const key = `models.${role}.provider`;
+      const chosen = pick(key, [envLayer, settingsLayer, tenantLayer]) ?? {
+        value: codeDefaults.models[role].provider,
+        origin: "code defaults",
+      };
+      const provider = typeof chosen.value === "string" ? providers[chosen.value] : undefined;
+      if (!provider) {
+        problems.push({
+          origin: chosen.origin,
+          key,
+          reason: `unknown provider "${String(chosen.value)}" (known: ${Object.keys(providers).join(", ")})`,
+        });
+        continue;
+      }
+      const at = (k: string) => `${shown.providers} (providers.${String(chosen.value)}.${k})`;
+      providersLayer.set(`models.${role}.baseUrl`, { value: provider.baseUrl, origin: at("baseUrl") });
+      providersLayer.set(`models.${role}.apiKeyEnv`, { value: provider.apiKeyEnv, origin: at("apiKeyEnv") });
+      const suggested = provider.models[role];
+      if (suggested) providersLayer.set(`models.${role}.name`, { value: suggested, origin: at(`models.${role}`) });
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const defaultsLayer: SourceMap = new Map(
+    [...DEFAULT_LEAVES].map(([k, value]) => [k, { value, origin: "code defaults" }]),
+  );
+  const layers: [SourceName, SourceMap][] = [
+    ["env", envLayer],
+    ["settings", settingsLayer],
+    ["tenant", tenantLayer],
+    ["providers", providersLayer],
+    ["default", defaultsLayer],
+  ];
+  const merged: FlatMap = new Map();
+  const provenance: Record<string, Provenance> = {};
+  for (const key of DEFAULT_LEAVES.keys()) {
+    for (const [source, layer] of layers) {
+      const hit = layer.get(key);
+      if (hit === undefined) continue;
+      merged.set(key, hit.value);
+      provenance[key] = { source, origin: hit.origin };
+      break;
+    }
+  }
+
+  const result = settingsSchema.safeParse(unflatten(merged));
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const key = issue.path.join(".");
+        const from = provenance[key];
+        return { origin: from?.origin ?? "settings", key, reason: issue.message };
+      }),
+    );
+  }
+
+  const envNames: Record<string, string[]> = {};
+  for (const key of DEFAULT_LEAVES.keys()) envNames[key] = envNamesFor(key);
+
+  return { settings: result.data, provenance, tenants, providers, files: shown, envNames };
+}

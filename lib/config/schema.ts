@@ -1,0 +1,105 @@
+// The settings every process shares, their code defaults (source 5), and the zod schema that
+// validates the merged result. Keys are the same in every source: env var names derive from them.
+import { z } from "zod";
+
+const modelRole = z
+  .object({
+    provider: z.string().min(1),
+    name: z.string().min(1),
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name"),
+    contextLength: z.number().int().positive(),
+    temperature: z.number().min(0).max(2),
+    rpm: z.number().int().min(0),
+    tpm: z.number().int().min(0),
+  })
+  .strict();
+
+export const settingsSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535),
+        publicUrl: z.url(),
+        logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+        bodyLimitBytes: z.number().int().positive(),
+        ui: z.boolean(),
+        shutdownGraceMs: z.number().int().min(0),
+      })
+      .strict(),
+    database: z.object({ url: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL") }).strict(),
+    redis: z.object({ url: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL") }).strict(),
+    bus: z.object({ transport: z.enum(["bullmq", "kafka"]) }).strict(),
+    kafka: z
+      .object({
+        enabled: z.boolean(),
+        brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, "must be host:port")).min(1),
+        clientId: z.string().min(1),
+        topicPartitions: z.number().int().min(1),
+      })
+      .strict(),
+    openfga: z.object({ apiUrl: z.url(), storeName: z.string().min(1) }).strict(),
+    opa: z.object({ url: z.url() }).strict(),
+    models: z.object({ chat: modelRole, utility: modelRole, embedding: modelRole }).strict(),
+    agent: z
+      .object({
+        maxSteps: z.number().int().min(1).max(200),
+        toolTimeoutMs: z.number().int().min(100),
+        systemPrompt: z.string(),
+      })
+      .strict(),
+    tenancy: z.object({ defaultTenant: z.string().min(1) }).strict(),
+  })
+  .strict();
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+const model = (name: string, contextLength: number, temperature: number) => ({
+  provider: "openai",
+  name,
+  baseUrl: "https://api.openai.com/v1",
+  apiKeyEnv: "OPENAI_API_KEY",
+  contextLength,
+  temperature,
+  rpm: 0,
+  tpm: 0,
+});
+
+/** Source 5: what applies when nothing else says otherwise. Works out of the box with OpenAI. */
+export const codeDefaults: Settings = {
+  server: {
+    host: "0.0.0.0",
+    port: 3000,
+    publicUrl: "http://localhost:3000",
+    logLevel: "info",
+    bodyLimitBytes: 1_048_576,
+    ui: true,
+    shutdownGraceMs: 10_000,
+  },
+  database: { url: "postgresql://soma:soma@127.0.0.1:15432/somaagent" },
+  redis: { url: "redis://127.0.0.1:16379" },
+  bus: { transport: "bullmq" },
+  kafka: { enabled: true, brokers: ["127.0.0.1:19092"], clientId: "somaagent", topicPartitions: 3 },
+  openfga: { apiUrl: "http://127.0.0.1:18080", storeName: "somaagent" },
+  opa: { url: "http://127.0.0.1:18181" },
+  models: {
+    chat: model("gpt-4o-mini", 128_000, 0.7),
+    utility: model("gpt-4o-mini", 128_000, 0.2),
+    embedding: model("text-embedding-3-small", 8_191, 0),
+  },
+  agent: { maxSteps: 25, toolTimeoutMs: 60_000, systemPrompt: "" },
+  tenancy: { defaultTenant: "default" },
+};
+
+/** Short, conventional names accepted beside the derived SOMA_* names. */
+export const envAliases: Record<string, string> = {
+  PORT: "server.port",
+  HOST: "server.host",
+  LOG_LEVEL: "server.logLevel",
+  DATABASE_URL: "database.url",
+  REDIS_URL: "redis.url",
+  KAFKA_BROKERS: "kafka.brokers",
+  OPENFGA_API_URL: "openfga.apiUrl",
+  OPA_URL: "opa.url",
+};

@@ -1,0 +1,73 @@
+// One application error type with a closed set of codes. The user-facing message is separate from
+// what is logged, and raw zod/database errors never reach a response.
+import { ZodError } from "zod";
+
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  budget_exceeded: 402,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  readonly headers: Record<string, string>;
+  /** Extra context for the log line only; never sent to the client. */
+  readonly logContext: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { details?: unknown; headers?: Record<string, string>; logContext?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.details = opts.details;
+    this.headers = opts.headers ?? {};
+    this.logContext = opts.logContext;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+  }
+}
+
+/** zod issues as field-level details: [{ field: "title", message: "..." }]. */
+export function fromZod(error: ZodError, what = "request body"): AppError {
+  const details = error.issues.map((i) => ({ field: i.path.join(".") || "(root)", message: i.message }));
+  const first = details[0];
+  return new AppError("invalid_request", first ? `Invalid ${what}: ${first.field}: ${first.message}` : `Invalid ${what}`, {
+    details,
+  });
+}
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof ZodError) return fromZod(err);
+  return new AppError("internal", "Something went wrong on our side. The error has been logged.", { cause: err });
+}
+
+/** For route handlers (web Response). */
+export function toResponse(err: unknown): Response {
+  const e = toAppError(err);
+  return Response.json(e.toBody(), { status: e.status, headers: e.headers });
+}

@@ -1,0 +1,105 @@
+// The one-shot migration jobs run before the gateway starts (the runtime document's migrate step):
+// database schema, OpenFGA store + authorization model, Kafka topics, OPA policies. Each either
+// succeeds or throws with a message naming what failed.
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { OpenFgaClient } from "@openfga/sdk";
+import type { WriteAuthorizationModelRequest } from "@openfga/sdk";
+import { createKafka, ensureTopics } from "../server/kafka";
+import { findStore } from "../server/openfga";
+import type { Settings } from "../config";
+
+const run = promisify(execFile);
+
+export async function migrateDatabase(root: string, databaseUrl: string): Promise<string> {
+  const prisma = path.join(root, "node_modules", ".bin", "prisma");
+  try {
+    const { stdout } = await run(prisma, ["migrate", "deploy"], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    });
+    const applied = /(\d+) migrations? found/.exec(stdout)?.[1] ?? "?";
+    return /No pending migrations/.test(stdout) ? `up to date (${applied} migrations)` : `applied (${applied} migrations)`;
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`prisma migrate deploy failed: ${(e.stderr || e.stdout || e.message).trim().split("\n").slice(-5).join(" | ")}`);
+  }
+}
+
+/** Creates the store if absent and writes the committed model when it differs from the latest. */
+export async function migrateOpenFga(root: string, apiUrl: string, storeName: string) {
+  const model = JSON.parse(
+    fs.readFileSync(path.join(root, "conf", "openfga", "model.json"), "utf8"),
+  ) as WriteAuthorizationModelRequest;
+  let storeId = await findStore(apiUrl, storeName);
+  let createdStore = false;
+  if (!storeId) {
+    storeId = (await new OpenFgaClient({ apiUrl }).createStore({ name: storeName })).id;
+    createdStore = true;
+  }
+  const client = new OpenFgaClient({ apiUrl, storeId });
+  const latest = (await client.readAuthorizationModels({ pageSize: 1 })).authorization_models[0];
+  const same =
+    latest &&
+    JSON.stringify(normaliseModel(latest)) === JSON.stringify(normaliseModel(model as unknown as Record<string, unknown>));
+  const modelId = same ? latest.id : (await client.writeAuthorizationModel(model)).authorization_model_id;
+  return { storeId, modelId, createdStore, wroteModel: !same };
+}
+
+function normaliseModel(m: object): unknown {
+  const { schema_version, type_definitions, conditions } = m as Record<string, unknown>;
+  return sortKeys({ schema_version, type_definitions, conditions: conditions ?? {} });
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        // The server echoes defaults ("" modules, null metadata, empty lists) that the file omits.
+        .filter(([, x]) => x !== null && x !== undefined && x !== "" && !(Array.isArray(x) && x.length === 0))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, sortKeys(x)]),
+    );
+  }
+  return v;
+}
+
+export async function migrateKafka(settings: Settings) {
+  const admin = createKafka(settings.kafka.brokers, `${settings.kafka.clientId}-migrate`).admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, settings.kafka.topicPartitions);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Pushes every .rego file (tests excluded) to OPA under its path, then checks a decision answers. */
+export async function loadOpaPolicies(root: string, opaUrl: string): Promise<string[]> {
+  const dir = path.join(root, "conf", "opa");
+  const files = fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".rego") && !f.endsWith("_test.rego"))
+    .sort();
+  for (const file of files) {
+    const id = file.replace(/\.rego$/, "").split(path.sep).join("/");
+    const res = await fetch(`${opaUrl}/v1/policies/${id}`, {
+      method: "PUT",
+      headers: { "content-type": "text/plain" },
+      body: fs.readFileSync(path.join(dir, file), "utf8"),
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!res.ok) throw new Error(`OPA refused policy ${file}: ${res.status} ${await res.text()}`);
+  }
+  const check = await fetch(`${opaUrl}/v1/data/somaagent/tools/decision`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ input: { tenant: { id: "probe" }, user: { role: "member" }, tool: { name: "response" } } }),
+  });
+  const body = (await check.json()) as { result?: { allow?: boolean } };
+  if (body.result?.allow !== true) throw new Error("OPA policies loaded but the probe decision did not allow 'response'");
+  return files;
+}

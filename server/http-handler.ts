@@ -1,0 +1,96 @@
+// The gateway's HTTP pipeline in front of Next: request id, metrics, security headers, the health
+// endpoints, and the authentication gate for /api/v1/* (route handlers check again themselves).
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { authenticate, type AuthDeps } from "../lib/auth/principal";
+import { AppError, toAppError } from "../lib/errors";
+import { securityHeaders } from "../lib/http/security-headers";
+import { metrics, routeLabel } from "../lib/server/metrics";
+import type { Check } from "../lib/server/readiness";
+import { runChecks } from "../lib/server/readiness";
+
+export interface HandlerDeps {
+  log: Logger;
+  dev: boolean;
+  ui: boolean;
+  auth: () => AuthDeps;
+  readiness: () => Record<string, Check>;
+  next: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  isShuttingDown: () => boolean;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  const e = toAppError(err);
+  sendJson(res, e.status, e.toBody(), e.headers);
+}
+
+export function createHttpHandler(deps: HandlerDeps) {
+  const m = metrics();
+  const headers = securityHeaders({ dev: deps.dev });
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const incoming = req.headers["x-request-id"];
+    const requestId = typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    const url = new URL(req.url ?? "/", "http://gateway");
+    const log = deps.log.child({ requestId });
+    res.setHeader("x-request-id", requestId);
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+
+    res.on("finish", () => {
+      const route = routeLabel(url.pathname);
+      const labels = { method: req.method ?? "GET", route, status: String(res.statusCode) };
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      m.httpRequests.inc(labels);
+      m.httpDuration.observe(labels, seconds);
+      if (!url.pathname.startsWith("/_next/") && url.pathname !== "/healthz") {
+        log.info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
+      }
+    });
+
+    try {
+      if (url.pathname === "/healthz") {
+        return sendJson(res, 200, { status: "ok" });
+      }
+      if (url.pathname === "/readyz") {
+        if (deps.isShuttingDown()) return sendJson(res, 503, { status: "shutting_down", failing: [], checks: {} });
+        const result = await runChecks(deps.readiness());
+        if (result.status !== "ok") log.warn({ failing: result.failing, checks: result.checks }, "not ready");
+        return sendJson(res, result.status === "ok" ? 200 : 503, result);
+      }
+      if (url.pathname === "/metrics") {
+        res.writeHead(200, { "content-type": m.registry.contentType });
+        res.end(await m.registry.metrics());
+        return;
+      }
+      if (url.pathname === "/api/v1" || url.pathname.startsWith("/api/v1/")) {
+        const principal = await authenticate(
+          { authorization: req.headers.authorization, cookie: req.headers.cookie },
+          deps.auth(),
+        ).catch((err: unknown) => {
+          throw new AppError("unavailable", "Sign-in cannot be checked right now; try again shortly.", { cause: err });
+        });
+        if (!principal) {
+          throw new AppError("unauthorized", "Authentication required: send an API token as 'Authorization: Bearer <token>' or sign in.", {
+            headers: { "www-authenticate": 'Bearer realm="somaagent"' },
+          });
+        }
+      } else if (!deps.ui && !url.pathname.startsWith("/api/")) {
+        // Headless mode: the API only, no pages.
+        throw new AppError("not_found", "This gateway runs headless (server.ui=false): there are no pages, only /api.");
+      }
+      await deps.next(req, res);
+    } catch (err) {
+      const e = toAppError(err);
+      if (e.status >= 500) log.error({ err: e.cause ?? e, code: e.code }, e.message);
+      sendError(res, e);
+    }
+  };
+}

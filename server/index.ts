@@ -1,0 +1,112 @@
+// The gateway process: one HTTP server hosting Next (pages + route handlers) and socket.io on one
+// port, with /healthz, /readyz and /metrics. SIGTERM/SIGINT: stop accepting, finish in-flight
+// requests, close every client once.
+import http from "node:http";
+import path from "node:path";
+import next from "next";
+import type { Admin } from "kafkajs";
+import { loadConfigOrExit } from "./config";
+import { createHttpHandler } from "./http-handler";
+import { attachSocketIo } from "./socket";
+import { configureLogger, logger } from "../lib/server/logger";
+import { db } from "../lib/server/db";
+import { redis } from "../lib/server/redis";
+import { kafka } from "../lib/server/kafka";
+import { gatewayChecks } from "../lib/server/readiness";
+import { isDevelopment } from "../lib/config/env";
+
+const config = loadConfigOrExit("gateway");
+const { settings } = config;
+const dev = isDevelopment();
+configureLogger({ level: settings.server.logLevel, pretty: dev && process.stdout.isTTY, name: "gateway" });
+const log = logger();
+
+let kafkaAdmin: Promise<Admin> | undefined;
+function getKafkaAdmin(): Promise<Admin> {
+  kafkaAdmin ??= (async () => {
+    const admin = kafka().admin();
+    await admin.connect();
+    return admin;
+  })().catch((err: unknown) => {
+    kafkaAdmin = undefined;
+    throw err;
+  });
+  return kafkaAdmin;
+}
+const useKafka = settings.kafka.enabled || settings.bus.transport === "kafka";
+
+async function main(): Promise<void> {
+  const root = path.resolve(import.meta.dirname, "..");
+  const app = next({ dev, dir: root, hostname: settings.server.host, port: settings.server.port });
+  await app.prepare();
+  const nextHandle = app.getRequestHandler();
+  const nextUpgrade = app.getUpgradeHandler();
+
+  let shuttingDown = false;
+  const authDeps = () => ({ db: db(), redis: redis() });
+  const handler = createHttpHandler({
+    log,
+    dev,
+    ui: settings.server.ui,
+    auth: authDeps,
+    isShuttingDown: () => shuttingDown,
+    next: (req, res) => nextHandle(req, res),
+    readiness: () =>
+      gatewayChecks({
+        db: db(),
+        redis: redis(),
+        ...(useKafka ? { kafkaAdmin: getKafkaAdmin } : {}),
+        openfgaUrl: settings.openfga.apiUrl,
+        opaUrl: settings.opa.url,
+      }),
+  });
+
+  const server = http.createServer((req, res) => void handler(req, res));
+  server.keepAliveTimeout = 65_000;
+  const sockets = attachSocketIo(server, {
+    log,
+    redisUrl: settings.redis.url,
+    allowedOrigins: [new URL(settings.server.publicUrl).origin],
+    auth: authDeps,
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if (req.url?.startsWith("/socket.io")) return; // socket.io handles its own upgrades
+    void nextUpgrade(req, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(settings.server.port, settings.server.host, () => resolve());
+  });
+  log.info({ port: settings.server.port, dev, ui: settings.server.ui, bus: settings.bus.transport }, "gateway listening");
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, "shutting down: no new connections, finishing in-flight requests");
+    const force = setTimeout(() => {
+      log.warn("grace period over, closing remaining connections");
+      server.closeAllConnections();
+    }, settings.server.shutdownGraceMs);
+    force.unref();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await sockets.close();
+    await closed;
+    await Promise.allSettled([
+      db().$disconnect(),
+      Promise.resolve(redis().disconnect()),
+      kafkaAdmin?.then((a) => a.disconnect()),
+      app.close(),
+    ]);
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  log.fatal({ err }, "gateway failed to start");
+  process.exit(1);
+});

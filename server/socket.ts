@@ -1,0 +1,67 @@
+// socket.io on the gateway's HTTP server: one instance, Redis adapter so several gateway processes
+// share rooms, authentication in namespace middleware, rooms named after identities.
+import type { Server as HttpServer } from "node:http";
+import { Server } from "socket.io";
+import { createAdapter } from "@socket.io/redis-adapter";
+import type { Logger } from "pino";
+import { authenticate, type AuthDeps, type Principal } from "../lib/auth/principal";
+import { createRedis } from "../lib/server/redis";
+
+export interface SocketDeps {
+  log: Logger;
+  redisUrl: string;
+  allowedOrigins: string[];
+  auth: () => AuthDeps;
+}
+
+export interface SocketData {
+  principal: Principal;
+}
+
+export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
+  const pub = createRedis(deps.redisUrl, { blocking: true });
+  const sub = pub.duplicate();
+  pub.on("error", () => undefined);
+  sub.on("error", () => undefined);
+
+  const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(server, {
+    path: "/socket.io",
+    serveClient: false,
+    // Other upgrade requests (Next's dev HMR) are handed to Next, not destroyed.
+    destroyUpgrade: false,
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      // Browsers always send Origin; scripts and tests without one authenticate by token.
+      callback(null, !origin || deps.allowedOrigins.includes(origin));
+    },
+    adapter: createAdapter(pub, sub),
+  });
+
+  for (const nsp of ["/chat", "/voice"]) {
+    io.of(nsp).use((socket, next) => {
+      const token = typeof socket.handshake.auth.token === "string" ? socket.handshake.auth.token : undefined;
+      authenticate({ authorization: token ? `Bearer ${token}` : undefined, cookie: socket.handshake.headers.cookie }, deps.auth())
+        .then((principal) => {
+          if (!principal) return next(new Error("unauthorized"));
+          socket.data.principal = principal;
+          return next();
+        })
+        .catch((err: unknown) => {
+          deps.log.warn({ err, nsp }, "socket authentication unavailable");
+          next(new Error("unavailable"));
+        });
+    });
+    io.of(nsp).on("connection", (socket) => {
+      void socket.join(`user:${socket.data.principal.userId}`);
+    });
+  }
+
+  return {
+    io,
+    async close() {
+      await io.close();
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
