@@ -1,5 +1,5 @@
-// ioredis, one command connection per process. Commands fail fast while Redis is down (no offline
-// queue), so readiness and request handlers report the outage instead of hanging.
+// ioredis, one command connection per process. Commands wait for a (re)connection at most
+// commandTimeout, so readiness and request handlers report an outage instead of hanging.
 import { Redis } from "ioredis";
 import { singleton } from "../singleton";
 import { getConfig } from "../config";
@@ -7,8 +7,8 @@ import { getConfig } from "../config";
 export function createRedis(url: string, opts: { blocking?: boolean } = {}): Redis {
   return new Redis(url, {
     lazyConnect: false,
-    enableOfflineQueue: opts.blocking ?? false,
     maxRetriesPerRequest: opts.blocking ? null : 1,
+    ...(opts.blocking ? {} : { commandTimeout: 2_000 }),
     connectTimeout: 3_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });

@@ -1,0 +1,52 @@
+// BullMQ transport (Redis): one queue per channel, same names as the Kafka topics. Jobs complete
+// only after the handler returns, so a crash mid-handling leaves the job to be retried.
+import { Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { TOPICS } from "../server/kafka";
+import type { Bus, Channel, ChannelMessage, Handler } from "./types";
+
+// BullMQ forbids ':' in queue names; dots are fine.
+const QUEUE_OF: Record<Channel, string> = {
+  tools: TOPICS.tools,
+  toolResults: TOPICS.toolResults,
+  deadLetter: TOPICS.toolsDeadLetter,
+};
+
+export function createBullmqBus(connection: () => Redis): Bus {
+  const queues = new Map<Channel, Queue>();
+  const workers: Worker[] = [];
+  const queue = (channel: Channel) => {
+    let q = queues.get(channel);
+    if (!q) {
+      q = new Queue(QUEUE_OF[channel], { connection: connection() });
+      queues.set(channel, q);
+    }
+    return q;
+  };
+
+  return {
+    transport: "bullmq",
+    async publish<C extends Channel>(channel: C, key: string, message: ChannelMessage[C]) {
+      await queue(channel).add(channel, { key, value: JSON.stringify(message) }, {
+        attempts: 5,
+        backoff: { type: "exponential", delay: 500 },
+        removeOnComplete: 1000,
+        removeOnFail: 5000,
+      });
+    },
+    async consume(channel: Channel, _group: string, handler: Handler, opts = {}) {
+      const worker = new Worker<{ key: string; value: string }>(
+        QUEUE_OF[channel],
+        async (job) => handler(job.data.value),
+        { connection: connection(), concurrency: opts.concurrency ?? 1 },
+      );
+      worker.on("error", () => undefined); // connection errors surface through readiness
+      workers.push(worker);
+      await worker.waitUntilReady();
+    },
+    async close() {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await Promise.allSettled([...queues.values()].map((q) => q.close()));
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// Kafka transport: topics somastack.tools / somastack.tool-results / somastack.tools.dlq, keyed so
+// one session's messages stay ordered; consumers in one group share partitions. Offsets are
+// committed only after the handler returns.
+import type { Consumer, Kafka, Producer } from "kafkajs";
+import { TOPICS } from "../server/kafka";
+import type { Bus, Channel, ChannelMessage, Handler } from "./types";
+
+const TOPIC_OF: Record<Channel, string> = {
+  tools: TOPICS.tools,
+  toolResults: TOPICS.toolResults,
+  deadLetter: TOPICS.toolsDeadLetter,
+};
+
+export function createKafkaBus(kafka: Kafka): Bus {
+  let producer: Producer | undefined;
+  let connecting: Promise<Producer> | undefined;
+  const consumers: Consumer[] = [];
+
+  const getProducer = () => {
+    connecting ??= (async () => {
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await p.connect();
+      producer = p;
+      return p;
+    })().catch((err: unknown) => {
+      connecting = undefined;
+      throw err;
+    });
+    return connecting;
+  };
+
+  return {
+    transport: "kafka",
+    async publish<C extends Channel>(channel: C, key: string, message: ChannelMessage[C]) {
+      const p = await getProducer();
+      await p.send({ topic: TOPIC_OF[channel], acks: -1, messages: [{ key, value: JSON.stringify(message) }] });
+    },
+    async consume(channel: Channel, group: string, handler: Handler, opts = {}) {
+      const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
+      consumers.push(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topic: TOPIC_OF[channel], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: opts.concurrency ?? 1,
+        eachMessage: async ({ topic, partition, message }) => {
+          await handler(message.value?.toString("utf8") ?? "");
+          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        },
+      });
+    },
+    async close() {
+      await Promise.allSettled(consumers.map((c) => c.disconnect()));
+      if (producer) await producer.disconnect();
+    },
+  };
+}

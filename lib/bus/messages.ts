@@ -1,0 +1,33 @@
+// Versioned, zod-validated messages of the tool bus. Producers and consumers parse with these.
+import { z } from "zod";
+
+export const toolRequestSchema = z.object({
+  version: z.literal(1),
+  toolCallId: z.uuid(),
+  sessionId: z.uuid(),
+  tenantId: z.uuid(),
+  tool: z.string().min(1),
+  arguments: z.record(z.string(), z.unknown()),
+  requestedAt: z.iso.datetime(),
+});
+export type ToolRequest = z.infer<typeof toolRequestSchema>;
+
+export const toolResultSchema = z.object({
+  version: z.literal(1),
+  toolCallId: z.uuid(),
+  sessionId: z.uuid(),
+  status: z.enum(["succeeded", "failed", "denied", "timeout", "killed"]),
+  output: z.unknown().optional(),
+  error: z.string().optional(),
+  finishedAt: z.iso.datetime(),
+});
+export type ToolResult = z.infer<typeof toolResultSchema>;
+
+export const deadLetterSchema = z.object({
+  version: z.literal(1),
+  reason: z.string(),
+  source: z.string(),
+  raw: z.string(),
+  at: z.iso.datetime(),
+});
+export type DeadLetter = z.infer<typeof deadLetterSchema>;

@@ -1,0 +1,21 @@
+// One bus interface, two transports (BullMQ on Redis for one machine, Kafka for scale-out).
+import type { ToolRequest, ToolResult, DeadLetter } from "./messages";
+
+export type Channel = "tools" | "toolResults" | "deadLetter";
+
+export interface ChannelMessage {
+  tools: ToolRequest;
+  toolResults: ToolResult;
+  deadLetter: DeadLetter;
+}
+
+/** A handler returns when the message is durably handled; only then is it acknowledged. */
+export type Handler = (raw: string) => Promise<void>;
+
+export interface Bus {
+  readonly transport: "bullmq" | "kafka";
+  publish<C extends Channel>(channel: C, key: string, message: ChannelMessage[C]): Promise<void>;
+  /** Consume a channel as part of a group (Kafka consumer group / BullMQ worker). */
+  consume(channel: Channel, group: string, handler: Handler, opts?: { concurrency?: number }): Promise<void>;
+  close(): Promise<void>;
+}
