@@ -6,7 +6,16 @@ const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // Server-only packages stay external to the route-handler bundles (native/optional deps, large clients).
-  serverExternalPackages: ["pino", "pino-pretty", "ioredis", "kafkajs", "bullmq", "pg", "@prisma/adapter-pg", "prom-client"],
+  serverExternalPackages: [
+    "pino",
+    "pino-pretty",
+    "ioredis",
+    "kafkajs",
+    "bullmq",
+    "pg",
+    "@prisma/adapter-pg",
+    "prom-client",
+  ],
   turbopack: { root: path.resolve(import.meta.dirname) },
 };
 

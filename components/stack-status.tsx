@@ -13,7 +13,8 @@ interface Readiness {
   failing: string[];
   checks: Record<string, Check>;
 }
-type State = { kind: "loading" } | { kind: "error"; message: string } | { kind: "ready"; data: Readiness; at: Date };
+type State =
+  { kind: "loading" } | { kind: "error"; message: string } | { kind: "ready"; data: Readiness; at: Date };
 
 const REFRESH_MS = 5_000;
 
@@ -63,7 +64,9 @@ export function StackStatus() {
             <li key={name} className={styles.row} data-testid={`check-${name}`} data-ok={check.ok}>
               <span className={`${styles.dot} ${check.ok ? styles.ok : styles.fail}`} aria-hidden />
               <span className={styles.name}>{name}</span>
-              <span className={styles.detail}>{check.ok ? `ready · ${check.latencyMs} ms` : `not ready: ${check.error}`}</span>
+              <span className={styles.detail}>
+                {check.ok ? `ready · ${check.latencyMs} ms` : `not ready: ${check.error}`}
+              </span>
             </li>
           ))}
         </ul>

@@ -32,7 +32,12 @@ export class AppError extends Error {
   constructor(
     code: ErrorCode,
     message: string,
-    opts: { details?: unknown; headers?: Record<string, string>; logContext?: Record<string, unknown>; cause?: unknown } = {},
+    opts: {
+      details?: unknown;
+      headers?: Record<string, string>;
+      logContext?: Record<string, unknown>;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "AppError";
@@ -47,7 +52,13 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
   }
 }
 
@@ -55,15 +66,21 @@ export class AppError extends Error {
 export function fromZod(error: ZodError, what = "request body"): AppError {
   const details = error.issues.map((i) => ({ field: i.path.join(".") || "(root)", message: i.message }));
   const first = details[0];
-  return new AppError("invalid_request", first ? `Invalid ${what}: ${first.field}: ${first.message}` : `Invalid ${what}`, {
-    details,
-  });
+  return new AppError(
+    "invalid_request",
+    first ? `Invalid ${what}: ${first.field}: ${first.message}` : `Invalid ${what}`,
+    {
+      details,
+    },
+  );
 }
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return fromZod(err);
-  return new AppError("internal", "Something went wrong on our side. The error has been logged.", { cause: err });
+  return new AppError("internal", "Something went wrong on our side. The error has been logged.", {
+    cause: err,
+  });
 }
 
 /** For route handlers (web Response). */

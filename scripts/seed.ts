@@ -18,7 +18,9 @@ interface DevCredentials {
   password: string;
   token: string;
 }
-const previous: Partial<DevCredentials> = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as DevCredentials) : {};
+const previous: Partial<DevCredentials> = fs.existsSync(file)
+  ? (JSON.parse(fs.readFileSync(file, "utf8")) as DevCredentials)
+  : {};
 const email = "admin@somaagent.local";
 const password = previous.password ?? "soma-dev-" + Math.random().toString(36).slice(2, 10);
 
@@ -33,6 +35,17 @@ const result = await seedTenantUser(db(), client, {
   ...(previous.token ? { existingToken: previous.token } : {}),
 });
 fs.mkdirSync(path.dirname(file), { recursive: true });
-fs.writeFileSync(file, JSON.stringify({ email, password, token: result.token }, null, 2) + "\n", { mode: 0o600 });
-console.log(JSON.stringify({ tenant: slug, tenantId: result.tenantId, email, password, token: result.token, tokenCreated: result.tokenCreated }));
+fs.writeFileSync(file, JSON.stringify({ email, password, token: result.token }, null, 2) + "\n", {
+  mode: 0o600,
+});
+console.log(
+  JSON.stringify({
+    tenant: slug,
+    tenantId: result.tenantId,
+    email,
+    password,
+    token: result.token,
+    tokenCreated: result.tokenCreated,
+  }),
+);
 await db().$disconnect();

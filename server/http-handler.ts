@@ -20,9 +20,18 @@ export interface HandlerDeps {
   isShuttingDown: () => boolean;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    ...headers,
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -38,7 +47,8 @@ export function createHttpHandler(deps: HandlerDeps) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const incoming = req.headers["x-request-id"];
-    const requestId = typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    const requestId =
+      typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     const url = new URL(req.url ?? "/", "http://gateway");
     const log = deps.log.child({ requestId });
     res.setHeader("x-request-id", requestId);
@@ -51,7 +61,10 @@ export function createHttpHandler(deps: HandlerDeps) {
       m.httpRequests.inc(labels);
       m.httpDuration.observe(labels, seconds);
       if (!url.pathname.startsWith("/_next/") && url.pathname !== "/healthz") {
-        log.info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
+        log.info(
+          { method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(seconds * 1000) },
+          "request",
+        );
       }
     });
 
@@ -60,7 +73,8 @@ export function createHttpHandler(deps: HandlerDeps) {
         return sendJson(res, 200, { status: "ok" });
       }
       if (url.pathname === "/readyz") {
-        if (deps.isShuttingDown()) return sendJson(res, 503, { status: "shutting_down", failing: [], checks: {} });
+        if (deps.isShuttingDown())
+          return sendJson(res, 503, { status: "shutting_down", failing: [], checks: {} });
         const result = await runChecks(deps.readiness());
         if (result.status !== "ok") log.warn({ failing: result.failing, checks: result.checks }, "not ready");
         return sendJson(res, result.status === "ok" ? 200 : 503, result);
@@ -75,16 +89,25 @@ export function createHttpHandler(deps: HandlerDeps) {
           { authorization: req.headers.authorization, cookie: req.headers.cookie },
           deps.auth(),
         ).catch((err: unknown) => {
-          throw new AppError("unavailable", "Sign-in cannot be checked right now; try again shortly.", { cause: err });
+          throw new AppError("unavailable", "Sign-in cannot be checked right now; try again shortly.", {
+            cause: err,
+          });
         });
         if (!principal) {
-          throw new AppError("unauthorized", "Authentication required: send an API token as 'Authorization: Bearer <token>' or sign in.", {
-            headers: { "www-authenticate": 'Bearer realm="somaagent"' },
-          });
+          throw new AppError(
+            "unauthorized",
+            "Authentication required: send an API token as 'Authorization: Bearer <token>' or sign in.",
+            {
+              headers: { "www-authenticate": 'Bearer realm="somaagent"' },
+            },
+          );
         }
       } else if (!deps.ui && !url.pathname.startsWith("/api/")) {
         // Headless mode: the API only, no pages.
-        throw new AppError("not_found", "This gateway runs headless (server.ui=false): there are no pages, only /api.");
+        throw new AppError(
+          "not_found",
+          "This gateway runs headless (server.ui=false): there are no pages, only /api.",
+        );
       }
       await deps.next(req, res);
     } catch (err) {

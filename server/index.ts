@@ -78,7 +78,10 @@ async function main(): Promise<void> {
     server.once("error", reject);
     server.listen(settings.server.port, settings.server.host, () => resolve());
   });
-  log.info({ port: settings.server.port, dev, ui: settings.server.ui, bus: settings.bus.transport }, "gateway listening");
+  log.info(
+    { port: settings.server.port, dev, ui: settings.server.ui, bus: settings.bus.transport },
+    "gateway listening",
+  );
 
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;

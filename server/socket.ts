@@ -24,23 +24,29 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
   pub.on("error", () => undefined);
   sub.on("error", () => undefined);
 
-  const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(server, {
-    path: "/socket.io",
-    serveClient: false,
-    // Other upgrade requests (Next's dev HMR) are handed to Next, not destroyed.
-    destroyUpgrade: false,
-    allowRequest: (req, callback) => {
-      const origin = req.headers.origin;
-      // Browsers always send Origin; scripts and tests without one authenticate by token.
-      callback(null, !origin || deps.allowedOrigins.includes(origin));
+  const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(
+    server,
+    {
+      path: "/socket.io",
+      serveClient: false,
+      // Other upgrade requests (Next's dev HMR) are handed to Next, not destroyed.
+      destroyUpgrade: false,
+      allowRequest: (req, callback) => {
+        const origin = req.headers.origin;
+        // Browsers always send Origin; scripts and tests without one authenticate by token.
+        callback(null, !origin || deps.allowedOrigins.includes(origin));
+      },
+      adapter: createAdapter(pub, sub),
     },
-    adapter: createAdapter(pub, sub),
-  });
+  );
 
   for (const nsp of ["/chat", "/voice"]) {
     io.of(nsp).use((socket, next) => {
       const token = typeof socket.handshake.auth.token === "string" ? socket.handshake.auth.token : undefined;
-      authenticate({ authorization: token ? `Bearer ${token}` : undefined, cookie: socket.handshake.headers.cookie }, deps.auth())
+      authenticate(
+        { authorization: token ? `Bearer ${token}` : undefined, cookie: socket.handshake.headers.cookie },
+        deps.auth(),
+      )
         .then((principal) => {
           if (!principal) return next(new Error("unauthorized"));
           socket.data.principal = principal;

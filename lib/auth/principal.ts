@@ -45,7 +45,8 @@ async function principalFromToken(token: string, { db, redis }: AuthDeps): Promi
       user: { select: { id: true, tenantId: true, role: true, email: true, disabledAt: true } },
     },
   });
-  const valid = row && !row.revokedAt && (!row.expiresAt || row.expiresAt > new Date()) && !row.user.disabledAt;
+  const valid =
+    row && !row.revokedAt && (!row.expiresAt || row.expiresAt > new Date()) && !row.user.disabledAt;
   if (!valid) {
     await redis.set(tokenCacheKey(hash), NEGATIVE, "EX", 5);
     return null;
@@ -58,7 +59,9 @@ async function principalFromToken(token: string, { db, redis }: AuthDeps): Promi
     email: row.user.email,
     tokenId: row.id,
   };
-  const ttl = row.expiresAt ? Math.min(TOKEN_CACHE_TTL_S, Math.ceil((row.expiresAt.getTime() - Date.now()) / 1000)) : TOKEN_CACHE_TTL_S;
+  const ttl = row.expiresAt
+    ? Math.min(TOKEN_CACHE_TTL_S, Math.ceil((row.expiresAt.getTime() - Date.now()) / 1000))
+    : TOKEN_CACHE_TTL_S;
   await redis.set(tokenCacheKey(hash), JSON.stringify(principal), "EX", Math.max(ttl, 1));
   return principal;
 }

@@ -12,12 +12,18 @@ export async function requirePrincipal(request: Request): Promise<Principal> {
       { db: db(), redis: redis() },
     );
   } catch (err) {
-    throw new AppError("unavailable", "Sign-in cannot be checked right now; try again shortly.", { cause: err });
+    throw new AppError("unavailable", "Sign-in cannot be checked right now; try again shortly.", {
+      cause: err,
+    });
   }
   if (!principal) {
-    throw new AppError("unauthorized", "Authentication required: send an API token as 'Authorization: Bearer <token>' or sign in.", {
-      headers: { "www-authenticate": 'Bearer realm="somaagent"' },
-    });
+    throw new AppError(
+      "unauthorized",
+      "Authentication required: send an API token as 'Authorization: Bearer <token>' or sign in.",
+      {
+        headers: { "www-authenticate": 'Bearer realm="somaagent"' },
+      },
+    );
   }
   return principal;
 }

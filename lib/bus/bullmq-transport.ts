@@ -27,12 +27,16 @@ export function createBullmqBus(connection: () => Redis): Bus {
   return {
     transport: "bullmq",
     async publish<C extends Channel>(channel: C, key: string, message: ChannelMessage[C]) {
-      await queue(channel).add(channel, { key, value: JSON.stringify(message) }, {
-        attempts: 5,
-        backoff: { type: "exponential", delay: 500 },
-        removeOnComplete: 1000,
-        removeOnFail: 5000,
-      });
+      await queue(channel).add(
+        channel,
+        { key, value: JSON.stringify(message) },
+        {
+          attempts: 5,
+          backoff: { type: "exponential", delay: 500 },
+          removeOnComplete: 1000,
+          removeOnFail: 5000,
+        },
+      );
     },
     async consume(channel: Channel, _group: string, handler: Handler, opts = {}) {
       const worker = new Worker<{ key: string; value: string }>(

@@ -33,7 +33,11 @@ export function createKafkaBus(kafka: Kafka): Bus {
     transport: "kafka",
     async publish<C extends Channel>(channel: C, key: string, message: ChannelMessage[C]) {
       const p = await getProducer();
-      await p.send({ topic: TOPIC_OF[channel], acks: -1, messages: [{ key, value: JSON.stringify(message) }] });
+      await p.send({
+        topic: TOPIC_OF[channel],
+        acks: -1,
+        messages: [{ key, value: JSON.stringify(message) }],
+      });
     },
     async consume(channel: Channel, group: string, handler: Handler, opts = {}) {
       const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
@@ -45,7 +49,9 @@ export function createKafkaBus(kafka: Kafka): Bus {
         partitionsConsumedConcurrently: opts.concurrency ?? 1,
         eachMessage: async ({ topic, partition, message }) => {
           await handler(message.value?.toString("utf8") ?? "");
-          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+          await consumer.commitOffsets([
+            { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+          ]);
         },
       });
     },

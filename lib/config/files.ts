@@ -41,7 +41,10 @@ export const tenantSchema = z
         embedding: rolePartial.optional(),
       })
       .strict(),
-    tools: z.object({ denied: z.array(z.string()).default([]) }).strict().default({ denied: [] }),
+    tools: z
+      .object({ denied: z.array(z.string()).default([]) })
+      .strict()
+      .default({ denied: [] }),
     limits: z
       .object({ maxSessions: z.number().int().min(1), maxMessageBytes: z.number().int().min(1) })
       .strict(),
@@ -49,7 +52,12 @@ export const tenantSchema = z
   .strict();
 
 export const tenantsFileSchema = z
-  .object({ tenants: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "tenant ids are lowercase slugs"), tenantSchema) })
+  .object({
+    tenants: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "tenant ids are lowercase slugs"),
+      tenantSchema,
+    ),
+  })
   .strict();
 
 export const providerSchema = z

@@ -11,12 +11,7 @@ import YAML from "yaml";
 import { z } from "zod";
 import { ConfigError, type ConfigProblem } from "./errors";
 import { processEnv, type EnvMap } from "./env";
-import {
-  providersFileSchema,
-  tenantsFileSchema,
-  type ProviderConfig,
-  type TenantConfig,
-} from "./files";
+import { providersFileSchema, tenantsFileSchema, type ProviderConfig, type TenantConfig } from "./files";
 import { envNameFor, flatten, isPlainObject, unflatten, type FlatMap } from "./paths";
 import { codeDefaults, envAliases, settingsSchema, type Settings } from "./schema";
 
@@ -53,7 +48,7 @@ interface SourceValue {
 }
 type SourceMap = Map<string, SourceValue>;
 
-const DEFAULT_LEAVES: FlatMap = flatten(codeDefaults as unknown as Record<string, unknown>);
+const DEFAULT_LEAVES: FlatMap = flatten(codeDefaults);
 const MODEL_ROLES = ["chat", "utility", "embedding"] as const;
 
 function rel(root: string, file: string): string {
@@ -62,10 +57,15 @@ function rel(root: string, file: string): string {
 }
 
 /** Converts an environment string to the type of the key's default. */
-function parseEnvValue(raw: string, example: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {
+function parseEnvValue(
+  raw: string,
+  example: unknown,
+): { ok: true; value: unknown } | { ok: false; reason: string } {
   if (typeof example === "number") {
     const n = Number(raw.trim());
-    return raw.trim() !== "" && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, reason: `"${raw}" is not a number` };
+    return raw.trim() !== "" && Number.isFinite(n)
+      ? { ok: true, value: n }
+      : { ok: false, reason: `"${raw}" is not a number` };
   }
   if (typeof example === "boolean") {
     const v = raw.trim().toLowerCase();
@@ -74,7 +74,13 @@ function parseEnvValue(raw: string, example: unknown): { ok: true; value: unknow
     return { ok: false, reason: `"${raw}" is not a boolean (use true or false)` };
   }
   if (Array.isArray(example)) {
-    return { ok: true, value: raw.split(",").map((s) => s.trim()).filter(Boolean) };
+    return {
+      ok: true,
+      value: raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
   }
   return { ok: true, value: raw };
 }
@@ -126,11 +132,13 @@ function readSettingsFile(file: string, shown: string, problems: ConfigProblem[]
   return out;
 }
 
+/** A missing file is no source (undefined); an unreadable or malformed one is a problem. */
 function readYaml(file: string, shown: string, problems: ConfigProblem[]): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     problems.push({ origin: shown, reason: `cannot be read: ${(e as Error).message}` });
     return undefined;
   }
@@ -151,7 +159,11 @@ function zodProblems(error: z.ZodError, origin: string, prefix: (string | number
     const keyPath = [...prefix, ...issue.path.map(String)];
     // Unknown keys are reported on the object; name the key itself.
     if (issue.code === "unrecognized_keys") {
-      return { origin, key: [...keyPath, ...issue.keys].join(".") || undefined, reason: "unknown key" } as ConfigProblem;
+      return {
+        origin,
+        key: [...keyPath, ...issue.keys].join(".") || undefined,
+        reason: "unknown key",
+      };
     }
     return { origin, ...(keyPath.length ? { key: keyPath.join(".") } : {}), reason: issue.message };
   });
@@ -169,7 +181,10 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const env = options.env ?? processEnv();
   const root = options.root ?? process.cwd();
   const confDir = path.resolve(root, options.confDir ?? env.SOMA_CONF_DIR ?? "conf");
-  const settingsPath = path.resolve(root, options.settingsFile ?? env.SOMA_SETTINGS_FILE ?? "tmp/settings.json");
+  const settingsPath = path.resolve(
+    root,
+    options.settingsFile ?? env.SOMA_SETTINGS_FILE ?? "tmp/settings.json",
+  );
   const tenantsPath = path.join(confDir, "tenants.yaml");
   const providersPath = path.join(confDir, "model_providers.yaml");
   const shown = {
@@ -191,13 +206,14 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     else problems.push(...zodProblems(parsed.error, shown.tenants));
   }
   const tenantLayer: SourceMap = new Map();
-  const defaultTenant = pick("tenancy.defaultTenant", [envLayer, settingsLayer])?.value ?? codeDefaults.tenancy.defaultTenant;
-  const tenant = typeof defaultTenant === "string" ? tenants[defaultTenant] : undefined;
+  const chosenTenant = pick("tenancy.defaultTenant", [envLayer, settingsLayer])?.value;
+  const defaultTenant = typeof chosenTenant === "string" ? chosenTenant : codeDefaults.tenancy.defaultTenant;
+  const tenant = tenants[defaultTenant];
   if (tenantsRaw !== undefined && Object.keys(tenants).length > 0 && !tenant) {
     problems.push({
       origin: shown.tenants,
-      key: `tenants.${String(defaultTenant)}`,
-      reason: `the default tenant "${String(defaultTenant)}" (tenancy.defaultTenant) is not defined`,
+      key: `tenants.${defaultTenant}`,
+      reason: `the default tenant "${defaultTenant}" (tenancy.defaultTenant) is not defined`,
     });
   }
   if (tenant) {
@@ -205,7 +221,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       for (const [k, value] of Object.entries(tenant.models[role] ?? {})) {
         tenantLayer.set(`models.${role}.${k}`, {
           value,
-          origin: `${shown.tenants} (tenants.${String(defaultTenant)}.models.${role}.${k})`,
+          origin: `${shown.tenants} (tenants.${defaultTenant}.models.${role}.${k})`,
         });
       }
     }
@@ -240,7 +256,8 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       providersLayer.set(`models.${role}.baseUrl`, { value: provider.baseUrl, origin: at("baseUrl") });
       providersLayer.set(`models.${role}.apiKeyEnv`, { value: provider.apiKeyEnv, origin: at("apiKeyEnv") });
       const suggested = provider.models[role];
-      if (suggested) providersLayer.set(`models.${role}.name`, { value: suggested, origin: at(`models.${role}`) });
+      if (suggested)
+        providersLayer.set(`models.${role}.name`, { value: suggested, origin: at(`models.${role}`) });
     }
   }
 

@@ -28,7 +28,9 @@ export const settingsSchema = z
         shutdownGraceMs: z.number().int().min(0),
       })
       .strict(),
-    database: z.object({ url: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL") }).strict(),
+    database: z
+      .object({ url: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL") })
+      .strict(),
     redis: z.object({ url: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL") }).strict(),
     bus: z.object({ transport: z.enum(["bullmq", "kafka"]) }).strict(),
     kafka: z

@@ -61,7 +61,12 @@ function withDatabase(url: string, database: string): string {
 export function createMigrationAdapter(databaseUrl: string) {
   const poolConfig = (connectionString: string): pg.PoolConfig =>
     // allowExitOnIdle: the CLI never closes the pool, which would keep it alive for 10 s after the work.
-    ({ connectionString, Client: CatalogAsTextClient, allowExitOnIdle: true, idleTimeoutMillis: 200 }) as pg.PoolConfig;
+    ({
+      connectionString,
+      Client: CatalogAsTextClient,
+      allowExitOnIdle: true,
+      idleTimeoutMillis: 200,
+    });
   const main = new PrismaPg(poolConfig(databaseUrl));
 
   return Object.assign(main, {

@@ -25,11 +25,15 @@ export async function migrateDatabase(root: string, databaseUrl: string): Promis
   if (/Database schema is up to date/.test(status.stdout)) return `up to date (${found} migrations)`;
   try {
     const { stdout } = await run(prisma, ["migrate", "deploy"], { cwd: root, env });
-    const applied = /The following migrations? have been applied:([\s\S]*?)\n\n/.exec(stdout)?.[1]?.match(/\d{14}_\w+/g) ?? [];
+    const applied =
+      /The following migrations? have been applied:([\s\S]*?)\n\n/.exec(stdout)?.[1]?.match(/\d{14}_\w+/g) ??
+      [];
     return `applied ${applied.length ? applied.join(", ") : "pending migrations"} (${found} in all)`;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`prisma migrate deploy failed: ${(e.stderr || e.stdout || e.message).trim().split("\n").slice(-5).join(" | ")}`);
+    throw new Error(
+      `prisma migrate deploy failed: ${(e.stderr || e.stdout || e.message).trim().split("\n").slice(-5).join(" | ")}`,
+    );
   }
 }
 
@@ -46,9 +50,7 @@ export async function migrateOpenFga(root: string, apiUrl: string, storeName: st
   }
   const client = new OpenFgaClient({ apiUrl, storeId });
   const latest = (await client.readAuthorizationModels({ pageSize: 1 })).authorization_models[0];
-  const same =
-    latest &&
-    JSON.stringify(normaliseModel(latest)) === JSON.stringify(normaliseModel(model as unknown as Record<string, unknown>));
+  const same = latest && JSON.stringify(normaliseModel(latest)) === JSON.stringify(normaliseModel(model));
   const modelId = same ? latest.id : (await client.writeAuthorizationModel(model)).authorization_model_id;
   return { storeId, modelId, createdStore, wroteModel: !same };
 }
@@ -90,7 +92,10 @@ export async function loadOpaPolicies(root: string, opaUrl: string): Promise<str
     .filter((f) => f.endsWith(".rego") && !f.endsWith("_test.rego"))
     .sort();
   for (const file of files) {
-    const id = file.replace(/\.rego$/, "").split(path.sep).join("/");
+    const id = file
+      .replace(/\.rego$/, "")
+      .split(path.sep)
+      .join("/");
     const res = await fetch(`${opaUrl}/v1/policies/${id}`, {
       method: "PUT",
       headers: { "content-type": "text/plain" },
@@ -102,9 +107,12 @@ export async function loadOpaPolicies(root: string, opaUrl: string): Promise<str
   const check = await fetch(`${opaUrl}/v1/data/somaagent/tools/decision`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ input: { tenant: { id: "probe" }, user: { role: "member" }, tool: { name: "response" } } }),
+    body: JSON.stringify({
+      input: { tenant: { id: "probe" }, user: { role: "member" }, tool: { name: "response" } },
+    }),
   });
   const body = (await check.json()) as { result?: { allow?: boolean } };
-  if (body.result?.allow !== true) throw new Error("OPA policies loaded but the probe decision did not allow 'response'");
+  if (body.result?.allow !== true)
+    throw new Error("OPA policies loaded but the probe decision did not allow 'response'");
   return files;
 }

@@ -7,20 +7,35 @@ export const SCHEDULE_QUEUE = "somaagent.schedules";
 export const SCHEDULE_FIRE = "schedule.fire";
 export const scheduleFirePayload = z.object({ scheduleId: z.uuid() });
 
-export async function fireSchedule(db: Db, payload: unknown): Promise<{ runId: string; messageId: string } | null> {
+export async function fireSchedule(
+  db: Db,
+  payload: unknown,
+): Promise<{ runId: string; messageId: string } | null> {
   const { scheduleId } = scheduleFirePayload.parse(payload);
   const schedule = await db.schedule.findUnique({
     where: { id: scheduleId },
-    select: { id: true, enabled: true, prompt: true, sessionId: true, session: { select: { deletedAt: true } } },
+    select: {
+      id: true,
+      enabled: true,
+      prompt: true,
+      sessionId: true,
+      session: { select: { deletedAt: true } },
+    },
   });
   if (!schedule || !schedule.enabled || schedule.session.deletedAt) return null;
   return db.$transaction(async (tx) => {
-    const run = await tx.scheduleRun.create({ data: { scheduleId, status: "running" }, select: { id: true } });
+    const run = await tx.scheduleRun.create({
+      data: { scheduleId, status: "running" },
+      select: { id: true },
+    });
     const message = await tx.message.create({
       data: { sessionId: schedule.sessionId, role: "user", content: schedule.prompt },
       select: { id: true },
     });
-    await tx.scheduleRun.update({ where: { id: run.id }, data: { status: "succeeded", finishedAt: new Date() } });
+    await tx.scheduleRun.update({
+      where: { id: run.id },
+      data: { status: "succeeded", finishedAt: new Date() },
+    });
     await tx.schedule.update({ where: { id: scheduleId }, data: { lastRunAt: new Date() } });
     return { runId: run.id, messageId: message.id };
   });

@@ -24,7 +24,11 @@ export interface SeedResult {
   tokenCreated: boolean;
 }
 
-export async function seedTenantUser(db: Db, fga: OpenFgaClient | undefined, input: SeedInput): Promise<SeedResult> {
+export async function seedTenantUser(
+  db: Db,
+  fga: OpenFgaClient | undefined,
+  input: SeedInput,
+): Promise<SeedResult> {
   const tenant = await db.tenant.upsert({
     where: { slug: input.tenantSlug },
     create: { slug: input.tenantSlug, name: input.tenantName },
@@ -32,7 +36,10 @@ export async function seedTenantUser(db: Db, fga: OpenFgaClient | undefined, inp
     select: { id: true },
   });
   const role = input.role ?? "admin";
-  const existingUser = await db.user.findUnique({ where: { email: input.email }, select: { id: true, tenantId: true } });
+  const existingUser = await db.user.findUnique({
+    where: { email: input.email },
+    select: { id: true, tenantId: true },
+  });
   if (existingUser && existingUser.tenantId !== tenant.id) {
     throw new Error(`user ${input.email} already belongs to another tenant`);
   }
@@ -60,7 +67,13 @@ export async function seedTenantUser(db: Db, fga: OpenFgaClient | undefined, inp
   if (!valid) {
     const fresh = generateToken();
     await db.apiToken.create({
-      data: { tenantId: tenant.id, userId: user.id, name: input.tokenName ?? "dev", prefix: fresh.prefix, tokenHash: fresh.hash },
+      data: {
+        tenantId: tenant.id,
+        userId: user.id,
+        name: input.tokenName ?? "dev",
+        prefix: fresh.prefix,
+        tokenHash: fresh.hash,
+      },
     });
     token = fresh.token;
     tokenCreated = true;

@@ -32,7 +32,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     level: opts.level ?? "info",
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     ...(opts.pretty
-      ? { transport: { target: "pino-pretty", options: { colorize: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname" } } }
+      ? {
+          transport: {
+            target: "pino-pretty",
+            options: { colorize: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname" },
+          },
+        }
       : {}),
   });
 }

@@ -3,7 +3,11 @@ import { getConfig } from "../config";
 
 export class OpaError extends Error {}
 
-export async function opaDecision<T>(path: string, input: unknown, opts: { baseUrl?: string; timeoutMs?: number } = {}): Promise<T> {
+export async function opaDecision<T>(
+  path: string,
+  input: unknown,
+  opts: { baseUrl?: string; timeoutMs?: number } = {},
+): Promise<T> {
   const base = opts.baseUrl ?? getConfig().settings.opa.url;
   const res = await fetch(`${base}/v1/data/${path}`, {
     method: "POST",

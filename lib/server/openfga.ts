@@ -23,11 +23,13 @@ export async function findStore(apiUrl: string, storeName: string): Promise<stri
 
 export async function connectFga(apiUrl: string, storeName: string): Promise<FgaHandle> {
   const storeId = await findStore(apiUrl, storeName);
-  if (!storeId) throw new Error(`OpenFGA store "${storeName}" does not exist; run the migration job (npm run migrate)`);
+  if (!storeId)
+    throw new Error(`OpenFGA store "${storeName}" does not exist; run the migration job (npm run migrate)`);
   const scoped = new OpenFgaClient({ apiUrl, storeId });
   const models = await scoped.readAuthorizationModels({ pageSize: 1 });
   const modelId = models.authorization_models[0]?.id;
-  if (!modelId) throw new Error(`OpenFGA store "${storeName}" has no authorization model; run npm run migrate`);
+  if (!modelId)
+    throw new Error(`OpenFGA store "${storeName}" has no authorization model; run npm run migrate`);
   return { client: new OpenFgaClient({ apiUrl, storeId, authorizationModelId: modelId }), storeId, modelId };
 }
 

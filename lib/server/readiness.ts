@@ -41,7 +41,11 @@ export async function runChecks(checks: Record<string, Check>, timeoutMs = 2_000
   const results = await Promise.all(names.map((n) => timed(checks[n]!, timeoutMs)));
   const byName = Object.fromEntries(names.map((n, i) => [n, results[i]!]));
   const failing = names.filter((n) => !byName[n]!.ok);
-  return { status: failing.length === 0 ? ("ok" as const) : ("unavailable" as const), failing, checks: byName };
+  return {
+    status: failing.length === 0 ? ("ok" as const) : ("unavailable" as const),
+    failing,
+    checks: byName,
+  };
 }
 
 export interface ReadinessDeps {
@@ -65,7 +69,7 @@ export function gatewayChecks(deps: ReadinessDeps): Record<string, Check> {
     },
     redis: async () => {
       const pong = await deps.redis.ping();
-      if (pong !== "PONG") throw new Error(`unexpected reply ${pong}`);
+      if (pong !== "PONG") throw new Error(`unexpected reply ${String(pong)}`);
     },
     openfga: async () => {
       await httpOk(`${deps.openfgaUrl}/healthz`);

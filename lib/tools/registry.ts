@@ -15,7 +15,12 @@ const responseArgs = z.object({ text: z.string() });
 const responseTool: Tool = {
   name: "response",
   description: "Give the final answer to the user.",
-  parameters: { type: "object", properties: { text: { type: "string" } }, required: ["text"], additionalProperties: false },
+  parameters: {
+    type: "object",
+    properties: { text: { type: "string" } },
+    required: ["text"],
+    additionalProperties: false,
+  },
   async run(args) {
     return { text: responseArgs.parse(args).text };
   },

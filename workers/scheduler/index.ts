@@ -23,7 +23,11 @@ async function sync(): Promise<void> {
   });
   const wanted = new Set(schedules.map((s) => s.id));
   for (const s of schedules) {
-    await queue.upsertJobScheduler(s.id, { pattern: s.cron, tz: s.timezone }, { name: SCHEDULE_FIRE, data: { scheduleId: s.id } });
+    await queue.upsertJobScheduler(
+      s.id,
+      { pattern: s.cron, tz: s.timezone },
+      { name: SCHEDULE_FIRE, data: { scheduleId: s.id } },
+    );
   }
   for (const existing of await queue.getJobSchedulers()) {
     if (existing.key && !wanted.has(existing.key)) await queue.removeJobScheduler(existing.key);
@@ -44,7 +48,10 @@ worker.on("error", () => undefined);
 
 await worker.waitUntilReady();
 await sync().catch((err: unknown) => log.error({ err }, "schedule sync failed"));
-const timer = setInterval(() => void sync().catch((err: unknown) => log.error({ err }, "schedule sync failed")), SYNC_EVERY_MS);
+const timer = setInterval(
+  () => void sync().catch((err: unknown) => log.error({ err }, "schedule sync failed")),
+  SYNC_EVERY_MS,
+);
 log.info("scheduler ready");
 onShutdown(log, [
   async () => clearInterval(timer),

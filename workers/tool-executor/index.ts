@@ -20,9 +20,17 @@ async function handle(raw: string): Promise<void> {
   }
   const parsed = toolRequestSchema.safeParse(json);
   if (!parsed.success) {
-    const reason = parsed.error.issues.map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`).join("; ");
+    const reason = parsed.error.issues
+      .map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`)
+      .join("; ");
     log.warn({ reason }, "invalid tool request sent to dead-letter");
-    await bus.publish("deadLetter", "invalid", { version: 1, reason, source: "tools", raw: raw.slice(0, 10_000), at: new Date().toISOString() });
+    await bus.publish("deadLetter", "invalid", {
+      version: 1,
+      reason,
+      source: "tools",
+      raw: raw.slice(0, 10_000),
+      at: new Date().toISOString(),
+    });
     return;
   }
   const request = parsed.data;
@@ -30,13 +38,34 @@ async function handle(raw: string): Promise<void> {
   const tool = findTool(request.tool);
   let result: ToolResult;
   if (!tool) {
-    result = { version: 1, toolCallId: request.toolCallId, sessionId: request.sessionId, status: "failed", error: `unknown tool "${request.tool}"`, finishedAt: new Date().toISOString() };
+    result = {
+      version: 1,
+      toolCallId: request.toolCallId,
+      sessionId: request.sessionId,
+      status: "failed",
+      error: `unknown tool "${request.tool}"`,
+      finishedAt: new Date().toISOString(),
+    };
   } else {
     try {
       const output = await tool.run(request.arguments);
-      result = { version: 1, toolCallId: request.toolCallId, sessionId: request.sessionId, status: "succeeded", output, finishedAt: new Date().toISOString() };
+      result = {
+        version: 1,
+        toolCallId: request.toolCallId,
+        sessionId: request.sessionId,
+        status: "succeeded",
+        output,
+        finishedAt: new Date().toISOString(),
+      };
     } catch (err) {
-      result = { version: 1, toolCallId: request.toolCallId, sessionId: request.sessionId, status: "failed", error: err instanceof Error ? err.message : String(err), finishedAt: new Date().toISOString() };
+      result = {
+        version: 1,
+        toolCallId: request.toolCallId,
+        sessionId: request.sessionId,
+        status: "failed",
+        error: err instanceof Error ? err.message : String(err),
+        finishedAt: new Date().toISOString(),
+      };
     }
   }
   await bus.publish("toolResults", request.sessionId, result);

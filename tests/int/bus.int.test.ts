@@ -1,0 +1,40 @@
+// The tool bus over both real transports: a request published is consumed by a group member, in
+// order per session key.
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { createBus, type Bus, type ToolRequest, toolRequestSchema } from "@/lib/bus";
+import { settings, waitUntil } from "../helpers/services";
+
+const buses: Bus[] = [];
+afterAll(async () => {
+  await Promise.all(buses.map((b) => b.close()));
+});
+
+function request(sessionId: string, n: number): ToolRequest {
+  return {
+    version: 1,
+    toolCallId: randomUUID(),
+    sessionId,
+    tenantId: randomUUID(),
+    tool: "response",
+    arguments: { text: `message ${n}` },
+    requestedAt: new Date().toISOString(),
+  };
+}
+
+describe.each(["kafka", "bullmq"] as const)("bus over %s", (transport) => {
+  it("delivers published tool requests to a consumer, in order for one session", async () => {
+    const bus = createBus({ ...settings(), bus: { transport } }, `bus-test-${transport}`);
+    buses.push(bus);
+    const sessionId = randomUUID();
+    const seen: ToolRequest[] = [];
+    await bus.consume("tools", `bus-test-${randomUUID()}`, async (raw) => {
+      const msg = toolRequestSchema.parse(JSON.parse(raw));
+      if (msg.sessionId === sessionId) seen.push(msg);
+    });
+    const sent = [1, 2, 3].map((n) => request(sessionId, n));
+    for (const m of sent) await bus.publish("tools", sessionId, m);
+    await waitUntil(async () => seen.length === 3, 30_000, `3 messages over ${transport}`);
+    expect(seen.map((m) => m.toolCallId)).toEqual(sent.map((m) => m.toolCallId));
+  });
+});
