@@ -40,14 +40,20 @@ export function StackStatus() {
   return (
     <section className={styles.panel} aria-labelledby="stack-title" data-testid="stack-status">
       <div className={styles.panelHead}>
-        <h2 id="stack-title" className={styles.panelTitle}>
-          Services
-        </h2>
-        {state.kind === "ready" && (
-          <span className={styles.badge} data-testid="stack-overall">
-            {state.data.status === "ok" ? "All ready" : `${state.data.failing.length} not ready`}
-          </span>
-        )}
+        <div className={styles.titleGroup}>
+          <h2 id="stack-title" className={styles.panelTitle}>
+            Services
+          </h2>
+          {state.kind === "ready" && (
+            <span
+              className={`${styles.badge} ${state.data.status === "ok" ? styles.badgeOk : styles.badgeFail}`}
+              data-testid="stack-overall"
+              role="status"
+            >
+              {state.data.status === "ok" ? "All ready" : `${state.data.failing.length} not ready`}
+            </span>
+          )}
+        </div>
         <button type="button" className={styles.button} onClick={() => void refresh()}>
           Refresh
         </button>

@@ -60,8 +60,8 @@ test("/readyz lists every dependency and /metrics is Prometheus text", async ({ 
   expect(ready.status()).toBe(200);
   expect(Object.keys(((await ready.json()) as { checks: object }).checks).sort()).toEqual([
     "kafka",
-    "openfga",
     "opa",
+    "openfga",
     "postgres",
     "redis",
   ]);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make dev-clean: stop the stack and wipe local data only (never the caches of built tools).
 source "$(dirname "$0")/services/lib.sh"
-targets=("$DATA_DIR" "$RUN_DIR" "$LOG_DIR" "$SERVICES_DIR/kafka" "$SERVICES_DIR/dev-credentials.json" "$ROOT/tmp")
+targets=("$("$ROOT/scripts/services/postgres.sh" home)" "$DATA_DIR" "$RUN_DIR" "$LOG_DIR" "$SERVICES_DIR/kafka" "$SERVICES_DIR/dev-credentials.json" "$ROOT/tmp")
 echo "This deletes local data:"
 echo "  $DATA_DIR   (Postgres, Redis, Kafka data)"
 echo "  $LOG_DIR, $RUN_DIR, $SERVICES_DIR/kafka, dev credentials"

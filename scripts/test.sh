@@ -41,6 +41,7 @@ run_unit() {
 }
 run_int() { log "integration tests"; npx vitest run --project int; }
 run_e2e() {
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || apt_ensure chromium
   log "building the gateway (Next production build)"; npx next build >"$LOG_DIR/next-build.log" 2>&1 || { tail -n 30 "$LOG_DIR/next-build.log"; die "next build failed"; }
   log "end-to-end tests (Playwright, Debian Chromium)"; npx playwright test
 }

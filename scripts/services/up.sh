@@ -7,9 +7,15 @@ HERE="$(dirname "$0")"
 command -v curl >/dev/null && command -v ss >/dev/null || apt_ensure curl iproute2
 "$HERE/postgres.sh" install
 "$HERE/redis.sh" install
-"$HERE/kafka.sh" install
-"$HERE/opa.sh" install
-"$HERE/openfga.sh" install
+# Kafka's jars and the Go builds of OPA and OpenFGA are independent: fetch/build them side by side.
+pids=()
+for svc in kafka opa openfga; do
+  "$HERE/$svc.sh" install &
+  pids+=("$!:$svc")
+done
+for entry in "${pids[@]}"; do
+  wait "${entry%%:*}" || die "installing ${entry#*:} failed (see $LOG_DIR/${entry#*:}-install.log)"
+done
 
 "$HERE/postgres.sh" start
 "$HERE/redis.sh" start

@@ -93,7 +93,7 @@ describe("/readyz", () => {
     const { status, body } = await readyz();
     expect(body.failing).toEqual([]);
     expect(status).toBe(200);
-    expect(Object.keys(body.checks).sort()).toEqual(["kafka", "openfga", "opa", "postgres", "redis"]);
+    expect(Object.keys(body.checks).sort()).toEqual(["kafka", "opa", "openfga", "postgres", "redis"]);
     expect(Object.values(body.checks).every((c) => c.ok)).toBe(true);
   });
 
