@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Open Policy Agent, built from the Go module proxy. Usage: opa.sh install|start|stop|health
-# Policies in conf/opa are loaded at start (so a restart keeps them) and re-pushed by the one-shot job.
+# OPA starts empty; the one-shot migration job pushes the policies in conf/opa over its REST API
+# (`npm run migrate`), and /readyz reports "policies not loaded" until it has.
 source "$(dirname "$0")/lib.sh"
 OPA_BIN="$BIN_DIR/opa-$OPA_VERSION"
 
@@ -21,7 +22,7 @@ start() {
   if running_pid opa >/dev/null && health; then ok "opa already running on :$OPA_PORT"; return 0; fi
   reserve_port opa "$OPA_PORT" SOMA_OPA_PORT
   spawn opa "$OPA_BIN" run --server --addr "127.0.0.1:$OPA_PORT" --log-level info --log-format json \
-    --disable-telemetry --ignore='*_test.rego' "$ROOT/conf/opa"
+    --disable-telemetry
   wait_for opa 30 health
   ok "opa ready on :$OPA_PORT"
 }
