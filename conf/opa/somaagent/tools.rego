@@ -1,4 +1,4 @@
-# Which tools a tenant and role may run. Input (documented in docs/policy.md):
+# Which tools a tenant and role may run. Input (see docs/policy.md):
 #   { "tenant": { "id": str, "deniedTools": [str] },
 #     "user":   { "id": str, "role": "admin" | "member" },
 #     "tool":   { "name": str, "needsNetwork": bool } }
