@@ -39,10 +39,19 @@ run_unit() {
   log "unit tests"; npx vitest run --project unit
   log "OPA policy tests"; "$BIN_DIR/opa-$OPA_VERSION" test conf/opa -v | tail -n 3
 }
-run_int() { log "integration tests"; npx vitest run --project int; }
+# The integration tier starts the real gateway process and the e2e tier drives it: both need the
+# production build, made once per run.
+built=0
+build() {
+  [ "$built" = 1 ] && return 0
+  log "building the gateway (Next production build)"
+  npx next build >"$LOG_DIR/next-build.log" 2>&1 || { tail -n 30 "$LOG_DIR/next-build.log"; die "next build failed"; }
+  built=1
+}
+run_int() { build; log "integration tests"; npx vitest run --project int; }
 run_e2e() {
   [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || apt_ensure chromium
-  log "building the gateway (Next production build)"; npx next build >"$LOG_DIR/next-build.log" 2>&1 || { tail -n 30 "$LOG_DIR/next-build.log"; die "next build failed"; }
+  build
   log "end-to-end tests (Playwright, Debian Chromium)"; npx playwright test
 }
 
