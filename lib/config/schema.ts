@@ -52,6 +52,22 @@ export const settingsSchema = z
       })
       .strict(),
     tenancy: z.object({ defaultTenant: z.string().min(1) }).strict(),
+    executor: z
+      .object({
+        concurrency: z.number().int().min(1).max(64),
+        healthPort: z.number().int().min(0).max(65535),
+        workspaceRoot: z.string().min(1),
+        secretsFile: z.string(),
+        resultRoute: z.enum(["bus", "callback"]),
+        callbackUrl: z.url(),
+        sandboxMemoryMb: z.number().int().min(32),
+        sandboxCpuSeconds: z.number().int().min(1),
+        sandboxMaxProcesses: z.number().int().min(4),
+        sandboxOutputBytes: z.number().int().min(1024),
+        sandboxUidBase: z.number().int().min(1000),
+      })
+      .strict(),
+    tools: z.object({ httpAllowedHosts: z.array(z.string().min(1)) }).strict(),
   })
   .strict();
 
@@ -92,6 +108,20 @@ export const codeDefaults: Settings = {
   },
   agent: { maxSteps: 25, toolTimeoutMs: 60_000, systemPrompt: "" },
   tenancy: { defaultTenant: "default" },
+  executor: {
+    concurrency: 4,
+    healthPort: 3001,
+    workspaceRoot: ".services/workspaces",
+    secretsFile: "",
+    resultRoute: "bus",
+    callbackUrl: "http://127.0.0.1:3000/api/internal/tool-results",
+    sandboxMemoryMb: 256,
+    sandboxCpuSeconds: 10,
+    sandboxMaxProcesses: 32,
+    sandboxOutputBytes: 65_536,
+    sandboxUidBase: 60_000,
+  },
+  tools: { httpAllowedHosts: [] },
 };
 
 /** Short, conventional names accepted beside the derived SOMA_* names. */
