@@ -31,8 +31,23 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.mjs", "**/*.js"],
+    files: ["**/*.mjs", "**/*.js", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Plain CommonJS scripts that run inside the sandbox with Node's own globals.
+    files: ["**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        require: "readonly",
+        process: "readonly",
+        Buffer: "readonly",
+        AbortSignal: "readonly",
+        fetch: "readonly",
+      },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     // Bootstrap and operator scripts print to the terminal on purpose.

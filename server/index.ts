@@ -14,6 +14,7 @@ import { redis } from "../lib/server/redis";
 import { kafka } from "../lib/server/kafka";
 import { gatewayChecks } from "../lib/server/readiness";
 import { isDevelopment } from "../lib/config/env";
+import { startToolRuntime } from "../lib/server/tool-runtime";
 
 const config = loadConfigOrExit("gateway");
 const { settings } = config;
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
     void nextUpgrade(req, socket, head);
   });
 
+  const tools = await startToolRuntime(log);
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(settings.server.port, settings.server.host, () => resolve());
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     await sockets.close();
     await closed;
+    await tools.close();
     await Promise.allSettled([
       db().$disconnect(),
       Promise.resolve(redis().disconnect()),

@@ -42,7 +42,13 @@ export function createBullmqBus(connection: () => Redis): Bus {
       const worker = new Worker<{ key: string; value: string }>(
         QUEUE_OF[channel],
         async (job) => handler(job.data.value),
-        { connection: connection(), concurrency: opts.concurrency ?? 1 },
+        // A killed worker's job is handed to another after ~10 s (its lock lapses).
+        {
+          connection: connection(),
+          concurrency: opts.concurrency ?? 1,
+          lockDuration: 10_000,
+          stalledInterval: 5_000,
+        },
       );
       worker.on("error", () => undefined); // connection errors surface through readiness
       workers.push(worker);

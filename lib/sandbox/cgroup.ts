@@ -29,7 +29,10 @@ export function cgroupsAvailable(): boolean {
   return availability;
 }
 
-export function createCallCgroup(id: string, limits: { memoryBytes: number; maxProcesses: number }): CallCgroup | undefined {
+export function createCallCgroup(
+  id: string,
+  limits: { memoryBytes: number; maxProcesses: number },
+): CallCgroup | undefined {
   if (!cgroupsAvailable()) return undefined;
   const mem = path.join(ROOT, "memory", PARENT, id);
   const pids = path.join(ROOT, "pids", PARENT, id);

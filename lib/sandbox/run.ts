@@ -70,7 +70,10 @@ function systemBinds(): string[] {
 export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> {
   const { limits } = req;
   const started = performance.now();
-  const cgroup = createCallCgroup(randomUUID(), { memoryBytes: limits.memoryBytes, maxProcesses: limits.maxProcesses });
+  const cgroup = createCallCgroup(randomUUID(), {
+    memoryBytes: limits.memoryBytes,
+    maxProcesses: limits.maxProcesses,
+  });
 
   const bwrap = [
     "bwrap",
@@ -87,8 +90,12 @@ export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> 
     "/dev",
     "--tmpfs",
     "/tmp",
-    ...(req.network && fs.existsSync("/etc/resolv.conf") ? ["--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"] : []),
-    ...(req.workspace ? ["--bind", req.workspace, "/workspace", "--chdir", "/workspace"] : ["--chdir", "/tmp"]),
+    ...(req.network && fs.existsSync("/etc/resolv.conf")
+      ? ["--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"]
+      : []),
+    ...(req.workspace
+      ? ["--bind", req.workspace, "/workspace", "--chdir", "/workspace"]
+      : ["--chdir", "/tmp"]),
     ...(req.readOnly ?? []).flatMap((p) => ["--ro-bind", p, p]),
     "--clearenv",
     "--setenv",
@@ -122,7 +129,9 @@ export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> 
   const child = spawn(launcher[0]!, launcher.slice(1), {
     stdio: ["pipe", "pipe", "pipe"],
     detached: true, // own process group, so a timeout kills everything the call started
-    env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
+    env: {
+      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    } as unknown as NodeJS.ProcessEnv,
   });
 
   let stdout = "";
@@ -150,16 +159,19 @@ export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> 
   child.stdin.end(req.stdin ?? "");
   const timer = setTimeout(() => kill("timeout"), limits.timeoutMs);
 
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("close", (c, s) => resolve({ code: c, signal: s }));
-    child.once("error", (err) => {
-      stderr += `sandbox could not start: ${err.message}`;
-      resolve({ code: null, signal: null });
-    });
-  });
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve) => {
+      child.once("close", (c, s) => resolve({ code: c, signal: s }));
+      child.once("error", (err) => {
+        stderr += `sandbox could not start: ${err.message}`;
+        resolve({ code: null, signal: null });
+      });
+    },
+  );
   clearTimeout(timer);
   // Killed by the kernel: the CPU limit (SIGXCPU/SIGKILL) or the memory cgroup.
-  if (outcome === "exited" && (signal === "SIGKILL" || signal === "SIGXCPU" || cgroup?.oomKilled())) outcome = "killed";
+  if (outcome === "exited" && (signal === "SIGKILL" || signal === "SIGXCPU" || cgroup?.oomKilled()))
+    outcome = "killed";
   cgroup?.remove();
   return {
     outcome,

@@ -1,37 +1,36 @@
-// The tools the executor can run, by name. Each tool lives in its own file and declares its
-// JSON-schema arguments; sandboxed tools arrive with the tool-executor work.
+// Every tool by name, each defined in its own file, with its arguments as JSON schema.
 import { z } from "zod";
+import { codeExecutionTool } from "./code-execution";
+import { httpRequestTool } from "./http-request";
+import { memoryForgetTool, memorySaveTool, memorySearchTool } from "./memory";
+import { responseTool } from "./response";
+import type { ToolDefinition } from "./types";
+import { workspaceFilesTool } from "./workspace-files";
 
-export interface Tool {
-  name: string;
-  description: string;
-  parameters: Record<string, unknown>;
-  run(args: Record<string, unknown>): Promise<unknown>;
+const TOOLS: ToolDefinition[] = [
+  codeExecutionTool,
+  workspaceFilesTool,
+  httpRequestTool,
+  memorySaveTool,
+  memorySearchTool,
+  memoryForgetTool,
+  responseTool,
+] as ToolDefinition[];
+const BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
+
+export function findTool(name: string): ToolDefinition | undefined {
+  return BY_NAME.get(name);
 }
 
-const responseArgs = z.object({ text: z.string() });
-
-/** `response`: the agent's final answer. Needs no sandbox: it only echoes validated text. */
-const responseTool: Tool = {
-  name: "response",
-  description: "Give the final answer to the user.",
-  parameters: {
-    type: "object",
-    properties: { text: { type: "string" } },
-    required: ["text"],
-    additionalProperties: false,
-  },
-  async run(args) {
-    return { text: responseArgs.parse(args).text };
-  },
-};
-
-const TOOLS = new Map<string, Tool>([[responseTool.name, responseTool]]);
-
-export function findTool(name: string): Tool | undefined {
-  return TOOLS.get(name);
+export function listTools(): ToolDefinition[] {
+  return TOOLS;
 }
 
-export function listTools(): Tool[] {
-  return [...TOOLS.values()];
+export function toolSchema(tool: ToolDefinition) {
+  return {
+    name: tool.name,
+    description: tool.description,
+    needsNetwork: tool.needsNetwork,
+    parameters: z.toJSONSchema(tool.args, { io: "input" }),
+  };
 }

@@ -1,77 +1,146 @@
-// Tool executor process: consumes tool requests from the bus, answers each with a result.
-// Requests that fail validation go to the dead-letter channel with the reason; the consumer goes on.
+// Tool executor process: consumes tool requests (Kafka consumer group or BullMQ worker), runs each
+// through lib/executor/process-request.ts with bounded concurrency, and serves /healthz, /readyz
+// and /metrics on executor.healthPort. SIGTERM: stop taking work, finish what runs, close clients.
+import http from "node:http";
 import { loadConfigOrExit } from "../../server/config";
+import { processEnv, readSecret } from "../../lib/config/env";
 import { configureLogger, logger } from "../../lib/server/logger";
-import { createBus, toolRequestSchema, type ToolResult } from "../../lib/bus";
-import { findTool } from "../../lib/tools/registry";
+import { createBus } from "../../lib/bus";
+import { db } from "../../lib/server/db";
+import { redis } from "../../lib/server/redis";
+import { createKafka, TOPICS } from "../../lib/server/kafka";
+import { loadSecretStore } from "../../lib/secrets/store";
+import { createMasker } from "../../lib/secrets/mask";
+import { ToolHost } from "../../lib/executor/tool-host";
+import { newExecutorId, startHeartbeat } from "../../lib/executor/heartbeat";
+import { processToolRequest } from "../../lib/executor/process-request";
+import { createExecutorMetrics } from "../../lib/executor/metrics";
+import { resultDelivery } from "../../lib/tools/deliver-result";
+import { runChecks } from "../../lib/server/readiness";
+import { Queue } from "bullmq";
+import { createRedis } from "../../lib/server/redis";
 import { onShutdown } from "../shutdown";
 
-const { settings } = loadConfigOrExit("tool-executor");
+const config = loadConfigOrExit("tool-executor");
+const { settings } = config;
 configureLogger({ level: settings.server.logLevel, name: "tool-executor" });
-const log = logger();
+const secrets = loadSecretStore({
+  env: processEnv(),
+  ...(settings.executor.secretsFile ? { file: settings.executor.secretsFile } : {}),
+});
+const masker = createMasker(secrets.values());
+// Every log line passes through the masker, so a secret that reaches a message or error is hidden.
+const log = logger().child({}, { formatters: { log: (obj) => masker.deep(obj) } });
+const executorId = newExecutorId();
 const bus = createBus(settings, `${settings.kafka.clientId}-executor`);
+const host = new ToolHost();
 
-async function handle(raw: string): Promise<void> {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    json = undefined;
-  }
-  const parsed = toolRequestSchema.safeParse(json);
-  if (!parsed.success) {
-    const reason = parsed.error.issues
-      .map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`)
-      .join("; ");
-    log.warn({ reason }, "invalid tool request sent to dead-letter");
-    await bus.publish("deadLetter", "invalid", {
-      version: 1,
-      reason,
-      source: "tools",
-      raw: raw.slice(0, 10_000),
-      at: new Date().toISOString(),
-    });
-    return;
-  }
-  const request = parsed.data;
-  const l = log.child({ toolCallId: request.toolCallId, sessionId: request.sessionId, tool: request.tool });
-  const tool = findTool(request.tool);
-  let result: ToolResult;
-  if (!tool) {
-    result = {
-      version: 1,
-      toolCallId: request.toolCallId,
-      sessionId: request.sessionId,
-      status: "failed",
-      error: `unknown tool "${request.tool}"`,
-      finishedAt: new Date().toISOString(),
-    };
-  } else {
+async function consumerLag(): Promise<number> {
+  if (settings.bus.transport === "bullmq") {
+    const q = new Queue(TOPICS.tools, { connection: createRedis(settings.redis.url, { blocking: true }) });
     try {
-      const output = await tool.run(request.arguments);
-      result = {
-        version: 1,
-        toolCallId: request.toolCallId,
-        sessionId: request.sessionId,
-        status: "succeeded",
-        output,
-        finishedAt: new Date().toISOString(),
-      };
-    } catch (err) {
-      result = {
-        version: 1,
-        toolCallId: request.toolCallId,
-        sessionId: request.sessionId,
-        status: "failed",
-        error: err instanceof Error ? err.message : String(err),
-        finishedAt: new Date().toISOString(),
-      };
+      const counts = await q.getJobCounts("waiting", "delayed", "prioritized");
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    } finally {
+      await q.close();
     }
   }
-  await bus.publish("toolResults", request.sessionId, result);
-  l.info({ status: result.status }, "tool call handled");
+  const admin = createKafka(settings.kafka.brokers, `${settings.kafka.clientId}-lag`).admin();
+  await admin.connect();
+  try {
+    const [latest, committed] = await Promise.all([
+      admin.fetchTopicOffsets(TOPICS.tools),
+      admin.fetchOffsets({ groupId: "tool-executor", topics: [TOPICS.tools] }),
+    ]);
+    const done = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+    return latest.reduce(
+      (sum, p) => sum + Math.max(0, Number(p.offset) - Math.max(0, done.get(p.partition) ?? 0)),
+      0,
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
 
-await bus.consume("tools", "tool-executor", handle, { concurrency: 4 });
-log.info({ transport: bus.transport }, "tool executor ready");
-onShutdown(log, [() => bus.close()]);
+const metrics = createExecutorMetrics(consumerLag);
+const stopHeartbeat = startHeartbeat(redis(), executorId);
+const deliver = resultDelivery({
+  route: settings.executor.resultRoute,
+  bus,
+  callbackUrl: settings.executor.callbackUrl,
+  ...(readSecret("SOMA_INTERNAL_CALLBACK_SECRET")
+    ? { callbackSecret: readSecret("SOMA_INTERNAL_CALLBACK_SECRET")! }
+    : {}),
+});
+
+let stopping = false;
+await bus.consume(
+  "tools",
+  "tool-executor",
+  async (raw) => {
+    metrics.inFlight.inc();
+    try {
+      await processToolRequest(raw, {
+        db: db(),
+        redis: redis(),
+        bus,
+        host,
+        executorId,
+        settings,
+        tenants: config.tenants,
+        secrets,
+        log,
+        deliver,
+        observe: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds),
+      });
+    } finally {
+      metrics.inFlight.dec();
+    }
+  },
+  { concurrency: settings.executor.concurrency },
+);
+
+const health = http.createServer((req, res) => {
+  void (async () => {
+    if (req.url === "/healthz")
+      return res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+    if (req.url === "/readyz") {
+      const r = await runChecks({
+        postgres: async () => void (await db().$queryRaw`SELECT 1`),
+        redis: async () => void (await redis().ping()),
+      });
+      const status = stopping ? 503 : r.status === "ok" ? 200 : 503;
+      return res
+        .writeHead(status, { "content-type": "application/json" })
+        .end(JSON.stringify({ ...r, executorId }));
+    }
+    if (req.url === "/metrics") {
+      return res
+        .writeHead(200, { "content-type": metrics.registry.contentType })
+        .end(await metrics.registry.metrics());
+    }
+    res.writeHead(404).end();
+  })();
+});
+if (settings.executor.healthPort > 0) health.listen(settings.executor.healthPort, "127.0.0.1");
+
+log.info(
+  {
+    transport: bus.transport,
+    executorId,
+    concurrency: settings.executor.concurrency,
+    healthPort: settings.executor.healthPort,
+  },
+  "tool executor ready",
+);
+onShutdown(log, [
+  async () => {
+    stopping = true;
+  },
+  () => bus.close(), // stops taking work and waits for running handlers
+  async () => host.close(),
+  stopHeartbeat,
+  async () => health.close(),
+  () => db().$disconnect(),
+  async () => redis().disconnect(),
+]);

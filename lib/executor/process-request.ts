@@ -1,0 +1,225 @@
+// One tool request, end to end inside the executor, idempotent by tool-call id:
+// validate → claim the call row → policy → resolve secrets → run in the tool host → mask →
+// record the result in Postgres → deliver it. The bus message is acknowledged only when this returns.
+import path from "node:path";
+import fs from "node:fs";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Bus } from "../bus";
+import { toolRequestSchema, type ToolRequest, type ToolResult } from "../bus/messages";
+import type { Settings } from "../config";
+import type { TenantConfig } from "../config/files";
+import { opaDecision } from "../server/opa";
+import type { Db } from "../server/db";
+import { createMasker } from "../secrets/mask";
+import { resolveSecretRefs, UnknownSecretError, type SecretStore } from "../secrets/store";
+import { findTool } from "../tools/registry";
+import type { ToolOutcome } from "../tools/types";
+import type { ToolHost } from "./tool-host";
+import { isAlive } from "./heartbeat";
+
+export class RetryLater extends Error {}
+
+export interface ExecutorDeps {
+  db: Db;
+  redis: Redis;
+  bus: Bus;
+  host: ToolHost;
+  executorId: string;
+  settings: Settings;
+  tenants: Record<string, TenantConfig>;
+  secrets: SecretStore;
+  log: Logger;
+  deliver: (result: ToolResult) => Promise<void>;
+  observe?: (tool: string, status: string, seconds: number) => void;
+}
+
+const TERMINAL = new Set(["succeeded", "failed", "denied", "timeout", "killed"]);
+
+/** Each session gets one unprivileged uid, so its files stay its own and rlimits apply per session. */
+export function sandboxUid(settings: Settings, sessionId: string): number {
+  const n = parseInt(sessionId.replaceAll("-", "").slice(-6), 16) % 10_000;
+  return settings.executor.sandboxUidBase + n;
+}
+
+export function workspaceRoot(settings: Settings): string {
+  return path.resolve(settings.executor.workspaceRoot);
+}
+
+function prepareWorkspace(settings: Settings, sessionId: string, uid: number): string {
+  const root = workspaceRoot(settings);
+  fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+  const dir = path.join(root, sessionId);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.getuid?.() === 0) fs.chownSync(dir, uid, uid);
+  return dir;
+}
+
+async function deadLetter(deps: ExecutorDeps, raw: string, reason: string): Promise<void> {
+  deps.log.warn({ reason }, "tool request sent to the dead-letter channel");
+  await deps.bus.publish("deadLetter", "invalid", {
+    version: 1,
+    reason,
+    source: "tools",
+    raw: raw.slice(0, 10_000),
+    at: new Date().toISOString(),
+  });
+}
+
+function toResult(req: ToolRequest, outcome: ToolOutcome): ToolResult {
+  return {
+    version: 1,
+    toolCallId: req.toolCallId,
+    sessionId: req.sessionId,
+    status: outcome.status,
+    ...(outcome.output === undefined ? {} : { output: outcome.output }),
+    ...(outcome.error === undefined ? {} : { error: outcome.error }),
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+async function decide(
+  deps: ExecutorDeps,
+  req: ToolRequest,
+  needsNetwork: boolean,
+): Promise<ToolOutcome | null> {
+  const tenant = await deps.db.tenant.findUnique({ where: { id: req.tenantId }, select: { slug: true } });
+  const conf = (tenant && deps.tenants[tenant.slug]) ?? deps.tenants[deps.settings.tenancy.defaultTenant];
+  const decision = await opaDecision<{ allow: boolean; reason: string }>("somaagent/tools/decision", {
+    tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
+    user: { id: "executor", role: "member" },
+    tool: { name: req.tool, needsNetwork },
+  });
+  deps.log.info({ toolCallId: req.toolCallId, tool: req.tool, decision }, "policy decision");
+  return decision.allow ? null : { status: "denied", error: decision.reason };
+}
+
+export async function processToolRequest(raw: string, deps: ExecutorDeps): Promise<void> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return deadLetter(deps, raw, "not JSON");
+  }
+  const parsed = toolRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    return deadLetter(
+      deps,
+      raw,
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`).join("; "),
+    );
+  }
+  const req = parsed.data;
+  const log = deps.log.child({ toolCallId: req.toolCallId, sessionId: req.sessionId, tool: req.tool });
+
+  const row = await deps.db.toolCall.findUnique({
+    where: { id: req.toolCallId },
+    select: { status: true, claimedBy: true, result: true, error: true },
+  });
+  if (!row) return deadLetter(deps, raw, `no tool call ${req.toolCallId} is recorded`);
+  if (TERMINAL.has(row.status)) {
+    // A redelivery of finished work: hand back the recorded result, never run it again.
+    log.info({ status: row.status }, "already finished; redelivering the recorded result");
+    await deps.deliver({
+      version: 1,
+      toolCallId: req.toolCallId,
+      sessionId: req.sessionId,
+      status: row.status as ToolResult["status"],
+      ...(row.result === null ? {} : { output: row.result }),
+      ...(row.error === null ? {} : { error: row.error }),
+      finishedAt: new Date().toISOString(),
+    });
+    return;
+  }
+  if (
+    row.status === "running" &&
+    row.claimedBy &&
+    row.claimedBy !== deps.executorId &&
+    (await isAlive(deps.redis, row.claimedBy))
+  ) {
+    throw new RetryLater(`tool call is running on executor ${row.claimedBy}`);
+  }
+  const claimed = await deps.db.toolCall.updateMany({
+    where: { id: req.toolCallId, status: row.status, claimedBy: row.claimedBy },
+    data: {
+      status: "running",
+      claimedBy: deps.executorId,
+      startedAt: new Date(),
+      attempts: { increment: 1 },
+    },
+  });
+  if (claimed.count === 0) throw new RetryLater("another executor claimed the call first");
+
+  const started = performance.now();
+  const tool = findTool(req.tool);
+  const masker = createMasker(deps.secrets.values());
+  let outcome: ToolOutcome;
+  if (!tool) {
+    outcome = { status: "failed", error: `unknown tool "${req.tool}"` };
+  } else {
+    const args = tool.args.safeParse(req.arguments);
+    if (!args.success) {
+      outcome = {
+        status: "failed",
+        error: `invalid arguments: ${args.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      };
+    } else {
+      outcome = (await decide(deps, req, tool.needsNetwork)) ?? (await runTool(deps, req, args.data));
+    }
+  }
+  outcome = masker.deep(outcome);
+  const seconds = (performance.now() - started) / 1000;
+
+  const recorded = await deps.db.toolCall.updateMany({
+    where: { id: req.toolCallId, status: "running", claimedBy: deps.executorId },
+    data: {
+      status: outcome.status,
+      result: outcome.output === undefined ? undefined : (outcome.output as object),
+      error: outcome.error ?? null,
+      completedAt: new Date(),
+    },
+  });
+  if (recorded.count === 0) {
+    log.warn("the call was taken over by another executor; dropping this run's result");
+    return;
+  }
+  deps.observe?.(req.tool, outcome.status, seconds);
+  log.info({ status: outcome.status, ms: Math.round(seconds * 1000) }, "tool call finished");
+  await deps.deliver(toResult(req, outcome));
+}
+
+async function runTool(deps: ExecutorDeps, req: ToolRequest, args: unknown): Promise<ToolOutcome> {
+  let resolved: unknown;
+  try {
+    resolved = resolveSecretRefs(args, deps.secrets).resolved;
+  } catch (err) {
+    if (err instanceof UnknownSecretError) return { status: "failed", error: err.message };
+    throw err;
+  }
+  const s = deps.settings.executor;
+  const uid = sandboxUid(deps.settings, req.sessionId);
+  const limits = {
+    timeoutMs: deps.settings.agent.toolTimeoutMs,
+    memoryBytes: s.sandboxMemoryMb * 1024 * 1024,
+    cpuSeconds: s.sandboxCpuSeconds,
+    maxProcesses: s.sandboxMaxProcesses,
+    outputBytes: s.sandboxOutputBytes,
+    uid,
+  };
+  const workspace = prepareWorkspace(deps.settings, req.sessionId, uid);
+  return deps.host.run(
+    {
+      tool: req.tool,
+      args: resolved,
+      ctx: {
+        toolCallId: req.toolCallId,
+        sessionId: req.sessionId,
+        tenantId: req.tenantId,
+        workspace,
+        limits,
+        httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
+      },
+    },
+    limits.timeoutMs + 10_000,
+  );
+}

@@ -1,0 +1,65 @@
+// The executor runs every tool in a child process (workers/tool-executor/tool-host.ts), never in
+// itself: a tool that crashes or wedges the host is killed with it, and the host is started again.
+// Code tools additionally run in the bubblewrap sandbox, spawned by the host.
+import { fork, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import type { HostReply, HostRequest } from "./tool-host-protocol";
+import type { ToolOutcome } from "../tools/types";
+
+const ENTRY = path.resolve(import.meta.dirname, "../../workers/tool-executor/tool-host.ts");
+
+export class ToolHost {
+  private child: ChildProcess | undefined;
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (o: ToolOutcome) => void; timer: NodeJS.Timeout }>();
+
+  private ensure(): ChildProcess {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
+    const child = fork(ENTRY, [], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    child.on("message", (msg: HostReply) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      clearTimeout(p.timer);
+      this.pending.delete(msg.id);
+      p.resolve(msg.outcome);
+    });
+    child.on("exit", (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      for (const [id, p] of this.pending) {
+        clearTimeout(p.timer);
+        p.resolve({
+          status: "failed",
+          error: `the tool host stopped (${signal ?? `exit ${code}`}) while the tool ran`,
+        });
+        this.pending.delete(id);
+      }
+    });
+    this.child = child;
+    return child;
+  }
+
+  /** Runs a tool in the host; a host that does not answer in time is killed and restarted. */
+  run(req: Omit<HostRequest, "id">, deadlineMs: number): Promise<ToolOutcome> {
+    const child = this.ensure();
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({
+          status: "timeout",
+          error: `no answer within ${deadlineMs} ms; the tool host was restarted`,
+        });
+        child.kill("SIGKILL");
+      }, deadlineMs);
+      this.pending.set(id, { resolve, timer });
+      child.send({ ...req, id } satisfies HostRequest);
+    });
+  }
+
+  close(): void {
+    this.child?.kill("SIGTERM");
+  }
+}

@@ -1,0 +1,35 @@
+// How an executor hands a result back: on the results channel of the bus, or by the signed
+// callback to a gateway (POST /api/internal/tool-results), as executor.resultRoute says.
+import type { Bus } from "../bus";
+import type { ToolResult } from "../bus/messages";
+import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./callback-signature";
+
+export function resultDelivery(opts: {
+  route: "bus" | "callback";
+  bus: Bus;
+  callbackUrl: string;
+  callbackSecret?: string;
+}) {
+  if (opts.route === "bus") {
+    return (result: ToolResult) => opts.bus.publish("toolResults", result.sessionId, result);
+  }
+  const secret = opts.callbackSecret;
+  if (!secret)
+    throw new Error("executor.resultRoute is 'callback' but SOMA_INTERNAL_CALLBACK_SECRET is not set");
+  return async (result: ToolResult) => {
+    const body = JSON.stringify(result);
+    const ts = Math.floor(Date.now() / 1000);
+    const res = await fetch(opts.callbackUrl, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        [SIGNATURE_HEADER]: sign(secret, body, ts),
+        [TIMESTAMP_HEADER]: String(ts),
+      },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    // Not acknowledged: the bus message is redelivered and the recorded result sent again.
+    if (!res.ok) throw new Error(`tool-result callback answered ${res.status}`);
+  };
+}

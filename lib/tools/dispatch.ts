@@ -1,0 +1,46 @@
+// The gateway side of a tool call: the call row and its outbox row in one transaction (so a broker
+// outage delays work but loses none), then a nudge to the relay.
+import { randomUUID } from "node:crypto";
+import type { Db } from "../server/db";
+import type { ToolRequest } from "../bus/messages";
+
+export interface ToolCallInput {
+  sessionId: string;
+  tenantId: string;
+  turnId?: string;
+  tool: string;
+  /** Stored as given: secret references stay references. */
+  arguments: Record<string, unknown>;
+}
+
+export async function enqueueToolCall(db: Db, input: ToolCallInput): Promise<{ toolCallId: string }> {
+  const toolCallId = randomUUID();
+  const request: ToolRequest = {
+    version: 1,
+    toolCallId,
+    sessionId: input.sessionId,
+    tenantId: input.tenantId,
+    tool: input.tool,
+    arguments: input.arguments,
+    requestedAt: new Date().toISOString(),
+  };
+  await db.$transaction([
+    db.toolCall.create({
+      data: {
+        id: toolCallId,
+        sessionId: input.sessionId,
+        turnId: input.turnId ?? null,
+        tool: input.tool,
+        arguments: input.arguments,
+        status: "pending",
+      },
+      select: { id: true },
+    }),
+    db.outbox.create({
+      // Keyed by session: one session's calls stay in order on one partition.
+      data: { topic: "tools", key: input.sessionId, payload: request, toolCallId },
+      select: { id: true },
+    }),
+  ]);
+  return { toolCallId };
+}

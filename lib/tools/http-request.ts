@@ -1,0 +1,58 @@
+// http_request: one HTTP request to a host on the configured allow-list (tools.httpAllowedHosts,
+// exact names or "*.example.com"), made from the sandbox, the only tool given network access.
+import path from "node:path";
+import { z } from "zod";
+import { runSandboxed } from "../sandbox/run";
+import { defineTool } from "./types";
+
+const SCRIPT = path.join(import.meta.dirname, "sandboxed", "http-request.cjs");
+
+export function hostAllowed(host: string, allowed: string[]): boolean {
+  const h = host.toLowerCase();
+  return allowed.some((a) => {
+    const p = a.toLowerCase();
+    return p.startsWith("*.") ? h.endsWith(p.slice(1)) && h.length > p.length - 1 : h === p;
+  });
+}
+
+export const httpRequestTool = defineTool({
+  name: "http_request",
+  description: "Make an HTTP request to an allowed host. Returns status, headers and body (truncated).",
+  args: z
+    .object({
+      method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).default("GET"),
+      url: z.url({ protocol: /^https?$/ }),
+      headers: z.record(z.string(), z.string()).default({}),
+      body: z.string().max(1_000_000).optional(),
+    })
+    .strict(),
+  needsNetwork: true,
+  async run(args, ctx) {
+    const host = new URL(args.url).hostname;
+    if (!hostAllowed(host, ctx.httpAllowedHosts)) {
+      return {
+        status: "denied",
+        error: `host "${host}" is not on the allowed list (tools.httpAllowedHosts)`,
+      };
+    }
+    const r = await runSandboxed({
+      command: ["node", "--max-old-space-size=96", SCRIPT],
+      stdin: JSON.stringify({
+        ...args,
+        timeoutMs: ctx.limits.timeoutMs - 500,
+        maxBytes: Math.floor(ctx.limits.outputBytes / 2),
+      }),
+      network: true,
+      readOnly: [SCRIPT],
+      limits: ctx.limits,
+    });
+    if (r.outcome === "timeout")
+      return { status: "timeout", error: `no answer within ${ctx.limits.timeoutMs} ms` };
+    if (r.outcome !== "exited" || r.exitCode !== 0)
+      return { status: "failed", error: r.stderr.trim().split("\n").at(-1) || r.outcome };
+    const reply = JSON.parse(r.stdout) as { ok: true; status: number } | { ok: false; message: string };
+    if (!reply.ok) return { status: "failed", error: `request failed: ${reply.message}` };
+    const { ok: _ok, ...output } = reply;
+    return { status: "succeeded", output };
+  },
+});

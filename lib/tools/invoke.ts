@@ -1,0 +1,74 @@
+// Headless tool invocation: enqueue through the outbox, wait for the result (woken, not polling).
+import type { Principal } from "../auth/principal";
+import { getConfig } from "../config";
+import { AppError } from "../errors";
+import { db } from "../server/db";
+import { toolRuntime } from "../server/tool-runtime";
+import { enqueueToolCall } from "./dispatch";
+import { waitForToolCall } from "./result-notify";
+
+const HEADLESS_TITLE = "Headless tool calls";
+
+async function sessionFor(principal: Principal, sessionId?: string): Promise<string> {
+  if (sessionId) {
+    const s = await db().session.findFirst({
+      where: { id: sessionId, tenantId: principal.tenantId, ownerId: principal.userId, deletedAt: null },
+      select: { id: true },
+    });
+    if (!s) throw new AppError("not_found", "No such session.");
+    return s.id;
+  }
+  const existing = await db().session.findFirst({
+    where: { ownerId: principal.userId, title: HEADLESS_TITLE, deletedAt: null },
+    select: { id: true },
+  });
+  if (existing) return existing.id;
+  const created = await db().session.create({
+    data: { tenantId: principal.tenantId, ownerId: principal.userId, title: HEADLESS_TITLE },
+    select: { id: true },
+  });
+  return created.id;
+}
+
+export interface InvokeResult {
+  toolCallId: string;
+  status: "succeeded" | "failed" | "timeout" | "denied" | "killed";
+  result?: unknown;
+  error?: string;
+  durationMs: number;
+}
+
+export async function invokeTool(opts: {
+  principal: Principal;
+  tool: string;
+  args: Record<string, unknown>;
+  sessionId?: string;
+}): Promise<InvokeResult> {
+  const started = performance.now();
+  const sessionId = await sessionFor(opts.principal, opts.sessionId);
+  const rt = toolRuntime();
+  const { toolCallId } = await enqueueToolCall(db(), {
+    sessionId,
+    tenantId: opts.principal.tenantId,
+    tool: opts.tool,
+    arguments: opts.args,
+  });
+  rt.relay.kick();
+  const waitMs = getConfig().settings.agent.toolTimeoutMs + 30_000;
+  const done = await waitForToolCall(db(), rt.waiters, toolCallId, waitMs);
+  const durationMs = Math.round(performance.now() - started);
+  if (!done)
+    return {
+      toolCallId,
+      status: "timeout",
+      error: `no result within ${waitMs} ms; the call stays queued and may still run`,
+      durationMs,
+    };
+  return {
+    toolCallId,
+    status: done.status as InvokeResult["status"],
+    ...(done.result === null ? {} : { result: done.result }),
+    ...(done.error === null ? {} : { error: done.error }),
+    durationMs,
+  };
+}

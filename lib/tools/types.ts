@@ -1,0 +1,36 @@
+// A tool: zod arguments (published as JSON schema), where it runs, and what it returns.
+import type { z } from "zod";
+import type { SandboxLimits } from "../sandbox/run";
+import type { Db } from "../server/db";
+
+export type ToolStatus = "succeeded" | "failed" | "denied" | "timeout" | "killed";
+
+export interface ToolOutcome {
+  status: ToolStatus;
+  output?: unknown;
+  error?: string;
+}
+
+export interface ToolContext {
+  toolCallId: string;
+  sessionId: string;
+  tenantId: string;
+  /** Host path of the session's workspace (created before the call). */
+  workspace: string;
+  limits: SandboxLimits;
+  httpAllowedHosts: string[];
+  db: Db;
+}
+
+export interface ToolDefinition<A extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  args: A;
+  /** Declared network use; policy must also allow it. */
+  needsNetwork: boolean;
+  run(args: z.infer<A>, ctx: ToolContext): Promise<ToolOutcome>;
+}
+
+export function defineTool<A extends z.ZodType>(def: ToolDefinition<A>): ToolDefinition<A> {
+  return def;
+}
