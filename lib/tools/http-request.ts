@@ -5,7 +5,9 @@ import { z } from "zod";
 import { runSandboxed } from "../sandbox/run";
 import { defineTool } from "./types";
 
-const SCRIPT = path.join(import.meta.dirname, "sandboxed", "http-request.cjs");
+// Resolved when the tool runs (in the tool host): Next bundles this module for listing tools, and
+// import.meta.dirname is not defined there.
+const script = () => path.join(import.meta.dirname, "sandboxed", "http-request.cjs");
 
 export function hostAllowed(host: string, allowed: string[]): boolean {
   const h = host.toLowerCase();
@@ -36,14 +38,14 @@ export const httpRequestTool = defineTool({
       };
     }
     const r = await runSandboxed({
-      command: ["node", "--max-old-space-size=96", SCRIPT],
+      command: ["node", "--max-old-space-size=96", script()],
       stdin: JSON.stringify({
         ...args,
         timeoutMs: ctx.limits.timeoutMs - 500,
         maxBytes: Math.floor(ctx.limits.outputBytes / 2),
       }),
       network: true,
-      readOnly: [SCRIPT],
+      readOnly: [script()],
       limits: ctx.limits,
     });
     if (r.outcome === "timeout")

@@ -5,7 +5,9 @@ import { z } from "zod";
 import { runSandboxed } from "../sandbox/run";
 import { defineTool } from "./types";
 
-const SCRIPT = path.join(import.meta.dirname, "sandboxed", "workspace-files.cjs");
+// Resolved when the tool runs (in the tool host): Next bundles this module for listing tools, and
+// import.meta.dirname is not defined there.
+const script = () => path.join(import.meta.dirname, "sandboxed", "workspace-files.cjs");
 
 /** A relative path that stays inside the workspace, judged lexically ("a/../b" is fine, "../x" is not). */
 export function staysInside(rel: string): boolean {
@@ -33,10 +35,10 @@ export const workspaceFilesTool = defineTool({
     if (!staysInside(args.path))
       return { status: "denied", error: `path "${args.path}" is outside the workspace` };
     const r = await runSandboxed({
-      command: ["node", "--max-old-space-size=64", SCRIPT],
+      command: ["node", "--max-old-space-size=64", script()],
       stdin: JSON.stringify(args),
       workspace: ctx.workspace,
-      readOnly: [SCRIPT],
+      readOnly: [script()],
       limits: ctx.limits,
     });
     if (r.outcome !== "exited" || r.exitCode !== 0) {
