@@ -21,6 +21,8 @@ export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 export OPENFGA_API_URL="http://127.0.0.1:$OPENFGA_HTTP_PORT"
 export OPA_URL="http://127.0.0.1:$OPA_PORT"
 export SOMA_OPENFGA_STORE_NAME="somaagent-test"
+export SOMA_KAFKA_TOPIC_PREFIX="somatest"   # dev executors never see test messages
+export SOMA_EXECUTOR_HEALTH_PORT=0
 export SOMA_SETTINGS_FILE="$ROOT/tmp/test/settings.json"
 
 if needs_services; then

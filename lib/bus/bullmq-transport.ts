@@ -2,17 +2,17 @@
 // only after the handler returns, so a crash mid-handling leaves the job to be retried.
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { TOPICS } from "../server/kafka";
+import { busTopics } from "../server/kafka";
 import type { Bus, Channel, ChannelMessage, Handler } from "./types";
 
 // BullMQ forbids ':' in queue names; dots are fine.
-const QUEUE_OF: Record<Channel, string> = {
-  tools: TOPICS.tools,
-  toolResults: TOPICS.toolResults,
-  deadLetter: TOPICS.toolsDeadLetter,
-};
+function channelNames(prefix: string): Record<Channel, string> {
+  const t = busTopics(prefix);
+  return { tools: t.tools, toolResults: t.toolResults, deadLetter: t.toolsDeadLetter };
+}
 
-export function createBullmqBus(connection: () => Redis): Bus {
+export function createBullmqBus(connection: () => Redis, prefix: string): Bus {
+  const QUEUE_OF = channelNames(prefix);
   const queues = new Map<Channel, Queue>();
   const workers: Worker[] = [];
   const queue = (channel: Channel) => {

@@ -11,8 +11,8 @@ export * from "./messages";
 
 export function createBus(settings: Settings, clientId: string): Bus {
   if (settings.bus.transport === "kafka") {
-    return createKafkaBus(createKafka(settings.kafka.brokers, clientId));
+    return createKafkaBus(createKafka(settings.kafka.brokers, clientId), settings.kafka.topicPrefix);
   }
   // BullMQ workers block on Redis, so they need connections without a command timeout.
-  return createBullmqBus(() => createRedis(settings.redis.url, { blocking: true }));
+  return createBullmqBus(() => createRedis(settings.redis.url, { blocking: true }), settings.kafka.topicPrefix);
 }

@@ -2,16 +2,16 @@
 // one session's messages stay ordered; consumers in one group share partitions. Offsets are
 // committed only after the handler returns.
 import type { Consumer, Kafka, Producer } from "kafkajs";
-import { TOPICS } from "../server/kafka";
+import { busTopics } from "../server/kafka";
 import type { Bus, Channel, ChannelMessage, Handler } from "./types";
 
-const TOPIC_OF: Record<Channel, string> = {
-  tools: TOPICS.tools,
-  toolResults: TOPICS.toolResults,
-  deadLetter: TOPICS.toolsDeadLetter,
-};
+function channelNames(prefix: string): Record<Channel, string> {
+  const t = busTopics(prefix);
+  return { tools: t.tools, toolResults: t.toolResults, deadLetter: t.toolsDeadLetter };
+}
 
-export function createKafkaBus(kafka: Kafka): Bus {
+export function createKafkaBus(kafka: Kafka, prefix: string): Bus {
+  const TOPIC_OF = channelNames(prefix);
   let producer: Producer | undefined;
   let connecting: Promise<Producer> | undefined;
   const consumers: Consumer[] = [];
@@ -40,7 +40,8 @@ export function createKafkaBus(kafka: Kafka): Bus {
       });
     },
     async consume(channel: Channel, group: string, handler: Handler, opts = {}) {
-      const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
+      // A killed member's partitions move to the others after the session timeout.
+      const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
       consumers.push(consumer);
       await consumer.connect();
       await consumer.subscribe({ topic: TOPIC_OF[channel], fromBeginning: true });

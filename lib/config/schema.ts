@@ -38,6 +38,7 @@ export const settingsSchema = z
         enabled: z.boolean(),
         brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, "must be host:port")).min(1),
         clientId: z.string().min(1),
+        topicPrefix: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "lowercase letters, digits, dots and dashes"),
         topicPartitions: z.number().int().min(1),
       })
       .strict(),
@@ -55,6 +56,7 @@ export const settingsSchema = z
     executor: z
       .object({
         concurrency: z.number().int().min(1).max(64),
+        consumerGroup: z.string().min(1),
         healthPort: z.number().int().min(0).max(65535),
         workspaceRoot: z.string().min(1),
         secretsFile: z.string(),
@@ -98,7 +100,7 @@ export const codeDefaults: Settings = {
   database: { url: "postgresql://soma:soma@127.0.0.1:15432/somaagent" },
   redis: { url: "redis://127.0.0.1:16379" },
   bus: { transport: "bullmq" },
-  kafka: { enabled: true, brokers: ["127.0.0.1:19092"], clientId: "somaagent", topicPartitions: 3 },
+  kafka: { enabled: true, brokers: ["127.0.0.1:19092"], clientId: "somaagent", topicPrefix: "somastack", topicPartitions: 3 },
   openfga: { apiUrl: "http://127.0.0.1:18080", storeName: "somaagent" },
   opa: { url: "http://127.0.0.1:18181" },
   models: {
@@ -110,6 +112,7 @@ export const codeDefaults: Settings = {
   tenancy: { defaultTenant: "default" },
   executor: {
     concurrency: 4,
+    consumerGroup: "tool-executor",
     healthPort: 3001,
     workspaceRoot: ".services/workspaces",
     secretsFile: "",

@@ -11,6 +11,7 @@ import type { Settings } from "../config";
 import type { TenantConfig } from "../config/files";
 import { opaDecision } from "../server/opa";
 import type { Db } from "../server/db";
+import type { Prisma } from "../generated/prisma/client";
 import { createMasker } from "../secrets/mask";
 import { resolveSecretRefs, UnknownSecretError, type SecretStore } from "../secrets/store";
 import { findTool } from "../tools/registry";
@@ -174,7 +175,7 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
     where: { id: req.toolCallId, status: "running", claimedBy: deps.executorId },
     data: {
       status: outcome.status,
-      result: outcome.output === undefined ? undefined : (outcome.output as object),
+      result: outcome.output === undefined ? undefined : (outcome.output as Prisma.InputJsonValue),
       error: outcome.error ?? null,
       completedAt: new Date(),
     },

@@ -78,7 +78,7 @@ export async function migrateKafka(settings: Settings) {
   const admin = createKafka(settings.kafka.brokers, `${settings.kafka.clientId}-migrate`).admin();
   await admin.connect();
   try {
-    return await ensureTopics(admin, settings.kafka.topicPartitions);
+    return await ensureTopics(admin, settings.kafka.topicPrefix, settings.kafka.topicPartitions);
   } finally {
     await admin.disconnect();
   }

@@ -4,11 +4,14 @@ import { singleton } from "../singleton";
 import { getConfig } from "../config";
 import { logger } from "./logger";
 
-export const TOPICS = {
-  tools: "somastack.tools",
-  toolResults: "somastack.tool-results",
-  toolsDeadLetter: "somastack.tools.dlq",
-} as const;
+/** Bus channel names: Kafka topics and BullMQ queues alike. The prefix separates stacks sharing a broker. */
+export function busTopics(prefix: string) {
+  return {
+    tools: `${prefix}.tools`,
+    toolResults: `${prefix}.tool-results`,
+    toolsDeadLetter: `${prefix}.tools.dlq`,
+  } as const;
+}
 
 export function createKafka(brokers: string[], clientId: string): Kafka {
   return new Kafka({
@@ -37,9 +40,9 @@ export function kafka(): Kafka {
 }
 
 /** Creates the bus topics if missing (the one-shot topic job). Returns the names it created. */
-export async function ensureTopics(admin: Admin, partitions: number): Promise<string[]> {
+export async function ensureTopics(admin: Admin, prefix: string, partitions: number): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
-  const wanted = Object.values(TOPICS).filter((t) => !existing.has(t));
+  const wanted = Object.values(busTopics(prefix)).filter((t) => !existing.has(t));
   if (wanted.length === 0) return [];
   await admin.createTopics({
     waitForLeaders: true,

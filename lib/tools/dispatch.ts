@@ -2,6 +2,7 @@
 // outage delays work but loses none), then a nudge to the relay.
 import { randomUUID } from "node:crypto";
 import type { Db } from "../server/db";
+import type { Prisma } from "../generated/prisma/client";
 import type { ToolRequest } from "../bus/messages";
 
 export interface ToolCallInput {
@@ -31,14 +32,14 @@ export async function enqueueToolCall(db: Db, input: ToolCallInput): Promise<{ t
         sessionId: input.sessionId,
         turnId: input.turnId ?? null,
         tool: input.tool,
-        arguments: input.arguments,
+        arguments: input.arguments as Prisma.InputJsonObject,
         status: "pending",
       },
       select: { id: true },
     }),
     db.outbox.create({
       // Keyed by session: one session's calls stay in order on one partition.
-      data: { topic: "tools", key: input.sessionId, payload: request, toolCallId },
+      data: { topic: "tools", key: input.sessionId, payload: request as unknown as Prisma.InputJsonObject, toolCallId },
       select: { id: true },
     }),
   ]);

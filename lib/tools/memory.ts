@@ -2,6 +2,7 @@
 // Search is full-text (Postgres 'simple' configuration) ranked by ts_rank, newest first on ties.
 import { z } from "zod";
 import { defineTool } from "./types";
+import type { Prisma } from "../generated/prisma/client";
 
 export const memorySaveTool = defineTool({
   name: "memory_save",
@@ -20,7 +21,7 @@ export const memorySaveTool = defineTool({
         tenantId: ctx.tenantId,
         area: args.area,
         content: args.content,
-        ...(args.metadata ? { metadata: args.metadata } : {}),
+        ...(args.metadata ? { metadata: args.metadata as Prisma.InputJsonObject } : {}),
       },
       select: { id: true, area: true, createdAt: true },
     });

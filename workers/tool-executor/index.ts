@@ -8,7 +8,7 @@ import { configureLogger, logger } from "../../lib/server/logger";
 import { createBus } from "../../lib/bus";
 import { db } from "../../lib/server/db";
 import { redis } from "../../lib/server/redis";
-import { createKafka, TOPICS } from "../../lib/server/kafka";
+import { busTopics, createKafka } from "../../lib/server/kafka";
 import { loadSecretStore } from "../../lib/secrets/store";
 import { createMasker } from "../../lib/secrets/mask";
 import { ToolHost } from "../../lib/executor/tool-host";
@@ -35,9 +35,11 @@ const executorId = newExecutorId();
 const bus = createBus(settings, `${settings.kafka.clientId}-executor`);
 const host = new ToolHost();
 
+const TOOLS_TOPIC = busTopics(settings.kafka.topicPrefix).tools;
+
 async function consumerLag(): Promise<number> {
   if (settings.bus.transport === "bullmq") {
-    const q = new Queue(TOPICS.tools, { connection: createRedis(settings.redis.url, { blocking: true }) });
+    const q = new Queue(TOOLS_TOPIC, { connection: createRedis(settings.redis.url, { blocking: true }) });
     try {
       const counts = await q.getJobCounts("waiting", "delayed", "prioritized");
       return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -49,8 +51,8 @@ async function consumerLag(): Promise<number> {
   await admin.connect();
   try {
     const [latest, committed] = await Promise.all([
-      admin.fetchTopicOffsets(TOPICS.tools),
-      admin.fetchOffsets({ groupId: "tool-executor", topics: [TOPICS.tools] }),
+      admin.fetchTopicOffsets(TOOLS_TOPIC),
+      admin.fetchOffsets({ groupId: settings.executor.consumerGroup, topics: [TOOLS_TOPIC] }),
     ]);
     const done = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
     return latest.reduce(
@@ -76,7 +78,7 @@ const deliver = resultDelivery({
 let stopping = false;
 await bus.consume(
   "tools",
-  "tool-executor",
+  settings.executor.consumerGroup,
   async (raw) => {
     metrics.inFlight.inc();
     try {

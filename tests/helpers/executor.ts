@@ -1,0 +1,110 @@
+// Integration-test harness for the tool path: real executor processes, and the gateway side
+// (outbox relay, results consumer, waiters) in the test process, on either transport.
+import { randomUUID } from "node:crypto";
+import pino from "pino";
+import { createBus, toolResultSchema, type Bus } from "@/lib/bus";
+import { OutboxRelay } from "@/lib/bus/outbox-relay";
+import { seedTenantUser } from "@/lib/jobs/seed";
+import { createDb, type Db } from "@/lib/server/db";
+import { createRedis } from "@/lib/server/redis";
+import { enqueueToolCall } from "@/lib/tools/dispatch";
+import { notifyToolDone, resultWaiters, waitForToolCall } from "@/lib/tools/result-notify";
+import { settings, startProcess, stopProcess, waitUntil } from "./services";
+
+export type Transport = "kafka" | "bullmq";
+export type ExecutorProcess = ReturnType<typeof startProcess>;
+
+export const TEST_SECRET_VALUE = `s3cr3t-${randomUUID()}`;
+
+export async function startExecutor(
+  transport: Transport,
+  env: Record<string, string> = {},
+): Promise<ExecutorProcess> {
+  // node --import tsx (not npx): SIGKILL must reach the executor itself.
+  const p = startProcess("node", ["--import", "tsx", "workers/tool-executor/index.ts"], {
+    SOMA_BUS_TRANSPORT: transport,
+    SOMA_EXECUTOR_HEALTH_PORT: "0",
+    SOMA_AGENT_TOOL_TIMEOUT_MS: "4000",
+    SOMA_SECRET_API_TOKEN: TEST_SECRET_VALUE,
+    LOG_LEVEL: "info",
+    ...env,
+  });
+  await waitUntil(async () => p.output().includes('"tool executor ready"'), 60_000, "the executor to start");
+  return p;
+}
+
+export { stopProcess };
+
+export interface GatewaySide {
+  db: Db;
+  bus: Bus;
+  tenantId: string;
+  newSession(): Promise<string>;
+  call(
+    tool: string,
+    args: Record<string, unknown>,
+    opts?: { sessionId?: string; timeoutMs?: number },
+  ): Promise<{ id: string; status: string; result: unknown; error: string | null }>;
+  enqueue(tool: string, args: Record<string, unknown>, sessionId: string): Promise<string>;
+  wait(toolCallId: string, timeoutMs?: number): ReturnType<typeof waitForToolCall>;
+  close(): Promise<void>;
+}
+
+export async function gatewaySide(transport: Transport): Promise<GatewaySide> {
+  const s = { ...settings(), bus: { transport } };
+  const db = createDb(s.database.url);
+  const redis = createRedis(s.redis.url);
+  const bus = createBus(s, `test-gateway-${transport}`);
+  const relay = new OutboxRelay(db, bus, pino({ level: "silent" }));
+  relay.start();
+  await bus.consume("toolResults", `test-results-${randomUUID()}`, async (raw) => {
+    const r = toolResultSchema.safeParse(JSON.parse(raw));
+    if (r.success) await notifyToolDone(redis, r.data.toolCallId);
+  });
+  const waiters = resultWaiters(s.redis.url);
+  const seeded = await seedTenantUser(db, undefined, {
+    tenantSlug: `exec-${randomUUID().slice(0, 8)}`,
+    tenantName: "Executor test",
+    email: `exec-${randomUUID()}@test.local`,
+    displayName: "Executor test",
+  });
+  const newSession = async () =>
+    (
+      await db.session.create({
+        data: { tenantId: seeded.tenantId, ownerId: seeded.userId, title: "executor test" },
+        select: { id: true },
+      })
+    ).id;
+  const defaultSession = await newSession();
+  const enqueue = async (tool: string, args: Record<string, unknown>, sessionId: string) => {
+    const { toolCallId } = await enqueueToolCall(db, {
+      sessionId,
+      tenantId: seeded.tenantId,
+      tool,
+      arguments: args,
+    });
+    relay.kick();
+    return toolCallId;
+  };
+  const wait = (id: string, timeoutMs = 60_000) => waitForToolCall(db, waiters, id, timeoutMs);
+  return {
+    db,
+    bus,
+    tenantId: seeded.tenantId,
+    newSession,
+    enqueue,
+    wait,
+    async call(tool, args, opts = {}) {
+      const id = await enqueue(tool, args, opts.sessionId ?? defaultSession);
+      const done = await wait(id, opts.timeoutMs);
+      if (!done) throw new Error(`no result for ${tool} call ${id}`);
+      return done;
+    },
+    async close() {
+      await relay.stop();
+      await bus.close();
+      redis.disconnect();
+      await db.$disconnect();
+    },
+  };
+}

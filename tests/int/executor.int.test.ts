@@ -1,0 +1,64 @@
+// The tool path end to end on the real brokers: outbox → bus → executor (sandbox) → Postgres →
+// results channel → the waiting caller, woken through Redis.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  gatewaySide,
+  startExecutor,
+  stopProcess,
+  TEST_SECRET_VALUE,
+  type ExecutorProcess,
+  type GatewaySide,
+} from "../helpers/executor";
+
+describe.each(["bullmq", "kafka"] as const)("tool calls over %s", (transport) => {
+  let gw: GatewaySide;
+  let executor: ExecutorProcess;
+
+  beforeAll(async () => {
+    gw = await gatewaySide(transport);
+    executor = await startExecutor(transport);
+  });
+  afterAll(async () => {
+    if (executor) await stopProcess(executor);
+    await gw?.close();
+  });
+
+  it("runs code_execution and returns the computed value", async () => {
+    const done = await gw.call("code_execution", { runtime: "python", code: "print(sum(range(10)) * 2)" });
+    expect(done.status).toBe("succeeded");
+    expect(done.result).toEqual({ stdout: "90\n", stderr: "", exitCode: 0 });
+  });
+
+  it("keeps a session's workspace between calls", async () => {
+    const sessionId = await gw.newSession();
+    await gw.call(
+      "workspace_files",
+      { action: "write", path: "notes/a.txt", content: "kept" },
+      { sessionId },
+    );
+    const read = await gw.call("code_execution", { runtime: "bash", code: "cat notes/a.txt" }, { sessionId });
+    expect(read.result).toMatchObject({ stdout: "kept" });
+  });
+
+  it("masks a secret everywhere it could surface", async () => {
+    const done = await gw.call("code_execution", {
+      runtime: "bash",
+      code: "echo token={{secret:API_TOKEN}}; echo {{secret:API_TOKEN}} >&2; exit 3",
+    });
+    expect(done.status).toBe("failed");
+    expect(done.result).toMatchObject({
+      stdout: "token=[secret:API_TOKEN]\n",
+      stderr: "[secret:API_TOKEN]\n",
+      exitCode: 3,
+    });
+    const rows = await gw.db.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM tool_calls WHERE arguments::text LIKE ${"%" + TEST_SECRET_VALUE + "%"}
+        OR result::text LIKE ${"%" + TEST_SECRET_VALUE + "%"} OR error LIKE ${"%" + TEST_SECRET_VALUE + "%"}`;
+    const outbox = await gw.db.$queryRaw<
+      { n: bigint }[]
+    >`SELECT count(*) AS n FROM outbox WHERE payload::text LIKE ${"%" + TEST_SECRET_VALUE + "%"}`;
+    expect(Number(rows[0]!.n) + Number(outbox[0]!.n)).toBe(0);
+    expect(executor.output()).not.toContain(TEST_SECRET_VALUE);
+    expect(JSON.stringify(done)).not.toContain(TEST_SECRET_VALUE);
+  });
+});
