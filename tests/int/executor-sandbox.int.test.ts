@@ -1,0 +1,125 @@
+// Hostile tool calls end as clear failed/timeout/killed/denied results, and the same executor keeps
+// serving a well-behaved call alongside each of them.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sandboxUid } from "@/lib/executor/process-request";
+import { settings, waitUntil } from "../helpers/services";
+import {
+  gatewaySide,
+  startExecutor,
+  stopProcess,
+  type ExecutorProcess,
+  type GatewaySide,
+} from "../helpers/executor";
+
+const run = promisify(execFile);
+let gw: GatewaySide;
+let executor: ExecutorProcess;
+
+beforeAll(async () => {
+  gw = await gatewaySide("bullmq");
+  executor = await startExecutor("bullmq", { SOMA_EXECUTOR_CONCURRENCY: "4" });
+});
+afterAll(async () => {
+  if (executor) await stopProcess(executor);
+  await gw?.close();
+});
+
+/** Runs the hostile call beside a harmless one in another session; both must finish. */
+async function alongsideAHealthyCall(tool: string, args: Record<string, unknown>) {
+  const [hostileSession, healthySession] = [await gw.newSession(), await gw.newSession()];
+  const [hostile, healthy] = await Promise.all([
+    gw.call(tool, args, { sessionId: hostileSession }),
+    gw.call(
+      "code_execution",
+      { runtime: "python", code: "print('still serving')" },
+      { sessionId: healthySession },
+    ),
+  ]);
+  expect(healthy.status).toBe("succeeded");
+  expect(healthy.result).toMatchObject({ stdout: "still serving\n" });
+  return hostile;
+}
+
+describe("the sandbox", () => {
+  it("stops an infinite loop at the time limit", async () => {
+    const r = await alongsideAHealthyCall("code_execution", { runtime: "node", code: "for (;;) {}" });
+    expect(r.status).toBe("timeout");
+    expect(r.error).toMatch(/time limit/);
+  });
+
+  it("contains a fork bomb, and leaves no process behind", async () => {
+    const sessionId = await gw.newSession();
+    const [bomb, healthy] = await Promise.all([
+      gw.call(
+        "code_execution",
+        { runtime: "bash", code: "bomb() { bomb | bomb & }; bomb; sleep 1; echo survived" },
+        { sessionId },
+      ),
+      gw.call(
+        "code_execution",
+        { runtime: "python", code: "print('still serving')" },
+        { sessionId: await gw.newSession() },
+      ),
+    ]);
+    expect(healthy.status).toBe("succeeded");
+    // The process limit makes the bomb's forks fail; the shell itself carries on and ends.
+    expect(bomb.status).toBe("succeeded");
+    expect((bomb.result as { stdout: string; stderr: string }).stderr).toMatch(
+      /fork: (retry: )?Resource temporarily unavailable/,
+    );
+    const uid = sandboxUid(settings(), sessionId);
+    const left = async () => (await run("ps", ["-u", String(uid), "-o", "pid=,args="]).catch(() => ({ stdout: "" }))).stdout.trim();
+    // The kernel tears the sandbox's PID namespace down as its init exits; give it a moment.
+    await waitUntil(async () => (await left()) === "", 5_000, `no processes of uid ${uid}: ${await left()}`);
+  });
+
+  it("refuses a 4 GB allocation", async () => {
+    const r = await alongsideAHealthyCall("code_execution", {
+      runtime: "python",
+      code: "x = bytearray(4 * 1024**3)\nprint(len(x))",
+    });
+    expect(["failed", "killed"]).toContain(r.status);
+    expect(JSON.stringify(r.result)).not.toContain("4294967296");
+  });
+
+  it("denies a file write that climbs out of the workspace", async () => {
+    const r = await alongsideAHealthyCall("workspace_files", {
+      action: "write",
+      path: "../../etc/evil",
+      content: "x",
+    });
+    expect(r.status).toBe("denied");
+    expect(r.error).toMatch(/outside the workspace/);
+  });
+
+  it("denies reading through a symbolic link, and code cannot see host files", async () => {
+    const sessionId = await gw.newSession();
+    const made = await gw.call(
+      "code_execution",
+      { runtime: "bash", code: "ln -s /etc/passwd link; cat /etc/passwd || echo no-host-passwd" },
+      { sessionId },
+    );
+    expect(made.result).toMatchObject({ stdout: "no-host-passwd\n" });
+    const read = await gw.call("workspace_files", { action: "read", path: "link" }, { sessionId });
+    expect(read.status).toBe("denied");
+    expect(read.error).toMatch(/symbolic link/);
+  });
+
+  it("has no network: a connection to a host service fails", async () => {
+    const r = await alongsideAHealthyCall("code_execution", {
+      runtime: "python",
+      code: "import socket\nsocket.create_connection(('127.0.0.1', 15432), timeout=2)\nprint('connected')",
+    });
+    expect(r.status).toBe("failed");
+    expect(JSON.stringify(r.result)).toMatch(/Connection refused|Network is unreachable/);
+    expect(JSON.stringify(r.result)).not.toContain("connected\\n");
+  });
+
+  it("denies http_request to a host that is not allowed", async () => {
+    const r = await gw.call("http_request", { url: "http://127.0.0.1:15432/" });
+    expect(r.status).toBe("denied");
+    expect(r.error).toMatch(/not on the allowed list/);
+  });
+});
