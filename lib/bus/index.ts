@@ -14,5 +14,8 @@ export function createBus(settings: Settings, clientId: string): Bus {
     return createKafkaBus(createKafka(settings.kafka.brokers, clientId), settings.kafka.topicPrefix);
   }
   // BullMQ workers block on Redis, so they need connections without a command timeout.
-  return createBullmqBus(() => createRedis(settings.redis.url, { blocking: true }), settings.kafka.topicPrefix);
+  return createBullmqBus(
+    () => createRedis(settings.redis.url, { blocking: true }),
+    settings.kafka.topicPrefix,
+  );
 }

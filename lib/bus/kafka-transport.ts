@@ -41,7 +41,12 @@ export function createKafkaBus(kafka: Kafka, prefix: string): Bus {
     },
     async consume(channel: Channel, group: string, handler: Handler, opts = {}) {
       // A killed member's partitions move to the others after the session timeout.
-      const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
+      const consumer = kafka.consumer({
+        groupId: group,
+        allowAutoTopicCreation: false,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 2_000,
+      });
       consumers.push(consumer);
       await consumer.connect();
       await consumer.subscribe({ topic: TOPIC_OF[channel], fromBeginning: true });

@@ -100,7 +100,13 @@ export const codeDefaults: Settings = {
   database: { url: "postgresql://soma:soma@127.0.0.1:15432/somaagent" },
   redis: { url: "redis://127.0.0.1:16379" },
   bus: { transport: "bullmq" },
-  kafka: { enabled: true, brokers: ["127.0.0.1:19092"], clientId: "somaagent", topicPrefix: "somastack", topicPartitions: 3 },
+  kafka: {
+    enabled: true,
+    brokers: ["127.0.0.1:19092"],
+    clientId: "somaagent",
+    topicPrefix: "somastack",
+    topicPartitions: 3,
+  },
   openfga: { apiUrl: "http://127.0.0.1:18080", storeName: "somaagent" },
   opa: { url: "http://127.0.0.1:18181" },
   models: {

@@ -39,7 +39,12 @@ export async function enqueueToolCall(db: Db, input: ToolCallInput): Promise<{ t
     }),
     db.outbox.create({
       // Keyed by session: one session's calls stay in order on one partition.
-      data: { topic: "tools", key: input.sessionId, payload: request as unknown as Prisma.InputJsonObject, toolCallId },
+      data: {
+        topic: "tools",
+        key: input.sessionId,
+        payload: request as unknown as Prisma.InputJsonObject,
+        toolCallId,
+      },
       select: { id: true },
     }),
   ]);

@@ -70,7 +70,8 @@ describe("the sandbox", () => {
       /fork: (retry: )?Resource temporarily unavailable/,
     );
     const uid = sandboxUid(settings(), sessionId);
-    const left = async () => (await run("ps", ["-u", String(uid), "-o", "pid=,args="]).catch(() => ({ stdout: "" }))).stdout.trim();
+    const left = async () =>
+      (await run("ps", ["-u", String(uid), "-o", "pid=,args="]).catch(() => ({ stdout: "" }))).stdout.trim();
     // The kernel tears the sandbox's PID namespace down as its init exits; give it a moment.
     await waitUntil(async () => (await left()) === "", 5_000, `no processes of uid ${uid}: ${await left()}`);
   });

@@ -1,0 +1,111 @@
+// No lost and no doubled work: a killed executor's call completes exactly once after a restart,
+// calls made while Kafka is down wait in the outbox and all complete after it returns, and two
+// executors in one group share calls without loss or duplicates.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  gatewaySide,
+  startExecutor,
+  stopProcess,
+  type ExecutorProcess,
+  type GatewaySide,
+  type Transport,
+} from "../helpers/executor";
+import { ROOT, waitUntil } from "../helpers/services";
+
+const run = promisify(execFile);
+
+describe.each(["bullmq", "kafka"] as const)("over %s", (transport: Transport) => {
+  let gw: GatewaySide;
+  const executors: ExecutorProcess[] = [];
+  const start = async () => {
+    const e = await startExecutor(transport, { SOMA_AGENT_TOOL_TIMEOUT_MS: "20000" });
+    executors.push(e);
+    return e;
+  };
+
+  beforeAll(async () => {
+    gw = await gatewaySide(transport);
+  });
+  afterAll(async () => {
+    await Promise.all(executors.map((e) => stopProcess(e)));
+    await gw?.close();
+  });
+
+  it("finishes a call exactly once when its executor is killed mid-run", async () => {
+    const first = await start();
+    const sessionId = await gw.newSession();
+    const id = await gw.enqueue(
+      "code_execution",
+      { runtime: "bash", code: "sleep 2; echo ran >> runs.log; cat runs.log" },
+      sessionId,
+    );
+    await waitUntil(
+      async () => (await gw.db.toolCall.findUnique({ where: { id } }))?.status === "running",
+      30_000,
+      "the call to start",
+    );
+    first.kill("SIGKILL");
+    await new Promise((r) => first.once("exit", r));
+    await start();
+    const done = await gw.wait(id, 90_000);
+    expect(done?.status).toBe("succeeded");
+    // The killed run never reached its echo; the finished one wrote exactly one line.
+    expect(done?.result).toMatchObject({ stdout: "ran\n" });
+    const rows = await gw.db.toolCall.findMany({ where: { id }, select: { status: true, attempts: true } });
+    expect(rows).toEqual([{ status: "succeeded", attempts: 2 }]);
+  }, 120_000);
+
+  it("shares 100 calls between two executors with no loss or duplicate", async () => {
+    while (executors.filter((e) => e.exitCode === null && e.signalCode === null).length < 2) await start();
+    const sessions = await Promise.all(Array.from({ length: 10 }, () => gw.newSession()));
+    const ids = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => gw.enqueue("response", { text: `n${i}` }, sessions[i % 10]!)),
+    );
+    const results = await Promise.all(ids.map((id) => gw.wait(id, 90_000)));
+    expect(results.every((r) => r?.status === "succeeded")).toBe(true);
+    const rows = await gw.db.toolCall.findMany({
+      where: { id: { in: ids } },
+      select: { attempts: true, claimedBy: true },
+    });
+    expect(rows).toHaveLength(100);
+    expect(rows.every((r) => r.attempts === 1)).toBe(true);
+    const byExecutor = new Set(rows.map((r) => r.claimedBy));
+    expect(byExecutor.size).toBe(2);
+  }, 120_000);
+});
+
+describe("a Kafka outage", () => {
+  let gw: GatewaySide;
+  let executor: ExecutorProcess;
+  const kafka = (cmd: "start" | "stop") => run(`${ROOT}/scripts/services/kafka.sh`, [cmd], { cwd: ROOT });
+
+  beforeAll(async () => {
+    gw = await gatewaySide("kafka");
+    executor = await startExecutor("kafka");
+  });
+  afterAll(async () => {
+    await kafka("start");
+    if (executor) await stopProcess(executor);
+    await gw?.close();
+  });
+
+  it("delays 20 calls in the outbox and loses none", async () => {
+    await kafka("stop");
+    const sessionId = await gw.newSession();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++)
+      ids.push(await gw.enqueue("response", { text: `during outage ${i}` }, sessionId));
+    await new Promise((r) => setTimeout(r, 2_000));
+    const pending = await gw.db.outbox.count({ where: { toolCallId: { in: ids }, status: "pending" } });
+    expect(pending).toBe(20);
+
+    await kafka("start");
+    const results = await Promise.all(ids.map((id) => gw.wait(id, 120_000)));
+    expect(results.map((r) => r?.status)).toEqual(Array(20).fill("succeeded"));
+    const rows = await gw.db.toolCall.findMany({ where: { id: { in: ids } }, select: { attempts: true } });
+    expect(rows.every((r) => r.attempts === 1)).toBe(true);
+    expect(await gw.db.outbox.count({ where: { toolCallId: { in: ids }, status: { not: "sent" } } })).toBe(0);
+  }, 180_000);
+});
