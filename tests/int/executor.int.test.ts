@@ -1,6 +1,7 @@
 // The tool path end to end on the real brokers: outbox → bus → executor (sandbox) → Postgres →
 // results channel → the waiting caller, woken through Redis.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitUntil } from "../helpers/services";
 import {
   gatewaySide,
   startExecutor,
@@ -38,6 +39,31 @@ describe.each(["bullmq", "kafka"] as const)("tool calls over %s", (transport) =>
     );
     const read = await gw.call("code_execution", { runtime: "bash", code: "cat notes/a.txt" }, { sessionId });
     expect(read.result).toMatchObject({ stdout: "kept" });
+  });
+
+  it("remembers, finds and forgets per tenant", async () => {
+    const saved = await gw.call("memory_save", {
+      content: `The ${transport} test plant is a fern called Gerald`,
+    });
+    expect(saved.status).toBe("succeeded");
+    const { id } = saved.result as { id: string };
+    const found = await gw.call("memory_search", { query: "fern Gerald" });
+    expect((found.result as { matches: { id: string }[] }).matches.map((m) => m.id)).toContain(id);
+    const forgot = await gw.call("memory_forget", { ids: [id] });
+    expect(forgot.result).toEqual({ forgotten: 1 });
+    const again = await gw.call("memory_search", { query: "fern Gerald" });
+    expect((again.result as { matches: { id: string }[] }).matches.map((m) => m.id)).not.toContain(id);
+  });
+
+  it("sends a malformed request to the dead-letter channel and keeps consuming", async () => {
+    const reasons: string[] = [];
+    await gw.bus.consume("deadLetter", `dlq-test-${transport}-${Date.now()}`, async (raw) => {
+      reasons.push((JSON.parse(raw) as { reason: string }).reason);
+    });
+    await gw.bus.publish("tools", "junk", { version: 1, tool: "response" } as never);
+    await waitUntil(async () => reasons.some((r) => r.includes("toolCallId")), 30_000, "the dead letter");
+    const ok = await gw.call("response", { text: "after junk" });
+    expect(ok.status).toBe("succeeded");
   });
 
   it("masks a secret everywhere it could surface", async () => {

@@ -1,8 +1,11 @@
 // The real gateway process (production build): serves, then on SIGTERM finishes the request in
 // flight, stops accepting, closes its clients and exits 0.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "@/lib/tools/callback-signature";
 import { freePort, startProcess, stopProcess, waitUntil } from "../helpers/services";
 
+const CALLBACK_SECRET = `cb-${Date.now()}-secret`;
 let gateway: ReturnType<typeof startProcess>;
 let base: string;
 
@@ -14,6 +17,7 @@ beforeAll(async () => {
     NODE_ENV: "production",
     PORT: String(port),
     LOG_LEVEL: "info",
+    SOMA_INTERNAL_CALLBACK_SECRET: CALLBACK_SECRET,
   });
   await waitUntil(async () => (await fetch(`${base}/healthz`)).ok, 60_000, "the gateway to listen");
 });
@@ -30,6 +34,35 @@ describe("gateway process", () => {
     const api = await fetch(`${base}/api/v1/me`);
     expect(api.status).toBe(401);
     expect(((await api.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+  });
+
+  it("accepts tool-result callbacks only with a valid signature", async () => {
+    const body = JSON.stringify({
+      version: 1,
+      toolCallId: randomUUID(),
+      sessionId: randomUUID(),
+      status: "succeeded",
+      output: { text: "x" },
+      finishedAt: new Date().toISOString(),
+    });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${base}/api/internal/tool-results`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      });
+    const unsigned = await post({});
+    expect(unsigned.status).toBe(401);
+    expect(((await unsigned.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+    const ts = Math.floor(Date.now() / 1000);
+    expect(
+      (await post({ [TIMESTAMP_HEADER]: String(ts), [SIGNATURE_HEADER]: sign("wrong-secret", body, ts) }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await post({ [TIMESTAMP_HEADER]: String(ts), [SIGNATURE_HEADER]: sign(CALLBACK_SECRET, body, ts) }))
+        .status,
+    ).toBe(204);
   });
 
   it("logs JSON lines carrying a request id", async () => {
