@@ -12,7 +12,7 @@ function pct(sorted: number[], p: number): number {
 
 async function measure(transport: Transport, concurrency: number) {
   const gw = await gatewaySide(transport);
-  const executor = await startExecutor(transport, { LOG_LEVEL: "warn", SOMA_EXECUTOR_CONCURRENCY: "8" });
+  const executor = await startExecutor(transport, { SOMA_EXECUTOR_CONCURRENCY: "8" });
   try {
     const sessions = await Promise.all(
       Array.from({ length: Math.max(1, concurrency) }, () => gw.newSession()),

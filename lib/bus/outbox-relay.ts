@@ -21,6 +21,8 @@ interface OutboxRow {
 export class OutboxRelay {
   private running = false;
   private wake: (() => void) | undefined;
+  /** A kick that arrived while a pass was running: run another pass at once instead of idling. */
+  private kicked = false;
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -37,6 +39,7 @@ export class OutboxRelay {
 
   /** New rows were written: relay now rather than at the next tick. */
   kick(): void {
+    this.kicked = true;
     this.wake?.();
   }
 
@@ -49,12 +52,13 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (this.running) {
       let sent = 0;
+      this.kicked = false;
       try {
         sent = await this.drainOnce();
       } catch (err) {
         this.log.warn({ err }, "outbox relay pass failed");
       }
-      if (sent === 0 && this.running) {
+      if (sent === 0 && !this.kicked && this.running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, IDLE_MS);
           this.wake = () => {
@@ -69,7 +73,8 @@ export class OutboxRelay {
 
   /** One pass: returns how many rows were sent. */
   async drainOnce(): Promise<number> {
-    return this.db.$transaction(
+    const sentCalls: string[] = [];
+    const sent = await this.db.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
           SELECT id, topic, key, payload, attempts, tool_call_id FROM outbox
@@ -95,14 +100,21 @@ export class OutboxRelay {
             return sent; // the broker is unreachable: keep order, try again later
           }
           await tx.$executeRaw`UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE id = ${row.id}`;
-          if (row.tool_call_id) {
-            await tx.$executeRaw`UPDATE tool_calls SET status = 'queued' WHERE id = ${row.tool_call_id}::uuid AND status = 'pending'`;
-          }
+          if (row.tool_call_id) sentCalls.push(row.tool_call_id);
           sent++;
         }
         return sent;
       },
       { timeout: 60_000, maxWait: 5_000 },
     );
+    // Marked after the commit, never under the relay's locks: an executor may already be claiming
+    // the call, and must not wait for this transaction (only pending calls become queued).
+    if (sentCalls.length) {
+      await this.db.toolCall.updateMany({
+        where: { id: { in: sentCalls }, status: "pending" },
+        data: { status: "queued" },
+      });
+    }
+    return sent;
   }
 }

@@ -1,6 +1,7 @@
 // One tool request, end to end inside the executor, idempotent by tool-call id:
 // validate → claim the call row → policy → resolve secrets → run in the tool host → mask →
 // record the result in Postgres → deliver it. The bus message is acknowledged only when this returns.
+import { createHash } from "node:crypto";
 import path from "node:path";
 import fs from "node:fs";
 import type { Redis } from "ioredis";
@@ -43,13 +44,32 @@ export function sandboxUid(settings: Settings, sessionId: string): number {
   return settings.executor.sandboxUidBase + n;
 }
 
+/** Every directory from / down to dir can be entered by any user (sandbox uids must reach it). */
+function traversableByOthers(dir: string): boolean {
+  let cur = path.resolve(dir);
+  for (;;) {
+    try {
+      if ((fs.statSync(cur).mode & 0o001) === 0) return false;
+    } catch {
+      /* not created yet: its parent decides */
+    }
+    const up = path.dirname(cur);
+    if (up === cur) return true;
+    cur = up;
+  }
+}
+
 export function workspaceRoot(settings: Settings): string {
-  return path.resolve(settings.executor.workspaceRoot);
+  if (settings.executor.workspaceRoot) return path.resolve(settings.executor.workspaceRoot);
+  const local = path.resolve(".services", "workspaces");
+  if (traversableByOthers(path.dirname(local))) return local;
+  const tag = createHash("sha256").update(process.cwd()).digest("hex").slice(0, 12);
+  return path.join("/var/tmp/somaagent", tag, "workspaces");
 }
 
 function prepareWorkspace(settings: Settings, sessionId: string, uid: number): string {
   const root = workspaceRoot(settings);
-  fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+  fs.mkdirSync(root, { recursive: true, mode: 0o711 });
   const dir = path.join(root, sessionId);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (process.getuid?.() === 0) fs.chownSync(dir, uid, uid);
@@ -140,8 +160,10 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
   ) {
     throw new RetryLater(`tool call is running on executor ${row.claimedBy}`);
   }
+  // pending and queued are the same to a claim (the relay marks queued after publishing).
+  const claimable = row.status === "running" ? (["running"] as const) : (["pending", "queued"] as const);
   const claimed = await deps.db.toolCall.updateMany({
-    where: { id: req.toolCallId, status: row.status, claimedBy: row.claimedBy },
+    where: { id: req.toolCallId, status: { in: [...claimable] }, claimedBy: row.claimedBy },
     data: {
       status: "running",
       claimedBy: deps.executorId,

@@ -1,13 +1,17 @@
 // http_request: one HTTP request to a host on the configured allow-list (tools.httpAllowedHosts,
 // exact names or "*.example.com"), made from the sandbox, the only tool given network access.
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { runSandboxed } from "../sandbox/run";
 import { defineTool } from "./types";
 
-// Resolved when the tool runs (in the tool host): Next bundles this module for listing tools, and
-// import.meta.dirname is not defined there.
-const script = () => path.join(import.meta.dirname, "sandboxed", "http-request.cjs");
+// Read when the tool runs (in the tool host; Next bundles this module for listing tools, where
+// import.meta.dirname is undefined) and passed with -e: the sandbox's uid may not be able to reach
+// the checkout to bind the file.
+let source: string | undefined;
+const script = () =>
+  (source ??= fs.readFileSync(path.join(import.meta.dirname, "sandboxed", "http-request.cjs"), "utf8"));
 
 export function hostAllowed(host: string, allowed: string[]): boolean {
   const h = host.toLowerCase();
@@ -38,14 +42,13 @@ export const httpRequestTool = defineTool({
       };
     }
     const r = await runSandboxed({
-      command: ["node", "--max-old-space-size=96", script()],
+      command: ["node", "--max-old-space-size=96", "-e", script()],
       stdin: JSON.stringify({
         ...args,
         timeoutMs: ctx.limits.timeoutMs - 500,
         maxBytes: Math.floor(ctx.limits.outputBytes / 2),
       }),
       network: true,
-      readOnly: [script()],
       limits: ctx.limits,
     });
     if (r.outcome === "timeout")

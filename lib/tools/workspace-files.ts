@@ -1,13 +1,17 @@
 // workspace_files: list, read and write files of the session's workspace. The operation itself runs
 // in the sandbox with only the workspace bound; paths leaving it are refused before and inside.
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { runSandboxed } from "../sandbox/run";
 import { defineTool } from "./types";
 
-// Resolved when the tool runs (in the tool host): Next bundles this module for listing tools, and
-// import.meta.dirname is not defined there.
-const script = () => path.join(import.meta.dirname, "sandboxed", "workspace-files.cjs");
+// Read when the tool runs (in the tool host; Next bundles this module for listing tools, where
+// import.meta.dirname is undefined) and passed with -e: the sandbox's uid may not be able to reach
+// the checkout to bind the file.
+let source: string | undefined;
+const script = () =>
+  (source ??= fs.readFileSync(path.join(import.meta.dirname, "sandboxed", "workspace-files.cjs"), "utf8"));
 
 /** A relative path that stays inside the workspace, judged lexically ("a/../b" is fine, "../x" is not). */
 export function staysInside(rel: string): boolean {
@@ -35,10 +39,9 @@ export const workspaceFilesTool = defineTool({
     if (!staysInside(args.path))
       return { status: "denied", error: `path "${args.path}" is outside the workspace` };
     const r = await runSandboxed({
-      command: ["node", "--max-old-space-size=64", script()],
+      command: ["node", "--max-old-space-size=64", "-e", script()],
       stdin: JSON.stringify(args),
       workspace: ctx.workspace,
-      readOnly: [script()],
       limits: ctx.limits,
     });
     if (r.outcome !== "exited" || r.exitCode !== 0) {

@@ -1,7 +1,10 @@
 // The tool path end to end on the real brokers: outbox → bus → executor (sandbox) → Postgres →
 // results channel → the waiting caller, woken through Redis.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitUntil } from "../helpers/services";
+import fs from "node:fs";
+import path from "node:path";
+import { workspaceRoot } from "@/lib/executor/process-request";
+import { freePort, settings, waitUntil } from "../helpers/services";
 import {
   gatewaySide,
   startExecutor,
@@ -14,10 +17,15 @@ import {
 describe.each(["bullmq", "kafka"] as const)("tool calls over %s", (transport) => {
   let gw: GatewaySide;
   let executor: ExecutorProcess;
+  let healthPort: number;
 
   beforeAll(async () => {
     gw = await gatewaySide(transport);
-    executor = await startExecutor(transport);
+    healthPort = await freePort();
+    executor = await startExecutor(transport, {
+      SOMA_EXECUTOR_HEALTH_PORT: String(healthPort),
+      SOMA_EXECUTOR_WORKSPACE_SWEEP_MS: "500",
+    });
   });
   afterAll(async () => {
     if (executor) await stopProcess(executor);
@@ -39,6 +47,29 @@ describe.each(["bullmq", "kafka"] as const)("tool calls over %s", (transport) =>
     );
     const read = await gw.call("code_execution", { runtime: "bash", code: "cat notes/a.txt" }, { sessionId });
     expect(read.result).toMatchObject({ stdout: "kept" });
+  });
+
+  it("removes a deleted session's workspace", async () => {
+    const sessionId = await gw.newSession();
+    await gw.call("workspace_files", { action: "write", path: "keep.txt", content: "x" }, { sessionId });
+    const dir = path.join(workspaceRoot(settings()), sessionId);
+    expect(fs.existsSync(path.join(dir, "keep.txt"))).toBe(true);
+    await gw.db.session.update({ where: { id: sessionId }, data: { deletedAt: new Date() } });
+    await waitUntil(async () => !fs.existsSync(dir), 15_000, "the workspace to be removed");
+  });
+
+  it("serves health, readiness and metrics", async () => {
+    await gw.call("code_execution", { runtime: "bash", code: "true" });
+    const base = `http://127.0.0.1:${healthPort}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { executorId: string }).executorId).toBeTruthy();
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/somaagent_tool_requests_total\{tool="code_execution",outcome="succeeded"\} \d+/);
+    expect(text).toContain("somaagent_tool_duration_seconds_bucket");
+    expect(text).toMatch(/somaagent_tool_in_flight \d+/);
+    expect(text).toMatch(/somaagent_tool_consumer_lag \d+/);
   });
 
   it("remembers, finds and forgets per tenant", async () => {

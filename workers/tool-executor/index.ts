@@ -13,7 +13,8 @@ import { loadSecretStore } from "../../lib/secrets/store";
 import { createMasker } from "../../lib/secrets/mask";
 import { ToolHost } from "../../lib/executor/tool-host";
 import { newExecutorId, startHeartbeat } from "../../lib/executor/heartbeat";
-import { processToolRequest } from "../../lib/executor/process-request";
+import { processToolRequest, workspaceRoot } from "../../lib/executor/process-request";
+import { startWorkspaceSweeper } from "../../lib/executor/workspace-sweeper";
 import { createExecutorMetrics } from "../../lib/executor/metrics";
 import { resultDelivery } from "../../lib/tools/deliver-result";
 import { runChecks } from "../../lib/server/readiness";
@@ -65,6 +66,12 @@ async function consumerLag(): Promise<number> {
 }
 
 const metrics = createExecutorMetrics(consumerLag);
+const stopSweeper = startWorkspaceSweeper(
+  db(),
+  workspaceRoot(settings),
+  settings.executor.workspaceSweepMs,
+  log,
+);
 const stopHeartbeat = startHeartbeat(redis(), executorId);
 const deliver = resultDelivery({
   route: settings.executor.resultRoute,
@@ -141,6 +148,7 @@ onShutdown(log, [
   },
   () => bus.close(), // stops taking work and waits for running handlers
   async () => host.close(),
+  async () => stopSweeper(),
   stopHeartbeat,
   async () => health.close(),
   () => db().$disconnect(),
