@@ -29,7 +29,16 @@ export async function startExecutor(
     LOG_LEVEL: "info",
     ...env,
   });
-  await waitUntil(async () => p.output().includes('"tool executor ready"'), 60_000, "the executor to start");
+  try {
+    await waitUntil(
+      async () => p.output().includes('"tool executor ready"'),
+      60_000,
+      "the executor to start",
+    );
+  } catch (err) {
+    await stopProcess(p);
+    throw err;
+  }
   return p;
 }
 

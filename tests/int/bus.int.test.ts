@@ -1,7 +1,8 @@
 // The tool bus over both real transports: a request published is consumed by a group member, in
 // order per session key.
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKafka, ensureTopics } from "@/lib/server/kafka";
 import { createBus, type Bus, type ToolRequest, toolRequestSchema } from "@/lib/bus";
 import { settings, waitUntil } from "../helpers/services";
 
@@ -22,9 +23,23 @@ function request(sessionId: string, n: number): ToolRequest {
   };
 }
 
+// Channels of their own (a separate prefix), so no executor of another test takes these messages.
+const PREFIX = "somatest-bus";
+
+beforeAll(async () => {
+  const admin = createKafka(settings().kafka.brokers, "bus-test-admin").admin();
+  await admin.connect();
+  await ensureTopics(admin, PREFIX, 3);
+  await admin.disconnect();
+});
+
 describe.each(["kafka", "bullmq"] as const)("bus over %s", (transport) => {
   it("delivers published tool requests to a consumer, in order for one session", async () => {
-    const bus = createBus({ ...settings(), bus: { transport } }, `bus-test-${transport}`);
+    const s = settings();
+    const bus = createBus(
+      { ...s, bus: { transport }, kafka: { ...s.kafka, topicPrefix: PREFIX } },
+      `bus-test-${transport}`,
+    );
     buses.push(bus);
     const sessionId = randomUUID();
     const seen: ToolRequest[] = [];
