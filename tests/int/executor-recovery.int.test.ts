@@ -12,7 +12,8 @@ import {
   type GatewaySide,
   type Transport,
 } from "../helpers/executor";
-import { ROOT, waitUntil } from "../helpers/services";
+import { createKafka } from "@/lib/server/kafka";
+import { ROOT, settings, waitUntil } from "../helpers/services";
 
 const run = promisify(execFile);
 
@@ -59,6 +60,27 @@ describe.each(["bullmq", "kafka"] as const)("over %s", (transport: Transport) =>
 
   it("shares 100 calls between two executors with no loss or duplicate", async () => {
     while (executors.filter((e) => e.exitCode === null && e.signalCode === null).length < 2) await start();
+    if (transport === "kafka") {
+      // Both members must hold partitions before the work arrives, or the first drains it alone.
+      const admin = createKafka(settings().kafka.brokers, "recovery-test-admin").admin();
+      await admin.connect();
+      try {
+        await waitUntil(
+          async () => {
+            const [group] = (await admin.describeGroups([settings().executor.consumerGroup])).groups;
+            return (
+              group?.state === "Stable" &&
+              group.members.length === 2 &&
+              group.members.every((m) => m.memberAssignment.length > 0)
+            );
+          },
+          60_000,
+          "both executors to join the consumer group",
+        );
+      } finally {
+        await admin.disconnect();
+      }
+    }
     const sessions = await Promise.all(Array.from({ length: 10 }, () => gw.newSession()));
     const ids = await Promise.all(
       Array.from({ length: 100 }, (_, i) => gw.enqueue("response", { text: `n${i}` }, sessions[i % 10]!)),
