@@ -52,6 +52,9 @@ export function createHttpHandler(deps: HandlerDeps) {
     const url = new URL(req.url ?? "/", "http://gateway");
     const log = deps.log.child({ requestId });
     res.setHeader("x-request-id", requestId);
+    // While shutting down, each finished response also closes its connection, so server.close()
+    // does not wait on idle keep-alive sockets until the grace period ends.
+    if (deps.isShuttingDown()) res.setHeader("connection", "close");
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
 
     res.on("finish", () => {

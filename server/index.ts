@@ -97,6 +97,9 @@ async function main(): Promise<void> {
     force.unref();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // Connections that were busy a moment ago and are idle now.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    idleSweep.unref();
     await sockets.close();
     await closed;
     await tools.close();

@@ -24,18 +24,27 @@ export function createBullmqBus(connection: () => Redis, prefix: string): Bus {
     return q;
   };
 
+  // A handler that cannot finish yet (the call runs on a live executor) throws and is retried.
+  const jobOptions = {
+    attempts: 120,
+    backoff: { type: "fixed", delay: 1_000 },
+    removeOnComplete: 1000,
+    removeOnFail: 5000,
+  };
+
   return {
     transport: "bullmq",
     async publish<C extends Channel>(channel: C, key: string, message: ChannelMessage[C]) {
-      await queue(channel).add(
-        channel,
-        { key, value: JSON.stringify(message) },
-        {
-          attempts: 5,
-          backoff: { type: "exponential", delay: 500 },
-          removeOnComplete: 1000,
-          removeOnFail: 5000,
-        },
+      await queue(channel).add(channel, { key, value: JSON.stringify(message) }, jobOptions);
+    },
+    async publishMany<C extends Channel>(channel: C, items: { key: string; message: ChannelMessage[C] }[]) {
+      if (items.length === 0) return;
+      await queue(channel).addBulk(
+        items.map((i) => ({
+          name: channel,
+          data: { key: i.key, value: JSON.stringify(i.message) },
+          opts: jobOptions,
+        })),
       );
     },
     async consume(channel: Channel, _group: string, handler: Handler, opts = {}) {

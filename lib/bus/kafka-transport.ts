@@ -39,6 +39,15 @@ export function createKafkaBus(kafka: Kafka, prefix: string): Bus {
         messages: [{ key, value: JSON.stringify(message) }],
       });
     },
+    async publishMany<C extends Channel>(channel: C, items: { key: string; message: ChannelMessage[C] }[]) {
+      if (items.length === 0) return;
+      const p = await getProducer();
+      await p.send({
+        topic: TOPIC_OF[channel],
+        acks: -1,
+        messages: items.map((i) => ({ key: i.key, value: JSON.stringify(i.message) })),
+      });
+    },
     async consume(channel: Channel, group: string, handler: Handler, opts = {}) {
       // A killed member's partitions move to the others after the session timeout.
       const consumer = kafka.consumer({

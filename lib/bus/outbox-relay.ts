@@ -80,28 +80,40 @@ export class OutboxRelay {
           SELECT id, topic, key, payload, attempts, tool_call_id FROM outbox
           WHERE status = 'pending' AND available_at <= now()
           ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
+        // Consecutive rows of one channel go out in one round trip (order kept within the run).
         let sent = 0;
-        for (const row of rows) {
+        let i = 0;
+        while (i < rows.length) {
+          let j = i;
+          while (j < rows.length && rows[j]!.topic === rows[i]!.topic) j++;
+          const run = rows.slice(i, j);
           try {
-            await this.bus.publish(row.topic as Channel, row.key, row.payload as never);
+            await this.bus.publishMany(
+              run[0]!.topic as Channel,
+              run.map((r) => ({ key: r.key, message: r.payload as never })),
+            );
           } catch (err) {
-            const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(row.attempts, 6));
+            const attempts = Math.min(...rows.slice(i).map((r) => r.attempts));
+            const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 6));
             const error = String((err as Error).message).slice(0, 500);
-            for (const unsent of rows.slice(rows.indexOf(row))) {
+            for (const unsent of rows.slice(i)) {
               await tx.$executeRaw`
                 UPDATE outbox SET attempts = attempts + 1, last_error = ${error},
                   available_at = now() + (${delay} * interval '1 millisecond')
                 WHERE id = ${unsent.id}`;
             }
             this.log.warn(
-              { outboxId: String(row.id), err: (err as Error).message, retryInMs: delay },
+              { pending: rows.length - i, err: error, retryInMs: delay },
               "bus publish failed; rows wait in the outbox",
             );
             return sent; // the broker is unreachable: keep order, try again later
           }
-          await tx.$executeRaw`UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE id = ${row.id}`;
-          if (row.tool_call_id) sentCalls.push(row.tool_call_id);
-          sent++;
+          for (const r of run) {
+            await tx.$executeRaw`UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE id = ${r.id}`;
+            if (r.tool_call_id) sentCalls.push(r.tool_call_id);
+          }
+          sent += run.length;
+          i = j;
         }
         return sent;
       },

@@ -15,6 +15,11 @@ export type Handler = (raw: string) => Promise<void>;
 export interface Bus {
   readonly transport: "bullmq" | "kafka";
   publish<C extends Channel>(channel: C, key: string, message: ChannelMessage[C]): Promise<void>;
+  /** Several messages of one channel in one round trip, in order. */
+  publishMany<C extends Channel>(
+    channel: C,
+    items: { key: string; message: ChannelMessage[C] }[],
+  ): Promise<void>;
   /** Consume a channel as part of a group (Kafka consumer group / BullMQ worker). */
   consume(channel: Channel, group: string, handler: Handler, opts?: { concurrency?: number }): Promise<void>;
   close(): Promise<void>;

@@ -187,7 +187,9 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
         error: `invalid arguments: ${args.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
       };
     } else {
-      outcome = (await decide(deps, req, tool.needsNetwork)) ?? (await runTool(deps, req, args.data));
+      outcome =
+        (await decide(deps, req, tool.needsNetwork)) ??
+        (await runTool(deps, req, args.data, tool.usesWorkspace ?? false));
     }
   }
   outcome = masker.deep(outcome);
@@ -211,7 +213,12 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
   await deps.deliver(toResult(req, outcome));
 }
 
-async function runTool(deps: ExecutorDeps, req: ToolRequest, args: unknown): Promise<ToolOutcome> {
+async function runTool(
+  deps: ExecutorDeps,
+  req: ToolRequest,
+  args: unknown,
+  usesWorkspace: boolean,
+): Promise<ToolOutcome> {
   let resolved: unknown;
   try {
     resolved = resolveSecretRefs(args, deps.secrets).resolved;
@@ -229,7 +236,7 @@ async function runTool(deps: ExecutorDeps, req: ToolRequest, args: unknown): Pro
     outputBytes: s.sandboxOutputBytes,
     uid,
   };
-  const workspace = prepareWorkspace(deps.settings, req.sessionId, uid);
+  const workspace = usesWorkspace ? prepareWorkspace(deps.settings, req.sessionId, uid) : "";
   return deps.host.run(
     {
       tool: req.tool,

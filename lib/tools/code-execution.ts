@@ -21,6 +21,7 @@ export const codeExecutionTool = defineTool({
     })
     .strict(),
   needsNetwork: false,
+  usesWorkspace: true,
   async run(args, ctx) {
     const rt = RUNTIMES[args.runtime];
     const r = await runSandboxed({

@@ -15,7 +15,7 @@ export interface ToolContext {
   toolCallId: string;
   sessionId: string;
   tenantId: string;
-  /** Host path of the session's workspace (created before the call). */
+  /** Host path of the session's workspace; "" for tools that declare no use of one. */
   workspace: string;
   limits: SandboxLimits;
   httpAllowedHosts: string[];
@@ -28,6 +28,8 @@ export interface ToolDefinition<A extends z.ZodType = z.ZodType> {
   args: A;
   /** Declared network use; policy must also allow it. */
   needsNetwork: boolean;
+  /** Runs in the session's workspace (created on first use). */
+  usesWorkspace?: boolean;
   run(args: z.infer<A>, ctx: ToolContext): Promise<ToolOutcome>;
 }
 

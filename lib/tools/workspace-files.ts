@@ -35,6 +35,7 @@ export const workspaceFilesTool = defineTool({
       .strict(),
   ]),
   needsNetwork: false,
+  usesWorkspace: true,
   async run(args, ctx) {
     if (!staysInside(args.path))
       return { status: "denied", error: `path "${args.path}" is outside the workspace` };
