@@ -5,6 +5,10 @@ source "$(dirname "$0")/lib.sh"
 HERE="$(dirname "$0")"
 
 command -v curl >/dev/null && command -v ss >/dev/null || apt_ensure curl iproute2
+# The tool executor's sandbox: bubblewrap, util-linux's setpriv/prlimit, and the runtimes it offers.
+command -v bwrap >/dev/null || apt_ensure bubblewrap
+{ command -v setpriv >/dev/null && command -v prlimit >/dev/null; } || apt_ensure util-linux
+[ -x /usr/bin/python3 ] || apt_ensure python3
 "$HERE/postgres.sh" install
 "$HERE/redis.sh" install
 # Kafka's jars and the Go builds of OPA and OpenFGA are independent: fetch/build them side by side.
