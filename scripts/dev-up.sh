@@ -21,11 +21,7 @@ reserve_port gateway "$GATEWAY_PORT" PORT
 ensure_node_modules
 "$ROOT/scripts/services/up.sh"
 
-export DATABASE_URL="${DATABASE_URL:-$DATABASE_URL_DEFAULT}"
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT}"
-export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
-export OPENFGA_API_URL="${OPENFGA_API_URL:-http://127.0.0.1:$OPENFGA_HTTP_PORT}"
-export OPA_URL="${OPA_URL:-http://127.0.0.1:$OPA_PORT}"
+service_env
 export PORT="$GATEWAY_PORT"
 export SOMA_SERVER_PUBLIC_URL="${SOMA_SERVER_PUBLIC_URL:-http://localhost:$GATEWAY_PORT}"
 

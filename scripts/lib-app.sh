@@ -40,5 +40,14 @@ ensure_node_modules() {
   fi
 }
 
+# Points the app at the native services unless the caller already chose (exported) other addresses.
+service_env() {
+  export DATABASE_URL="${DATABASE_URL:-$DATABASE_URL_DEFAULT}"
+  export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT}"
+  export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
+  export OPENFGA_API_URL="${OPENFGA_API_URL:-http://127.0.0.1:$OPENFGA_HTTP_PORT}"
+  export OPA_URL="${OPA_URL:-http://127.0.0.1:$OPA_PORT}"
+}
+
 export CHECKPOINT_DISABLE=1 # Prisma's update check would wait on the network
 export NEXT_TELEMETRY_DISABLED=1

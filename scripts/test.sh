@@ -17,9 +17,8 @@ export NODE_ENV=test
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 export DATABASE_URL="postgresql://$POSTGRES_USER:$POSTGRES_PASSWORD@127.0.0.1:$POSTGRES_PORT/somaagent_test"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/1"
-export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
-export OPENFGA_API_URL="http://127.0.0.1:$OPENFGA_HTTP_PORT"
-export OPA_URL="http://127.0.0.1:$OPA_PORT"
+unset KAFKA_BROKERS OPENFGA_API_URL OPA_URL # always the native services
+service_env
 export SOMA_OPENFGA_STORE_NAME="somaagent-test"
 export SOMA_KAFKA_TOPIC_PREFIX="somatest"   # dev executors never see test messages
 export SOMA_EXECUTOR_HEALTH_PORT=0

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { authenticate, type AuthDeps } from "../lib/auth/principal";
+import { principalOrThrow, type AuthDeps } from "../lib/auth/principal";
 import { AppError, toAppError } from "../lib/errors";
 import { securityHeaders } from "../lib/http/security-headers";
 import { metrics, routeLabel } from "../lib/server/metrics";
@@ -88,23 +88,10 @@ export function createHttpHandler(deps: HandlerDeps) {
         return;
       }
       if (url.pathname === "/api/v1" || url.pathname.startsWith("/api/v1/")) {
-        const principal = await authenticate(
+        await principalOrThrow(
           { authorization: req.headers.authorization, cookie: req.headers.cookie },
           deps.auth(),
-        ).catch((err: unknown) => {
-          throw new AppError("unavailable", "Sign-in cannot be checked right now; try again shortly.", {
-            cause: err,
-          });
-        });
-        if (!principal) {
-          throw new AppError(
-            "unauthorized",
-            "Authentication required: send an API token as 'Authorization: Bearer <token>' or sign in.",
-            {
-              headers: { "www-authenticate": 'Bearer realm="somaagent"' },
-            },
-          );
-        }
+        );
       } else if (!deps.ui && !url.pathname.startsWith("/api/")) {
         // Headless mode: the API only, no pages.
         throw new AppError(

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { Redis } from "ioredis";
 import type { Db } from "../server/db";
+import { AppError } from "../errors";
 import { bearerToken, cookieValue, hashSecret } from "./tokens";
 
 export const SESSION_COOKIE = "soma_session";
@@ -85,4 +86,26 @@ export async function authenticate(creds: Credentials, deps: AuthDeps): Promise<
   const session = cookieValue(creds.cookie, SESSION_COOKIE);
   if (session) return principalFromSession(session, deps);
   return null;
+}
+
+/** The caller, or an AppError: 503 when the credential cannot be checked, 401 when there is none. */
+export async function principalOrThrow(creds: Credentials, deps: AuthDeps): Promise<Principal> {
+  let principal: Principal | null;
+  try {
+    principal = await authenticate(creds, deps);
+  } catch (err) {
+    throw new AppError("unavailable", "Sign-in cannot be checked right now; try again shortly.", {
+      cause: err,
+    });
+  }
+  if (!principal) {
+    throw new AppError(
+      "unauthorized",
+      "Authentication required: send an API token as 'Authorization: Bearer <token>' or sign in.",
+      {
+        headers: { "www-authenticate": 'Bearer realm="somaagent"' },
+      },
+    );
+  }
+  return principal;
 }

@@ -1,19 +1,12 @@
 // Messages between the executor and its tool-host child process (IPC).
-import type { SandboxLimits } from "../sandbox/run";
-import type { ToolOutcome } from "../tools/types";
+import type { ToolContext, ToolOutcome } from "../tools/types";
 
 export interface HostRequest {
   id: number;
   tool: string;
   args: unknown;
-  ctx: {
-    toolCallId: string;
-    sessionId: string;
-    tenantId: string;
-    workspace: string;
-    limits: SandboxLimits;
-    httpAllowedHosts: string[];
-  };
+  /** Everything a tool gets but the database client, which the host opens itself. */
+  ctx: Omit<ToolContext, "db">;
 }
 
 export type HostReply = { id: number; outcome: ToolOutcome };
