@@ -7,7 +7,3 @@ export function singleton<T>(name: string, factory: () => T): T {
   if (!registry.__somaSingletons.has(name)) registry.__somaSingletons.set(name, factory());
   return registry.__somaSingletons.get(name) as T;
 }
-
-export function dropSingleton(name: string): void {
-  registry.__somaSingletons?.delete(name);
-}

@@ -1,4 +1,4 @@
-// Kafka transport: topics somastack.tools / somastack.tool-results / somastack.tools.dlq, keyed so
+// Kafka transport: topics <prefix>.tools / <prefix>.tool-results / <prefix>.tools.dlq, keyed so
 // one session's messages stay ordered; consumers in one group share partitions. Offsets are
 // committed only after the handler returns.
 import type { Consumer, Kafka, Producer } from "kafkajs";

@@ -1,6 +1,6 @@
-// Configuration entry point: load once at start (fail fast with file/key/reason), reload on demand.
+// Configuration entry point: loaded once at start (fail fast with file/key/reason).
 import { singleton } from "../singleton";
-import { loadConfig, type LoadedConfig, type LoadOptions } from "./load";
+import { loadConfig, type LoadedConfig } from "./load";
 
 export { loadConfig, SOURCES } from "./load";
 export type { LoadedConfig, LoadOptions, Provenance, SourceName } from "./load";
@@ -13,11 +13,4 @@ const holder = singleton("config", () => ({ current: undefined as LoadedConfig |
 export function getConfig(): LoadedConfig {
   holder.current ??= loadConfig();
   return holder.current;
-}
-
-/** Re-reads every source (after the settings file changed); keeps the old config if the new one is invalid. */
-export function reloadConfig(options?: LoadOptions): LoadedConfig {
-  const next = loadConfig(options);
-  holder.current = next;
-  return next;
 }

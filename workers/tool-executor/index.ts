@@ -8,7 +8,6 @@ import { configureLogger, logger } from "../../lib/server/logger";
 import { createBus } from "../../lib/bus";
 import { db } from "../../lib/server/db";
 import { redis } from "../../lib/server/redis";
-import { busTopics, createKafka } from "../../lib/server/kafka";
 import { loadSecretStore } from "../../lib/secrets/store";
 import { createMasker } from "../../lib/secrets/mask";
 import { ToolHost } from "../../lib/executor/tool-host";
@@ -16,10 +15,9 @@ import { newExecutorId, startHeartbeat } from "../../lib/executor/heartbeat";
 import { processToolRequest, workspaceRoot } from "../../lib/executor/process-request";
 import { startWorkspaceSweeper } from "../../lib/executor/workspace-sweeper";
 import { createExecutorMetrics } from "../../lib/executor/metrics";
+import { consumerLagReader } from "../../lib/executor/consumer-lag";
 import { resultDelivery } from "../../lib/tools/deliver-result";
 import { runChecks } from "../../lib/server/readiness";
-import { Queue } from "bullmq";
-import { createRedis } from "../../lib/server/redis";
 import { onShutdown } from "../shutdown";
 
 const config = loadConfigOrExit("tool-executor");
@@ -36,36 +34,8 @@ const executorId = newExecutorId();
 const bus = createBus(settings, `${settings.kafka.clientId}-executor`);
 const host = new ToolHost();
 
-const TOOLS_TOPIC = busTopics(settings.kafka.topicPrefix).tools;
-
-async function consumerLag(): Promise<number> {
-  if (settings.bus.transport === "bullmq") {
-    const q = new Queue(TOOLS_TOPIC, { connection: createRedis(settings.redis.url, { blocking: true }) });
-    try {
-      const counts = await q.getJobCounts("waiting", "delayed", "prioritized");
-      return Object.values(counts).reduce((a, b) => a + b, 0);
-    } finally {
-      await q.close();
-    }
-  }
-  const admin = createKafka(settings.kafka.brokers, `${settings.kafka.clientId}-lag`).admin();
-  await admin.connect();
-  try {
-    const [latest, committed] = await Promise.all([
-      admin.fetchTopicOffsets(TOOLS_TOPIC),
-      admin.fetchOffsets({ groupId: settings.executor.consumerGroup, topics: [TOOLS_TOPIC] }),
-    ]);
-    const done = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
-    return latest.reduce(
-      (sum, p) => sum + Math.max(0, Number(p.offset) - Math.max(0, done.get(p.partition) ?? 0)),
-      0,
-    );
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-const metrics = createExecutorMetrics(consumerLag);
+const lag = consumerLagReader(settings);
+const metrics = createExecutorMetrics(() => lag.read());
 const stopSweeper = startWorkspaceSweeper(
   db(),
   workspaceRoot(settings),
@@ -151,6 +121,7 @@ onShutdown(log, [
   async () => stopSweeper(),
   stopHeartbeat,
   async () => health.close(),
+  () => lag.close(),
   () => db().$disconnect(),
   async () => redis().disconnect(),
 ]);
