@@ -78,9 +78,32 @@ export function fromZod(error: ZodError, what = "request body"): AppError {
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return fromZod(err);
+  if (isDependencyDown(err))
+    return new AppError("unavailable", "A service SomaAgent depends on is unavailable; try again shortly.", {
+      cause: err,
+      headers: { "retry-after": "5" },
+    });
   return new AppError("internal", "Something went wrong on our side. The error has been logged.", {
     cause: err,
   });
+}
+
+/** Connection-level failures of Postgres (Prisma P1001/P1002/P1017, driver errors) or Redis. */
+function isDependencyDown(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = err; e && typeof e === "object" && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const { name, code, message } = e as { name?: string; code?: string; message?: string };
+    if (name === "PrismaClientInitializationError") return true;
+    if (
+      code &&
+      ["P1001", "P1002", "P1017", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01"].includes(code)
+    )
+      return true;
+    if (name === "MaxRetriesPerRequestError") return true;
+    if (message && /Connection is closed|Command timed out|ECONNREFUSED/.test(message)) return true;
+  }
+  return false;
 }
 
 /** For route handlers (web Response). */

@@ -15,6 +15,7 @@ import { kafka } from "../lib/server/kafka";
 import { gatewayChecks } from "../lib/server/readiness";
 import { isDevelopment } from "../lib/config/env";
 import { startToolRuntime } from "../lib/server/tool-runtime";
+import { turns } from "../lib/agent/turns";
 
 const config = loadConfigOrExit("gateway");
 const { settings } = config;
@@ -76,6 +77,8 @@ async function main(): Promise<void> {
   });
 
   const tools = await startToolRuntime(log);
+  // Every gateway sweeps for turns whose gateway died, whether or not it runs turns itself.
+  const turnManager = turns();
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
     // Connections that were busy a moment ago and are idle now.
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
     idleSweep.unref();
+    await turnManager.shutdown();
     await sockets.close();
     await closed;
     await tools.close();

@@ -6,6 +6,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import type { Logger } from "pino";
 import { authenticate, type AuthDeps, type Principal } from "../lib/auth/principal";
 import { createRedis } from "../lib/server/redis";
+import { attachChat } from "./chat-socket";
 
 export interface SocketDeps {
   log: Logger;
@@ -61,6 +62,7 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
       void socket.join(`user:${socket.data.principal.userId}`);
     });
   }
+  attachChat(io.of("/chat"), { log: deps.log, redisUrl: deps.redisUrl });
 
   return {
     io,

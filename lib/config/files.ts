@@ -11,6 +11,7 @@ const rolePartial = z
     temperature: z.number(),
     rpm: z.number(),
     tpm: z.number(),
+    params: z.string(),
   })
   .partial()
   .strict();

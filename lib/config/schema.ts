@@ -12,8 +12,19 @@ const modelRole = z
     temperature: z.number().min(0).max(2),
     rpm: z.number().int().min(0),
     tpm: z.number().int().min(0),
+    /** Extra request parameters as a JSON object, e.g. {"top_p":0.9,"max_tokens":2048}. */
+    params: z.string().refine(isJsonObject, 'must be a JSON object, e.g. {"top_p":0.9}'),
   })
   .strict();
+
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
 
 export const settingsSchema = z
   .object({
@@ -49,7 +60,9 @@ export const settingsSchema = z
       .object({
         maxSteps: z.number().int().min(1).max(200),
         toolTimeoutMs: z.number().int().min(100),
+        turnTimeoutMs: z.number().int().min(1000),
         systemPrompt: z.string(),
+        maxMessageBytes: z.number().int().min(1),
       })
       .strict(),
     tenancy: z.object({ defaultTenant: z.string().min(1) }).strict(),
@@ -85,6 +98,7 @@ const model = (name: string, contextLength: number, temperature: number) => ({
   temperature,
   rpm: 0,
   tpm: 0,
+  params: "{}",
 });
 
 /** Source 5: what applies when nothing else says otherwise. Works out of the box with OpenAI. */
@@ -115,7 +129,13 @@ export const codeDefaults: Settings = {
     utility: model("gpt-4o-mini", 128_000, 0.2),
     embedding: model("text-embedding-3-small", 8_191, 0),
   },
-  agent: { maxSteps: 25, toolTimeoutMs: 60_000, systemPrompt: "" },
+  agent: {
+    maxSteps: 25,
+    toolTimeoutMs: 60_000,
+    turnTimeoutMs: 300_000,
+    systemPrompt: "",
+    maxMessageBytes: 32_768,
+  },
   tenancy: { defaultTenant: "default" },
   executor: {
     concurrency: 4,

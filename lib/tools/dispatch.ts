@@ -10,12 +10,14 @@ export interface ToolCallInput {
   tenantId: string;
   turnId?: string;
   tool: string;
+  /** A chosen id (the agent names calls before enqueueing them); a new one otherwise. */
+  toolCallId?: string;
   /** Stored as given: secret references stay references. */
   arguments: Record<string, unknown>;
 }
 
 export async function enqueueToolCall(db: Db, input: ToolCallInput): Promise<{ toolCallId: string }> {
-  const toolCallId = randomUUID();
+  const toolCallId = input.toolCallId ?? randomUUID();
   const request: ToolRequest = {
     version: 1,
     toolCallId,

@@ -2,8 +2,7 @@
 // group, or the callback endpoint); each publishes on Redis, and the waiting gateway - whichever it
 // is - hears it on its subscription. Postgres stays the source of truth for the result itself.
 import type { Redis } from "ioredis";
-import { singleton } from "../singleton";
-import { createRedis } from "../server/redis";
+import { channelHub, type ChannelHub } from "../realtime/channel-hub";
 import type { Db } from "../server/db";
 
 export const doneChannel = (toolCallId: string) => `toolcall:done:${toolCallId}`;
@@ -22,50 +21,22 @@ export interface FinishedToolCall {
   completedAt: Date | null;
 }
 
-/** One subscriber connection per process, shared by every waiter. */
-class ResultWaiters {
-  private sub: Redis;
-  private waiters = new Map<string, Set<() => void>>();
-  constructor(redisUrl: string) {
-    this.sub = createRedis(redisUrl, { blocking: true });
-    this.sub.on("error", () => undefined);
-    this.sub.on("message", (channel: string) => {
-      for (const wake of this.waiters.get(channel) ?? []) wake();
-    });
-  }
-  async add(channel: string, wake: () => void): Promise<void> {
-    let set = this.waiters.get(channel);
-    if (!set) {
-      set = new Set();
-      this.waiters.set(channel, set);
-      await this.sub.subscribe(channel);
-    }
-    set.add(wake);
-  }
-  async remove(channel: string, wake: () => void): Promise<void> {
-    const set = this.waiters.get(channel);
-    if (!set) return;
-    set.delete(wake);
-    if (set.size === 0) {
-      this.waiters.delete(channel);
-      await this.sub.unsubscribe(channel).catch(() => undefined);
-    }
-  }
-  close(): void {
-    this.sub.disconnect();
-  }
-}
+export type ResultWaiters = ChannelHub;
 
 export function resultWaiters(redisUrl: string): ResultWaiters {
-  return singleton(`result-waiters:${redisUrl}`, () => new ResultWaiters(redisUrl));
+  return channelHub(redisUrl);
 }
 
-/** Resolves when the call is finished (woken by Redis, never by polling), or null at the deadline. */
+/**
+ * Resolves when the call is finished (woken by Redis, never by polling), or null at the deadline or
+ * when `signal` aborts.
+ */
 export async function waitForToolCall(
   db: Db,
   waiters: ResultWaiters,
   toolCallId: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<FinishedToolCall | null> {
   const channel = doneChannel(toolCallId);
   const read = () =>
@@ -75,21 +46,28 @@ export async function waitForToolCall(
     });
   let wake!: () => void;
   const woken = new Promise<void>((resolve) => (wake = resolve));
-  await waiters.add(channel, wake);
+  const unlisten = await waiters.listen(channel, () => wake());
   try {
     // Subscribed first, then one read: a result that landed before the subscription is not missed.
     const first = await read();
     if (first && TERMINAL.includes(first.status)) return first;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const timedOut = await Promise.race([
       woken.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+        onAbort = () => resolve(true);
+        if (signal?.aborted) resolve(true);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      }),
     ]);
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
     if (timedOut) return null;
     const done = await read();
     return done && TERMINAL.includes(done.status) ? done : null;
   } finally {
-    await waiters.remove(channel, wake);
+    await unlisten();
   }
 }

@@ -1,0 +1,34 @@
+// POST /api/v1/sessions/{id}/messages: starts a turn. 202 {messageId, turnId}; with
+// `Accept: text/event-stream` the same call streams the turn's events and closes after its end.
+import { requirePrincipal } from "@/lib/auth/require";
+import { getConfig } from "@/lib/config";
+import { jsonBody } from "@/lib/http/json-body";
+import { route, type Params } from "@/lib/http/route";
+import { sseResponse } from "@/lib/http/sse";
+import { TURN_END_EVENTS } from "@/lib/realtime/events";
+import { followSession } from "@/lib/realtime/event-log";
+import { redis } from "@/lib/server/redis";
+import { turns } from "@/lib/agent/turns";
+import { postMessageBody } from "@/lib/sessions/schemas";
+import { sessionFor } from "@/lib/sessions/service";
+
+export const dynamic = "force-dynamic";
+
+export const POST = route<Params<{ id: string }>>(async (request, { params }) => {
+  const principal = await requirePrincipal(request);
+  const { id } = await params;
+  await sessionFor(principal, id, "write");
+  const { settings } = getConfig();
+  const body = await jsonBody(request, postMessageBody, settings.server.bodyLimitBytes);
+  const started = await turns().start(principal, id, body.content);
+  const result = { messageId: started.messageId, turnId: started.turnId };
+  if (!(request.headers.get("accept") ?? "").includes("text/event-stream"))
+    return Response.json(result, { status: 202, headers: { location: `/api/v1/sessions/${id}` } });
+  return sseResponse(request, (sink) =>
+    followSession(redis(), settings.redis.url, id, started.seq - 1, (e) => {
+      if ("turnId" in e && e.turnId !== started.turnId) return;
+      sink.send(e);
+      if (TURN_END_EVENTS.has(e.type) || e.type === "session.deleted") sink.close();
+    }),
+  );
+});

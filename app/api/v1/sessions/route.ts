@@ -1,0 +1,27 @@
+// GET /api/v1/sessions (newest activity first, cursor paged) and POST /api/v1/sessions.
+import { requirePrincipal } from "@/lib/auth/require";
+import { getConfig } from "@/lib/config";
+import { fromZod } from "@/lib/errors";
+import { jsonBody } from "@/lib/http/json-body";
+import { route } from "@/lib/http/route";
+import { createSessionBody, listSessionsQuery } from "@/lib/sessions/schemas";
+import { createSession, listSessions } from "@/lib/sessions/service";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route(async (request) => {
+  const principal = await requirePrincipal(request);
+  const query = listSessionsQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (!query.success) throw fromZod(query.error, "query");
+  return Response.json(await listSessions(principal, query.data.limit, query.data.cursor));
+});
+
+export const POST = route(async (request) => {
+  const principal = await requirePrincipal(request);
+  const body =
+    request.headers.get("content-length") === "0"
+      ? {}
+      : await jsonBody(request, createSessionBody, getConfig().settings.server.bodyLimitBytes);
+  const created = await createSession(principal, body.title);
+  return Response.json(created, { status: 201, headers: { location: `/api/v1/sessions/${created.id}` } });
+});

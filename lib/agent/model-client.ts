@@ -1,0 +1,112 @@
+// The `openai` client for a model role, built from the effective settings: any OpenAI-compatible
+// provider (conf/model_providers.yaml) at its base URL, the key read from the named variable.
+import OpenAI from "openai";
+import { getConfig, type Settings } from "../config";
+import { readSecret } from "../config/env";
+import { AppError } from "../errors";
+
+export type ModelRole = keyof Settings["models"];
+
+export interface ModelTarget {
+  client: OpenAI;
+  role: ModelRole;
+  provider: string;
+  model: string;
+  baseUrl: string;
+  contextLength: number;
+  temperature: number;
+  params: Record<string, unknown>;
+}
+
+const clients = new Map<string, OpenAI>();
+
+/** Whether a role can be used: a key is set, or the provider does not need one. */
+export function modelStatus(role: ModelRole): {
+  configured: boolean;
+  provider: string;
+  model: string;
+  reason?: string;
+} {
+  const { settings, providers } = getConfig();
+  const m = settings.models[role];
+  const keyRequired = providers[m.provider]?.keyRequired ?? true;
+  if (keyRequired && !readSecret(m.apiKeyEnv))
+    return {
+      configured: false,
+      provider: m.provider,
+      model: m.name,
+      reason: `No API key for ${providers[m.provider]?.label ?? m.provider}: set ${m.apiKeyEnv} or choose another provider in settings.`,
+    };
+  return { configured: true, provider: m.provider, model: m.name };
+}
+
+export function modelTarget(role: ModelRole): ModelTarget {
+  const { settings } = getConfig();
+  const m = settings.models[role];
+  const status = modelStatus(role);
+  if (!status.configured)
+    throw new AppError("unavailable", status.reason ?? "No model provider is configured.");
+  const apiKey = readSecret(m.apiKeyEnv) ?? "not-needed";
+  const cacheKey = `${m.baseUrl}\u0000${apiKey}`;
+  let client = clients.get(cacheKey);
+  if (!client) {
+    client = new OpenAI({ apiKey, baseURL: m.baseUrl, maxRetries: 2, timeout: 120_000 });
+    clients.set(cacheKey, client);
+  }
+  return {
+    client,
+    role,
+    provider: m.provider,
+    model: m.name,
+    baseUrl: m.baseUrl,
+    contextLength: m.contextLength,
+    temperature: m.temperature,
+    params: JSON.parse(m.params) as Record<string, unknown>,
+  };
+}
+
+/** A provider failure in words a person can act on (never the key, never a stack). */
+export function describeProviderError(
+  err: unknown,
+  target: Pick<ModelTarget, "model" | "baseUrl">,
+): {
+  code: string;
+  reason: string;
+} {
+  if (err instanceof OpenAI.APIConnectionTimeoutError)
+    return {
+      code: "provider_timeout",
+      reason: `The model provider at ${target.baseUrl} did not answer in time.`,
+    };
+  if (err instanceof OpenAI.APIConnectionError)
+    return { code: "provider_unreachable", reason: `Cannot reach the model provider at ${target.baseUrl}.` };
+  if (err instanceof OpenAI.APIError) {
+    const detail = (err.error as { message?: string } | undefined)?.message ?? err.message;
+    switch (err.status) {
+      case undefined:
+        return { code: "provider_error", reason: `The model provider failed mid-answer: ${detail}` };
+      case 401:
+      case 403:
+        return {
+          code: "provider_auth",
+          reason: `The model provider refused the API key (${err.status}). Check the key in settings.`,
+        };
+      case 404:
+        return {
+          code: "provider_model",
+          reason: `The model provider does not know the model "${target.model}".`,
+        };
+      case 429:
+        return {
+          code: "provider_rate_limited",
+          reason: "The model provider is rate-limiting requests (429). Try again in a moment.",
+        };
+      default:
+        return { code: "provider_error", reason: `The model provider failed (${err.status}): ${detail}` };
+    }
+  }
+  return {
+    code: "provider_error",
+    reason: `The model call failed: ${err instanceof Error ? err.message : String(err)}`,
+  };
+}

@@ -1,0 +1,344 @@
+// The agent loop of one turn: stream a completion, run the tools it asks for through the bus, feed
+// the results back, until a final answer (or the `response` tool), the step limit, the deadline or
+// a cancellation. Malformed tool arguments get one repair attempt, then the turn fails readably.
+import { randomUUID } from "node:crypto";
+import type OpenAI from "openai";
+import { z } from "zod";
+import { getConfig } from "../config";
+import { logger } from "../server/logger";
+import { findTool, listTools } from "../tools/registry";
+import { enqueueToolCall } from "../tools/dispatch";
+import { waitForToolCall } from "../tools/result-notify";
+import { cancelToolCalls } from "../tools/cancel";
+import { toolRuntime } from "../server/tool-runtime";
+import {
+  loadHistory,
+  saveHistory,
+  systemPrompt,
+  toolResultText,
+  trimToWindow,
+  type ChatMessage,
+  type StoredToolCall,
+} from "./context";
+import { describeProviderError, modelTarget, type ModelTarget } from "./model-client";
+import type { TurnRecord } from "./turn-record";
+
+export type StopReason = "cancelled" | "deadline" | "shutdown";
+
+export interface TurnInput {
+  record: TurnRecord;
+  tenantId: string;
+  userId: string | null;
+  /** The user's message that started the turn (already stored). */
+  content: string;
+  /** Aborted with a StopReason as its reason. */
+  signal: AbortSignal;
+}
+
+export interface TurnOutcome {
+  status: "completed" | "failed" | "cancelled" | "interrupted";
+  code?: string;
+  reason?: string;
+  model: string;
+}
+
+class TurnFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function openAiTools(): OpenAI.Chat.Completions.ChatCompletionTool[] {
+  return listTools().map((t) => ({
+    type: "function",
+    function: {
+      name: t.name,
+      description: t.description,
+      parameters: z.toJSONSchema(t.args, { io: "input" }),
+    },
+  }));
+}
+
+interface StepResult {
+  text: string;
+  calls: { id: string; name: string; arguments: string }[];
+}
+
+async function streamStep(
+  target: ModelTarget,
+  messages: ChatMessage[],
+  input: TurnInput,
+): Promise<StepResult> {
+  const { record } = input;
+  const assistant = record.startAssistant();
+  const calls = new Map<number, { id: string; name: string; arguments: string }>();
+  const stream = await target.client.chat.completions.create(
+    {
+      ...target.params,
+      model: target.model,
+      messages,
+      tools: openAiTools(),
+      temperature: target.temperature,
+      stream: true,
+      stream_options: { include_usage: true },
+    },
+    { signal: input.signal },
+  );
+  try {
+    for await (const chunk of stream) {
+      if (chunk.usage) {
+        record.usage.promptTokens += chunk.usage.prompt_tokens;
+        record.usage.completionTokens += chunk.usage.completion_tokens;
+      }
+      const delta = chunk.choices[0]?.delta;
+      if (!delta) continue;
+      if (delta.content) await assistant.delta(delta.content);
+      for (const tc of delta.tool_calls ?? []) {
+        const call = calls.get(tc.index) ?? { id: "", name: "", arguments: "" };
+        if (tc.id) call.id = tc.id;
+        if (tc.function?.name) call.name += tc.function.name;
+        if (tc.function?.arguments) call.arguments += tc.function.arguments;
+        calls.set(tc.index, call);
+      }
+    }
+  } catch (err) {
+    // Whatever arrived is kept: a partial answer stays visible after a failure or a stop.
+    await assistant.complete([]);
+    throw err;
+  }
+  if (input.signal.aborted) {
+    await assistant.complete([]);
+    return { text: assistant.text, calls: [] };
+  }
+  // Our own ids name the calls from here on (tool_calls ids, tool-call rows, tool messages).
+  const stored: StoredToolCall[] = [...calls.values()].map((c) => ({
+    id: randomUUID(),
+    name: c.name,
+    arguments: c.arguments,
+  }));
+  await assistant.complete(stored);
+  return { text: assistant.text, calls: stored };
+}
+
+type ParsedCall =
+  | { ok: true; id: string; name: string; args: Record<string, unknown> }
+  | { ok: false; id: string; name: string; error: string };
+
+function parseCall(c: { id: string; name: string; arguments: string }): ParsedCall {
+  const tool = findTool(c.name);
+  if (!tool) return { ok: false, id: c.id, name: c.name, error: `There is no tool named "${c.name}".` };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(c.arguments || "{}");
+  } catch (e) {
+    return {
+      ok: false,
+      id: c.id,
+      name: c.name,
+      error: `The arguments are not valid JSON: ${(e as Error).message}`,
+    };
+  }
+  const parsed = tool.args.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      id: c.id,
+      name: c.name,
+      error: `Invalid arguments: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "rejected"}`,
+    };
+  }
+  return { ok: true, id: c.id, name: c.name, args: raw as Record<string, unknown> };
+}
+
+async function runToolCall(call: Extract<ParsedCall, { ok: true }>, input: TurnInput): Promise<string> {
+  const { record } = input;
+  const { settings } = getConfig();
+  const started = performance.now();
+  await enqueueToolCall(record.db, {
+    toolCallId: call.id,
+    sessionId: record.sessionId,
+    tenantId: input.tenantId,
+    turnId: record.turnId,
+    tool: call.name,
+    arguments: call.args,
+  });
+  const rt = toolRuntime();
+  rt.relay.kick();
+  void record.emit({
+    type: "tool.started",
+    turnId: record.turnId,
+    toolCallId: call.id,
+    tool: call.name,
+    arguments: call.args,
+  });
+  const done = await waitForToolCall(
+    record.db,
+    rt.waiters,
+    call.id,
+    settings.agent.toolTimeoutMs + 30_000,
+    input.signal,
+  );
+  const durationMs = Math.round(performance.now() - started);
+  if (!done) {
+    const stopped = input.signal.aborted;
+    if (stopped) await cancelToolCalls(record.db, record.redis, [call.id], "the turn was stopped");
+    const error = stopped ? "stopped with the turn" : "no result in time; the call may still run";
+    void record.emit({
+      type: "tool.finished",
+      turnId: record.turnId,
+      toolCallId: call.id,
+      tool: call.name,
+      status: stopped ? "killed" : "timeout",
+      error,
+      durationMs,
+    });
+    await record.toolMessage(call.id, `Error: ${error}`);
+    return `Error: ${error}`;
+  }
+  const status = done.status as "succeeded" | "failed" | "denied" | "timeout" | "killed";
+  void record.emit({
+    type: "tool.finished",
+    turnId: record.turnId,
+    toolCallId: call.id,
+    tool: call.name,
+    status,
+    ...(done.result === null ? {} : { result: done.result }),
+    ...(done.error ? { error: done.error } : {}),
+    durationMs,
+  });
+  const content =
+    status === "succeeded"
+      ? JSON.stringify(done.result)
+      : `Error (${status}): ${done.error ?? "no details"}${done.result === null ? "" : `\n${JSON.stringify(done.result)}`}`;
+  const text = toolResultText(content);
+  await record.toolMessage(call.id, text);
+  return text;
+}
+
+function stopOutcome(signal: AbortSignal, model: string): TurnOutcome {
+  const why = signal.reason as StopReason;
+  if (why === "deadline")
+    return {
+      status: "failed",
+      code: "deadline",
+      reason: "The turn took longer than its deadline and was stopped.",
+      model,
+    };
+  if (why === "shutdown")
+    return {
+      status: "interrupted",
+      code: "shutdown",
+      reason: "The gateway stopped while this turn ran.",
+      model,
+    };
+  return { status: "cancelled", model };
+}
+
+export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
+  const { record } = input;
+  const { settings } = getConfig();
+  const log = logger().child({ turnId: record.turnId, sessionId: record.sessionId });
+  let target: ModelTarget;
+  try {
+    target = modelTarget("chat");
+  } catch (err) {
+    return {
+      status: "failed",
+      code: "provider_not_configured",
+      reason: (err as Error).message,
+      model: settings.models.chat.name,
+    };
+  }
+  const system: ChatMessage = { role: "system", content: systemPrompt(settings.agent.systemPrompt) };
+  const { history, fromCache } = await loadHistory(record.db, record.redis, record.sessionId);
+  // The cached history predates this turn's message; one rebuilt from Postgres already has it.
+  if (fromCache) history.push({ role: "user", content: input.content });
+  let repaired = false;
+  try {
+    for (let step = 1; step <= settings.agent.maxSteps; step++) {
+      record.steps = step;
+      const { messages, dropped } = trimToWindow(system, history, target.contextLength);
+      if (dropped > 0) log.debug({ dropped }, "trimmed the oldest messages to fit the context window");
+      const result = await streamStep(target, messages, input);
+      if (input.signal.aborted) return stopOutcome(input.signal, target.model);
+      history.push({
+        role: "assistant",
+        content: result.text || null,
+        ...(result.calls.length
+          ? {
+              tool_calls: result.calls.map((c) => ({
+                id: c.id,
+                type: "function" as const,
+                function: { name: c.name, arguments: c.arguments },
+              })),
+            }
+          : {}),
+      });
+      if (result.calls.length === 0) return { status: "completed", model: target.model };
+
+      const parsed = result.calls.map(parseCall);
+      const bad = parsed.filter((p) => !p.ok);
+      if (bad.length > 0 && repaired) {
+        const b = bad[0] as Extract<ParsedCall, { ok: false }>;
+        for (const p of parsed)
+          await record.toolMessage(p.id, p.ok ? "Not run: another call was malformed." : `Error: ${p.error}`);
+        throw new TurnFailure(
+          "malformed_tool_call",
+          `The model sent malformed arguments for "${b.name}" again after a repair attempt: ${b.error}`,
+        );
+      }
+      let finalAnswer: string | undefined;
+      for (const p of parsed) {
+        if (input.signal.aborted) break;
+        let content: string;
+        if (!p.ok) {
+          content = `Error: ${p.error} Fix the arguments and call the tool again.`;
+          void record.emit({
+            type: "tool.finished",
+            turnId: record.turnId,
+            toolCallId: p.id,
+            tool: p.name,
+            status: "failed",
+            error: p.error,
+            durationMs: 0,
+          });
+          await record.toolMessage(p.id, content);
+        } else if (p.name === "response") {
+          finalAnswer = String(p.args.text);
+          content = "Delivered to the user.";
+          await record.toolMessage(p.id, content);
+        } else content = await runToolCall(p, input);
+        history.push({ role: "tool", tool_call_id: p.id, content });
+      }
+      if (bad.length > 0) repaired = true;
+      if (input.signal.aborted) return stopOutcome(input.signal, target.model);
+      if (finalAnswer !== undefined) {
+        const answer = record.startAssistant();
+        await answer.delta(finalAnswer);
+        await answer.complete([]);
+        history.push({ role: "assistant", content: finalAnswer });
+        return { status: "completed", model: target.model };
+      }
+    }
+    return {
+      status: "failed",
+      code: "max_steps",
+      reason: `The agent stopped after ${settings.agent.maxSteps} steps without a final answer.`,
+      model: target.model,
+    };
+  } catch (err) {
+    if (input.signal.aborted) return stopOutcome(input.signal, target.model);
+    if (err instanceof TurnFailure)
+      return { status: "failed", code: err.code, reason: err.message, model: target.model };
+    const described = describeProviderError(err, target);
+    log.warn({ err, code: described.code }, "turn failed");
+    return { status: "failed", code: described.code, reason: described.reason, model: target.model };
+  } finally {
+    await record.flushed();
+    await saveHistory(record.redis, record.sessionId, history);
+  }
+}

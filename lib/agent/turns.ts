@@ -1,0 +1,272 @@
+// Starting, running, cancelling and recovering turns. One turn at a time per session, held by a lease
+// in Redis that the running gateway renews; a turn whose lease is gone (its gateway died) is marked
+// interrupted by any gateway's sweeper. Cancellation is announced on Redis, so it reaches whichever
+// gateway runs the turn.
+import type { Redis } from "ioredis";
+import type { Principal } from "../auth/principal";
+import { getConfig } from "../config";
+import { AppError } from "../errors";
+import { db, type Db } from "../server/db";
+import { redis } from "../server/redis";
+import { logger } from "../server/logger";
+import { singleton } from "../singleton";
+import { channelHub } from "../realtime/channel-hub";
+import { appendEvent } from "../realtime/event-log";
+import { cancelToolCalls } from "../tools/cancel";
+import { dropHistory } from "./context";
+import { runTurn, type StopReason } from "./run-turn";
+import { TurnRecord } from "./turn-record";
+
+const LEASE_MS = 15_000;
+const RENEW_MS = 5_000;
+const SWEEP_MS = 5_000;
+const CANCEL_CHANNEL = "turn:cancel";
+const DEFAULT_TITLE = "New chat";
+
+export const turnLeaseKey = (sessionId: string) => `session:${sessionId}:active-turn`;
+
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+interface Active {
+  sessionId: string;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+class TurnManager {
+  readonly active = new Map<string, Active>();
+  private sweeper: NodeJS.Timeout;
+  private listening: Promise<unknown>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly redis: Redis,
+    redisUrl: string,
+  ) {
+    this.listening = channelHub(redisUrl)
+      .listen(CANCEL_CHANNEL, (turnId) =>
+        this.active.get(turnId)?.controller.abort("cancelled" satisfies StopReason),
+      )
+      .catch(() => undefined);
+    this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_MS);
+    this.sweeper.unref();
+    void this.sweep().catch(() => undefined);
+  }
+
+  async start(
+    principal: Principal,
+    sessionId: string,
+    content: string,
+  ): Promise<{ messageId: string; turnId: string; seq: number }> {
+    const { settings, tenants } = getConfig();
+    const tenantSlug = await this.tenantSlug(principal.tenantId);
+    const limit = tenants[tenantSlug]?.limits.maxMessageBytes ?? settings.agent.maxMessageBytes;
+    if (Buffer.byteLength(content) > limit)
+      throw new AppError(
+        "payload_too_large",
+        `The message is longer than this tenant's limit of ${limit} bytes.`,
+        {
+          details: [{ field: "content", message: `at most ${limit} bytes` }],
+        },
+      );
+    await this.listening;
+    const turnId = crypto.randomUUID();
+    const leased = await this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
+    if (leased !== "OK")
+      throw new AppError(
+        "conflict",
+        "A turn is already running in this session; wait for it to finish or stop it.",
+      );
+    let messageId: string;
+    let title: string | undefined;
+    try {
+      const session = await this.db.session.findUniqueOrThrow({
+        where: { id: sessionId },
+        select: { title: true },
+      });
+      const msgCount = await this.db.message.count({ where: { sessionId } });
+      if (session.title === DEFAULT_TITLE && msgCount === 0) title = titleFrom(content);
+      const [, message] = await this.db.$transaction([
+        this.db.turn.create({
+          data: { id: turnId, sessionId, userId: principal.userId },
+          select: { id: true },
+        }),
+        this.db.message.create({ data: { sessionId, turnId, role: "user", content }, select: { id: true } }),
+        this.db.session.update({
+          where: { id: sessionId },
+          data: title ? { title } : { updatedAt: new Date() },
+          select: { id: true },
+        }),
+      ]);
+      messageId = message.id;
+    } catch (err) {
+      await this.redis.eval(RELEASE, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
+      throw err;
+    }
+    const record = new TurnRecord(this.db, this.redis, sessionId, turnId);
+    const started = await appendEvent(this.redis, sessionId, {
+      type: "turn.started",
+      turnId,
+      messageId,
+      content,
+    });
+    if (title) void record.emit({ type: "session.updated", title });
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort("deadline" satisfies StopReason),
+      settings.agent.turnTimeoutMs,
+    );
+    const renew = setInterval(() => {
+      void this.redis.eval(RENEW, 1, turnLeaseKey(sessionId), turnId, LEASE_MS).catch(() => undefined);
+    }, RENEW_MS);
+    const done = this.run(record, principal, content, controller.signal).finally(() => {
+      clearTimeout(timer);
+      clearInterval(renew);
+      this.active.delete(turnId);
+      void this.redis.eval(RELEASE, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
+    });
+    this.active.set(turnId, { sessionId, controller, done });
+    return { messageId, turnId, seq: started.seq };
+  }
+
+  private async run(
+    record: TurnRecord,
+    principal: Principal,
+    content: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const log = logger().child({ turnId: record.turnId, sessionId: record.sessionId });
+    try {
+      const outcome = await runTurn({
+        record,
+        tenantId: principal.tenantId,
+        userId: principal.userId,
+        content,
+        signal,
+      });
+      await record.finish(
+        outcome.status,
+        outcome.model,
+        principal.tenantId,
+        principal.userId,
+        outcome.reason,
+      );
+      const { turnId } = record;
+      if (outcome.status === "completed")
+        await record.emit({ type: "turn.finished", turnId, usage: record.usage, steps: record.steps });
+      else if (outcome.status === "cancelled")
+        await record.emit({ type: "turn.cancelled", turnId, usage: record.usage });
+      else if (outcome.status === "interrupted")
+        await record.emit({ type: "turn.interrupted", turnId, reason: outcome.reason ?? "interrupted" });
+      else
+        await record.emit({
+          type: "turn.failed",
+          turnId,
+          reason: outcome.reason ?? "The turn failed.",
+          code: outcome.code ?? "failed",
+          usage: record.usage,
+        });
+      log.info(
+        { status: outcome.status, code: outcome.code, steps: record.steps, usage: record.usage },
+        "turn ended",
+      );
+    } catch (err) {
+      log.error({ err }, "turn could not be recorded");
+      await this.interrupt(record.turnId, record.sessionId, "The turn could not be recorded.").catch(
+        () => undefined,
+      );
+    }
+  }
+
+  /** Asks whichever gateway runs the session's turn to stop it; 404/409 when there is none. */
+  async cancel(sessionId: string, turnId?: string): Promise<{ turnId: string }> {
+    const running = await this.db.turn.findFirst({
+      where: { sessionId, status: "running", ...(turnId ? { id: turnId } : {}) },
+      select: { id: true },
+      orderBy: { startedAt: "desc" },
+    });
+    if (!running) {
+      if (turnId && (await this.db.turn.count({ where: { id: turnId, sessionId } })) > 0)
+        throw new AppError("conflict", "This turn has already ended.");
+      throw new AppError(
+        turnId ? "not_found" : "conflict",
+        turnId ? "No such turn." : "No turn is running in this session.",
+      );
+    }
+    await this.redis.publish(CANCEL_CHANNEL, running.id);
+    return { turnId: running.id };
+  }
+
+  /** Marks a turn interrupted once (the first gateway to get there wins) and tells followers. */
+  async interrupt(turnId: string, sessionId: string, reason: string): Promise<boolean> {
+    const changed = await this.db.turn.updateMany({
+      where: { id: turnId, status: "running" },
+      data: { status: "interrupted", error: reason, finishedAt: new Date() },
+    });
+    if (changed.count === 0) return false;
+    await this.db.message.updateMany({ where: { turnId, complete: false }, data: { complete: true } });
+    const open = await this.db.toolCall.findMany({
+      where: { turnId, status: { in: ["pending", "queued", "running"] } },
+      select: { id: true },
+    });
+    await cancelToolCalls(
+      this.db,
+      this.redis,
+      open.map((c) => c.id),
+      "the turn was interrupted",
+    );
+    await dropHistory(this.redis, sessionId);
+    await appendEvent(this.redis, sessionId, { type: "turn.interrupted", turnId, reason });
+    return true;
+  }
+
+  /** Running turns whose lease is gone belong to a gateway that died: mark them interrupted. */
+  async sweep(): Promise<number> {
+    const stale = await this.db.turn.findMany({
+      where: { status: "running", startedAt: { lt: new Date(Date.now() - RENEW_MS) } },
+      select: { id: true, sessionId: true },
+      take: 100,
+    });
+    let n = 0;
+    for (const t of stale) {
+      if (this.active.has(t.id)) continue;
+      const holder = await this.redis.get(turnLeaseKey(t.sessionId));
+      if (holder === t.id) continue;
+      if (await this.interrupt(t.id, t.sessionId, "The gateway stopped while this turn ran.")) n++;
+    }
+    return n;
+  }
+
+  /** Graceful shutdown: stop local turns, record them as interrupted. */
+  async shutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const a of this.active.values()) a.controller.abort("shutdown" satisfies StopReason);
+    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+  }
+
+  private async tenantSlug(tenantId: string): Promise<string> {
+    const key = `tenant:slug:${tenantId}`;
+    const cached = await this.redis.get(key);
+    if (cached) return cached;
+    const t = await this.db.tenant.findUnique({ where: { id: tenantId }, select: { slug: true } });
+    const slug = t?.slug ?? getConfig().settings.tenancy.defaultTenant;
+    await this.redis.set(key, slug, "EX", 300);
+    return slug;
+  }
+}
+
+function titleFrom(content: string): string {
+  const line = content
+    .replace(/\[\[[^\]]*\]\]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (!line) return DEFAULT_TITLE;
+  return line.length > 60 ? `${line.slice(0, 57)}…` : line;
+}
+
+export { DEFAULT_TITLE };
+
+export function turns(): TurnManager {
+  return singleton("turn-manager", () => new TurnManager(db(), redis(), getConfig().settings.redis.url));
+}

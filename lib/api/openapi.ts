@@ -1,0 +1,168 @@
+// The OpenAPI 3.1 document of the public API, generated from the same zod schemas the handlers
+// validate with (JSON Schema 2020-12, as OpenAPI 3.1 uses).
+import { z } from "zod";
+import * as s from "../sessions/schemas";
+import { ERROR_STATUS } from "../errors";
+
+const schema = (t: z.ZodType, io: "input" | "output" = "output") => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(t, { io, unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+};
+
+const errorBody = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_STATUS) as [string, ...string[]]),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ "application/json": { schema: ref(name) } });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((c) => [String(c), { description: STATUS_TEXT[c] ?? "Error", content: json("Error") }]),
+  );
+const STATUS_TEXT: Record<number, string> = {
+  400: "Invalid request (details name the field)",
+  401: "Not authenticated",
+  403: "Not allowed",
+  404: "Not found (or not visible to the caller)",
+  409: "Conflict (a turn is already running, or none is)",
+  413: "Body or message too large",
+  415: "Body is not JSON",
+  429: "Rate limited (Retry-After)",
+  503: "A dependency is unavailable",
+};
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const sse = {
+  "text/event-stream": {
+    schema: {
+      type: "string",
+      description: "`id:` sequence number, `event:` type, `data:` the SessionEvent JSON",
+    },
+  },
+};
+
+export function openApiDocument(serverUrl: string) {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "SomaAgent API",
+      version: "1.0.0",
+      description:
+        'Sessions, messages and live turn events. Authenticate with `Authorization: Bearer <token>` (or the browser session cookie). Errors are `{"error": {"code", "message", "details"?}}`.',
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ bearer: [] }, { cookie: [] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer" },
+        cookie: { type: "apiKey", in: "cookie", name: "soma_session" },
+      },
+      schemas: {
+        Error: schema(errorBody),
+        CreateSession: schema(s.createSessionBody, "input"),
+        RenameSession: schema(s.renameSessionBody, "input"),
+        PostMessage: schema(s.postMessageBody, "input"),
+        CancelTurn: schema(s.cancelTurnBody, "input"),
+        Session: schema(s.sessionSummary),
+        SessionList: schema(s.sessionList),
+        SessionDetail: schema(s.sessionDetail),
+        MessageAccepted: schema(s.postMessageResult),
+      },
+    },
+    paths: {
+      "/api/v1/sessions": {
+        get: {
+          summary: "List the caller's sessions, newest activity first",
+          parameters: [
+            {
+              name: "limit",
+              in: "query",
+              schema: { type: "integer", minimum: 1, maximum: 100, default: 20 },
+            },
+            { name: "cursor", in: "query", schema: { type: "string" } },
+          ],
+          responses: {
+            "200": { description: "A page", content: json("SessionList") },
+            ...errors(400, 401, 503),
+          },
+        },
+        post: {
+          summary: "Create a session",
+          requestBody: { required: false, content: json("CreateSession") },
+          responses: {
+            "201": { description: "Created", content: json("Session") },
+            ...errors(400, 401, 415, 503),
+          },
+        },
+      },
+      "/api/v1/sessions/{id}": {
+        parameters: [idParam],
+        get: {
+          summary: "A session with its messages, tool calls and turns",
+          responses: {
+            "200": { description: "The session", content: json("SessionDetail") },
+            ...errors(401, 404, 503),
+          },
+        },
+        patch: {
+          summary: "Rename a session",
+          requestBody: { required: true, content: json("RenameSession") },
+          responses: {
+            "200": { description: "Renamed", content: json("Session") },
+            ...errors(400, 401, 404, 415),
+          },
+        },
+        delete: {
+          summary: "Delete a session",
+          responses: { "204": { description: "Deleted" }, ...errors(401, 404) },
+        },
+      },
+      "/api/v1/sessions/{id}/messages": {
+        parameters: [idParam],
+        post: {
+          summary: "Send a message; starts a turn",
+          description:
+            "With `Accept: text/event-stream` the response streams the turn's events and closes after turn.finished, turn.failed, turn.cancelled or turn.interrupted.",
+          requestBody: { required: true, content: json("PostMessage") },
+          responses: {
+            "202": { description: "Accepted", content: json("MessageAccepted") },
+            "200": { description: "The turn's events (when asked for SSE)", content: sse },
+            ...errors(400, 401, 404, 409, 413, 415, 429, 503),
+          },
+        },
+      },
+      "/api/v1/sessions/{id}/events": {
+        parameters: [idParam],
+        get: {
+          summary: "Follow a session's events (SSE); Last-Event-ID resumes",
+          parameters: [{ name: "Last-Event-ID", in: "header", schema: { type: "integer" } }],
+          responses: { "200": { description: "Event stream", content: sse }, ...errors(401, 404, 503) },
+        },
+      },
+      "/api/v1/sessions/{id}/cancel": {
+        parameters: [idParam],
+        post: {
+          summary: "Stop the running turn",
+          requestBody: { required: false, content: json("CancelTurn") },
+          responses: {
+            "202": {
+              description: "Stopping",
+              content: {
+                "application/json": {
+                  schema: { type: "object", properties: { turnId: { type: "string" } } },
+                },
+              },
+            },
+            ...errors(401, 404, 409),
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,111 @@
+// What the test provider answers, decided only by the conversation it is sent (deterministic).
+// Directives in the last user message script the reply:
+//   (none)                         stream "Echo: <text>" word by word
+//   [[tool:NAME {json args}]]      call a tool (several directives: several calls in one reply);
+//                                  once the results are back, answer with a summary of them
+//   [[bad-args]] / [[bad-args-twice]]  call code_execution with malformed JSON arguments once / twice
+//   [[loop]]                       call code_execution on every step (never a final answer)
+//   [[response]]                   finish through the `response` tool
+//   [[slow]]                       stream 300 words, 100 ms apart
+//   [[delay:MS]]                   wait MS before each chunk
+//   [[error:STATUS]]               answer with that HTTP status (429 carries Retry-After: 1)
+//   [[fail-mid]]                   stream a few words, then an error event (a 500 mid-stream)
+//   [[markdown]]                   answer with a heading, a list and a fenced code block
+export interface StubToolCall {
+  name: string;
+  arguments: string;
+}
+
+export type StubReply =
+  | { kind: "error"; status: number; message: string }
+  | { kind: "text"; chunks: string[]; delayMs: number; failAfter?: number }
+  | { kind: "tools"; calls: StubToolCall[]; delayMs: number };
+
+interface ChatMessage {
+  role: string;
+  content?: unknown;
+  tool_calls?: unknown[];
+}
+
+function text(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content))
+    return content
+      .map((p) => (typeof p === "object" && p && "text" in p ? String((p as { text: unknown }).text) : ""))
+      .join("");
+  return "";
+}
+
+function words(s: string): string[] {
+  return s.split(/(?<=\s)/).filter(Boolean);
+}
+
+const MARKDOWN = [
+  "## Result\n\n",
+  "Here is a list:\n\n- one\n- two\n\n",
+  "And some code:\n\n```python\nprint(sum(range(10)))\n```\n",
+];
+
+export function scriptReply(messages: ChatMessage[]): StubReply {
+  const lastUserIndex = messages.map((m) => m.role).lastIndexOf("user");
+  const prompt = lastUserIndex >= 0 ? text(messages[lastUserIndex]!.content) : "";
+  const after = messages.slice(lastUserIndex + 1);
+  const toolResults = after.filter((m) => m.role === "tool");
+  const delayMatch = /\[\[delay:(\d+)\]\]/.exec(prompt);
+  const delayMs = /\[\[slow\]\]/.test(prompt) ? 100 : delayMatch ? Number(delayMatch[1]) : 15;
+
+  const status = /\[\[error:(\d{3})\]\]/.exec(prompt);
+  if (status) return { kind: "error", status: Number(status[1]), message: `scripted error ${status[1]}` };
+
+  const badArgs = /\[\[bad-args(-twice)?\]\]/.exec(prompt);
+  if (badArgs) {
+    const attempts = after.filter((m) => m.role === "assistant").length;
+    const bad = attempts === 0 || (badArgs[1] !== undefined && attempts === 1);
+    if (bad)
+      return { kind: "tools", delayMs, calls: [{ name: "code_execution", arguments: '{"code": print(' }] };
+    if (toolResults.length > 0 && attempts === 1)
+      return {
+        kind: "tools",
+        delayMs,
+        calls: [{ name: "code_execution", arguments: JSON.stringify({ code: "print('repaired')" }) }],
+      };
+    return { kind: "text", delayMs, chunks: words(`Repaired: ${text(toolResults.at(-1)?.content)}`) };
+  }
+
+  if (/\[\[loop\]\]/.test(prompt))
+    return {
+      kind: "tools",
+      delayMs,
+      calls: [{ name: "code_execution", arguments: JSON.stringify({ code: "print(1)" }) }],
+    };
+
+  if (/\[\[response\]\]/.test(prompt) && toolResults.length === 0)
+    return {
+      kind: "tools",
+      delayMs,
+      calls: [
+        { name: "response", arguments: JSON.stringify({ text: "Final answer via the response tool." }) },
+      ],
+    };
+
+  const tools = [...prompt.matchAll(/\[\[tool:([a-z_]+) (\{.*?\})\]\]/g)];
+  if (tools.length > 0 && toolResults.length === 0)
+    return { kind: "tools", delayMs, calls: tools.map((m) => ({ name: m[1]!, arguments: m[2]! })) };
+  if (tools.length > 0) {
+    const summary = toolResults.map((m) => text(m.content)).join("\n");
+    return { kind: "text", delayMs, chunks: words(`The tool returned:\n\n${summary}`) };
+  }
+
+  if (/\[\[slow\]\]/.test(prompt))
+    return { kind: "text", delayMs, chunks: Array.from({ length: 300 }, (_, i) => `word${i} `) };
+  if (/\[\[markdown\]\]/.test(prompt)) return { kind: "text", delayMs, chunks: MARKDOWN };
+  const clean = prompt.replace(/\[\[[^\]]*\]\]/g, "").trim();
+  const chunks = words(`Echo: ${clean || "(empty)"}`);
+  if (/\[\[fail-mid\]\]/.test(prompt)) return { kind: "text", delayMs, chunks, failAfter: 2 };
+  return { kind: "text", delayMs, chunks };
+}
+
+/** Rough token count: what the stub reports as usage. */
+export function countTokens(s: string): number {
+  return Math.max(1, Math.ceil(s.length / 4));
+}

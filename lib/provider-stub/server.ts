@@ -1,0 +1,247 @@
+// The project's OpenAI-compatible test provider, the one allowed stand-in: chat completions (with and
+// without streaming, tool calls, scripted errors), models and embeddings. Tests, Playwright and
+// people trying the UI offline point the real `openai` client at it. It keeps a log of the requests
+// it received (GET /__stub/requests) so a test can assert that none reached it.
+import http from "node:http";
+import { createHash, randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { countTokens, scriptReply, type StubReply } from "./script";
+
+export const STUB_MODELS = ["stub-chat", "stub-embedding", "gpt-4o-mini", "gpt-4o", "text-embedding-3-small"];
+
+export interface StubOptions {
+  port?: number;
+  host?: string;
+  /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+}
+
+export interface StubRequestLog {
+  path: string;
+  model?: string;
+  stream?: boolean;
+  messages?: number;
+  at: string;
+}
+
+export interface StubServer {
+  url: string;
+  port: number;
+  requests: StubRequestLog[];
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function apiError(res: http.ServerResponse, status: number, message: string, code: string, headers = {}) {
+  send(res, status, { error: { message, type: "invalid_request_error", code } }, headers);
+}
+
+async function readBody(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const raw = Buffer.concat(chunks).toString("utf8");
+  return raw ? JSON.parse(raw) : {};
+}
+
+function embedding(input: string, dims: number): number[] {
+  const out: number[] = [];
+  let seed = createHash("sha256").update(input).digest();
+  while (out.length < dims) {
+    for (let i = 0; i + 1 < seed.length && out.length < dims; i += 2)
+      out.push((seed.readUInt16BE(i) / 65535) * 2 - 1);
+    seed = createHash("sha256").update(seed).digest();
+  }
+  const norm = Math.hypot(...out) || 1;
+  return out.map((v) => v / norm);
+}
+
+interface ChatBody {
+  model?: string;
+  stream?: boolean;
+  messages?: { role: string; content?: unknown }[];
+  stream_options?: { include_usage?: boolean };
+}
+
+async function chat(req: http.IncomingMessage, res: http.ServerResponse, body: ChatBody): Promise<void> {
+  const messages = body.messages ?? [];
+  const reply: StubReply = scriptReply(messages);
+  const model = body.model ?? "stub-chat";
+  const id = `chatcmpl-${randomUUID()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const promptTokens = countTokens(JSON.stringify(messages));
+  if (reply.kind === "error") {
+    const headers: Record<string, string> = reply.status === 429 ? { "retry-after": "1" } : {};
+    return apiError(
+      res,
+      reply.status,
+      reply.message,
+      reply.status === 429 ? "rate_limit_exceeded" : "server_error",
+      headers,
+    );
+  }
+  const completionText = reply.kind === "text" ? reply.chunks.join("") : JSON.stringify(reply.calls);
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: countTokens(completionText),
+    total_tokens: promptTokens + countTokens(completionText),
+  };
+  const toolCalls =
+    reply.kind === "tools"
+      ? reply.calls.map((c, index) => ({
+          index,
+          id: `call_${randomUUID().replace(/-/g, "").slice(0, 24)}`,
+          type: "function" as const,
+          function: { name: c.name, arguments: c.arguments },
+        }))
+      : [];
+
+  if (!body.stream) {
+    await sleep(reply.delayMs);
+    return send(res, 200, {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: reply.kind === "text" ? completionText : null,
+            ...(toolCalls.length ? { tool_calls: toolCalls.map(({ index: _i, ...c }) => c) } : {}),
+          },
+          finish_reason: toolCalls.length ? "tool_calls" : "stop",
+        },
+      ],
+      usage,
+    });
+  }
+
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  let closed = false;
+  req.on("close", () => (closed = true));
+  res.on("close", () => (closed = true));
+  const chunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  res.write(chunk({ role: "assistant", content: "" }));
+  if (reply.kind === "text") {
+    for (const [i, piece] of reply.chunks.entries()) {
+      if (closed) return;
+      if (reply.failAfter !== undefined && i === reply.failAfter) {
+        res.write(
+          `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", code: "500" } })}\n\n`,
+        );
+        res.end();
+        return;
+      }
+      await sleep(reply.delayMs);
+      res.write(chunk({ content: piece }));
+    }
+  } else {
+    for (const call of toolCalls) {
+      await sleep(reply.delayMs);
+      if (closed) return;
+      // Arguments arrive in two pieces, as real providers stream them.
+      const args = call.function.arguments;
+      const half = Math.floor(args.length / 2);
+      res.write(
+        chunk({
+          tool_calls: [
+            {
+              index: call.index,
+              id: call.id,
+              type: "function",
+              function: { name: call.function.name, arguments: args.slice(0, half) },
+            },
+          ],
+        }),
+      );
+      res.write(chunk({ tool_calls: [{ index: call.index, function: { arguments: args.slice(half) } }] }));
+    }
+  }
+  if (closed) return;
+  res.write(chunk({}, reply.kind === "tools" ? "tool_calls" : "stop"));
+  if (body.stream_options?.include_usage)
+    res.write(
+      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`,
+    );
+  res.write("data: [DONE]\n\n");
+  res.end();
+}
+
+export async function startStubProvider(opts: StubOptions = {}): Promise<StubServer> {
+  const requests: StubRequestLog[] = [];
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://stub");
+      const path = url.pathname.replace(/\/+$/, "");
+      if (path === "/__stub/requests") {
+        if (req.method === "DELETE") requests.length = 0;
+        return send(res, 200, { count: requests.length, requests });
+      }
+      if (path === "/healthz") return send(res, 200, { status: "ok" });
+      if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`)
+        return apiError(res, 401, "Incorrect API key provided.", "invalid_api_key");
+      let body: Record<string, unknown>;
+      try {
+        body = (await readBody(req)) as Record<string, unknown>;
+      } catch {
+        return apiError(res, 400, "The request body is not valid JSON.", "invalid_json");
+      }
+      const model = typeof body.model === "string" ? body.model : undefined;
+      if (path.startsWith("/v1/"))
+        requests.push({
+          path,
+          ...(model ? { model } : {}),
+          ...(typeof body.stream === "boolean" ? { stream: body.stream } : {}),
+          ...(Array.isArray(body.messages) ? { messages: body.messages.length } : {}),
+          at: new Date().toISOString(),
+        });
+      if (path === "/v1/models" && req.method === "GET")
+        return send(res, 200, {
+          object: "list",
+          data: STUB_MODELS.map((id) => ({ id, object: "model", created: 0, owned_by: "somaagent-stub" })),
+        });
+      if (model !== undefined && !STUB_MODELS.includes(model) && !model.startsWith("stub-"))
+        return apiError(res, 404, `The model '${model}' does not exist.`, "model_not_found");
+      if (path === "/v1/chat/completions" && req.method === "POST") return chat(req, res, body);
+      if (path === "/v1/embeddings" && req.method === "POST") {
+        const input = (Array.isArray(body.input) ? body.input : [body.input]).map((v) =>
+          typeof v === "string" ? v : JSON.stringify(v ?? ""),
+        );
+        const dims = typeof body.dimensions === "number" ? body.dimensions : 64;
+        return send(res, 200, {
+          object: "list",
+          model: model ?? "stub-embedding",
+          data: input.map((s, index) => ({ object: "embedding", index, embedding: embedding(s, dims) })),
+          usage: { prompt_tokens: countTokens(input.join(" ")), total_tokens: countTokens(input.join(" ")) },
+        });
+      }
+      return apiError(res, 404, `Unknown endpoint ${req.method} ${path}`, "unknown_url");
+    })().catch(() => {
+      if (!res.headersSent) apiError(res, 500, "stub failure", "server_error");
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host ?? "127.0.0.1"}:${port}/v1`,
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

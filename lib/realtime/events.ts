@@ -1,0 +1,73 @@
+// The events of a session, shared by server and client: what socket.io `/chat` emits, what the SSE
+// endpoints stream, and the payloads clients send. Every event carries the session's sequence
+// number, so a client that reconnects asks for what came after the last one it saw.
+import { z } from "zod";
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export type SessionEventBody =
+  | { type: "turn.started"; turnId: string; messageId: string; content: string }
+  | { type: "message.started"; turnId: string; messageId: string }
+  /** `offset`: the length of the message's text before this delta (apply only where it fits). */
+  | { type: "message.delta"; turnId: string; messageId: string; delta: string; offset: number }
+  | { type: "message.completed"; turnId: string; messageId: string; content: string }
+  | { type: "tool.started"; turnId: string; toolCallId: string; tool: string; arguments: unknown }
+  | {
+      type: "tool.finished";
+      turnId: string;
+      toolCallId: string;
+      tool: string;
+      status: "succeeded" | "failed" | "denied" | "timeout" | "killed";
+      result?: unknown;
+      error?: string;
+      durationMs: number;
+    }
+  | { type: "turn.finished"; turnId: string; usage: Usage; steps: number }
+  | { type: "turn.failed"; turnId: string; reason: string; code: string; usage: Usage }
+  | { type: "turn.cancelled"; turnId: string; usage: Usage }
+  | { type: "turn.interrupted"; turnId: string; reason: string }
+  | { type: "session.updated"; title: string }
+  | { type: "session.deleted" }
+  /** The client asked for events older than the log keeps: reload the session over REST. */
+  | { type: "session.resync"; reason: string };
+
+export type SessionEvent = SessionEventBody & { seq: number; sessionId: string; at: string };
+export type SessionEventType = SessionEvent["type"];
+
+/** Events after which a turn is over. */
+export const TURN_END_EVENTS: ReadonlySet<string> = new Set([
+  "turn.finished",
+  "turn.failed",
+  "turn.cancelled",
+  "turn.interrupted",
+]);
+
+export const joinPayload = z.object({
+  sessionId: z.uuid(),
+  /** The last sequence number the client has; events after it are replayed. */
+  afterSeq: z.number().int().min(0).optional(),
+});
+export const sendPayload = z.object({ sessionId: z.uuid(), content: z.string().min(1) });
+export const cancelPayload = z.object({ sessionId: z.uuid(), turnId: z.uuid().optional() });
+export const leavePayload = z.object({ sessionId: z.uuid() });
+
+export type Ack<T> = (
+  reply: { ok: true; data: T } | { ok: false; error: { code: string; message: string } },
+) => void;
+
+/** socket.io `/chat`: client to server. */
+export interface ChatClientEvents {
+  "session.join": (p: z.infer<typeof joinPayload>, ack?: Ack<{ lastSeq: number }>) => void;
+  "session.leave": (p: z.infer<typeof leavePayload>, ack?: Ack<null>) => void;
+  "message.send": (p: z.infer<typeof sendPayload>, ack?: Ack<{ messageId: string; turnId: string }>) => void;
+  "turn.cancel": (p: z.infer<typeof cancelPayload>, ack?: Ack<{ turnId: string }>) => void;
+}
+
+/** socket.io `/chat`: server to client. */
+export interface ChatServerEvents {
+  event: (e: SessionEvent) => void;
+  error: (e: { code: string; message: string; event?: string }) => void;
+}

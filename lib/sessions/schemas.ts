@@ -1,0 +1,70 @@
+// The public shapes of sessions and messages: request bodies are validated with these, responses are
+// built to them, and the OpenAPI document is generated from them.
+import { z } from "zod";
+
+export const createSessionBody = z.object({ title: z.string().trim().min(1).max(200).optional() }).strict();
+export const renameSessionBody = z.object({ title: z.string().trim().min(1).max(200) }).strict();
+export const postMessageBody = z.object({ content: z.string().min(1, "must not be empty") }).strict();
+export const cancelTurnBody = z.object({ turnId: z.uuid().optional() }).strict();
+export const listSessionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().optional(),
+});
+
+export const sessionSummary = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const messageView = z.object({
+  id: z.uuid(),
+  turnId: z.uuid().nullable(),
+  role: z.enum(["user", "assistant", "tool", "system"]),
+  content: z.string(),
+  complete: z.boolean(),
+  toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })).nullable(),
+  toolCallId: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+});
+
+export const toolCallView = z.object({
+  id: z.uuid(),
+  turnId: z.uuid().nullable(),
+  tool: z.string(),
+  arguments: z.unknown(),
+  status: z.enum(["pending", "queued", "running", "succeeded", "failed", "denied", "timeout", "killed"]),
+  result: z.unknown().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
+});
+
+export const turnView = z.object({
+  id: z.uuid(),
+  status: z.enum(["running", "completed", "failed", "cancelled", "interrupted"]),
+  error: z.string().nullable(),
+  model: z.string().nullable(),
+  steps: z.number().int(),
+  usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() }),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().nullable(),
+});
+
+export const sessionDetail = sessionSummary.extend({
+  messages: z.array(messageView),
+  toolCalls: z.array(toolCallView),
+  turns: z.array(turnView),
+  /** The last event sequence number; follow the session's events after it. */
+  lastSeq: z.number().int(),
+});
+
+export const sessionList = z.object({ items: z.array(sessionSummary), nextCursor: z.string().nullable() });
+export const postMessageResult = z.object({ messageId: z.uuid(), turnId: z.uuid() });
+
+export type SessionSummary = z.infer<typeof sessionSummary>;
+export type SessionDetail = z.infer<typeof sessionDetail>;
+export type MessageView = z.infer<typeof messageView>;
+export type ToolCallView = z.infer<typeof toolCallView>;
+export type TurnView = z.infer<typeof turnView>;

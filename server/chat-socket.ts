@@ -1,0 +1,116 @@
+// socket.io `/chat`: join a session (after authorization) and receive its events from the sequence
+// number the client already has; send messages; cancel turns. Payloads are validated; a bad one gets
+// an error reply to that client only.
+import type { Namespace, Socket } from "socket.io";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { Principal } from "../lib/auth/principal";
+import { toAppError } from "../lib/errors";
+import { turns } from "../lib/agent/turns";
+import { followSession, lastSeq } from "../lib/realtime/event-log";
+import {
+  cancelPayload,
+  joinPayload,
+  leavePayload,
+  sendPayload,
+  type Ack,
+  type ChatClientEvents,
+  type ChatServerEvents,
+} from "../lib/realtime/events";
+import { redis } from "../lib/server/redis";
+import { sessionFor } from "../lib/sessions/service";
+
+export interface ChatSocketData {
+  principal: Principal;
+  follows?: Map<string, () => Promise<void>>;
+}
+
+type ChatSocket = Socket<ChatClientEvents, ChatServerEvents, Record<string, never>, ChatSocketData>;
+export type ChatNamespace = Namespace<
+  ChatClientEvents,
+  ChatServerEvents,
+  Record<string, never>,
+  ChatSocketData
+>;
+
+function handler<S extends z.ZodType, T>(
+  socket: ChatSocket,
+  log: Logger,
+  event: keyof ChatClientEvents,
+  schema: S,
+  fn: (payload: z.infer<S>) => Promise<T>,
+) {
+  return (raw: unknown, ack?: Ack<T>) => {
+    const reply = typeof ack === "function" ? ack : undefined;
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const error = {
+        code: "invalid_request",
+        message: `Invalid ${event} payload: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "rejected"}`,
+      };
+      if (reply) reply({ ok: false, error });
+      else socket.emit("error", { ...error, event });
+      return;
+    }
+    fn(parsed.data)
+      .then((data) => reply?.({ ok: true, data }))
+      .catch((err: unknown) => {
+        const e = toAppError(err);
+        if (e.status >= 500) log.error({ err: e.cause ?? e, event }, e.message);
+        const error = { code: e.code, message: e.message };
+        if (reply) reply({ ok: false, error });
+        else socket.emit("error", { ...error, event });
+      });
+  };
+}
+
+export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: string }): void {
+  nsp.on("connection", (socket: ChatSocket) => {
+    const { principal } = socket.data;
+    const follows = new Map<string, () => Promise<void>>();
+    socket.data.follows = follows;
+    const log = deps.log.child({ socket: socket.id, userId: principal.userId });
+
+    socket.on(
+      "session.join",
+      handler(socket, log, "session.join", joinPayload, async ({ sessionId, afterSeq }) => {
+        await sessionFor(principal, sessionId, "read");
+        await follows.get(sessionId)?.();
+        const current = await lastSeq(redis(), sessionId);
+        const stop = await followSession(redis(), deps.redisUrl, sessionId, afterSeq ?? current, (e) =>
+          socket.emit("event", e),
+        );
+        follows.set(sessionId, stop);
+        return { lastSeq: current };
+      }),
+    );
+    socket.on(
+      "session.leave",
+      handler(socket, log, "session.leave", leavePayload, async ({ sessionId }) => {
+        await follows.get(sessionId)?.();
+        follows.delete(sessionId);
+        return null;
+      }),
+    );
+    socket.on(
+      "message.send",
+      handler(socket, log, "message.send", sendPayload, async ({ sessionId, content }) => {
+        await sessionFor(principal, sessionId, "write");
+        const { messageId, turnId } = await turns().start(principal, sessionId, content);
+        return { messageId, turnId };
+      }),
+    );
+    socket.on(
+      "turn.cancel",
+      handler(socket, log, "turn.cancel", cancelPayload, async ({ sessionId, turnId }) => {
+        await sessionFor(principal, sessionId, "write");
+        return turns().cancel(sessionId, turnId);
+      }),
+    );
+    socket.on("disconnect", () => {
+      for (const stop of follows.values()) void stop();
+      follows.clear();
+    });
+  });
+}
