@@ -16,6 +16,8 @@ const nextConfig = {
     "@prisma/adapter-pg",
     "prom-client",
   ],
+  // The dev server is often opened as 127.0.0.1 as well as localhost.
+  allowedDevOrigins: ["127.0.0.1", "localhost"],
   turbopack: { root: path.resolve(import.meta.dirname) },
 };
 

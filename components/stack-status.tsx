@@ -1,7 +1,7 @@
 "use client";
 // Live readiness of the gateway's dependencies, from /readyz, refreshed every few seconds.
 import { useCallback, useEffect, useState } from "react";
-import styles from "@/app/page.module.css";
+import styles from "@/app/status/page.module.css";
 
 interface Check {
   ok: boolean;

@@ -18,6 +18,23 @@ export interface HandlerDeps {
   readiness: () => Record<string, Check>;
   next: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   isShuttingDown: () => boolean;
+  /** Origins whose pages may make cookie-authenticated writes (CSRF defence). */
+  allowedOrigins: string[];
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Cookie-authenticated writes must come from our own pages: Origin (or Referer) must be ours. */
+function checkCsrf(req: IncomingMessage, allowed: string[]): void {
+  if (SAFE_METHODS.has(req.method ?? "GET")) return;
+  const origin = req.headers.origin ?? (req.headers.referer ? new URL(req.headers.referer).origin : undefined);
+  const self = req.headers.host ? [`http://${req.headers.host}`, `https://${req.headers.host}`] : [];
+  if (origin && (allowed.includes(origin) || self.includes(origin))) return;
+  throw new AppError(
+    "forbidden",
+    "Cross-site request refused: cookie-authenticated writes must come from SomaAgent's own pages.",
+    { details: [{ field: "origin", message: origin ? `${origin} is not allowed` : "missing" }] },
+  );
 }
 
 function sendJson(
@@ -88,10 +105,11 @@ export function createHttpHandler(deps: HandlerDeps) {
         return;
       }
       if (url.pathname === "/api/v1" || url.pathname.startsWith("/api/v1/")) {
-        await principalOrThrow(
+        const principal = await principalOrThrow(
           { authorization: req.headers.authorization, cookie: req.headers.cookie },
           deps.auth(),
         );
+        if (principal.kind === "session") checkCsrf(req, deps.allowedOrigins);
       } else if (!deps.ui && !url.pathname.startsWith("/api/")) {
         // Headless mode: the API only, no pages.
         throw new AppError(

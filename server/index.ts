@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     ui: settings.server.ui,
     auth: authDeps,
     isShuttingDown: () => shuttingDown,
+    allowedOrigins: [new URL(settings.server.publicUrl).origin],
     next: (req, res) => nextHandle(req, res),
     readiness: () =>
       gatewayChecks({

@@ -24,6 +24,7 @@ const CANCEL_CHANNEL = "turn:cancel";
 const DEFAULT_TITLE = "New chat";
 
 export const turnLeaseKey = (sessionId: string) => `session:${sessionId}:active-turn`;
+export const turnStartSeqKey = (turnId: string) => `turn:${turnId}:start-seq`;
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
@@ -111,6 +112,7 @@ class TurnManager {
       messageId,
       content,
     });
+    await this.redis.set(turnStartSeqKey(turnId), started.seq, "EX", 24 * 3600);
     if (title) void record.emit({ type: "session.updated", title });
     const controller = new AbortController();
     const timer = setTimeout(

@@ -50,6 +50,8 @@ export const turnView = z.object({
   usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() }),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime().nullable(),
+  /** Running turns: the sequence number of their turn.started event (replay from there). */
+  startSeq: z.number().int().nullable(),
 });
 
 export const sessionDetail = sessionSummary.extend({

@@ -6,7 +6,7 @@ import { AppError } from "../errors";
 import { db } from "../server/db";
 import { redis } from "../server/redis";
 import { appendEvent, lastSeq } from "../realtime/event-log";
-import { DEFAULT_TITLE, turns } from "../agent/turns";
+import { DEFAULT_TITLE, turns, turnStartSeqKey } from "../agent/turns";
 import { dropHistory } from "../agent/context";
 import type { SessionDetail, SessionSummary } from "./schemas";
 
@@ -89,6 +89,11 @@ export async function sessionDetail(principal: Principal, id: string): Promise<S
     db().toolCall.findMany({ where: { sessionId: id }, orderBy: { createdAt: "asc" } }),
     db().turn.findMany({ where: { sessionId: id }, orderBy: { startedAt: "asc" } }),
   ]);
+  const startSeqs = new Map<string, number>();
+  for (const t of turnRows.filter((r) => r.status === "running")) {
+    const v = await redis().get(turnStartSeqKey(t.id));
+    if (v) startSeqs.set(t.id, Number(v));
+  }
   return {
     ...summary(s),
     lastSeq: seq,
@@ -122,6 +127,7 @@ export async function sessionDetail(principal: Principal, id: string): Promise<S
       usage: { promptTokens: t.promptTokens, completionTokens: t.completionTokens },
       startedAt: t.startedAt.toISOString(),
       finishedAt: t.finishedAt?.toISOString() ?? null,
+      startSeq: startSeqs.get(t.id) ?? null,
     })),
   };
 }

@@ -35,6 +35,7 @@ beforeAll(async () => {
     ui: true,
     auth: () => deps,
     isShuttingDown: () => false,
+    allowedOrigins: ["http://app.example"],
     readiness: () => ({}),
     next: async (_req, res) => {
       res.writeHead(200, { "content-type": "application/json" }).end('{"reached":"next"}');

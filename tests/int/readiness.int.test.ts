@@ -52,6 +52,7 @@ beforeAll(async () => {
     ui: true,
     auth: () => ({ db, redis }),
     isShuttingDown: () => false,
+    allowedOrigins: ["http://app.example"],
     next: async (_req, res) => {
       res.writeHead(200).end("next");
     },

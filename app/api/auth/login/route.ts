@@ -1,0 +1,26 @@
+// POST /api/auth/login {email, password}: sets the browser session cookie. 401 with one message for
+// an unknown email and a wrong password alike.
+import { z } from "zod";
+import { getConfig } from "@/lib/config";
+import { jsonBody } from "@/lib/http/json-body";
+import { route } from "@/lib/http/route";
+import { sessionCookie, signIn } from "@/lib/auth/web-session";
+import { db } from "@/lib/server/db";
+import { redis } from "@/lib/server/redis";
+
+export const dynamic = "force-dynamic";
+
+const loginBody = z
+  .object({ email: z.string().trim().min(3).max(320), password: z.string().min(1).max(1024) })
+  .strict();
+
+export const POST = route(async (request) => {
+  const { settings } = getConfig();
+  const body = await jsonBody(request, loginBody, 16_384);
+  const { secret, principal } = await signIn(db(), redis(), body.email, body.password);
+  const secure = settings.server.publicUrl.startsWith("https:");
+  return Response.json(
+    { userId: principal.userId, tenantId: principal.tenantId, email: principal.email, role: principal.role },
+    { headers: { "set-cookie": sessionCookie(secret, secure), "cache-control": "no-store" } },
+  );
+});

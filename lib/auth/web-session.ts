@@ -1,0 +1,52 @@
+// Browser sign-in: email and password (scrypt hashes) give an httpOnly SameSite=Lax session cookie;
+// the session itself lives in Redis, so signing out ends it at once on every gateway process.
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Db } from "../server/db";
+import { AppError } from "../errors";
+import { verifyPassword } from "./password";
+import { hashSecret } from "./tokens";
+import { SESSION_COOKIE, webSessionKey, type Principal } from "./principal";
+
+export const WEB_SESSION_TTL_S = 7 * 24 * 3600;
+
+/** Same work for unknown emails as for wrong passwords, so timing does not reveal accounts. */
+const DUMMY_HASH =
+  "scrypt$16384$8$1$c29tYWFnZW50LWR1bW15$0000000000000000000000000000000000000000000000000000000000000000";
+
+export async function signIn(
+  db: Db,
+  redis: Redis,
+  email: string,
+  password: string,
+): Promise<{ secret: string; principal: Principal }> {
+  const user = await db.user.findUnique({
+    where: { email: email.trim().toLowerCase() },
+    select: { id: true, tenantId: true, role: true, email: true, passwordHash: true, disabledAt: true },
+  });
+  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH).catch(() => false);
+  if (!user || !user.passwordHash || !ok || user.disabledAt)
+    throw new AppError("unauthorized", "Wrong email or password.");
+  const principal: Principal = {
+    kind: "session",
+    userId: user.id,
+    tenantId: user.tenantId,
+    role: user.role,
+    email: user.email,
+  };
+  const secret = randomBytes(32).toString("base64url");
+  await redis.set(webSessionKey(hashSecret(secret)), JSON.stringify(principal), "EX", WEB_SESSION_TTL_S);
+  return { secret, principal };
+}
+
+export async function signOut(redis: Redis, secret: string | undefined): Promise<void> {
+  if (secret) await redis.del(webSessionKey(hashSecret(secret)));
+}
+
+export function sessionCookie(secret: string, secure: boolean): string {
+  return `${SESSION_COOKIE}=${secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${WEB_SESSION_TTL_S}${secure ? "; Secure" : ""}`;
+}
+
+export function clearedCookie(secure: boolean): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? "; Secure" : ""}`;
+}
