@@ -22,7 +22,17 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
 }
 
+const BRAND = Symbol.for("somaagent.AppError");
+
 export class AppError extends Error {
+  /**
+   * The gateway loads lib/ twice (the custom server, and Next's route-handler bundles), so one
+   * error may come from either copy of this class: instanceof checks a brand, not the prototype.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+  readonly [BRAND] = true;
   readonly code: ErrorCode;
   readonly details: unknown;
   readonly headers: Record<string, string>;

@@ -67,7 +67,12 @@ export function scriptReply(messages: ChatMessage[]): StubReply {
       return {
         kind: "tools",
         delayMs,
-        calls: [{ name: "code_execution", arguments: JSON.stringify({ code: "print('repaired')" }) }],
+        calls: [
+          {
+            name: "code_execution",
+            arguments: JSON.stringify({ runtime: "python", code: "print('repaired')" }),
+          },
+        ],
       };
     return { kind: "text", delayMs, chunks: words(`Repaired: ${text(toolResults.at(-1)?.content)}`) };
   }
@@ -76,7 +81,7 @@ export function scriptReply(messages: ChatMessage[]): StubReply {
     return {
       kind: "tools",
       delayMs,
-      calls: [{ name: "code_execution", arguments: JSON.stringify({ code: "print(1)" }) }],
+      calls: [{ name: "code_execution", arguments: JSON.stringify({ runtime: "python", code: "print(1)" }) }],
     };
 
   if (/\[\[response\]\]/.test(prompt) && toolResults.length === 0)
