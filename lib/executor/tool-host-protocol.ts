@@ -6,7 +6,12 @@ export interface HostRequest {
   tool: string;
   args: unknown;
   /** Everything a tool gets but the database client, which the host opens itself. */
-  ctx: Omit<ToolContext, "db">;
+  ctx: Omit<ToolContext, "db" | "signal">;
+}
+
+/** Stops a running request: its sandbox is killed and it answers "killed". */
+export interface HostCancel {
+  cancel: number;
 }
 
 export type HostReply = { id: number; outcome: ToolOutcome };

@@ -3,7 +3,7 @@
 // Code tools additionally run in the bubblewrap sandbox, spawned by the host.
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import type { HostReply, HostRequest } from "./tool-host-protocol";
+import type { HostCancel, HostReply, HostRequest } from "./tool-host-protocol";
 import type { ToolOutcome } from "../tools/types";
 
 const ENTRY = path.resolve(import.meta.dirname, "../../workers/tool-executor/tool-host.ts");
@@ -12,6 +12,8 @@ export class ToolHost {
   private child: ChildProcess | undefined;
   private nextId = 1;
   private pending = new Map<number, { resolve: (o: ToolOutcome) => void; timer: NodeJS.Timeout }>();
+  /** Host request ids by tool-call id, for cancellation. */
+  private byCall = new Map<string, number>();
 
   private ensure(): ChildProcess {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
@@ -45,7 +47,9 @@ export class ToolHost {
   run(req: Omit<HostRequest, "id">, deadlineMs: number): Promise<ToolOutcome> {
     const child = this.ensure();
     const id = this.nextId++;
-    return new Promise((resolve) => {
+    const callId = req.ctx.toolCallId;
+    this.byCall.set(callId, id);
+    return new Promise<ToolOutcome>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         resolve({
@@ -56,7 +60,17 @@ export class ToolHost {
       }, deadlineMs);
       this.pending.set(id, { resolve, timer });
       child.send({ ...req, id } satisfies HostRequest);
+    }).finally(() => {
+      if (this.byCall.get(callId) === id) this.byCall.delete(callId);
     });
+  }
+
+  /** Stops a tool call running in the host; false when this host does not run it. */
+  cancel(toolCallId: string): boolean {
+    const id = this.byCall.get(toolCallId);
+    if (id === undefined || !this.child) return false;
+    this.child.send({ cancel: id } satisfies HostCancel);
+    return true;
   }
 
   close(): void {

@@ -33,9 +33,11 @@ export interface SandboxRequest {
   readOnly?: string[];
   /** Address-space cap; off for V8, which reserves large virtual ranges up front. */
   limitAddressSpace?: boolean;
+  /** Aborting kills the whole process group (the call was cancelled). */
+  signal?: AbortSignal;
 }
 
-export type SandboxOutcome = "exited" | "timeout" | "killed" | "output_limit";
+export type SandboxOutcome = "exited" | "timeout" | "killed" | "output_limit" | "cancelled";
 
 export interface SandboxResult {
   outcome: SandboxOutcome;
@@ -158,6 +160,9 @@ export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> 
   child.stdin.on("error", () => undefined); // the process may exit without reading its input
   child.stdin.end(req.stdin ?? "");
   const timer = setTimeout(() => kill("timeout"), limits.timeoutMs);
+  const onAbort = () => kill("cancelled");
+  if (req.signal?.aborted) onAbort();
+  req.signal?.addEventListener("abort", onAbort, { once: true });
 
   const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
     (resolve) => {
@@ -169,6 +174,7 @@ export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> 
     },
   );
   clearTimeout(timer);
+  req.signal?.removeEventListener("abort", onAbort);
   // Killed by the kernel: the CPU limit (SIGXCPU/SIGKILL) or the memory cgroup.
   if (outcome === "exited" && (signal === "SIGKILL" || signal === "SIGXCPU" || cgroup?.oomKilled()))
     outcome = "killed";

@@ -29,6 +29,7 @@ export const codeExecutionTool = defineTool({
       stdin: args.code,
       workspace: ctx.workspace,
       limits: ctx.limits,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
       limitAddressSpace: rt.limitAddressSpace,
     });
     return outcomeOf(r, { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, ctx.limits);

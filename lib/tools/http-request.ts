@@ -50,6 +50,7 @@ export const httpRequestTool = defineTool({
       }),
       network: true,
       limits: ctx.limits,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     if (r.outcome === "timeout")
       return { status: "timeout", error: `no answer within ${ctx.limits.timeoutMs} ms` };

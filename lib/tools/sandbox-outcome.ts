@@ -16,6 +16,8 @@ export function outcomeOf(
         output,
         error: `output exceeded the ${limits.outputBytes}-byte limit; the process was stopped`,
       };
+    case "cancelled":
+      return { status: "killed", output, error: "cancelled: the turn was stopped" };
     case "killed":
       return {
         status: "killed",

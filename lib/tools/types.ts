@@ -20,6 +20,8 @@ export interface ToolContext {
   limits: SandboxLimits;
   httpAllowedHosts: string[];
   db: Db;
+  /** Aborted when the call is cancelled (its turn was stopped). */
+  signal?: AbortSignal;
 }
 
 export interface ToolDefinition<A extends z.ZodType = z.ZodType> {

@@ -44,6 +44,7 @@ export const workspaceFilesTool = defineTool({
       stdin: JSON.stringify(args),
       workspace: ctx.workspace,
       limits: ctx.limits,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     if (r.outcome !== "exited" || r.exitCode !== 0) {
       return {

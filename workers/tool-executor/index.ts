@@ -19,6 +19,8 @@ import { consumerLagReader } from "../../lib/executor/consumer-lag";
 import { resultDelivery } from "../../lib/tools/deliver-result";
 import { runChecks } from "../../lib/server/readiness";
 import { onShutdown } from "../shutdown";
+import { channelHub } from "../../lib/realtime/channel-hub";
+import { TOOL_CANCEL_CHANNEL } from "../../lib/tools/cancel";
 
 const config = loadConfigOrExit("tool-executor");
 const { settings } = config;
@@ -50,6 +52,12 @@ const deliver = resultDelivery({
   ...(readSecret("SOMA_INTERNAL_CALLBACK_SECRET")
     ? { callbackSecret: readSecret("SOMA_INTERNAL_CALLBACK_SECRET")! }
     : {}),
+});
+
+// A stopped turn announces its running calls; the one this executor runs is killed in its sandbox.
+const stopCancelListener = await channelHub(settings.redis.url).listen(TOOL_CANCEL_CHANNEL, (message) => {
+  const { ids } = JSON.parse(message) as { ids: string[] };
+  for (const id of ids) if (host.cancel(id)) log.info({ toolCallId: id }, "tool call cancelled");
 });
 
 let stopping = false;
@@ -118,6 +126,8 @@ onShutdown(log, [
   },
   () => bus.close(), // stops taking work and waits for running handlers
   async () => host.close(),
+  stopCancelListener,
+  async () => channelHub(settings.redis.url).close(),
   async () => stopSweeper(),
   stopHeartbeat,
   async () => health.close(),

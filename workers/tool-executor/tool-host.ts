@@ -1,9 +1,18 @@
 // The tool host: a child process of the executor that runs tools (and spawns their sandboxes).
-import type { HostReply, HostRequest } from "../../lib/executor/tool-host-protocol";
+import type { HostCancel, HostReply, HostRequest } from "../../lib/executor/tool-host-protocol";
 import { findTool } from "../../lib/tools/registry";
 import { db } from "../../lib/server/db";
 
-process.on("message", (req: HostRequest) => {
+const running = new Map<number, AbortController>();
+
+process.on("message", (msg: HostRequest | HostCancel) => {
+  if ("cancel" in msg) {
+    running.get(msg.cancel)?.abort();
+    return;
+  }
+  const req = msg;
+  const controller = new AbortController();
+  running.set(req.id, controller);
   void (async () => {
     const tool = findTool(req.tool);
     let reply: HostReply;
@@ -12,7 +21,10 @@ process.on("message", (req: HostRequest) => {
     } else {
       try {
         const args = tool.args.parse(req.args) as never;
-        reply = { id: req.id, outcome: await tool.run(args, { ...req.ctx, db: db() }) };
+        reply = {
+          id: req.id,
+          outcome: await tool.run(args, { ...req.ctx, db: db(), signal: controller.signal }),
+        };
       } catch (err) {
         reply = {
           id: req.id,
@@ -20,6 +32,7 @@ process.on("message", (req: HostRequest) => {
         };
       }
     }
+    running.delete(req.id);
     process.send?.(reply);
   })();
 });
