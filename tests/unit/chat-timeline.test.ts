@@ -24,7 +24,7 @@ function empty(): SessionDetail {
 
 function play(view: ChatView, bodies: SessionEventBody[], from = view.lastSeq + 1): ChatView {
   return bodies.reduce(
-    (v, b, i) => applyEvent(v, { ...b, seq: from + i, sessionId: S, at } as SessionEvent),
+    (v, b, i) => applyEvent(v, { ...b, seq: from + i, sessionId: S, at }),
     view,
   );
 }
