@@ -2,7 +2,7 @@
 // duplicates and against a snapshot that lags a streaming answer.
 import { describe, expect, it } from "vitest";
 import { applyEvent, fromDetail, type ChatView } from "@/lib/client/timeline";
-import type { SessionEvent, SessionEventBody } from "@/lib/realtime/events";
+import type { SessionEventBody } from "@/lib/realtime/events";
 import type { SessionDetail } from "@/lib/sessions/schemas";
 
 const S = "11111111-1111-4111-8111-111111111111";
