@@ -6,8 +6,8 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 
-test("the home page loads and shows every backing service ready", async ({ page }) => {
-  await page.goto("/");
+test("the status page loads and shows every backing service ready", async ({ page }) => {
+  await page.goto("/status");
   await expect(page.getByRole("heading", { name: "SomaAgent" })).toBeVisible();
   const status = page.getByTestId("stack-status");
   await expect(status.getByTestId("stack-overall")).toHaveText("All ready", { timeout: 15_000 });
@@ -18,7 +18,7 @@ test("the home page loads and shows every backing service ready", async ({ page 
 });
 
 test("the Refresh button can be reached and used from the keyboard", async ({ page }) => {
-  await page.goto("/");
+  await page.goto("/status");
   await expect(page.getByTestId("stack-overall")).toBeVisible({ timeout: 15_000 });
   await page.keyboard.press("Tab");
   const focused = page.locator(":focus");
