@@ -27,7 +27,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Cookie-authenticated writes must come from our own pages: Origin (or Referer) must be ours. */
 function checkCsrf(req: IncomingMessage, allowed: string[]): void {
   if (SAFE_METHODS.has(req.method ?? "GET")) return;
-  const origin = req.headers.origin ?? (req.headers.referer ? new URL(req.headers.referer).origin : undefined);
+  const origin =
+    req.headers.origin ?? (req.headers.referer ? new URL(req.headers.referer).origin : undefined);
   const self = req.headers.host ? [`http://${req.headers.host}`, `https://${req.headers.host}`] : [];
   if (origin && (allowed.includes(origin) || self.includes(origin))) return;
   throw new AppError(

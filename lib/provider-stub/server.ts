@@ -14,6 +14,8 @@ export interface StubOptions {
   host?: string;
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** Called as the first token of a streamed answer is written (benchmarks time the gateway with it). */
+  onFirstToken?: (lastUserMessage: string) => void;
 }
 
 export interface StubRequestLog {
@@ -68,7 +70,12 @@ interface ChatBody {
   stream_options?: { include_usage?: boolean };
 }
 
-async function chat(req: http.IncomingMessage, res: http.ServerResponse, body: ChatBody): Promise<void> {
+async function chat(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: ChatBody,
+  onFirstToken?: (lastUserMessage: string) => void,
+): Promise<void> {
   const messages = body.messages ?? [];
   const reply: StubReply = scriptReply(messages);
   const model = body.model ?? "stub-chat";
@@ -141,6 +148,10 @@ async function chat(req: http.IncomingMessage, res: http.ServerResponse, body: C
         return;
       }
       await sleep(reply.delayMs);
+      if (i === 0 && onFirstToken) {
+        const lastUser = messages.filter((m) => m.role === "user").at(-1)?.content;
+        onFirstToken(typeof lastUser === "string" ? lastUser : "");
+      }
       res.write(chunk({ content: piece }));
     }
   } else {
@@ -210,7 +221,8 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
         });
       if (model !== undefined && !STUB_MODELS.includes(model) && !model.startsWith("stub-"))
         return apiError(res, 404, `The model '${model}' does not exist.`, "model_not_found");
-      if (path === "/v1/chat/completions" && req.method === "POST") return chat(req, res, body);
+      if (path === "/v1/chat/completions" && req.method === "POST")
+        return chat(req, res, body, opts.onFirstToken);
       if (path === "/v1/embeddings" && req.method === "POST") {
         const input = (Array.isArray(body.input) ? body.input : [body.input]).map((v) =>
           typeof v === "string" ? v : JSON.stringify(v ?? ""),

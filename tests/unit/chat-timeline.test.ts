@@ -23,10 +23,7 @@ function empty(): SessionDetail {
 }
 
 function play(view: ChatView, bodies: SessionEventBody[], from = view.lastSeq + 1): ChatView {
-  return bodies.reduce(
-    (v, b, i) => applyEvent(v, { ...b, seq: from + i, sessionId: S, at }),
-    view,
-  );
+  return bodies.reduce((v, b, i) => applyEvent(v, { ...b, seq: from + i, sessionId: S, at }), view);
 }
 
 describe("chat timeline", () => {

@@ -1,0 +1,135 @@
+// What the gateway adds to streaming: the time from the provider writing its first token to the
+// client receiving it, over socket.io and over SSE, at 1, 50 and 200 concurrent sessions (p50/p99);
+// and the gateway's memory with 1,000 connected idle sockets.
+// The test provider runs in this process, so both timestamps come from one clock.
+// Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
+// Run: npx tsx bench/chat-latency.ts [rounds=5]
+import fs from "node:fs";
+import { randomUUID } from "node:crypto";
+import { startStubProvider } from "../lib/provider-stub/server";
+import { createDb } from "../lib/server/db";
+import { getConfig } from "../lib/config";
+import {
+  client,
+  connectChat,
+  emitAck,
+  readSse,
+  seedUser,
+  startGateway,
+  type ChatClientSocket,
+} from "../tests/helpers/chat";
+import { stopProcess } from "../tests/helpers/services";
+
+const rounds = Number(process.argv[2] ?? 5);
+const now = () => performance.timeOrigin + performance.now();
+const firstToken = new Map<string, number>();
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+const stub = await startStubProvider({ onFirstToken: (msg) => firstToken.set(msg, now()) });
+const { gateway, base } = await startGateway(stub, { LOG_LEVEL: "warn", SOMA_AGENT_MAX_STEPS: "2" });
+const db = createDb(getConfig().settings.database.url);
+const user = await seedUser(db);
+const api = client(base, user.token);
+
+async function socketRun(concurrency: number): Promise<number[]> {
+  const sockets: ChatClientSocket[] = await Promise.all(
+    Array.from({ length: concurrency }, () => connectChat(base, user.token)),
+  );
+  const sessions = await Promise.all(sockets.map(() => api.newSession()));
+  const samples: number[] = [];
+  try {
+    await Promise.all(sockets.map((s, i) => emitAck(s, "session.join", { sessionId: sessions[i] })));
+    for (let r = 0; r < rounds + 1; r++) {
+      await Promise.all(
+        sockets.map(
+          (s, i) =>
+            new Promise<void>((resolve) => {
+              const marker = `bench ${randomUUID()}`;
+              let got = false;
+              const onEvent = (e: { type: string }) => {
+                if (e.type === "message.delta" && !got) {
+                  got = true;
+                  const t = now();
+                  // The first round warms up connections and caches; it is not counted.
+                  if (r > 0) samples.push(t - (firstToken.get(marker) ?? t));
+                }
+                if (e.type === "turn.finished" || e.type === "turn.failed") {
+                  s.off("event", onEvent);
+                  resolve();
+                }
+              };
+              s.on("event", onEvent);
+              void emitAck(s, "message.send", { sessionId: sessions[i], content: marker });
+            }),
+        ),
+      );
+    }
+  } finally {
+    for (const s of sockets) s.disconnect();
+  }
+  return samples;
+}
+
+async function sseRun(concurrency: number): Promise<number[]> {
+  const sessions = await Promise.all(Array.from({ length: concurrency }, () => api.newSession()));
+  const samples: number[] = [];
+  for (let r = 0; r < rounds + 1; r++) {
+    await Promise.all(
+      sessions.map(async (id) => {
+        const marker = `bench ${randomUUID()}`;
+        const res = await fetch(`${base}/api/v1/sessions/${id}/messages`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${user.token}`,
+            "content-type": "application/json",
+            accept: "text/event-stream",
+          },
+          body: JSON.stringify({ content: marker }),
+        });
+        let at = 0;
+        await readSse(res, (e) => {
+          if (e.type === "message.delta" && !at) at = now();
+          return false;
+        });
+        if (r > 0 && at) samples.push(at - (firstToken.get(marker) ?? at));
+      }),
+    );
+  }
+  return samples;
+}
+
+function report(label: string, samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  console.log(
+    `${label.padEnd(22)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} turns)`,
+  );
+}
+
+try {
+  console.log("gateway-added latency, provider's first token -> client's first token:");
+  for (const c of [1, 50, 200]) report(`socket.io, ${c} sessions`, await socketRun(c));
+  for (const c of [1, 50, 200]) report(`SSE, ${c} sessions`, await sseRun(c));
+
+  const before = rssMb(gateway.pid!);
+  const idle: ChatClientSocket[] = [];
+  for (let i = 0; i < 1000; i += 50)
+    idle.push(...(await Promise.all(Array.from({ length: 50 }, () => connectChat(base, user.token)))));
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = rssMb(gateway.pid!);
+  console.log(
+    `gateway memory: ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB with ${idle.length} idle sockets (+${(((after - before) * 1024) / idle.length).toFixed(1)} KB per socket)`,
+  );
+  for (const s of idle) s.disconnect();
+} finally {
+  await stopProcess(gateway);
+  await stub.close();
+  await db.$disconnect();
+}
