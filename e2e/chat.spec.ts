@@ -126,6 +126,18 @@ test("sessions: new, rename, delete, newest first", async ({ page, seededUser })
   await expect(page.getByTestId("session-row")).toHaveCount(1, { timeout: 15_000 });
 });
 
+test("a provider failure shows a readable error with Retry", async ({ page, seededUser }) => {
+  await signIn(page, seededUser);
+  await send(page, "this will fail [[error:500]]");
+  const notice = page.getByTestId("turn-notice");
+  await expect(notice).toContainText("The model provider failed (500)", { timeout: 20_000 });
+  const retry = notice.getByRole("button", { name: "Retry" });
+  await expect(retry).toBeEnabled();
+  await retry.click();
+  await expect(page.getByTestId("user-message")).toHaveCount(2);
+  await expect(page.getByTestId("turn-notice")).toHaveCount(2, { timeout: 20_000 });
+});
+
 test("Shift+Enter adds a line instead of sending", async ({ page, seededUser }) => {
   await signIn(page, seededUser);
   const box = page.getByLabel("Message");

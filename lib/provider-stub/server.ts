@@ -231,7 +231,18 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
         return send(res, 200, {
           object: "list",
           model: model ?? "stub-embedding",
-          data: input.map((s, index) => ({ object: "embedding", index, embedding: embedding(s, dims) })),
+          // The openai SDK asks for base64 (little-endian float32) unless told otherwise.
+          data: input.map((s, index) => {
+            const vector = embedding(s, dims);
+            return {
+              object: "embedding",
+              index,
+              embedding:
+                body.encoding_format === "base64"
+                  ? Buffer.from(new Float32Array(vector).buffer).toString("base64")
+                  : vector,
+            };
+          }),
           usage: { prompt_tokens: countTokens(input.join(" ")), total_tokens: countTokens(input.join(" ")) },
         });
       }

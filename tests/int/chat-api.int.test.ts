@@ -137,6 +137,15 @@ describe("sessions REST", () => {
     expect((await api.get(`/api/v1/sessions/${id}`)).json.title).toBe("Alice only");
   });
 
+  it("says which model roles can be used, and why not (the UI's first-run screen)", async () => {
+    const res = await api.get("/api/v1/models");
+    expect(res.status).toBe(200);
+    expect(res.json.chat).toMatchObject({ configured: true, provider: "stub", model: "stub-chat" });
+    // The utility role is on OpenAI with no key in the test environment.
+    expect(res.json.utility).toMatchObject({ configured: false, provider: "openai" });
+    expect((res.json.utility as { reason: string }).reason).toMatch(/OPENAI_API_KEY/);
+  });
+
   it("serves an OpenAPI 3.1 document covering the session routes", async () => {
     const res = await fetch(`${stack.base}/api/openapi.json`);
     expect(res.status).toBe(200);

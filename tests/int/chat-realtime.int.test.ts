@@ -207,6 +207,30 @@ describe("turns across gateway processes", () => {
     }
   });
 
+  it("stops a turn at its deadline with a readable reason", async () => {
+    const strict = await startGateway(stack.stub, { SOMA_AGENT_TURN_TIMEOUT_MS: "1500" });
+    try {
+      const api = client(strict.base, alice.token);
+      const id = await api.newSession();
+      const res = await fetch(`${strict.base}/api/v1/sessions/${id}/messages`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${alice.token}`,
+          "content-type": "application/json",
+          accept: "text/event-stream",
+        },
+        body: JSON.stringify({ content: "[[slow]]" }),
+      });
+      const { events } = await readSse(res);
+      expect(events.at(-1)).toMatchObject({ type: "turn.failed", code: "deadline" });
+      expect((events.at(-1) as { reason: string }).reason).toMatch(/deadline/);
+      const turnId = (events[0] as { turnId: string }).turnId;
+      expect(await turnStatus(turnId)).toBe("failed");
+    } finally {
+      await stopProcess(strict.gateway);
+    }
+  });
+
   it("a gateway killed mid-turn leaves the turn interrupted and visible; the session goes on", async () => {
     const doomed = await startGateway(stack.stub);
     const api = client(stack.base, alice.token);
