@@ -1,7 +1,9 @@
 // What the gateway adds to streaming: the time from the provider writing its first token to the
 // client receiving it, over socket.io and over SSE, at 1, 50 and 200 concurrent sessions (p50/p99);
 // and the gateway's memory with 1,000 connected idle sockets.
-// The test provider runs in this process, so both timestamps come from one clock.
+// The test provider runs in this process, so both timestamps come from one clock. Its tokens come
+// 200 ms apart ([[delay:200]]), so a turn's start-up work (rows, history, the provider request) is
+// done before its first token and the figure is what streaming itself costs.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
 // Run: npx tsx bench/chat-latency.ts [rounds=5]
 import fs from "node:fs";
@@ -52,7 +54,7 @@ async function socketRun(concurrency: number): Promise<number[]> {
         sockets.map(
           (s, i) =>
             new Promise<void>((resolve) => {
-              const marker = `bench ${randomUUID()}`;
+              const marker = `bench ${randomUUID()} [[delay:200]]`;
               let got = false;
               const onEvent = (e: { type: string }) => {
                 if (e.type === "message.delta" && !got) {
@@ -84,7 +86,7 @@ async function sseRun(concurrency: number): Promise<number[]> {
   for (let r = 0; r < rounds + 1; r++) {
     await Promise.all(
       sessions.map(async (id) => {
-        const marker = `bench ${randomUUID()}`;
+        const marker = `bench ${randomUUID()} [[delay:200]]`;
         const res = await fetch(`${base}/api/v1/sessions/${id}/messages`, {
           method: "POST",
           headers: {

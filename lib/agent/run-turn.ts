@@ -95,7 +95,7 @@ async function streamStep(
       }
       const delta = chunk.choices[0]?.delta;
       if (!delta) continue;
-      if (delta.content) await assistant.delta(delta.content);
+      if (delta.content) assistant.delta(delta.content);
       for (const tc of delta.tool_calls ?? []) {
         const call = calls.get(tc.index) ?? { id: "", name: "", arguments: "" };
         if (tc.id) call.id = tc.id;
@@ -318,7 +318,7 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
       if (input.signal.aborted) return stopOutcome(input.signal, target.model);
       if (finalAnswer !== undefined) {
         const answer = record.startAssistant();
-        await answer.delta(finalAnswer);
+        answer.delta(finalAnswer);
         await answer.complete([]);
         history.push({ role: "assistant", content: finalAnswer });
         return { status: "completed", model: target.model };

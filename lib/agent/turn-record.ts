@@ -1,14 +1,14 @@
 // Everything a turn writes, as it happens: Postgres rows (so a crash leaves a consistent, visible
 // state) and the session's events (so every follower sees it live). Assistant text streams into
-// its row at most once a second and completely at the end of each step.
+// its row at most once a second (batched across answers) and completely at the end of each step.
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Db } from "../server/db";
 import type { Prisma } from "../generated/prisma/client";
 import { appendEvent } from "../realtime/event-log";
 import type { SessionEventBody, Usage } from "../realtime/events";
 import type { StoredToolCall } from "./context";
-
-const FLUSH_MS = 1000;
+import { messageFlusher } from "./message-flusher";
 
 export class TurnRecord {
   private writes: Promise<unknown> = Promise.resolve();
@@ -23,11 +23,18 @@ export class TurnRecord {
     readonly turnId: string,
   ) {}
 
-  /** Events are appended in order; a failing append (Redis down) never stops the turn. */
+  /**
+   * Events are appended in order without waiting for one another: commands on one Redis connection
+   * run in the order sent, so the sequence numbers follow the calls. A failing append (Redis down)
+   * never stops the turn.
+   */
   emit(body: SessionEventBody): Promise<void> {
-    const next = this.emits.then(() => appendEvent(this.redis, this.sessionId, body)).catch(() => undefined);
-    this.emits = next;
-    return next.then(() => undefined);
+    const sent = appendEvent(this.redis, this.sessionId, body).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.emits = sent;
+    return sent;
   }
 
   private queue<T>(write: () => Promise<T>): Promise<T> {
@@ -103,10 +110,9 @@ export class TurnRecord {
 
 /** One assistant message of one step: created on its first token, streamed, then completed. */
 export class AssistantMessage {
-  private id: string | undefined;
+  /** Named up front, so tokens go out before the row is written. */
+  private readonly id = randomUUID();
   private content = "";
-  private lastFlush = 0;
-  private created: Promise<string> | undefined;
 
   constructor(private readonly turn: TurnRecord) {}
 
@@ -114,65 +120,46 @@ export class AssistantMessage {
     return this.content;
   }
 
-  private ensure(): Promise<string> {
-    this.created ??= this.turn.queueWrite(async () => {
-      const row = await this.turn.db.message.create({
-        data: {
-          sessionId: this.turn.sessionId,
-          turnId: this.turn.turnId,
-          role: "assistant",
-          content: "",
-          complete: false,
-        },
-        select: { id: true },
-      });
-      this.id = row.id;
-      return row.id;
-    });
-    return this.created;
-  }
-
-  async delta(text: string): Promise<void> {
+  delta(text: string): void {
     if (!text) return;
-    const messageId = await this.ensure();
-    if (this.content === "")
-      void this.turn.emit({ type: "message.started", turnId: this.turn.turnId, messageId });
+    const { turnId, sessionId } = this.turn;
+    if (this.content === "") void this.turn.emit({ type: "message.started", turnId, messageId: this.id });
     const offset = this.content.length;
     this.content += text;
-    void this.turn.emit({ type: "message.delta", turnId: this.turn.turnId, messageId, delta: text, offset });
-    if (Date.now() - this.lastFlush >= FLUSH_MS) {
-      this.lastFlush = Date.now();
-      const snapshot = this.content;
-      void this.turn
-        .queueWrite(() =>
-          this.turn.db.message.update({
-            where: { id: messageId },
-            data: { content: snapshot },
-            select: { id: true },
-          }),
-        )
-        .catch(() => undefined);
-    }
+    void this.turn.emit({ type: "message.delta", turnId, messageId: this.id, delta: text, offset });
+    // Saved within a second, batched with every other streaming answer (never on the token path).
+    messageFlusher(this.turn.db).offer({ id: this.id, sessionId, turnId, content: this.content });
   }
 
   /** Writes the final text and tool calls; returns the message id, or undefined for an empty step. */
   async complete(toolCalls: StoredToolCall[]): Promise<string | undefined> {
+    messageFlusher(this.turn.db).forget(this.id);
     if (!this.content && toolCalls.length === 0) return undefined;
-    const messageId = await this.ensure();
     const content = this.content;
+    const extra = toolCalls.length ? { toolCalls: toolCalls as unknown as Prisma.InputJsonArray } : {};
     await this.turn.queueWrite(() =>
-      this.turn.db.message.update({
-        where: { id: messageId },
-        data: {
+      this.turn.db.message.upsert({
+        where: { id: this.id },
+        create: {
+          id: this.id,
+          sessionId: this.turn.sessionId,
+          turnId: this.turn.turnId,
+          role: "assistant",
           content,
           complete: true,
-          ...(toolCalls.length ? { toolCalls: toolCalls as unknown as Prisma.InputJsonArray } : {}),
+          ...extra,
         },
+        update: { content, complete: true, ...extra },
         select: { id: true },
       }),
     );
     if (content)
-      void this.turn.emit({ type: "message.completed", turnId: this.turn.turnId, messageId, content });
-    return messageId;
+      void this.turn.emit({
+        type: "message.completed",
+        turnId: this.turn.turnId,
+        messageId: this.id,
+        content,
+      });
+    return this.id;
   }
 }
