@@ -25,9 +25,17 @@ import { stopProcess } from "../tests/helpers/services";
 const rounds = Number(process.argv[2] ?? 5);
 const now = () => performance.timeOrigin + performance.now();
 const firstToken = new Map<string, number>();
+/** Messages the gateway refused (they would otherwise go unnoticed as missing samples). */
+const refused: string[] = [];
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** CPU seconds a process has used (user + system). */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function rssMb(pid: number): number {
@@ -69,7 +77,12 @@ async function socketRun(concurrency: number): Promise<number[]> {
                 }
               };
               s.on("event", onEvent);
-              void emitAck(s, "message.send", { sessionId: sessions[i], content: marker });
+              void emitAck(s, "message.send", { sessionId: sessions[i], content: marker }).then((reply) => {
+                if (reply.ok) return;
+                refused.push(reply.error.code);
+                s.off("event", onEvent);
+                resolve();
+              });
             }),
         ),
       );
@@ -96,6 +109,10 @@ async function sseRun(concurrency: number): Promise<number[]> {
           },
           body: JSON.stringify({ content: marker }),
         });
+        if (res.status !== 200) {
+          refused.push(String(res.status));
+          return;
+        }
         let at = 0;
         await readSse(res, (e) => {
           if (e.type === "message.delta" && !at) at = now();
@@ -108,17 +125,25 @@ async function sseRun(concurrency: number): Promise<number[]> {
   return samples;
 }
 
-function report(label: string, samples: number[]) {
+function report(label: string, samples: number[], gatewayCpu: number) {
   const s = [...samples].sort((a, b) => a - b);
+  const errors = refused.splice(0);
   console.log(
-    `${label.padEnd(22)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} turns)`,
+    `${label.padEnd(24)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} turns, gateway CPU ${(gatewayCpu * 100).toFixed(0)}%${errors.length ? `, ${errors.length} refused: ${[...new Set(errors)].join(", ")}` : ""})`,
   );
 }
 
 try {
   console.log("gateway-added latency, provider's first token -> client's first token:");
-  for (const c of [1, 50, 200]) report(`socket.io, ${c} sessions`, await socketRun(c));
-  for (const c of [1, 50, 200]) report(`SSE, ${c} sessions`, await sseRun(c));
+  const run = async (label: string, fn: () => Promise<number[]>) => {
+    const cpu0 = cpuSeconds(gateway.pid!);
+    const t0 = performance.now();
+    const samples = await fn();
+    const busy = (cpuSeconds(gateway.pid!) - cpu0) / ((performance.now() - t0) / 1000);
+    report(label, samples, busy);
+  };
+  for (const c of [1, 50, 200]) await run(`socket.io, ${c} sessions`, () => socketRun(c));
+  for (const c of [1, 50, 200]) await run(`SSE, ${c} sessions`, () => sseRun(c));
 
   const before = rssMb(gateway.pid!);
   const idle: ChatClientSocket[] = [];
@@ -130,6 +155,12 @@ try {
     `gateway memory: ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB with ${idle.length} idle sockets (+${(((after - before) * 1024) / idle.length).toFixed(1)} KB per socket)`,
   );
   for (const s of idle) s.disconnect();
+  const errors = gateway
+    .output()
+    .split("\n")
+    .filter((l) => l.includes('"level":50'));
+  if (errors.length)
+    console.log(`gateway logged ${errors.length} errors; first: ${errors[0]!.slice(0, 600)}`);
 } finally {
   await stopProcess(gateway);
   await stub.close();

@@ -98,18 +98,28 @@ export function toAppError(err: unknown): AppError {
   });
 }
 
-/** Connection-level failures of Postgres (Prisma P1001/P1002/P1017, driver errors) or Redis. */
+// Postgres unreachable (Prisma P1xxx, driver errors) or saturated: P2024/P2028 mean no pooled
+// connection or transaction slot came in time (overload, not a bug).
+const TRANSIENT_CODES = [
+  "P1001",
+  "P1002",
+  "P1017",
+  "P2024",
+  "P2028",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "57P01",
+];
+
+/** Postgres or Redis unreachable or saturated. */
 function isDependencyDown(err: unknown): boolean {
   const seen = new Set<unknown>();
   for (let e = err; e && typeof e === "object" && !seen.has(e); e = (e as { cause?: unknown }).cause) {
     seen.add(e);
     const { name, code, message } = e as { name?: string; code?: string; message?: string };
     if (name === "PrismaClientInitializationError") return true;
-    if (
-      code &&
-      ["P1001", "P1002", "P1017", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01"].includes(code)
-    )
-      return true;
+    if (code && TRANSIENT_CODES.includes(code)) return true;
     if (name === "MaxRetriesPerRequestError") return true;
     if (message && /Connection is closed|Command timed out|ECONNREFUSED/.test(message)) return true;
   }

@@ -96,8 +96,8 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
     socket.on(
       "message.send",
       handler(socket, log, "message.send", sendPayload, async ({ sessionId, content }) => {
-        await sessionFor(principal, sessionId, "write");
-        const { messageId, turnId } = await turns().start(principal, sessionId, content);
+        const session = await sessionFor(principal, sessionId, "write");
+        const { messageId, turnId } = await turns().start(principal, session, content);
         return { messageId, turnId };
       }),
     );

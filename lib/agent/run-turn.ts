@@ -51,8 +51,11 @@ class TurnFailure extends Error {
   }
 }
 
+let toolsForModel: OpenAI.Chat.Completions.ChatCompletionTool[] | undefined;
+
+/** The tools as the model sees them (JSON schema from zod, built once per process). */
 function openAiTools(): OpenAI.Chat.Completions.ChatCompletionTool[] {
-  return listTools().map((t) => ({
+  toolsForModel ??= listTools().map((t) => ({
     type: "function",
     function: {
       name: t.name,
@@ -60,6 +63,7 @@ function openAiTools(): OpenAI.Chat.Completions.ChatCompletionTool[] {
       parameters: z.toJSONSchema(t.args, { io: "input" }),
     },
   }));
+  return toolsForModel;
 }
 
 interface StepResult {

@@ -55,11 +55,13 @@ class TurnManager {
     void this.sweep().catch(() => undefined);
   }
 
+  /** `session` is the caller's authorized view of it (its title decides whether to name it). */
   async start(
     principal: Principal,
-    sessionId: string,
+    session: { id: string; title: string },
     content: string,
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
+    const sessionId = session.id;
     const { settings, tenants } = getConfig();
     const tenantSlug = await this.tenantSlug(principal.tenantId);
     const limit = tenants[tenantSlug]?.limits.maxMessageBytes ?? settings.agent.maxMessageBytes;
@@ -82,12 +84,9 @@ class TurnManager {
     let messageId: string;
     let title: string | undefined;
     try {
-      const session = await this.db.session.findUniqueOrThrow({
-        where: { id: sessionId },
-        select: { title: true },
-      });
-      const msgCount = await this.db.message.count({ where: { sessionId } });
-      if (session.title === DEFAULT_TITLE && msgCount === 0) title = titleFrom(content);
+      // A session still called "New chat" is named after its first message.
+      if (session.title === DEFAULT_TITLE && (await this.db.message.count({ where: { sessionId } })) === 0)
+        title = titleFrom(content);
       const [, message] = await this.db.$transaction([
         this.db.turn.create({
           data: { id: turnId, sessionId, userId: principal.userId },
@@ -122,12 +121,15 @@ class TurnManager {
     const renew = setInterval(() => {
       void this.redis.eval(RENEW, 1, turnLeaseKey(sessionId), turnId, LEASE_MS).catch(() => undefined);
     }, RENEW_MS);
-    const done = this.run(record, principal, content, controller.signal).finally(() => {
+    // The lease is released before the turn's last event goes out: a client that sends its next
+    // message the moment it sees the end must not be told a turn is still running.
+    const release = async () => {
       clearTimeout(timer);
       clearInterval(renew);
       this.active.delete(turnId);
-      void this.redis.eval(RELEASE, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
-    });
+      await this.redis.eval(RELEASE, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
+    };
+    const done = this.run(record, principal, content, controller.signal, release).finally(release);
     this.active.set(turnId, { sessionId, controller, done });
     return { messageId, turnId, seq: started.seq };
   }
@@ -137,6 +139,7 @@ class TurnManager {
     principal: Principal,
     content: string,
     signal: AbortSignal,
+    release: () => Promise<void>,
   ): Promise<void> {
     const log = logger().child({ turnId: record.turnId, sessionId: record.sessionId });
     try {
@@ -154,6 +157,7 @@ class TurnManager {
         principal.userId,
         outcome.reason,
       );
+      await release();
       const { turnId } = record;
       if (outcome.status === "completed")
         await record.emit({ type: "turn.finished", turnId, usage: record.usage, steps: record.steps });

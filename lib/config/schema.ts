@@ -40,7 +40,10 @@ export const settingsSchema = z
       })
       .strict(),
     database: z
-      .object({ url: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL") })
+      .object({
+        url: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+        poolSize: z.number().int().min(1).max(200),
+      })
       .strict(),
     redis: z.object({ url: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL") }).strict(),
     bus: z.object({ transport: z.enum(["bullmq", "kafka"]) }).strict(),
@@ -112,7 +115,7 @@ export const codeDefaults: Settings = {
     ui: true,
     shutdownGraceMs: 10_000,
   },
-  database: { url: "postgresql://soma:soma@127.0.0.1:15432/somaagent" },
+  database: { url: "postgresql://soma:soma@127.0.0.1:15432/somaagent", poolSize: 10 },
   redis: { url: "redis://127.0.0.1:16379" },
   bus: { transport: "bullmq" },
   kafka: {

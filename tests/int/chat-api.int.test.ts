@@ -190,6 +190,9 @@ describe("turns", () => {
     expect(detail.turns[0]!.usage.completionTokens).toBeGreaterThan(0);
     const usage = await stack.db.usageRecord.findFirst({ where: { turnId: finished.turnId } });
     expect(usage).toMatchObject({ model: "stub-chat", tenantId: alice.tenantId, userId: alice.userId });
+    // The session takes the next message the moment the last event is out.
+    const next = await api.post(`/api/v1/sessions/${id}/messages`, { content: "and another" });
+    expect(next.status).toBe(202);
   });
 
   it("accepts a message with 202 and replays the session's events after Last-Event-ID", async () => {

@@ -22,6 +22,27 @@ describe("AppError", () => {
     expect(err.details).toEqual([{ field: "title", message: expect.any(String) as string }]);
   });
 
+  it("answers 503 with Retry-After, not 500, when a dependency is down or saturated", () => {
+    for (const cause of [
+      Object.assign(new Error("Unable to start a transaction in the given time."), { code: "P2028" }),
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:15432"), { code: "ECONNREFUSED" }),
+      new Error("wrapped", { cause: Object.assign(new Error("pool timeout"), { code: "P2024" }) }),
+    ]) {
+      const e = toAppError(cause);
+      expect(e.status).toBe(503);
+      expect(e.headers["retry-after"]).toBe("5");
+      expect(e.message).not.toContain("15432");
+    }
+  });
+
+  it("recognises an AppError from another copy of the module (Next bundles vs the server)", () => {
+    const foreign = Object.assign(new Error("x"), {
+      [Symbol.for("somaagent.AppError")]: true,
+      code: "conflict",
+    });
+    expect(foreign instanceof AppError).toBe(true);
+  });
+
   it("never exposes an unexpected error's message", async () => {
     const e = toAppError(new Error("password=hunter2 in a SQL error"));
     expect(e.status).toBe(500);

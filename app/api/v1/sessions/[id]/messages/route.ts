@@ -17,10 +17,10 @@ export const dynamic = "force-dynamic";
 export const POST = route<Params<{ id: string }>>(async (request, { params }) => {
   const principal = await requirePrincipal(request);
   const { id } = await params;
-  await sessionFor(principal, id, "write");
+  const session = await sessionFor(principal, id, "write");
   const { settings } = getConfig();
   const body = await jsonBody(request, postMessageBody, settings.server.bodyLimitBytes);
-  const started = await turns().start(principal, id, body.content);
+  const started = await turns().start(principal, session, body.content);
   const result = { messageId: started.messageId, turnId: started.turnId };
   if (!(request.headers.get("accept") ?? "").includes("text/event-stream"))
     return Response.json(result, { status: 202, headers: { location: `/api/v1/sessions/${id}` } });
