@@ -134,6 +134,18 @@ function report(label: string, samples: number[], gatewayCpu: number) {
 }
 
 try {
+  // Memory first, on a fresh gateway, so heap grown by the load below does not hide it.
+  const before = rssMb(gateway.pid!);
+  const idle: ChatClientSocket[] = [];
+  for (let i = 0; i < 1000; i += 50)
+    idle.push(...(await Promise.all(Array.from({ length: 50 }, () => connectChat(base, user.token)))));
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = rssMb(gateway.pid!);
+  console.log(
+    `gateway memory: ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB with ${idle.length} idle sockets (+${(((after - before) * 1024) / idle.length).toFixed(1)} KB per socket)`,
+  );
+  for (const s of idle) s.disconnect();
+
   console.log("gateway-added latency, provider's first token -> client's first token:");
   const run = async (label: string, fn: () => Promise<number[]>) => {
     const cpu0 = cpuSeconds(gateway.pid!);
@@ -145,16 +157,6 @@ try {
   for (const c of [1, 50, 200]) await run(`socket.io, ${c} sessions`, () => socketRun(c));
   for (const c of [1, 50, 200]) await run(`SSE, ${c} sessions`, () => sseRun(c));
 
-  const before = rssMb(gateway.pid!);
-  const idle: ChatClientSocket[] = [];
-  for (let i = 0; i < 1000; i += 50)
-    idle.push(...(await Promise.all(Array.from({ length: 50 }, () => connectChat(base, user.token)))));
-  await new Promise((r) => setTimeout(r, 2000));
-  const after = rssMb(gateway.pid!);
-  console.log(
-    `gateway memory: ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB with ${idle.length} idle sockets (+${(((after - before) * 1024) / idle.length).toFixed(1)} KB per socket)`,
-  );
-  for (const s of idle) s.disconnect();
   const errors = gateway
     .output()
     .split("\n")
