@@ -15,6 +15,7 @@ import {
   client,
   connectChat,
   emitAck,
+  postMessageSse,
   readSse,
   seedUser,
   startGateway,
@@ -100,15 +101,7 @@ async function sseRun(concurrency: number): Promise<number[]> {
     await Promise.all(
       sessions.map(async (id) => {
         const marker = `bench ${randomUUID()} [[delay:200]]`;
-        const res = await fetch(`${base}/api/v1/sessions/${id}/messages`, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${user.token}`,
-            "content-type": "application/json",
-            accept: "text/event-stream",
-          },
-          body: JSON.stringify({ content: marker }),
-        });
+        const res = await postMessageSse(base, user.token, id, marker);
         if (res.status !== 200) {
           refused.push(String(res.status));
           return;

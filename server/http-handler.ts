@@ -24,11 +24,18 @@ export interface HandlerDeps {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+function refererOrigin(referer: string | undefined): string | undefined {
+  try {
+    return referer ? new URL(referer).origin : undefined;
+  } catch {
+    return undefined; // a malformed Referer counts as none
+  }
+}
+
 /** Cookie-authenticated writes must come from our own pages: Origin (or Referer) must be ours. */
 function checkCsrf(req: IncomingMessage, allowed: string[]): void {
   if (SAFE_METHODS.has(req.method ?? "GET")) return;
-  const origin =
-    req.headers.origin ?? (req.headers.referer ? new URL(req.headers.referer).origin : undefined);
+  const origin = req.headers.origin ?? refererOrigin(req.headers.referer);
   const self = req.headers.host ? [`http://${req.headers.host}`, `https://${req.headers.host}`] : [];
   if (origin && (allowed.includes(origin) || self.includes(origin))) return;
   throw new AppError(

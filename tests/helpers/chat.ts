@@ -131,6 +131,24 @@ export function client(base: string, token: string) {
   };
 }
 
+/** POST a message asking for the turn's events as SSE. */
+export function postMessageSse(
+  base: string,
+  token: string,
+  sessionId: string,
+  content: string,
+): Promise<Response> {
+  return fetch(`${base}/api/v1/sessions/${sessionId}/messages`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "text/event-stream",
+    },
+    body: JSON.stringify({ content }),
+  });
+}
+
 /** Reads an SSE response until `until` says stop (or the stream ends, or the deadline). */
 export async function readSse(
   res: Response,

@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authenticate, tokenCacheKey } from "@/lib/auth/principal";
+import { authenticate, SESSION_COOKIE, tokenCacheKey } from "@/lib/auth/principal";
+import { signIn, signOut } from "@/lib/auth/web-session";
 import { hashSecret } from "@/lib/auth/tokens";
 import { seedTenantUser } from "@/lib/jobs/seed";
 import { createDb } from "@/lib/server/db";
@@ -17,6 +18,8 @@ const db = createDb(settings().database.url);
 const redis = createRedis(settings().redis.url);
 const deps = { db, redis };
 let token: string;
+const email = `auth-${randomUUID()}@test.local`;
+const password = `pw-${randomUUID()}`;
 let server: http.Server;
 let base: string;
 
@@ -24,9 +27,10 @@ beforeAll(async () => {
   const seeded = await seedTenantUser(db, undefined, {
     tenantSlug: `auth-test-${randomUUID().slice(0, 8)}`,
     tenantName: "Auth test",
-    email: `auth-${randomUUID()}@test.local`,
+    email,
     displayName: "Auth test",
     role: "member",
+    password,
   });
   token = seeded.token;
   const handler = createHttpHandler({
@@ -101,5 +105,43 @@ describe("the /api/v1 gate", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.headers.get("x-request-id")).toBeTruthy();
+  });
+
+  it("signs in by password (one message for any failure), and refuses cross-site cookie writes", async () => {
+    await expect(signIn(db, redis, email, "wrong")).rejects.toMatchObject({
+      code: "unauthorized",
+      message: "Wrong email or password.",
+    });
+    await expect(signIn(db, redis, `nobody-${randomUUID()}@test.local`, password)).rejects.toMatchObject({
+      message: "Wrong email or password.",
+    });
+    const { secret } = await signIn(db, redis, email.toUpperCase(), password);
+    const cookie = `${SESSION_COOKIE}=${secret}`;
+    expect((await fetch(`${base}/api/v1/me`, { headers: { cookie } })).status).toBe(200);
+    const post = (headers: Record<string, string>) =>
+      fetch(`${base}/api/v1/sessions`, { method: "POST", headers: { cookie, ...headers } });
+    const foreign = await post({ origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+    expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe("forbidden");
+    expect((await post({})).status).toBe(403);
+    expect((await post({ referer: "::not a url" })).status).toBe(403);
+    expect((await post({ origin: "http://app.example" })).status).toBe(200);
+    // Tokens are not cookies: no Origin needed (a fresh token: the one above was revoked).
+    const fresh = await seedTenantUser(db, undefined, {
+      tenantSlug: (await db.tenant.findFirstOrThrow({ where: { users: { some: { email } } } })).slug,
+      tenantName: "Auth test",
+      email,
+      displayName: "Auth test",
+    });
+    expect(
+      (
+        await fetch(`${base}/api/v1/sessions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${fresh.token}` },
+        })
+      ).status,
+    ).toBe(200);
+    await signOut(redis, secret);
+    expect((await fetch(`${base}/api/v1/me`, { headers: { cookie } })).status).toBe(401);
   });
 });

@@ -3,7 +3,15 @@
 // tenant isolation, cancellation, provider failures and malformed tool arguments.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SessionEvent } from "@/lib/realtime/events";
-import { client, readSse, seedUser, startChatStack, type ChatStack, type TestUser } from "../helpers/chat";
+import {
+  client,
+  postMessageSse,
+  readSse,
+  seedUser,
+  startChatStack,
+  type ChatStack,
+  type TestUser,
+} from "../helpers/chat";
 import { waitUntil } from "../helpers/services";
 
 let stack: ChatStack;
@@ -36,15 +44,7 @@ type Detail = {
 };
 
 const sse = (sessionId: string, content: string, token = alice.token) =>
-  fetch(`${stack.base}/api/v1/sessions/${sessionId}/messages`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      accept: "text/event-stream",
-    },
-    body: JSON.stringify({ content }),
-  });
+  postMessageSse(stack.base, token, sessionId, content);
 
 async function turnEnd(sessionId: string, turnId: string): Promise<Detail> {
   let detail!: Detail;

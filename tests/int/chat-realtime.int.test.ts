@@ -7,6 +7,7 @@ import {
   collect,
   connectChat,
   emitAck,
+  postMessageSse,
   readSse,
   seedUser,
   startChatStack,
@@ -161,18 +162,12 @@ describe("turns across gateway processes", () => {
     try {
       const onSecond = client(second.base, alice.token);
       const id = await onSecond.newSession();
-      const res = await fetch(`${second.base}/api/v1/sessions/${id}/messages`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${alice.token}`,
-          "content-type": "application/json",
-          accept: "text/event-stream",
-        },
-        body: JSON.stringify({
-          content:
-            '[[tool:code_execution {"runtime":"python","code":"import time; time.sleep(6); print(1)"}]]',
-        }),
-      });
+      const res = await postMessageSse(
+        second.base,
+        alice.token,
+        id,
+        '[[tool:code_execution {"runtime":"python","code":"import time; time.sleep(6); print(1)"}]]',
+      );
       const stream = readSse(res);
       let turnId = "";
       await waitUntil(
@@ -212,15 +207,7 @@ describe("turns across gateway processes", () => {
     try {
       const api = client(strict.base, alice.token);
       const id = await api.newSession();
-      const res = await fetch(`${strict.base}/api/v1/sessions/${id}/messages`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${alice.token}`,
-          "content-type": "application/json",
-          accept: "text/event-stream",
-        },
-        body: JSON.stringify({ content: "[[slow]]" }),
-      });
+      const res = await postMessageSse(strict.base, alice.token, id, "[[slow]]");
       const { events } = await readSse(res);
       expect(events.at(-1)).toMatchObject({ type: "turn.failed", code: "deadline" });
       expect((events.at(-1) as { reason: string }).reason).toMatch(/deadline/);
@@ -268,17 +255,7 @@ describe("turns across gateway processes", () => {
     expect(partial.content).toMatch(/^word0 /);
 
     stack.stub.requests.length = 0;
-    const next = await readSse(
-      await fetch(`${stack.base}/api/v1/sessions/${id}/messages`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${alice.token}`,
-          "content-type": "application/json",
-          accept: "text/event-stream",
-        },
-        body: JSON.stringify({ content: "are you back?" }),
-      }),
-    );
+    const next = await readSse(await postMessageSse(stack.base, alice.token, id, "are you back?"));
     expect(next.events.at(-1)!.type).toBe("turn.finished");
     // The context was rebuilt from Postgres: system, the interrupted exchange, the new message.
     expect(stack.stub.requests[0]!.messages).toBe(4);
