@@ -19,6 +19,7 @@ import {
 } from "../lib/realtime/events";
 import { redis } from "../lib/server/redis";
 import { sessionFor } from "../lib/sessions/service";
+import { enforceRateLimit } from "../lib/ratelimit/policy";
 
 export interface ChatSocketData {
   principal: Principal;
@@ -97,6 +98,7 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
       "message.send",
       handler(socket, log, "message.send", sendPayload, async ({ sessionId, content }) => {
         const session = await sessionFor(principal, sessionId, "write");
+        await enforceRateLimit(principal, "chatMessages");
         const { messageId, turnId } = await turns().start(principal, session, content);
         return { messageId, turnId };
       }),

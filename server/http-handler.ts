@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { principalOrThrow, type AuthDeps } from "../lib/auth/principal";
 import { AppError, toAppError } from "../lib/errors";
 import { securityHeaders } from "../lib/http/security-headers";
+import { CLIENT_IP_HEADER } from "../lib/http/client-ip";
 import { metrics, routeLabel } from "../lib/server/metrics";
 import type { Check } from "../lib/server/readiness";
 import { runChecks } from "../lib/server/readiness";
@@ -77,6 +78,7 @@ export function createHttpHandler(deps: HandlerDeps) {
     const url = new URL(req.url ?? "/", "http://gateway");
     const log = deps.log.child({ requestId });
     res.setHeader("x-request-id", requestId);
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
     // While shutting down, each finished response also closes its connection, so server.close()
     // does not wait on idle keep-alive sockets until the grace period ends.
     if (deps.isShuttingDown()) res.setHeader("connection", "close");

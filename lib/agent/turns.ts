@@ -16,6 +16,7 @@ import { cancelToolCalls } from "../tools/cancel";
 import { dropHistory } from "./context";
 import { runTurn, type StopReason } from "./run-turn";
 import { TurnRecord } from "./turn-record";
+import { tenantConfig } from "../tenancy/tenant-config";
 
 const LEASE_MS = 15_000;
 const RENEW_MS = 5_000;
@@ -62,9 +63,9 @@ class TurnManager {
     content: string,
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
     const sessionId = session.id;
-    const { settings, tenants } = getConfig();
-    const tenantSlug = await this.tenantSlug(principal.tenantId);
-    const limit = tenants[tenantSlug]?.limits.maxMessageBytes ?? settings.agent.maxMessageBytes;
+    const { settings } = getConfig();
+    const conf = await tenantConfig(this.db, this.redis, principal.tenantId);
+    const limit = conf?.limits.maxMessageBytes ?? settings.agent.maxMessageBytes;
     if (Buffer.byteLength(content) > limit)
       throw new AppError(
         "payload_too_large",
@@ -249,16 +250,6 @@ class TurnManager {
     clearInterval(this.sweeper);
     for (const a of this.active.values()) a.controller.abort("shutdown" satisfies StopReason);
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
-  }
-
-  private async tenantSlug(tenantId: string): Promise<string> {
-    const key = `tenant:slug:${tenantId}`;
-    const cached = await this.redis.get(key);
-    if (cached) return cached;
-    const t = await this.db.tenant.findUnique({ where: { id: tenantId }, select: { slug: true } });
-    const slug = t?.slug ?? getConfig().settings.tenancy.defaultTenant;
-    await this.redis.set(key, slug, "EX", 300);
-    return slug;
   }
 }
 

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Db } from "../server/db";
 import { AppError } from "../errors";
+import { afterFailedSignIn, afterSignIn, beforeSignIn } from "./login-guard";
 import { verifyPassword } from "./password";
 import { hashSecret } from "./tokens";
 import { SESSION_COOKIE, webSessionKey, type Principal } from "./principal";
@@ -19,14 +20,20 @@ export async function signIn(
   redis: Redis,
   email: string,
   password: string,
+  ip = "unknown",
 ): Promise<{ secret: string; principal: Principal }> {
+  const normalized = email.trim().toLowerCase();
+  await beforeSignIn(redis, normalized, ip);
   const user = await db.user.findUnique({
-    where: { email: email.trim().toLowerCase() },
+    where: { email: normalized },
     select: { id: true, tenantId: true, role: true, email: true, passwordHash: true, disabledAt: true },
   });
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH).catch(() => false);
-  if (!user || !user.passwordHash || !ok || user.disabledAt)
+  if (!user || !user.passwordHash || !ok || user.disabledAt) {
+    await afterFailedSignIn(redis, normalized);
     throw new AppError("unauthorized", "Wrong email or password.");
+  }
+  await afterSignIn(redis, normalized);
   const principal: Principal = {
     kind: "session",
     userId: user.id,

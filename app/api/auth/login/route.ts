@@ -5,6 +5,7 @@ import { getConfig } from "@/lib/config";
 import { jsonBody } from "@/lib/http/json-body";
 import { route } from "@/lib/http/route";
 import { sessionCookie, signIn } from "@/lib/auth/web-session";
+import { CLIENT_IP_HEADER } from "@/lib/http/client-ip";
 import { db } from "@/lib/server/db";
 import { redis } from "@/lib/server/redis";
 
@@ -17,7 +18,8 @@ const loginBody = z
 export const POST = route(async (request) => {
   const { settings } = getConfig();
   const body = await jsonBody(request, loginBody, 16_384);
-  const { secret, principal } = await signIn(db(), redis(), body.email, body.password);
+  const ip = request.headers.get(CLIENT_IP_HEADER) ?? "unknown";
+  const { secret, principal } = await signIn(db(), redis(), body.email, body.password, ip);
   const secure = settings.server.publicUrl.startsWith("https:");
   return Response.json(
     { userId: principal.userId, tenantId: principal.tenantId, email: principal.email, role: principal.role },

@@ -9,6 +9,8 @@ import { TURN_END_EVENTS } from "@/lib/realtime/events";
 import { followSession } from "@/lib/realtime/event-log";
 import { redis } from "@/lib/server/redis";
 import { turns } from "@/lib/agent/turns";
+import { rateLimitHeaders } from "@/lib/ratelimit/limiter";
+import { enforceRateLimit } from "@/lib/ratelimit/policy";
 import { postMessageBody } from "@/lib/sessions/schemas";
 import { sessionFor } from "@/lib/sessions/service";
 
@@ -18,12 +20,16 @@ export const POST = route<Params<{ id: string }>>(async (request, { params }) =>
   const principal = await requirePrincipal(request);
   const { id } = await params;
   const session = await sessionFor(principal, id, "write");
+  const limit = await enforceRateLimit(principal, "chatMessages");
   const { settings } = getConfig();
   const body = await jsonBody(request, postMessageBody, settings.server.bodyLimitBytes);
   const started = await turns().start(principal, session, body.content);
   const result = { messageId: started.messageId, turnId: started.turnId };
   if (!(request.headers.get("accept") ?? "").includes("text/event-stream"))
-    return Response.json(result, { status: 202, headers: { location: `/api/v1/sessions/${id}` } });
+    return Response.json(result, {
+      status: 202,
+      headers: { location: `/api/v1/sessions/${id}`, ...rateLimitHeaders(limit) },
+    });
   return sseResponse(request, (sink) =>
     followSession(redis(), settings.redis.url, id, started.seq - 1, (e) => {
       if ("turnId" in e && e.turnId !== started.turnId) return;

@@ -6,6 +6,7 @@ import { jsonBody } from "@/lib/http/json-body";
 import { getConfig } from "@/lib/config";
 import { findTool } from "@/lib/tools/registry";
 import { invokeTool } from "@/lib/tools/invoke";
+import { enforceRateLimit } from "@/lib/ratelimit/policy";
 import { invokeBody } from "./schema";
 
 export const dynamic = "force-dynamic";
@@ -13,6 +14,7 @@ export const dynamic = "force-dynamic";
 export async function POST(request: Request, ctx: { params: Promise<{ name: string }> }) {
   try {
     const principal = await requirePrincipal(request);
+    await enforceRateLimit(principal, "toolInvocations");
     const { name } = await ctx.params;
     const tool = findTool(name);
     if (!tool)

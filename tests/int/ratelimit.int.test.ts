@@ -1,0 +1,144 @@
+// Rate limits on the real Redis: an exact sliding window shared by every process, per user and per
+// tenant, 429 with Retry-After and RateLimit-* headers; sign-in attempts slowed, then locked.
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hit, rateLimitHeaders } from "@/lib/ratelimit/limiter";
+import { afterFailedSignIn, beforeSignIn, LOCK_AFTER, SLOW_AFTER } from "@/lib/auth/login-guard";
+import { createDb } from "@/lib/server/db";
+import { createRedis } from "@/lib/server/redis";
+import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { client, connectChat, emitAck, seedUser, startGateway, type GatewayProcess } from "../helpers/chat";
+import { ROOT, settings, stopProcess } from "../helpers/services";
+
+const redisA = createRedis(settings().redis.url);
+const redisB = createRedis(settings().redis.url); // another gateway process's connection
+const db = createDb(settings().database.url);
+
+afterAll(async () => {
+  redisA.disconnect();
+  redisB.disconnect();
+  await db.$disconnect();
+});
+
+describe("sliding window", () => {
+  it("lets exactly the limit through in a minute, across processes, and says when to retry", async () => {
+    const key = { key: `test:${randomUUID()}`, limit: 60 };
+    for (let i = 0; i < 60; i++) {
+      const r = await hit(i % 2 ? redisA : redisB, [key]);
+      expect(r.allowed, `request ${i + 1}`).toBe(true);
+      expect(r.remaining).toBe(59 - i);
+    }
+    const refused = await hit(redisA, [key]);
+    expect(refused.allowed).toBe(false);
+    expect(refused.resetMs).toBeGreaterThan(55_000);
+    const headers = rateLimitHeaders(refused);
+    expect(headers["retry-after"]).toMatch(/^\d+$/);
+    expect(Number(headers["retry-after"])).toBeLessThanOrEqual(60);
+    expect(headers["ratelimit-remaining"]).toBe("0");
+    // A refused request is not counted: the window still holds 60.
+    expect(await redisA.zcard(`ratelimit:${key.key}`)).toBe(60);
+  });
+
+  it("refuses when any of the keys is over (a user within its own limit, the tenant over)", async () => {
+    const tenant = { key: `test-tenant:${randomUUID()}`, limit: 3 };
+    for (let u = 0; u < 3; u++)
+      expect((await hit(redisA, [{ key: `u${u}:${randomUUID()}`, limit: 5 }, tenant])).allowed).toBe(true);
+    const user = { key: `u-new:${randomUUID()}`, limit: 5 };
+    expect((await hit(redisA, [user, tenant])).allowed).toBe(false);
+    expect(await redisA.zcard(`ratelimit:${user.key}`)).toBe(0);
+  });
+
+  it("frees the window as time passes", async () => {
+    const key = { key: `test:${randomUUID()}`, limit: 2 };
+    expect((await hit(redisA, [key], 300)).allowed).toBe(true);
+    expect((await hit(redisA, [key], 300)).allowed).toBe(true);
+    expect((await hit(redisA, [key], 300)).allowed).toBe(false);
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await hit(redisA, [key], 300)).allowed).toBe(true);
+  });
+});
+
+describe("sign-in guard", () => {
+  it(`slows failures after ${SLOW_AFTER} and locks the account after ${LOCK_AFTER}`, async () => {
+    const email = `guard-${randomUUID()}@test.local`;
+    for (let i = 1; i < SLOW_AFTER; i++) await afterFailedSignIn(redisA, email);
+    const t0 = performance.now();
+    await afterFailedSignIn(redisA, email);
+    expect(performance.now() - t0).toBeGreaterThan(900);
+    for (let i = SLOW_AFTER + 1; i <= LOCK_AFTER; i++) await afterFailedSignIn(redisA, email);
+    await expect(beforeSignIn(redisA, email, "10.0.0.1")).rejects.toMatchObject({
+      code: "rate_limited",
+      message: expect.stringMatching(/Too many failed sign-ins/) as string,
+    });
+  }, 20_000);
+});
+
+describe("limits at the gateway", () => {
+  let stub: StubServer;
+  let gw: { gateway: GatewayProcess; base: string };
+
+  beforeAll(async () => {
+    stub = await startStubProvider();
+    gw = await startGateway(stub, { SOMA_CONF_DIR: path.join(ROOT, "tests/fixtures/limits-conf") });
+  }, 90_000);
+
+  afterAll(async () => {
+    await stopProcess(gw.gateway);
+    await stub.close();
+  });
+
+  it("answers the message over the limit with 429, Retry-After and RateLimit headers, on REST and socket.io", async () => {
+    const user = await seedUser(db);
+    const api = client(gw.base, user.token);
+    for (let i = 0; i < 3; i++) {
+      const id = await api.newSession();
+      const ok = await api.post(`/api/v1/sessions/${id}/messages`, { content: `hi ${i}` });
+      expect(ok.status).toBe(202);
+      expect(ok.headers.get("ratelimit-limit")).toBe("3");
+      expect(ok.headers.get("ratelimit-remaining")).toBe(String(2 - i));
+    }
+    const id = await api.newSession();
+    const over = await api.post(`/api/v1/sessions/${id}/messages`, { content: "one too many" });
+    expect(over.status).toBe(429);
+    expect(over.json.error?.code).toBe("rate_limited");
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(over.headers.get("ratelimit-remaining")).toBe("0");
+    const socket = await connectChat(gw.base, user.token);
+    try {
+      expect(await emitAck(socket, "message.send", { sessionId: id, content: "via socket" })).toMatchObject({
+        ok: false,
+        error: { code: "rate_limited" },
+      });
+    } finally {
+      socket.disconnect();
+    }
+    // Nothing was stored for the refused messages.
+    expect(await db.message.count({ where: { sessionId: id } })).toBe(0);
+  });
+
+  it("limits tool invocations per user", async () => {
+    const user = await seedUser(db);
+    const api = client(gw.base, user.token);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++)
+      statuses.push((await api.post("/api/v1/tools/nope/invoke", { args: {} })).status);
+    // Two unknown-tool 404s are counted, the third call is refused before anything else.
+    expect(statuses).toEqual([404, 404, 429]);
+  });
+
+  it("limits sign-in attempts per account", async () => {
+    const user = await seedUser(db);
+    const login = (password: string) =>
+      fetch(`${gw.base}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: user.email, password }),
+      });
+    expect((await login(user.password)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await login("wrong")).status).toBe(401);
+    const refused = await login(user.password);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+  });
+});
