@@ -11,7 +11,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
 local allowed = 1
-local remaining = -1
+local remaining = nil
 local reset = 0
 for i, key in ipairs(KEYS) do
   local limit = tonumber(ARGV[2 + i])
@@ -25,7 +25,7 @@ for i, key in ipairs(KEYS) do
     allowed = 0
     if resetIn > reset then reset = resetIn end
   end
-  if remaining < 0 or left - 1 < remaining then
+  if remaining == nil or left - 1 < remaining then
     remaining = left - 1
     if allowed == 1 then reset = resetIn end
   end
@@ -36,7 +36,7 @@ if allowed == 1 then
     redis.call('PEXPIRE', key, window)
   end
 end
-if remaining < 0 then remaining = 0 end
+if remaining == nil or remaining < 0 then remaining = 0 end
 return {allowed, remaining, reset}
 `;
 

@@ -45,7 +45,9 @@ describe("sliding window", () => {
     for (let u = 0; u < 3; u++)
       expect((await hit(redisA, [{ key: `u${u}:${randomUUID()}`, limit: 5 }, tenant])).allowed).toBe(true);
     const user = { key: `u-new:${randomUUID()}`, limit: 5 };
-    expect((await hit(redisA, [user, tenant])).allowed).toBe(false);
+    const refused = await hit(redisA, [user, tenant]);
+    expect(refused.allowed).toBe(false);
+    expect(refused.remaining).toBe(0);
     expect(await redisA.zcard(`ratelimit:${user.key}`)).toBe(0);
   });
 
