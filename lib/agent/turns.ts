@@ -65,7 +65,8 @@ class TurnManager {
     const sessionId = session.id;
     const { settings } = getConfig();
     const conf = await tenantConfig(this.db, this.redis, principal.tenantId);
-    const limit = conf?.limits.maxMessageBytes ?? settings.agent.maxMessageBytes;
+    // The tighter of the tenant's limit and the deployment-wide one.
+    const limit = Math.min(conf?.limits.maxMessageBytes ?? Infinity, settings.agent.maxMessageBytes);
     if (Buffer.byteLength(content) > limit)
       throw new AppError(
         "payload_too_large",
