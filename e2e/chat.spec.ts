@@ -99,7 +99,7 @@ test("a conversation: streamed answer, a tool run, a stopped answer, all there a
   expect(consoleErrors).toEqual([]);
 });
 
-test("sessions: new, rename, delete, newest first", async ({ page, seededUser }) => {
+test("sessions: new, rename, delete, newest first; sign out", async ({ page, seededUser }) => {
   await signIn(page, seededUser);
   await send(page, "first session");
   await expect(page.getByTestId("assistant-message")).toHaveAttribute("data-complete", "true");
@@ -124,6 +124,12 @@ test("sessions: new, rename, delete, newest first", async ({ page, seededUser })
   await expect(rows.first()).toContainText("first session");
   await page.reload();
   await expect(page.getByTestId("session-row")).toHaveCount(1, { timeout: 15_000 });
+
+  // Signing out ends the session: the chat sends you back to the sign-in page.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login$/);
 });
 
 test("a provider failure shows a readable error with Retry", async ({ page, seededUser }) => {

@@ -339,7 +339,11 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
     if (err instanceof TurnFailure)
       return { status: "failed", code: err.code, reason: err.message, model: target.model };
     const described = describeProviderError(err, target);
-    log.warn({ err, code: described.code }, "turn failed");
+    // A provider failure is expected operation: its status and message, not the SDK's stack.
+    log.warn(
+      { code: described.code, status: (err as { status?: number }).status, error: (err as Error).message },
+      "turn failed",
+    );
     return { status: "failed", code: described.code, reason: described.reason, model: target.model };
   } finally {
     await record.flushed();

@@ -2,6 +2,7 @@
 // validate with (JSON Schema 2020-12, as OpenAPI 3.1 uses).
 import { z } from "zod";
 import * as s from "../sessions/schemas";
+import { createTokenBody } from "../auth/token-service";
 import { ERROR_STATUS } from "../errors";
 
 const schema = (t: z.ZodType, io: "input" | "output" = "output") => {
@@ -73,6 +74,20 @@ export function openApiDocument(serverUrl: string) {
         SessionList: schema(s.sessionList),
         SessionDetail: schema(s.sessionDetail),
         MessageAccepted: schema(s.postMessageResult),
+        CreateToken: schema(createTokenBody, "input"),
+        Token: {
+          type: "object",
+          properties: {
+            id: { type: "string", format: "uuid" },
+            name: { type: "string" },
+            prefix: { type: "string", description: "The first characters, to tell tokens apart" },
+            createdAt: { type: "string", format: "date-time" },
+            lastUsedAt: { type: ["string", "null"], format: "date-time" },
+            expiresAt: { type: ["string", "null"], format: "date-time" },
+            revokedAt: { type: ["string", "null"], format: "date-time" },
+          },
+          required: ["id", "name", "prefix", "createdAt", "lastUsedAt", "expiresAt", "revokedAt"],
+        },
       },
     },
     paths: {
@@ -143,6 +158,46 @@ export function openApiDocument(serverUrl: string) {
           summary: "Follow a session's events (SSE); Last-Event-ID resumes",
           parameters: [{ name: "Last-Event-ID", in: "header", schema: { type: "integer" } }],
           responses: { "200": { description: "Event stream", content: sse }, ...errors(401, 404, 503) },
+        },
+      },
+      "/api/v1/tokens": {
+        get: {
+          summary: "The caller's API tokens (never their secrets)",
+          responses: {
+            "200": {
+              description: "Tokens",
+              content: {
+                "application/json": {
+                  schema: { type: "object", properties: { items: { type: "array", items: ref("Token") } } },
+                },
+              },
+            },
+            ...errors(401),
+          },
+        },
+        post: {
+          summary: "Create an API token; the secret is in this response only",
+          requestBody: { required: true, content: json("CreateToken") },
+          responses: {
+            "201": {
+              description: "Created",
+              content: {
+                "application/json": {
+                  schema: {
+                    allOf: [ref("Token"), { type: "object", properties: { token: { type: "string" } } }],
+                  },
+                },
+              },
+            },
+            ...errors(400, 401, 415),
+          },
+        },
+      },
+      "/api/v1/tokens/{id}": {
+        parameters: [idParam],
+        delete: {
+          summary: "Revoke a token (at once, everywhere)",
+          responses: { "204": { description: "Revoked" }, ...errors(401, 404) },
         },
       },
       "/api/v1/sessions/{id}/cancel": {

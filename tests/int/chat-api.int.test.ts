@@ -160,6 +160,8 @@ describe("sessions REST", () => {
       "/api/v1/sessions/{id}",
       "/api/v1/sessions/{id}/messages",
       "/api/v1/sessions/{id}/events",
+      "/api/v1/tokens",
+      "/api/v1/tokens/{id}",
     ])
       expect(doc.paths).toHaveProperty([p]);
     expect(doc.components.schemas.PostMessage).toMatchObject({ required: ["content"] });
