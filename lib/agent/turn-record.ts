@@ -37,7 +37,8 @@ export class TurnRecord {
     return sent;
   }
 
-  private queue<T>(write: () => Promise<T>): Promise<T> {
+  /** Runs Postgres writes one after another, in the order the turn made them. */
+  queueWrite<T>(write: () => Promise<T>): Promise<T> {
     const next = this.writes.then(write);
     this.writes = next.catch(() => undefined);
     return next;
@@ -48,7 +49,7 @@ export class TurnRecord {
   }
 
   async toolMessage(toolCallId: string, content: string): Promise<void> {
-    await this.queue(() =>
+    await this.queueWrite(() =>
       this.db.message.create({
         data: { sessionId: this.sessionId, turnId: this.turnId, role: "tool", content, toolCallId },
         select: { id: true },
@@ -101,10 +102,6 @@ export class TurnRecord {
   async flushed(): Promise<void> {
     await this.writes;
     await this.emits;
-  }
-
-  queueWrite<T>(write: () => Promise<T>): Promise<T> {
-    return this.queue(write);
   }
 }
 

@@ -11,6 +11,7 @@ import { toolRequestSchema, type ToolRequest, type ToolResult } from "../bus/mes
 import type { Settings } from "../config";
 import type { TenantConfig } from "../config/files";
 import { opaDecision } from "../server/opa";
+import { tenantSlug } from "../tenancy/tenant-config";
 import type { Db } from "../server/db";
 import type { Prisma } from "../generated/prisma/client";
 import { createMasker } from "../secrets/mask";
@@ -104,8 +105,9 @@ async function decide(
   req: ToolRequest,
   needsNetwork: boolean,
 ): Promise<ToolOutcome | null> {
-  const tenant = await deps.db.tenant.findUnique({ where: { id: req.tenantId }, select: { slug: true } });
-  const conf = (tenant && deps.tenants[tenant.slug]) ?? deps.tenants[deps.settings.tenancy.defaultTenant];
+  // The id → slug mapping is cached in Redis (shared with the gateway), not read per call.
+  const slug = await tenantSlug(deps.db, deps.redis, req.tenantId);
+  const conf = deps.tenants[slug] ?? deps.tenants[deps.settings.tenancy.defaultTenant];
   const decision = await opaDecision<{ allow: boolean; reason: string }>("somaagent/tools/decision", {
     tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
     user: { id: "executor", role: "member" },
