@@ -78,6 +78,7 @@ export function createHttpHandler(deps: HandlerDeps) {
     const url = new URL(req.url ?? "/", "http://gateway");
     const log = deps.log.child({ requestId });
     res.setHeader("x-request-id", requestId);
+    req.headers["x-request-id"] = requestId; // route handlers record it in audit rows
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
     // While shutting down, each finished response also closes its connection, so server.close()
     // does not wait on idle keep-alive sockets until the grace period ends.

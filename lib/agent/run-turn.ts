@@ -29,6 +29,7 @@ export interface TurnInput {
   record: TurnRecord;
   tenantId: string;
   userId: string | null;
+  role: "admin" | "member";
   /** The user's message that started the turn (already stored). */
   content: string;
   /** Aborted with a StopReason as its reason. */
@@ -166,6 +167,7 @@ async function runToolCall(call: Extract<ParsedCall, { ok: true }>, input: TurnI
     toolCallId: call.id,
     sessionId: record.sessionId,
     tenantId: input.tenantId,
+    ...(input.userId ? { actor: { userId: input.userId, role: input.role } } : {}),
     turnId: record.turnId,
     tool: call.name,
     arguments: call.args,

@@ -149,6 +149,7 @@ class TurnManager {
         record,
         tenantId: principal.tenantId,
         userId: principal.userId,
+        role: principal.role,
         content,
         signal,
       });

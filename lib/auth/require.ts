@@ -1,11 +1,32 @@
-// Route-handler side of authentication: the principal or a 401/503 AppError.
+// Route-handler side of authentication: the principal or a 401/503 AppError. The principal is
+// remembered for the request, so the route wrapper can name the actor when it audits a denial.
+import { AppError } from "../errors";
 import { db } from "../server/db";
 import { redis } from "../server/redis";
+import { singleton } from "../singleton";
 import { principalOrThrow, type Principal } from "./principal";
 
-export function requirePrincipal(request: Request): Promise<Principal> {
-  return principalOrThrow(
+const seen = () => singleton("request-principals", () => new WeakMap<Request, Principal>());
+
+export async function requirePrincipal(request: Request): Promise<Principal> {
+  const principal = await principalOrThrow(
     { authorization: request.headers.get("authorization"), cookie: request.headers.get("cookie") },
     { db: db(), redis: redis() },
   );
+  seen().set(request, principal);
+  return principal;
+}
+
+/** The principal requirePrincipal found for this request, if it ran. */
+export function principalOf(request: Request): Principal | undefined {
+  return seen().get(request);
+}
+
+/** The principal, refusing callers who are not tenant admins (403). */
+export async function requireAdmin(request: Request): Promise<Principal> {
+  const principal = await requirePrincipal(request);
+  if (principal.role !== "admin") {
+    throw new AppError("forbidden", "Only a tenant admin can do this.");
+  }
+  return principal;
 }

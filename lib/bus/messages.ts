@@ -6,6 +6,8 @@ export const toolRequestSchema = z.object({
   toolCallId: z.uuid(),
   sessionId: z.uuid(),
   tenantId: z.uuid(),
+  /** Who the call runs for: policy decisions use the role, the audit log names the user. */
+  actor: z.object({ userId: z.uuid(), role: z.enum(["admin", "member"]) }).optional(),
   tool: z.string().min(1),
   arguments: z.record(z.string(), z.unknown()),
   requestedAt: z.iso.datetime(),

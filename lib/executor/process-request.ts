@@ -11,6 +11,7 @@ import { toolRequestSchema, type ToolRequest, type ToolResult } from "../bus/mes
 import type { Settings } from "../config";
 import type { TenantConfig } from "../config/files";
 import { opaDecision } from "../server/opa";
+import { writeAudit } from "../audit/log";
 import { tenantSlug } from "../tenancy/tenant-config";
 import type { Db } from "../server/db";
 import type { Prisma } from "../generated/prisma/client";
@@ -108,12 +109,31 @@ async function decide(
   // The id → slug mapping is cached in Redis (shared with the gateway), not read per call.
   const slug = await tenantSlug(deps.db, deps.redis, req.tenantId);
   const conf = deps.tenants[slug] ?? deps.tenants[deps.settings.tenancy.defaultTenant];
+  // Calls without an actor (enqueued by an older gateway) are decided with the least privilege.
+  const user = req.actor ? { id: req.actor.userId, role: req.actor.role } : { id: "unknown", role: "member" };
   const decision = await opaDecision<{ allow: boolean; reason: string }>("somaagent/tools/decision", {
     tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
-    user: { id: "executor", role: "member" },
+    user,
     tool: { name: req.tool, needsNetwork },
   });
   deps.log.info({ toolCallId: req.toolCallId, tool: req.tool, decision }, "policy decision");
+  await writeAudit(
+    {
+      action: "tool.run",
+      outcome: decision.allow ? "success" : "denied",
+      tenantId: req.tenantId,
+      actorId: req.actor?.userId ?? null,
+      actorType: req.actor ? "user" : "system",
+      resource: `tool_call:${req.toolCallId}`,
+      details: {
+        tool: req.tool,
+        sessionId: req.sessionId,
+        decision: decision.allow ? "allow" : "deny",
+        reason: decision.reason,
+      },
+    },
+    deps.db,
+  );
   return decision.allow ? null : { status: "denied", error: decision.reason };
 }
 

@@ -1,9 +1,14 @@
 // Route handlers in one shape: run, and turn any failure into the JSON error body with its status.
-// Server-side failures are logged with the cause; the client sees only the safe message.
-import { toAppError } from "../errors";
+// Server-side failures are logged with the cause; the client sees only the safe message. Every
+// refusal for policy reasons (403, 402 over budget, 429 over a limit) is written to the audit log.
+import { AppError, toAppError } from "../errors";
+import { auditRequest } from "../audit/log";
+import { principalOf } from "../auth/require";
 import { logger } from "../server/logger";
 
 type Handler<C> = (request: Request, ctx: C) => Promise<Response>;
+
+const DENIALS = new Set<AppError["code"]>(["forbidden", "budget_exceeded", "rate_limited"]);
 
 export function route<C = unknown>(fn: Handler<C>): Handler<C> {
   return async (request, ctx) => {
@@ -11,8 +16,15 @@ export function route<C = unknown>(fn: Handler<C>): Handler<C> {
       return await fn(request, ctx);
     } catch (err) {
       const e = toAppError(err);
-      if (e.status >= 500)
-        logger().error({ err: e.cause ?? e, code: e.code, path: new URL(request.url).pathname }, e.message);
+      const path = new URL(request.url).pathname;
+      if (e.status >= 500) logger().error({ err: e.cause ?? e, code: e.code, path }, e.message);
+      if (DENIALS.has(e.code))
+        await auditRequest(request, principalOf(request), {
+          action: `request.${e.code}`,
+          outcome: "denied",
+          resource: `${request.method} ${path}`,
+          details: { reason: e.message },
+        });
       return Response.json(e.toBody(), { status: e.status, headers: e.headers });
     }
   };

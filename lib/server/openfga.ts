@@ -30,7 +30,15 @@ export async function connectFga(apiUrl: string, storeName: string): Promise<Fga
   const modelId = models.authorization_models[0]?.id;
   if (!modelId)
     throw new Error(`OpenFGA store "${storeName}" has no authorization model; run npm run migrate`);
-  return { client: new OpenFgaClient({ apiUrl, storeId, authorizationModelId: modelId }), storeId, modelId };
+  // One quick retry, not the SDK's default of several with backoff: when OpenFGA is down, callers
+  // must get their answer (a refusal) within about a second, not after many.
+  const client = new OpenFgaClient({
+    apiUrl,
+    storeId,
+    authorizationModelId: modelId,
+    retryParams: { maxRetry: 1, minWaitInMs: 50 },
+  });
+  return { client, storeId, modelId };
 }
 
 /** The process's handle; resolved on first use and retried after a failure. */

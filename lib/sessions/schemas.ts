@@ -6,6 +6,10 @@ export const createSessionBody = z.object({ title: z.string().trim().min(1).max(
 export const renameSessionBody = z.object({ title: z.string().trim().min(1).max(200) }).strict();
 export const postMessageBody = z.object({ content: z.string().min(1, "must not be empty") }).strict();
 export const cancelTurnBody = z.object({ turnId: z.uuid().optional() }).strict();
+export const shareSessionBody = z
+  .object({ email: z.email().max(320).optional(), userId: z.uuid().optional() })
+  .strict()
+  .refine((b) => Boolean(b.email) !== Boolean(b.userId), { message: "give either email or userId" });
 export const listSessionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().optional(),
@@ -16,6 +20,14 @@ export const sessionSummary = z.object({
   title: z.string(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** The caller's relation: owner (may post, rename, delete, share) or viewer (may read). */
+  access: z.enum(["owner", "viewer"]),
+});
+
+export const shareView = z.object({
+  sessionId: z.uuid(),
+  userId: z.uuid(),
+  relation: z.literal("viewer"),
 });
 
 export const messageView = z.object({

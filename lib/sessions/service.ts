@@ -1,8 +1,17 @@
 // Sessions for a caller: create, list (newest activity first, cursor paged), read with the whole
-// conversation, rename, delete. Another tenant's session, or one the caller may not see, is a 404
-// (existence is not revealed).
+// conversation, rename, delete, share. Access is decided by OpenFGA (lib/authz/session-access.ts):
+// another tenant's session, or one the caller may not see, is a 404 (existence is not revealed); a
+// session the caller may see but not change is a 403.
 import type { Principal } from "../auth/principal";
 import { AppError } from "../errors";
+import {
+  checkSession,
+  grantNewSession,
+  grantViewer,
+  sharedWith,
+  type SessionAccess,
+} from "../authz/session-access";
+import { logger } from "../server/logger";
 import { db } from "../server/db";
 import { redis } from "../server/redis";
 import { appendEvent, lastSeq } from "../realtime/event-log";
@@ -10,32 +19,93 @@ import { DEFAULT_TITLE, turns, turnStartSeqKey } from "../agent/turns";
 import { dropHistory } from "../agent/context";
 import type { SessionDetail, SessionSummary } from "./schemas";
 
-export type Access = "read" | "write";
+export type Access = SessionAccess;
 
-/** The session if the caller may use it for `access`; 404 otherwise. */
-export async function sessionFor(principal: Principal, id: string, _access: Access = "read") {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError("not_found", "No such session.");
+const SESSION_FIELDS = { id: true, title: true, createdAt: true, updatedAt: true, ownerId: true } as const;
+type SessionRow = { id: string; title: string; createdAt: Date; updatedAt: Date; ownerId: string };
+
+const notFound = () => new AppError("not_found", "No such session.");
+
+/**
+ * The session if the caller may use it for `access`: 404 when it is another tenant's or not visible
+ * to them, 403 when they may see it but not change it. When OpenFGA is unreachable, writes fail
+ * closed (503) and only the owner recorded in Postgres may read.
+ */
+export async function sessionFor(principal: Principal, id: string, access: Access = "read") {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound();
   const s = await db().session.findFirst({
-    where: { id, tenantId: principal.tenantId, ownerId: principal.userId, deletedAt: null },
-    select: { id: true, title: true, createdAt: true, updatedAt: true },
+    where: { id, tenantId: principal.tenantId, deletedAt: null },
+    select: SESSION_FIELDS,
   });
-  if (!s) throw new AppError("not_found", "No such session.");
-  return s;
+  if (!s) throw notFound();
+  let allowed: boolean;
+  try {
+    allowed = await checkSession(principal.userId, id, access);
+  } catch (err) {
+    if (access === "read" && s.ownerId === principal.userId) {
+      logger().warn({ sessionId: id }, "OpenFGA unreachable: owner read allowed from Postgres");
+      return s;
+    }
+    throw err;
+  }
+  if (allowed) return s;
+  if (access === "write" && (await checkSession(principal.userId, id, "read")))
+    throw new AppError("forbidden", "You can read this session but not change it (it was shared with you).");
+  throw notFound();
 }
 
-const summary = (s: { id: string; title: string; createdAt: Date; updatedAt: Date }): SessionSummary => ({
-  id: s.id,
-  title: s.title,
-  createdAt: s.createdAt.toISOString(),
-  updatedAt: s.updatedAt.toISOString(),
-});
+const summaryFor =
+  (principal: Principal) =>
+  (s: SessionRow): SessionSummary => ({
+    id: s.id,
+    title: s.title,
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
+    access: s.ownerId === principal.userId ? "owner" : "viewer",
+  });
 
+/** Creates the row and its OpenFGA tuples; if the tuples cannot be written the row is removed again. */
 export async function createSession(principal: Principal, title?: string): Promise<SessionSummary> {
   const s = await db().session.create({
     data: { tenantId: principal.tenantId, ownerId: principal.userId, title: title ?? DEFAULT_TITLE },
-    select: { id: true, title: true, createdAt: true, updatedAt: true },
+    select: SESSION_FIELDS,
   });
-  return summary(s);
+  try {
+    await grantNewSession(principal.tenantId, principal.userId, s.id);
+  } catch (err) {
+    await db()
+      .session.delete({ where: { id: s.id } })
+      .catch(() => undefined);
+    throw err;
+  }
+  return summaryFor(principal)(s);
+}
+
+/** Shares a session (the caller must own it) with another user of the same tenant, as viewer. */
+export async function shareSession(
+  principal: Principal,
+  id: string,
+  target: { email?: string | undefined; userId?: string | undefined },
+): Promise<{ sessionId: string; userId: string; relation: "viewer" }> {
+  await sessionFor(principal, id, "write");
+  const user = await db().user.findFirst({
+    where: {
+      tenantId: principal.tenantId,
+      disabledAt: null,
+      ...(target.userId ? { id: target.userId } : { email: target.email!.trim().toLowerCase() }),
+    },
+    select: { id: true },
+  });
+  if (!user)
+    throw new AppError("not_found", "No such user in your organisation.", {
+      details: [{ field: target.userId ? "userId" : "email", message: "no such user in this tenant" }],
+    });
+  if (user.id === principal.userId)
+    throw new AppError("invalid_request", "You already own this session.", {
+      details: [{ field: target.userId ? "userId" : "email", message: "is you" }],
+    });
+  await grantViewer(user.id, id);
+  return { sessionId: id, userId: user.id, relation: "viewer" };
 }
 
 function encodeCursor(s: { updatedAt: Date; id: string }): string {
@@ -58,26 +128,38 @@ export async function listSessions(
   cursor?: string,
 ): Promise<{ items: SessionSummary[]; nextCursor: string | null }> {
   const after = cursor ? decodeCursor(cursor) : undefined;
+  // Shared sessions come from OpenFGA; without it the list degrades to the caller's own sessions.
+  const shared = await sharedWith(principal.userId).catch((err: unknown) => {
+    logger().warn({ err: (err as Error).message }, "OpenFGA unreachable: listing owned sessions only");
+    return [] as string[];
+  });
   const rows = await db().session.findMany({
     where: {
       tenantId: principal.tenantId,
-      ownerId: principal.userId,
+      OR: [{ ownerId: principal.userId }, ...(shared.length ? [{ id: { in: shared } }] : [])],
       deletedAt: null,
       ...(after
         ? {
-            OR: [
-              { updatedAt: { lt: after.updatedAt } },
-              { updatedAt: after.updatedAt, id: { lt: after.id } },
+            AND: [
+              {
+                OR: [
+                  { updatedAt: { lt: after.updatedAt } },
+                  { updatedAt: after.updatedAt, id: { lt: after.id } },
+                ],
+              },
             ],
           }
         : {}),
     },
     orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
     take: limit + 1,
-    select: { id: true, title: true, createdAt: true, updatedAt: true },
+    select: SESSION_FIELDS,
   });
   const page = rows.slice(0, limit);
-  return { items: page.map(summary), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!) : null };
+  return {
+    items: page.map(summaryFor(principal)),
+    nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!) : null,
+  };
 }
 
 export async function sessionDetail(principal: Principal, id: string): Promise<SessionDetail> {
@@ -95,7 +177,7 @@ export async function sessionDetail(principal: Principal, id: string): Promise<S
     if (v) startSeqs.set(t.id, Number(v));
   }
   return {
-    ...summary(s),
+    ...summaryFor(principal)(s),
     lastSeq: seq,
     messages: messages.map((m) => ({
       id: m.id,
@@ -141,10 +223,10 @@ export async function renameSession(
   const s = await db().session.update({
     where: { id },
     data: { title },
-    select: { id: true, title: true, createdAt: true, updatedAt: true },
+    select: SESSION_FIELDS,
   });
   await appendEvent(redis(), id, { type: "session.updated", title }).catch(() => undefined);
-  return summary(s);
+  return summaryFor(principal)(s);
 }
 
 /** Soft delete: the session disappears at once; a running turn is stopped; the workspace is swept. */

@@ -8,6 +8,7 @@ import type { ToolRequest } from "../bus/messages";
 export interface ToolCallInput {
   sessionId: string;
   tenantId: string;
+  actor?: ToolRequest["actor"];
   turnId?: string;
   tool: string;
   /** A chosen id (the agent names calls before enqueueing them); a new one otherwise. */
@@ -23,6 +24,7 @@ export async function enqueueToolCall(db: Db, input: ToolCallInput): Promise<{ t
     toolCallId,
     sessionId: input.sessionId,
     tenantId: input.tenantId,
+    ...(input.actor ? { actor: input.actor } : {}),
     tool: input.tool,
     arguments: input.arguments,
     requestedAt: new Date().toISOString(),

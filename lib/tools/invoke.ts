@@ -2,6 +2,7 @@
 import type { Principal } from "../auth/principal";
 import { getConfig } from "../config";
 import { AppError } from "../errors";
+import { createSession, sessionFor } from "../sessions/service";
 import { db } from "../server/db";
 import { toolRuntime } from "../server/tool-runtime";
 import { enqueueToolCall } from "./dispatch";
@@ -9,25 +10,20 @@ import { waitForToolCall } from "./result-notify";
 
 const HEADLESS_TITLE = "Headless tool calls";
 
-async function sessionFor(principal: Principal, sessionId?: string): Promise<string> {
-  if (sessionId) {
-    const s = await db().session.findFirst({
-      where: { id: sessionId, tenantId: principal.tenantId, ownerId: principal.userId, deletedAt: null },
-      select: { id: true },
-    });
-    if (!s) throw new AppError("not_found", "No such session.");
-    return s.id;
-  }
+/** The named session (the caller must be able to write to it), or the caller's headless session. */
+async function targetSession(principal: Principal, sessionId?: string): Promise<string> {
+  if (sessionId) return (await sessionFor(principal, sessionId, "write")).id;
   const existing = await db().session.findFirst({
-    where: { ownerId: principal.userId, title: HEADLESS_TITLE, deletedAt: null },
+    where: {
+      tenantId: principal.tenantId,
+      ownerId: principal.userId,
+      title: HEADLESS_TITLE,
+      deletedAt: null,
+    },
     select: { id: true },
   });
   if (existing) return existing.id;
-  const created = await db().session.create({
-    data: { tenantId: principal.tenantId, ownerId: principal.userId, title: HEADLESS_TITLE },
-    select: { id: true },
-  });
-  return created.id;
+  return (await createSession(principal, HEADLESS_TITLE)).id;
 }
 
 export interface InvokeResult {
@@ -45,11 +41,12 @@ export async function invokeTool(opts: {
   sessionId?: string;
 }): Promise<InvokeResult> {
   const started = performance.now();
-  const sessionId = await sessionFor(opts.principal, opts.sessionId);
+  const sessionId = await targetSession(opts.principal, opts.sessionId);
   const rt = toolRuntime();
   const { toolCallId } = await enqueueToolCall(db(), {
     sessionId,
     tenantId: opts.principal.tenantId,
+    actor: { userId: opts.principal.userId, role: opts.principal.role },
     tool: opts.tool,
     arguments: opts.args,
   });

@@ -15,6 +15,7 @@ function empty(): SessionDetail {
     title: "t",
     createdAt: at,
     updatedAt: at,
+    access: "owner",
     lastSeq: 0,
     messages: [],
     toolCalls: [],

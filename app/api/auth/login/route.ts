@@ -1,5 +1,7 @@
 // POST /api/auth/login {email, password}: sets the browser session cookie. 401 with one message for
 // an unknown email and a wrong password alike.
+import { auditRequest } from "@/lib/audit/log";
+import { AppError } from "@/lib/errors";
 import { z } from "zod";
 import { getConfig } from "@/lib/config";
 import { jsonBody } from "@/lib/http/json-body";
@@ -19,7 +21,26 @@ export const POST = route(async (request) => {
   const { settings } = getConfig();
   const body = await jsonBody(request, loginBody, 16_384);
   const ip = request.headers.get(CLIENT_IP_HEADER) ?? "unknown";
-  const { secret, principal } = await signIn(db(), redis(), body.email, body.password, ip);
+  let signedIn: Awaited<ReturnType<typeof signIn>>;
+  try {
+    signedIn = await signIn(db(), redis(), body.email, body.password, ip);
+  } catch (err) {
+    if (err instanceof AppError && err.code === "unauthorized") {
+      // The account's tenant, when the email is known, so its admins see attempts on their users.
+      const user = await db()
+        .user.findUnique({ where: { email: body.email.trim().toLowerCase() }, select: { tenantId: true } })
+        .catch(() => null);
+      await auditRequest(request, null, {
+        action: "auth.login",
+        outcome: "denied",
+        tenantId: user?.tenantId ?? null,
+        details: { email: body.email.trim().toLowerCase(), reason: "wrong email or password" },
+      });
+    }
+    throw err;
+  }
+  const { secret, principal } = signedIn;
+  await auditRequest(request, principal, { action: "auth.login", outcome: "success" });
   const secure = settings.server.publicUrl.startsWith("https:");
   return Response.json(
     { userId: principal.userId, tenantId: principal.tenantId, email: principal.email, role: principal.role },

@@ -1,4 +1,5 @@
 // GET /api/v1/sessions (newest activity first, cursor paged) and POST /api/v1/sessions.
+import { auditRequest } from "@/lib/audit/log";
 import { requirePrincipal } from "@/lib/auth/require";
 import { getConfig } from "@/lib/config";
 import { fromZod } from "@/lib/errors";
@@ -23,5 +24,10 @@ export const POST = route(async (request) => {
       ? {}
       : await jsonBody(request, createSessionBody, getConfig().settings.server.bodyLimitBytes);
   const created = await createSession(principal, body.title);
+  await auditRequest(request, principal, {
+    action: "session.create",
+    outcome: "success",
+    resource: `session:${created.id}`,
+  });
   return Response.json(created, { status: 201, headers: { location: `/api/v1/sessions/${created.id}` } });
 });

@@ -1,4 +1,5 @@
 // GET (the session with its conversation), PATCH (rename) and DELETE /api/v1/sessions/{id}.
+import { auditRequest } from "@/lib/audit/log";
 import { requirePrincipal } from "@/lib/auth/require";
 import { getConfig } from "@/lib/config";
 import { jsonBody } from "@/lib/http/json-body";
@@ -16,12 +17,25 @@ export const GET = route<Ctx>(async (request, { params }) => {
 
 export const PATCH = route<Ctx>(async (request, { params }) => {
   const principal = await requirePrincipal(request);
+  const { id } = await params;
   const body = await jsonBody(request, renameSessionBody, getConfig().settings.server.bodyLimitBytes);
-  return Response.json(await renameSession(principal, (await params).id, body.title));
+  const renamed = await renameSession(principal, id, body.title);
+  await auditRequest(request, principal, {
+    action: "session.rename",
+    outcome: "success",
+    resource: `session:${id}`,
+  });
+  return Response.json(renamed);
 });
 
 export const DELETE = route<Ctx>(async (request, { params }) => {
   const principal = await requirePrincipal(request);
-  await deleteSession(principal, (await params).id);
+  const { id } = await params;
+  await deleteSession(principal, id);
+  await auditRequest(request, principal, {
+    action: "session.delete",
+    outcome: "success",
+    resource: `session:${id}`,
+  });
   return new Response(null, { status: 204 });
 });
