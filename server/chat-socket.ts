@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import type { Principal } from "../lib/auth/principal";
 import { toAppError } from "../lib/errors";
+import { actorOf, isDenial, writeAudit } from "../lib/audit/log";
 import { turns } from "../lib/agent/turns";
 import { followSession, lastSeq } from "../lib/realtime/event-log";
 import {
@@ -59,6 +60,15 @@ function handler<S extends z.ZodType, T>(
       .catch((err: unknown) => {
         const e = toAppError(err);
         if (e.status >= 500) log.error({ err: e.cause ?? e, event }, e.message);
+        if (isDenial(e.code))
+          void writeAudit({
+            ...actorOf(socket.data.principal),
+            ip: socket.handshake.address,
+            action: `request.${e.code}`,
+            outcome: "denied",
+            resource: `socket ${event}`,
+            details: { reason: e.message },
+          });
         const error = { code: e.code, message: e.message };
         if (reply) reply({ ok: false, error });
         else socket.emit("error", { ...error, event });

@@ -3,6 +3,7 @@
 // its row at most once a second (batched across answers) and completely at the end of each step.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { addTokens } from "../budget/usage";
 import type { Db } from "../server/db";
 import type { Prisma } from "../generated/prisma/client";
 import { appendEvent } from "../realtime/event-log";
@@ -64,6 +65,7 @@ export class TurnRecord {
     tenantId: string,
     userId: string | null,
     error?: string,
+    costUsd = 0,
   ): Promise<void> {
     await this.writes;
     await this.db.$transaction([
@@ -93,10 +95,14 @@ export class TurnRecord {
           model,
           promptTokens: this.usage.promptTokens,
           completionTokens: this.usage.completionTokens,
+          costUsd,
         },
         select: { id: true },
       }),
     ]);
+    await addTokens(this.redis, tenantId, this.usage.promptTokens + this.usage.completionTokens).catch(
+      () => undefined,
+    );
   }
 
   async flushed(): Promise<void> {

@@ -5,6 +5,7 @@
 import type { Redis } from "ioredis";
 import type { Principal } from "../auth/principal";
 import { getConfig } from "../config";
+import { costUsd } from "../budget/pricing";
 import { AppError } from "../errors";
 import { db, type Db } from "../server/db";
 import { redis } from "../server/redis";
@@ -17,6 +18,7 @@ import { dropHistory } from "./context";
 import { runTurn, type StopReason } from "./run-turn";
 import { TurnRecord } from "./turn-record";
 import { tenantConfig } from "../tenancy/tenant-config";
+import { admitMessage } from "../policy/admission";
 
 const LEASE_MS = 15_000;
 const RENEW_MS = 5_000;
@@ -66,15 +68,15 @@ class TurnManager {
     const { settings } = getConfig();
     const conf = await tenantConfig(this.db, this.redis, principal.tenantId);
     // The tighter of the tenant's limit and the deployment-wide one.
-    const limit = Math.min(conf?.limits.maxMessageBytes ?? Infinity, settings.agent.maxMessageBytes);
-    if (Buffer.byteLength(content) > limit)
-      throw new AppError(
-        "payload_too_large",
-        `The message is longer than this tenant's limit of ${limit} bytes.`,
-        {
-          details: [{ field: "content", message: `at most ${limit} bytes` }],
-        },
-      );
+    await admitMessage({
+      db: this.db,
+      redis: this.redis,
+      principal,
+      conf,
+      maxMessageBytes: Math.min(conf?.limits.maxMessageBytes ?? Infinity, settings.agent.maxMessageBytes),
+      model: settings.models.chat.name,
+      content,
+    });
     await this.listening;
     const turnId = crypto.randomUUID();
     const leased = await this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
@@ -159,6 +161,7 @@ class TurnManager {
         principal.tenantId,
         principal.userId,
         outcome.reason,
+        costUsd(getConfig().settings.models.chat.provider, outcome.model, record.usage),
       );
       await release();
       const { turnId } = record;

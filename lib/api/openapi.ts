@@ -3,6 +3,7 @@
 import { z } from "zod";
 import * as s from "../sessions/schemas";
 import { createTokenBody } from "../auth/token-service";
+import { auditRowView } from "../audit/query";
 import { ERROR_STATUS } from "../errors";
 
 const schema = (t: z.ZodType, io: "input" | "output" = "output") => {
@@ -30,6 +31,7 @@ const errors = (...codes: number[]) =>
 const STATUS_TEXT: Record<number, string> = {
   400: "Invalid request (details name the field)",
   401: "Not authenticated",
+  402: "Over the tenant's token budget (code budget_exceeded)",
   403: "Not allowed",
   404: "Not found (or not visible to the caller)",
   409: "Conflict (a turn is already running, or none is)",
@@ -75,6 +77,59 @@ export function openApiDocument(serverUrl: string) {
         SessionDetail: schema(s.sessionDetail),
         MessageAccepted: schema(s.postMessageResult),
         CreateToken: schema(createTokenBody, "input"),
+        ShareSession: schema(s.shareSessionBody, "input"),
+        Share: schema(s.shareView),
+        AuditRow: schema(auditRowView),
+        Usage: {
+          type: "object",
+          description: "Token usage (prompt + completion) and cost in USD; periods are UTC.",
+          properties: {
+            period: { type: "object", properties: { day: { type: "string" }, month: { type: "string" } } },
+            user: { $ref: "#/components/schemas/UsagePeriods" },
+            tenant: { $ref: "#/components/schemas/UsagePeriods" },
+            budget: {
+              type: "object",
+              properties: {
+                tokensDaily: { oneOf: [ref("BudgetLine"), { type: "null" }] },
+                tokensMonthly: { oneOf: [ref("BudgetLine"), { type: "null" }] },
+              },
+            },
+            byUser: {
+              type: "array",
+              description: "Tenant admins only: this month per user",
+              items: {
+                type: "object",
+                properties: {
+                  userId: { type: ["string", "null"] },
+                  email: { type: ["string", "null"] },
+                  tokens: { type: "integer" },
+                  costUsd: { type: "number" },
+                },
+              },
+            },
+          },
+          required: ["period", "user", "tenant", "budget"],
+        },
+        UsagePeriods: {
+          type: "object",
+          properties: {
+            day: { $ref: "#/components/schemas/UsageTotals" },
+            month: { $ref: "#/components/schemas/UsageTotals" },
+          },
+        },
+        UsageTotals: {
+          type: "object",
+          properties: { tokens: { type: "integer" }, costUsd: { type: "number" } },
+        },
+        BudgetLine: {
+          type: "object",
+          properties: {
+            limit: { type: "integer" },
+            used: { type: "integer" },
+            remaining: { type: "integer" },
+            resetsAt: { type: "string", format: "date-time" },
+          },
+        },
         Token: {
           type: "object",
           properties: {
@@ -112,7 +167,7 @@ export function openApiDocument(serverUrl: string) {
           requestBody: { required: false, content: json("CreateSession") },
           responses: {
             "201": { description: "Created", content: json("Session") },
-            ...errors(400, 401, 415, 503),
+            ...errors(400, 401, 403, 415, 503),
           },
         },
       },
@@ -130,12 +185,12 @@ export function openApiDocument(serverUrl: string) {
           requestBody: { required: true, content: json("RenameSession") },
           responses: {
             "200": { description: "Renamed", content: json("Session") },
-            ...errors(400, 401, 404, 415),
+            ...errors(400, 401, 403, 404, 415),
           },
         },
         delete: {
           summary: "Delete a session",
-          responses: { "204": { description: "Deleted" }, ...errors(401, 404) },
+          responses: { "204": { description: "Deleted" }, ...errors(401, 403, 404) },
         },
       },
       "/api/v1/sessions/{id}/messages": {
@@ -148,7 +203,7 @@ export function openApiDocument(serverUrl: string) {
           responses: {
             "202": { description: "Accepted", content: json("MessageAccepted") },
             "200": { description: "The turn's events (when asked for SSE)", content: sse },
-            ...errors(400, 401, 404, 409, 413, 415, 429, 503),
+            ...errors(400, 401, 402, 403, 404, 409, 413, 415, 429, 503),
           },
         },
       },
@@ -200,6 +255,68 @@ export function openApiDocument(serverUrl: string) {
           responses: { "204": { description: "Revoked" }, ...errors(401, 404) },
         },
       },
+      "/api/v1/sessions/{id}/share": {
+        parameters: [idParam],
+        post: {
+          summary: "Share a session with another user of the tenant as viewer (owner only)",
+          description: "A viewer can read the session and follow its events but not post or change it (403).",
+          requestBody: { required: true, content: json("ShareSession") },
+          responses: {
+            "200": { description: "Shared", content: json("Share") },
+            ...errors(400, 401, 403, 404),
+          },
+        },
+      },
+      "/api/v1/usage": {
+        get: {
+          summary: "Token usage of the caller and the tenant, and the budget left",
+          responses: { "200": { description: "Usage", content: json("Usage") }, ...errors(401, 503) },
+        },
+      },
+      "/api/v1/audit": {
+        get: {
+          summary: "The tenant's audit log, newest first (tenant admins)",
+          description:
+            "With `format=ndjson` (or `Accept: application/x-ndjson`) every matching row is exported as NDJSON.",
+          parameters: [
+            ...["action", "resource", "since", "until", "cursor"].map((name) => ({
+              name,
+              in: "query",
+              schema: { type: "string" },
+            })),
+            {
+              name: "outcome",
+              in: "query",
+              schema: { type: "string", enum: ["success", "denied", "failure"] },
+            },
+            { name: "actorId", in: "query", schema: { type: "string", format: "uuid" } },
+            {
+              name: "limit",
+              in: "query",
+              schema: { type: "integer", minimum: 1, maximum: 500, default: 50 },
+            },
+            { name: "format", in: "query", schema: { type: "string", enum: ["json", "ndjson"] } },
+          ],
+          responses: {
+            "200": {
+              description: "A page of rows, or the NDJSON export",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: {
+                      items: { type: "array", items: ref("AuditRow") },
+                      nextCursor: { type: ["string", "null"] },
+                    },
+                  },
+                },
+                "application/x-ndjson": { schema: { type: "string" } },
+              },
+            },
+            ...errors(400, 401, 403),
+          },
+        },
+      },
       "/api/v1/sessions/{id}/cancel": {
         parameters: [idParam],
         post: {
@@ -214,7 +331,7 @@ export function openApiDocument(serverUrl: string) {
                 },
               },
             },
-            ...errors(401, 404, 409),
+            ...errors(401, 403, 404, 409),
           },
         },
       },

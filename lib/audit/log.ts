@@ -10,6 +10,10 @@ import { logger } from "../server/logger";
 
 export type AuditOutcome = "success" | "denied" | "failure";
 
+/** Refusals for policy reasons, audited wherever they happen (HTTP routes, socket events). */
+const DENIALS: ReadonlySet<string> = new Set(["forbidden", "budget_exceeded", "rate_limited"]);
+export const isDenial = (code: string) => DENIALS.has(code);
+
 export interface AuditEntry {
   action: string;
   outcome: AuditOutcome;

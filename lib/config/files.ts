@@ -36,7 +36,8 @@ export const tenantSchema = z
       .strict(),
     models: z
       .object({
-        allowed: z.array(z.string().min(1)).min(1),
+        /** Models this tenant may call; absent: every model. */
+        allowed: z.array(z.string().min(1)).min(1).optional(),
         chat: rolePartial.optional(),
         utility: rolePartial.optional(),
         embedding: rolePartial.optional(),
@@ -71,6 +72,10 @@ export const providerSchema = z
       .object({ chat: z.string(), utility: z.string(), embedding: z.string() })
       .partial()
       .strict()
+      .default({}),
+    /** US dollars per million tokens, per model, for the cost recorded with each turn's usage. */
+    prices: z
+      .record(z.string(), z.object({ input: z.number().min(0), output: z.number().min(0) }).strict())
       .default({}),
     notes: z.string().optional(),
   })

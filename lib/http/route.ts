@@ -1,14 +1,12 @@
 // Route handlers in one shape: run, and turn any failure into the JSON error body with its status.
 // Server-side failures are logged with the cause; the client sees only the safe message. Every
 // refusal for policy reasons (403, 402 over budget, 429 over a limit) is written to the audit log.
-import { AppError, toAppError } from "../errors";
-import { auditRequest } from "../audit/log";
+import { toAppError } from "../errors";
+import { auditRequest, isDenial } from "../audit/log";
 import { principalOf } from "../auth/require";
 import { logger } from "../server/logger";
 
 type Handler<C> = (request: Request, ctx: C) => Promise<Response>;
-
-const DENIALS = new Set<AppError["code"]>(["forbidden", "budget_exceeded", "rate_limited"]);
 
 export function route<C = unknown>(fn: Handler<C>): Handler<C> {
   return async (request, ctx) => {
@@ -18,7 +16,7 @@ export function route<C = unknown>(fn: Handler<C>): Handler<C> {
       const e = toAppError(err);
       const path = new URL(request.url).pathname;
       if (e.status >= 500) logger().error({ err: e.cause ?? e, code: e.code, path }, e.message);
-      if (DENIALS.has(e.code))
+      if (isDenial(e.code))
         await auditRequest(request, principalOf(request), {
           action: `request.${e.code}`,
           outcome: "denied",

@@ -12,6 +12,8 @@ import {
   type SessionAccess,
 } from "../authz/session-access";
 import { logger } from "../server/logger";
+import { admitSessionCreate } from "../policy/admission";
+import { tenantConfig } from "../tenancy/tenant-config";
 import { db } from "../server/db";
 import { redis } from "../server/redis";
 import { appendEvent, lastSeq } from "../realtime/event-log";
@@ -66,6 +68,11 @@ const summaryFor =
 
 /** Creates the row and its OpenFGA tuples; if the tuples cannot be written the row is removed again. */
 export async function createSession(principal: Principal, title?: string): Promise<SessionSummary> {
+  await admitSessionCreate({
+    db: db(),
+    principal,
+    conf: await tenantConfig(db(), redis(), principal.tenantId),
+  });
   const s = await db().session.create({
     data: { tenantId: principal.tenantId, ownerId: principal.userId, title: title ?? DEFAULT_TITLE },
     select: SESSION_FIELDS,

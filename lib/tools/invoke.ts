@@ -1,7 +1,6 @@
 // Headless tool invocation: enqueue through the outbox, wait for the result (woken, not polling).
 import type { Principal } from "../auth/principal";
 import { getConfig } from "../config";
-import { AppError } from "../errors";
 import { createSession, sessionFor } from "../sessions/service";
 import { db } from "../server/db";
 import { toolRuntime } from "../server/tool-runtime";
