@@ -6,7 +6,8 @@ import { seedTenantUser } from "@/lib/jobs/seed";
 import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
 import { createDb, type Db } from "@/lib/server/db";
 import type { ChatClientEvents, ChatServerEvents, SessionEvent } from "@/lib/realtime/events";
-import { freePort, startProcess, stopProcess, waitUntil } from "./services";
+import { connectFga } from "@/lib/server/openfga";
+import { freePort, settings, startProcess, stopProcess, waitUntil } from "./services";
 import { startExecutor, type ExecutorProcess } from "./executor";
 
 export type GatewayProcess = ReturnType<typeof startProcess>;
@@ -19,18 +20,31 @@ export interface TestUser {
   password: string;
 }
 
-export async function seedUser(db: Db, role: "admin" | "member" = "admin"): Promise<TestUser> {
+/** A user in a tenant of their own (or in `tenantSlug`'s), with the tenant's OpenFGA tuple. */
+export async function seedUser(
+  db: Db,
+  role: "admin" | "member" = "admin",
+  tenantSlug = `chat-${randomUUID().slice(0, 8)}`,
+): Promise<TestUser & { tenantSlug: string }> {
   const email = `chat-${randomUUID()}@test.local`;
   const password = `pw-${randomUUID()}`;
-  const seeded = await seedTenantUser(db, undefined, {
-    tenantSlug: `chat-${randomUUID().slice(0, 8)}`,
+  const { client } = await connectFga(settings().openfga.apiUrl, settings().openfga.storeName);
+  const seeded = await seedTenantUser(db, client, {
+    tenantSlug,
     tenantName: "Chat test",
     email,
     displayName: "Chat test",
     password,
     role,
   });
-  return { token: seeded.token, userId: seeded.userId, tenantId: seeded.tenantId, email, password };
+  return {
+    token: seeded.token,
+    userId: seeded.userId,
+    tenantId: seeded.tenantId,
+    email,
+    password,
+    tenantSlug,
+  };
 }
 
 export function gatewayEnv(stub: StubServer, port: number, extra: Record<string, string> = {}) {
@@ -78,7 +92,7 @@ export interface ChatStack {
 export async function startChatStack(extra: Record<string, string> = {}): Promise<ChatStack> {
   const db = createDb((await import("./services")).settings().database.url);
   const stub = await startStubProvider();
-  const [executor, gw] = await Promise.all([startExecutor("bullmq"), startGateway(stub, extra)]);
+  const [executor, gw] = await Promise.all([startExecutor("bullmq", extra), startGateway(stub, extra)]);
   return {
     stub,
     executor,
