@@ -49,7 +49,10 @@ build() {
   npx next build >"$LOG_DIR/next-build.log" 2>&1 || { tail -n 30 "$LOG_DIR/next-build.log"; die "next build failed"; }
   built=1
 }
-run_int() { build; log "integration tests"; npx vitest run --project int; }
+run_int() {
+  log "OpenFGA model tests"; npx tsx scripts/fga-test.ts conf/openfga/model.fga.yaml
+  build; log "integration tests"; npx vitest run --project int
+}
 run_e2e() {
   [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || apt_ensure chromium
   build
