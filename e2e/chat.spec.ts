@@ -1,21 +1,7 @@
 // Chat as a person uses it, in Chromium against the real stack and the test provider: sign in, talk,
 // watch a tool run, stop a slow answer, reload and find everything, rename and delete sessions.
-import type { Page } from "@playwright/test";
-import { expect, test, type SeededUser } from "./fixtures/api";
-
-async function signIn(page: Page, user: SeededUser): Promise<void> {
-  await page.goto("/");
-  await expect(page).toHaveURL(/\/login$/);
-  await page.getByLabel("Email").fill(user.email);
-  await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByLabel("Message")).toBeVisible({ timeout: 15_000 });
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByLabel("Message").fill(text);
-  await page.getByLabel("Message").press("Enter");
-}
+import { expect, test } from "./fixtures/api";
+import { send, signIn } from "./fixtures/ui";
 
 test("a conversation: streamed answer, a tool run, a stopped answer, all there after a reload", async ({
   page,

@@ -6,6 +6,8 @@ import { useChat } from "@/lib/client/chat-store";
 import { Composer } from "./composer";
 import { Conversation } from "./conversation";
 import { SessionList } from "./session-list";
+import { BudgetMeter } from "./budget-meter";
+import { ShareButton } from "./share-dialog";
 import styles from "./chat.module.css";
 
 function sessionFromUrl(): string | null {
@@ -18,6 +20,7 @@ export function ChatApp() {
   const me = useChat((s) => s.me);
   const models = useChat((s) => s.models);
   const title = useChat((s) => s.view?.title);
+  const access = useChat((s) => s.view?.access);
   const currentId = useChat((s) => s.currentId);
   const logout = useChat((s) => s.logout);
   const [ready, setReady] = useState(false);
@@ -59,6 +62,7 @@ export function ChatApp() {
       <aside className={styles.sidebar}>
         <div className={styles.brand}>SomaAgent</div>
         <SessionList onPick={pick} />
+        <BudgetMeter />
         <div className={styles.account}>
           <span title={me?.email}>{me?.email}</span>
           <a href="/settings">Settings</a>
@@ -85,6 +89,7 @@ export function ChatApp() {
               {chat.model}
             </span>
           )}
+          {access === "owner" && <ShareButton />}
         </header>
         {unconfigured ? (
           <section className={styles.center} data-testid="first-run">
@@ -98,7 +103,15 @@ export function ChatApp() {
         ) : (
           <Conversation />
         )}
-        <Composer disabledReason={unconfigured ? "Configure a model provider first" : undefined} />
+        <Composer
+          disabledReason={
+            unconfigured
+              ? "Configure a model provider first"
+              : access === "viewer"
+                ? "Shared with you: read only"
+                : undefined
+          }
+        />
       </main>
       {drawer && (
         <button

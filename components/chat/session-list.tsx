@@ -57,28 +57,34 @@ function Row({ s, active, onPick }: { s: SessionSummary; active: boolean; onPick
           {s.title}
         </button>
       )}
-      <span className={styles.rowActions}>
-        <button
-          type="button"
-          aria-label={`Rename ${s.title}`}
-          title="Rename"
-          onClick={() => setEditing(true)}
-        >
-          <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden>
-            <path d="M11.5 2.5l2 2L6 12H4v-2z" fill="none" stroke="currentColor" strokeWidth="1.4" />
-          </svg>
-        </button>
-        <button type="button" aria-label={`Delete ${s.title}`} title="Delete" onClick={() => void del()}>
-          <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden>
-            <path
-              d="M3 4.5h10M6.5 4.5V3h3v1.5M4.5 4.5l.7 8.5h5.6l.7-8.5"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.4"
-            />
-          </svg>
-        </button>
-      </span>
+      {s.access === "viewer" ? (
+        <span className={styles.sharedTag} title="Shared with you (read only)">
+          shared
+        </span>
+      ) : (
+        <span className={styles.rowActions}>
+          <button
+            type="button"
+            aria-label={`Rename ${s.title}`}
+            title="Rename"
+            onClick={() => setEditing(true)}
+          >
+            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden>
+              <path d="M11.5 2.5l2 2L6 12H4v-2z" fill="none" stroke="currentColor" strokeWidth="1.4" />
+            </svg>
+          </button>
+          <button type="button" aria-label={`Delete ${s.title}`} title="Delete" onClick={() => void del()}>
+            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden>
+              <path
+                d="M3 4.5h10M6.5 4.5V3h3v1.5M4.5 4.5l.7 8.5h5.6l.7-8.5"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="1.4"
+              />
+            </svg>
+          </button>
+        </span>
+      )}
       {error && (
         <p className={styles.rowError} role="alert">
           {error}

@@ -18,9 +18,20 @@ interface ModelStatus {
   reason?: string;
 }
 
+export interface BudgetLine {
+  limit: number;
+  used: number;
+  remaining: number;
+  resetsAt: string;
+}
+export interface UsageSummary {
+  budget: { tokensDaily: BudgetLine | null; tokensMonthly: BudgetLine | null };
+}
+
 export interface ChatStore {
   me: { email: string; role: string } | null;
   models: { chat: ModelStatus } | null;
+  usage: UsageSummary | null;
   sessions: SessionSummary[];
   sessionsLoading: boolean;
   listError: string | null;
@@ -39,6 +50,8 @@ export interface ChatStore {
   remove: (id: string) => Promise<void>;
   send: (content: string) => Promise<boolean>;
   stop: () => Promise<void>;
+  share: (email: string) => Promise<void>;
+  refreshUsage: () => Promise<void>;
   logout: () => Promise<void>;
 }
 
@@ -85,12 +98,15 @@ export const useChat = create<ChatStore>()((set, get) => {
       if (e.type === "session.updated")
         set({ sessions: get().sessions.map((s) => (s.id === e.sessionId ? { ...s, title: e.title } : s)) });
       if (e.type === "session.resync") void get().open(view.sessionId);
+      if (e.type === "turn.finished" || e.type === "turn.failed" || e.type === "turn.cancelled")
+        void get().refreshUsage();
     });
   };
 
   return {
     me: null,
     models: null,
+    usage: null,
     sessions: [],
     sessionsLoading: true,
     listError: null,
@@ -112,6 +128,7 @@ export const useChat = create<ChatStore>()((set, get) => {
         return "ok";
       }
       connect();
+      void get().refreshUsage();
       const [list, models] = await Promise.allSettled([
         api<{ items: SessionSummary[] }>("/api/v1/sessions?limit=100"),
         api<{ chat: ModelStatus }>("/api/v1/models"),
@@ -188,6 +205,7 @@ export const useChat = create<ChatStore>()((set, get) => {
         return true;
       } catch (err) {
         set({ sendError: (err as Error).message });
+        if (err instanceof ApiError && err.code === "budget_exceeded") void get().refreshUsage();
         return false;
       } finally {
         set({ sending: false });
@@ -200,6 +218,18 @@ export const useChat = create<ChatStore>()((set, get) => {
       await emitAck("turn.cancel", { sessionId: view.sessionId, turnId: view.runningTurnId }).catch(
         (err: unknown) => set({ sendError: (err as Error).message }),
       );
+    },
+
+    async share(email) {
+      const { view } = get();
+      if (!view) return;
+      await api(`/api/v1/sessions/${view.sessionId}/share`, { method: "POST", json: { email } });
+    },
+
+    async refreshUsage() {
+      // The budget line is a hint: when usage cannot be read it is simply not shown.
+      const usage = await api<UsageSummary>("/api/v1/usage").catch(() => null);
+      set({ usage });
     },
 
     async logout() {

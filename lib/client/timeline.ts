@@ -44,6 +44,8 @@ export interface TurnState {
 export interface ChatView {
   sessionId: string;
   title: string;
+  /** owner: may post and change it; viewer: shared with the caller, read only. */
+  access: "owner" | "viewer";
   lastSeq: number;
   items: TimelineItem[];
   tools: Record<string, ToolCard>;
@@ -136,6 +138,7 @@ export function fromDetail(d: SessionDetail): ChatView {
   return {
     sessionId: d.id,
     title: d.title,
+    access: d.access,
     lastSeq: replayFrom ?? d.lastSeq,
     items:
       replayFrom === undefined
