@@ -73,4 +73,55 @@ describe("API tokens", () => {
     }[];
     expect(listed.find((t) => t.id === created.json.id)?.revokedAt).not.toBeNull();
   });
+
+  it("answers forged, truncated, expired and cross-site credentials and oversized bodies with a JSON 4xx", async () => {
+    const get = (authorization: string) =>
+      fetch(`${a.base}/api/v1/sessions`, { headers: { authorization } }).then(async (r) => ({
+        status: r.status,
+        type: r.headers.get("content-type"),
+        body: (await r.json()) as { error: { code: string; message: string } },
+      }));
+    const created = await client(a.base, user.token).post("/api/v1/tokens", { name: "to expire" });
+    const secret = created.json.token as string;
+    await db.apiToken.update({
+      where: { id: created.json.id as string },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    for (const authorization of [
+      "Bearer soma_forged-0123456789abcdef",
+      `Bearer ${user.token.slice(0, -4)}`,
+      `Bearer ${secret}`, // expired (never used, so not cached)
+      "Bearer ",
+      "Basic dXNlcjpwYXNz",
+    ]) {
+      const r = await get(authorization);
+      expect(r.status, authorization).toBe(401);
+      expect(r.type).toMatch(/^application\/json/);
+      expect(r.body.error.code).toBe("unauthorized");
+    }
+
+    const big = await fetch(`${a.base}/api/v1/sessions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ title: "x".repeat(2_000_000) }),
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+
+    const login = await fetch(`${a.base}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: a.base },
+      body: JSON.stringify({ email: user.email, password: user.password }),
+    });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const noOrigin = await fetch(`${a.base}/api/v1/sessions`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(noOrigin.status).toBe(403);
+    expect(((await noOrigin.json()) as { error: { details: unknown } }).error.details).toEqual([
+      { field: "origin", message: "missing" },
+    ]);
+  });
 });
