@@ -66,6 +66,7 @@ export function ChatApp() {
         <div className={styles.account}>
           <span title={me?.email}>{me?.email}</span>
           <a href="/settings">Settings</a>
+          <a href="/tokens">API tokens</a>
           <a href="/status">Status</a>
           <button type="button" onClick={() => void logout()}>
             Sign out
