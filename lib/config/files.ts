@@ -68,11 +68,21 @@ export const providerSchema = z
     baseUrl: z.url({ protocol: /^https?$/ }),
     apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name"),
     keyRequired: z.boolean().default(true),
+    /** The model this provider suggests for each use. */
     models: z
-      .object({ chat: z.string(), utility: z.string(), embedding: z.string() })
+      .object({
+        chat: z.string(),
+        utility: z.string(),
+        embedding: z.string(),
+        realtime: z.string(),
+        stt: z.string(),
+        tts: z.string(),
+      })
       .partial()
       .strict()
       .default({}),
+    /** Voices it offers (text-to-speech and realtime); the first is the default. */
+    voices: z.array(z.string().min(1)).default([]),
     /** US dollars per million tokens, per model, for the cost recorded with each turn's usage. */
     prices: z
       .record(z.string(), z.object({ input: z.number().min(0), output: z.number().min(0) }).strict())

@@ -51,6 +51,16 @@ type SourceMap = Map<string, SourceValue>;
 const DEFAULT_LEAVES: FlatMap = flatten(codeDefaults);
 const MODEL_ROLES = ["chat", "utility", "embedding"] as const;
 
+/** Settings groups that name a provider of conf/model_providers.yaml, which fills in the rest. */
+export const PROVIDER_GROUPS = [
+  { prefix: "models.chat", modelKey: "name", suggest: "chat" },
+  { prefix: "models.utility", modelKey: "name", suggest: "utility" },
+  { prefix: "models.embedding", modelKey: "name", suggest: "embedding" },
+  { prefix: "speech.realtime", modelKey: "model", suggest: "realtime" },
+  { prefix: "speech.stt", modelKey: "model", suggest: "stt" },
+  { prefix: "speech.tts", modelKey: "model", suggest: "tts" },
+] as const;
+
 function rel(root: string, file: string): string {
   const r = path.relative(root, file);
   return r.startsWith("..") ? file : r;
@@ -237,10 +247,10 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   }
   const providersLayer: SourceMap = new Map();
   if (providersRaw !== undefined && Object.keys(providers).length > 0) {
-    for (const role of MODEL_ROLES) {
-      const key = `models.${role}.provider`;
+    for (const group of PROVIDER_GROUPS) {
+      const key = `${group.prefix}.provider`;
       const chosen = pick(key, [envLayer, settingsLayer, tenantLayer]) ?? {
-        value: codeDefaults.models[role].provider,
+        value: DEFAULT_LEAVES.get(key),
         origin: "code defaults",
       };
       const provider = typeof chosen.value === "string" ? providers[chosen.value] : undefined;
@@ -253,11 +263,17 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
         continue;
       }
       const at = (k: string) => `${shown.providers} (providers.${String(chosen.value)}.${k})`;
-      providersLayer.set(`models.${role}.baseUrl`, { value: provider.baseUrl, origin: at("baseUrl") });
-      providersLayer.set(`models.${role}.apiKeyEnv`, { value: provider.apiKeyEnv, origin: at("apiKeyEnv") });
-      const suggested = provider.models[role];
+      providersLayer.set(`${group.prefix}.baseUrl`, { value: provider.baseUrl, origin: at("baseUrl") });
+      providersLayer.set(`${group.prefix}.apiKeyEnv`, { value: provider.apiKeyEnv, origin: at("apiKeyEnv") });
+      const suggested = provider.models[group.suggest];
       if (suggested)
-        providersLayer.set(`models.${role}.name`, { value: suggested, origin: at(`models.${role}`) });
+        providersLayer.set(`${group.prefix}.${group.modelKey}`, {
+          value: suggested,
+          origin: at(`models.${group.suggest}`),
+        });
+      const voice = provider.voices[0];
+      if (voice && DEFAULT_LEAVES.has(`${group.prefix}.voice`))
+        providersLayer.set(`${group.prefix}.voice`, { value: voice, origin: at("voices") });
     }
   }
 

@@ -26,6 +26,28 @@ function isJsonObject(text: string): boolean {
   }
 }
 
+/** A speech service (realtime, speech-to-text, text-to-speech): an OpenAI-compatible endpoint. */
+const speechEndpoint = {
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name"),
+};
+
+export const VOICES = [
+  "alloy",
+  "ash",
+  "ballad",
+  "coral",
+  "echo",
+  "fable",
+  "nova",
+  "onyx",
+  "sage",
+  "shimmer",
+  "verse",
+];
+
 export const settingsSchema = z
   .object({
     server: z
@@ -64,8 +86,41 @@ export const settingsSchema = z
         maxSteps: z.number().int().min(1).max(200),
         toolTimeoutMs: z.number().int().min(100),
         turnTimeoutMs: z.number().int().min(1000),
-        systemPrompt: z.string(),
+        systemPrompt: z.string().max(20_000),
         maxMessageBytes: z.number().int().min(1),
+        /** Tools the agent may offer the model; empty: every tool the policy allows. */
+        allowedTools: z.array(z.string().regex(/^[a-z_]+$/, "a tool name")),
+      })
+      .strict(),
+    speech: z
+      .object({
+        mode: z.enum(["realtime", "cascaded"]),
+        input: z.enum(["push-to-talk", "hands-free"]),
+        realtime: z.object({ ...speechEndpoint, voice: z.string().min(1) }).strict(),
+        turnDetection: z
+          .object({
+            type: z.enum(["server_vad", "semantic_vad"]),
+            threshold: z.number().min(0).max(1),
+            prefixPaddingMs: z.number().int().min(0).max(5000),
+            silenceMs: z.number().int().min(100).max(10_000),
+            eagerness: z.enum(["low", "medium", "high", "auto"]),
+          })
+          .strict(),
+        bargeIn: z.object({ enabled: z.boolean(), sensitivity: z.number().min(0).max(1) }).strict(),
+        stt: z
+          .object({
+            ...speechEndpoint,
+            language: z
+              .string()
+              .regex(
+                /^([a-z]{2,3}(-[A-Za-z]{2,4})?)?$/,
+                "an ISO 639 code such as en or pt-BR, or empty to detect",
+              ),
+          })
+          .strict(),
+        tts: z
+          .object({ ...speechEndpoint, voice: z.string().min(1), speed: z.number().min(0.25).max(4) })
+          .strict(),
       })
       .strict(),
     tenancy: z.object({ defaultTenant: z.string().min(1) }).strict(),
@@ -138,6 +193,41 @@ export const codeDefaults: Settings = {
     turnTimeoutMs: 300_000,
     systemPrompt: "",
     maxMessageBytes: 32_768,
+    allowedTools: [],
+  },
+  speech: {
+    mode: "realtime",
+    input: "push-to-talk",
+    realtime: {
+      provider: "openai",
+      model: "gpt-4o-realtime-preview",
+      baseUrl: "https://api.openai.com/v1",
+      apiKeyEnv: "OPENAI_API_KEY",
+      voice: "alloy",
+    },
+    turnDetection: {
+      type: "server_vad",
+      threshold: 0.5,
+      prefixPaddingMs: 300,
+      silenceMs: 500,
+      eagerness: "auto",
+    },
+    bargeIn: { enabled: true, sensitivity: 0.5 },
+    stt: {
+      provider: "openai",
+      model: "gpt-4o-mini-transcribe",
+      baseUrl: "https://api.openai.com/v1",
+      apiKeyEnv: "OPENAI_API_KEY",
+      language: "",
+    },
+    tts: {
+      provider: "openai",
+      model: "gpt-4o-mini-tts",
+      baseUrl: "https://api.openai.com/v1",
+      apiKeyEnv: "OPENAI_API_KEY",
+      voice: "alloy",
+      speed: 1,
+    },
   },
   tenancy: { defaultTenant: "default" },
   executor: {
