@@ -66,6 +66,9 @@ export function sendError(res: ServerResponse, err: unknown): void {
   sendJson(res, e.status, e.toBody(), e.headers);
 }
 
+/** The settings API's compatibility paths (the runtime document's names), authenticated like /api/v1. */
+const COMPAT_API_PATHS = new Set(["/settings_get", "/settings_set"]);
+
 export function createHttpHandler(deps: HandlerDeps) {
   const m = metrics();
   const headers = securityHeaders({ dev: deps.dev });
@@ -115,13 +118,14 @@ export function createHttpHandler(deps: HandlerDeps) {
         res.end(await m.registry.metrics());
         return;
       }
-      if (url.pathname === "/api/v1" || url.pathname.startsWith("/api/v1/")) {
+      const compat = COMPAT_API_PATHS.has(url.pathname);
+      if (url.pathname === "/api/v1" || url.pathname.startsWith("/api/v1/") || compat) {
         const principal = await principalOrThrow(
           { authorization: req.headers.authorization, cookie: req.headers.cookie },
           deps.auth(),
         );
         if (principal.kind === "session") checkCsrf(req, deps.allowedOrigins);
-      } else if (!deps.ui && !url.pathname.startsWith("/api/")) {
+      } else if (!deps.ui && !url.pathname.startsWith("/api/") && !compat) {
         // Headless mode: the API only, no pages.
         throw new AppError(
           "not_found",

@@ -1,6 +1,7 @@
 // The gateway process: one HTTP server hosting Next (pages + route handlers) and socket.io on one
 // port, with /healthz, /readyz and /metrics. SIGTERM/SIGINT: stop accepting, finish in-flight
 // requests, close every client once.
+import { followSettingsChanges } from "../lib/settings/reload-listener";
 import http from "node:http";
 import path from "node:path";
 import next from "next";
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
   });
 
   const tools = await startToolRuntime(log);
+  // Settings saved on any gateway are applied here too (models, speech, agent).
+  await followSettingsChanges(settings.redis.url, log);
   // Every gateway sweeps for turns whose gateway died, whether or not it runs turns itself.
   const turnManager = turns();
 

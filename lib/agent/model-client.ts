@@ -2,7 +2,7 @@
 // provider (conf/model_providers.yaml) at its base URL, the key read from the named variable.
 import OpenAI from "openai";
 import { getConfig, type Settings } from "../config";
-import { readSecret } from "../config/env";
+import { providerKey } from "../settings/provider-keys";
 import { AppError } from "../errors";
 
 export type ModelRole = keyof Settings["models"];
@@ -30,12 +30,12 @@ export function modelStatus(role: ModelRole): {
   const { settings, providers } = getConfig();
   const m = settings.models[role];
   const keyRequired = providers[m.provider]?.keyRequired ?? true;
-  if (keyRequired && !readSecret(m.apiKeyEnv))
+  if (keyRequired && !providerKey(`models.${role}`, m.apiKeyEnv))
     return {
       configured: false,
       provider: m.provider,
       model: m.name,
-      reason: `No API key for ${providers[m.provider]?.label ?? m.provider}: set ${m.apiKeyEnv} or choose another provider in settings.`,
+      reason: `No API key for ${providers[m.provider]?.label ?? m.provider}: enter one in Settings, set ${m.apiKeyEnv}, or choose another provider.`,
     };
   return { configured: true, provider: m.provider, model: m.name };
 }
@@ -46,7 +46,7 @@ export function modelTarget(role: ModelRole): ModelTarget {
   const status = modelStatus(role);
   if (!status.configured)
     throw new AppError("unavailable", status.reason ?? "No model provider is configured.");
-  const apiKey = readSecret(m.apiKeyEnv) ?? "not-needed";
+  const apiKey = providerKey(`models.${role}`, m.apiKeyEnv) ?? "not-needed";
   const cacheKey = `${m.baseUrl}\u0000${apiKey}`;
   let client = clients.get(cacheKey);
   if (!client) {

@@ -14,3 +14,13 @@ export function getConfig(): LoadedConfig {
   holder.current ??= loadConfig();
   return holder.current;
 }
+
+/**
+ * Reads every source again (after the settings API changed tmp/settings.json). On a problem the
+ * configuration in use stays as it was and the error is thrown to the caller.
+ */
+export function reloadConfig(): LoadedConfig {
+  const next = loadConfig();
+  holder.current = next;
+  return next;
+}

@@ -13,6 +13,7 @@ import { ConfigError, type ConfigProblem } from "./errors";
 import { processEnv, type EnvMap } from "./env";
 import { providersFileSchema, tenantsFileSchema, type ProviderConfig, type TenantConfig } from "./files";
 import { envNameFor, flatten, isPlainObject, unflatten, type FlatMap } from "./paths";
+import { PROVIDER_GROUPS } from "./provider-groups";
 import { codeDefaults, envAliases, settingsSchema, type Settings } from "./schema";
 
 export const SOURCES = ["env", "settings", "tenant", "providers", "default"] as const;
@@ -30,6 +31,8 @@ export interface LoadedConfig {
   tenants: Record<string, TenantConfig>;
   providers: Record<string, ProviderConfig>;
   files: { settings: string; tenants: string; providers: string };
+  /** Absolute path of the settings file (tmp/settings.json unless SOMA_SETTINGS_FILE says otherwise). */
+  settingsPath: string;
   /** Env var names that lock a key (set in the environment, so the settings API cannot change it). */
   envNames: Record<string, string[]>;
 }
@@ -50,16 +53,6 @@ type SourceMap = Map<string, SourceValue>;
 
 const DEFAULT_LEAVES: FlatMap = flatten(codeDefaults);
 const MODEL_ROLES = ["chat", "utility", "embedding"] as const;
-
-/** Settings groups that name a provider of conf/model_providers.yaml, which fills in the rest. */
-export const PROVIDER_GROUPS = [
-  { prefix: "models.chat", modelKey: "name", suggest: "chat" },
-  { prefix: "models.utility", modelKey: "name", suggest: "utility" },
-  { prefix: "models.embedding", modelKey: "name", suggest: "embedding" },
-  { prefix: "speech.realtime", modelKey: "model", suggest: "realtime" },
-  { prefix: "speech.stt", modelKey: "model", suggest: "stt" },
-  { prefix: "speech.tts", modelKey: "model", suggest: "tts" },
-] as const;
 
 function rel(root: string, file: string): string {
   const r = path.relative(root, file);
@@ -315,5 +308,5 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const envNames: Record<string, string[]> = {};
   for (const key of DEFAULT_LEAVES.keys()) envNames[key] = envNamesFor(key);
 
-  return { settings: result.data, provenance, tenants, providers, files: shown, envNames };
+  return { settings: result.data, provenance, tenants, providers, files: shown, settingsPath, envNames };
 }

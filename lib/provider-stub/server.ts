@@ -1,13 +1,26 @@
 // The project's OpenAI-compatible test provider, the one allowed stand-in: chat completions (with and
-// without streaming, tool calls, scripted errors), models and embeddings. Tests, Playwright and
+// without streaming, tool calls, scripted errors), models, embeddings, speech-to-text and
+// text-to-speech. Tests, Playwright and
 // people trying the UI offline point the real `openai` client at it. It keeps a log of the requests
 // it received (GET /__stub/requests) so a test can assert that none reached it.
 import http from "node:http";
 import { createHash, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { countTokens, scriptReply, type StubReply } from "./script";
+import { multipartField, voicePitch, wavTone } from "./audio";
 
-export const STUB_MODELS = ["stub-chat", "stub-embedding", "gpt-4o-mini", "gpt-4o", "text-embedding-3-small"];
+export const STUB_MODELS = [
+  "stub-chat",
+  "stub-embedding",
+  "stub-realtime",
+  "stub-stt",
+  "stub-tts",
+  "gpt-4o-mini",
+  "gpt-4o",
+  "text-embedding-3-small",
+];
+
+const knownModel = (model: string) => STUB_MODELS.includes(model) || model.startsWith("stub-");
 
 export interface StubOptions {
   port?: number;
@@ -199,6 +212,23 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
       if (path === "/healthz") return send(res, 200, { status: "ok" });
       if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`)
         return apiError(res, 401, "Incorrect API key provided.", "invalid_api_key");
+      if (path === "/v1/audio/transcriptions" && req.method === "POST") {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const model = multipartField(Buffer.concat(chunks), "model") ?? "";
+        requests.push({ path, model, at: new Date().toISOString() });
+        if (!knownModel(model))
+          return apiError(res, 404, `The model '${model}' does not exist.`, "model_not_found");
+        return send(res, 200, { text: "stub transcription" });
+      }
+      const modelPath = /^\/v1\/models\/(.+)$/.exec(path);
+      if (modelPath && req.method === "GET") {
+        const id = decodeURIComponent(modelPath[1]!);
+        requests.push({ path, model: id, at: new Date().toISOString() });
+        return knownModel(id)
+          ? send(res, 200, { id, object: "model", created: 0, owned_by: "somaagent-stub" })
+          : apiError(res, 404, `The model '${id}' does not exist.`, "model_not_found");
+      }
       let body: Record<string, unknown>;
       try {
         body = (await readBody(req)) as Record<string, unknown>;
@@ -219,7 +249,7 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
           object: "list",
           data: STUB_MODELS.map((id) => ({ id, object: "model", created: 0, owned_by: "somaagent-stub" })),
         });
-      if (model !== undefined && !STUB_MODELS.includes(model) && !model.startsWith("stub-"))
+      if (model !== undefined && !knownModel(model))
         return apiError(res, 404, `The model '${model}' does not exist.`, "model_not_found");
       if (path === "/v1/chat/completions" && req.method === "POST")
         return chat(req, res, body, opts.onFirstToken);
@@ -245,6 +275,14 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
           }),
           usage: { prompt_tokens: countTokens(input.join(" ")), total_tokens: countTokens(input.join(" ")) },
         });
+      }
+      if (path === "/v1/audio/speech" && req.method === "POST") {
+        const voice = typeof body.voice === "string" ? body.voice : "alloy";
+        const text = typeof body.input === "string" ? body.input : "";
+        if (!text) return apiError(res, 400, "input is required", "invalid_request");
+        const wav = wavTone(Math.min(2, 0.3 + text.length * 0.02), voicePitch(voice));
+        res.writeHead(200, { "content-type": "audio/wav", "content-length": wav.length });
+        return res.end(wav);
       }
       return apiError(res, 404, `Unknown endpoint ${req.method} ${path}`, "unknown_url");
     })().catch(() => {

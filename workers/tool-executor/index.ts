@@ -21,6 +21,8 @@ import { runChecks } from "../../lib/server/readiness";
 import { onShutdown } from "../shutdown";
 import { channelHub } from "../../lib/realtime/channel-hub";
 import { TOOL_CANCEL_CHANNEL } from "../../lib/tools/cancel";
+import { getConfig } from "../../lib/config";
+import { followSettingsChanges } from "../../lib/settings/reload-listener";
 
 const config = loadConfigOrExit("tool-executor");
 const { settings } = config;
@@ -60,6 +62,8 @@ const stopCancelListener = await channelHub(settings.redis.url).listen(TOOL_CANC
   for (const id of ids) if (host.cancel(id)) log.info({ toolCallId: id }, "tool call cancelled");
 });
 
+const stopSettingsListener = await followSettingsChanges(settings.redis.url, log);
+
 let stopping = false;
 await bus.consume(
   "tools",
@@ -73,8 +77,9 @@ await bus.consume(
         bus,
         host,
         executorId,
-        settings,
-        tenants: config.tenants,
+        // Read per call: settings saved through the API (tool timeout, ...) apply to the next call.
+        settings: getConfig().settings,
+        tenants: getConfig().tenants,
         secrets,
         log,
         deliver,
@@ -127,6 +132,7 @@ onShutdown(log, [
   () => bus.close(), // stops taking work and waits for running handlers
   async () => host.close(),
   stopCancelListener,
+  stopSettingsListener,
   async () => channelHub(settings.redis.url).close(),
   async () => stopSweeper(),
   stopHeartbeat,
