@@ -7,7 +7,7 @@ import http from "node:http";
 import { createHash, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { countTokens, scriptReply, type StubReply } from "./script";
-import { multipartField, voicePitch, wavTone } from "./audio";
+import { multipartField, voicePitch, wavTone } from "../audio/wav";
 
 export const STUB_MODELS = [
   "stub-chat",

@@ -1,5 +1,5 @@
-// The test provider's speech endpoints: speech-to-text answers a fixed transcript for any upload,
-// text-to-speech answers a short WAV tone (its pitch follows the voice name, so voices differ).
+// Small audio helpers: a WAV tone (the test provider's text-to-speech, the connection test's probe),
+// a stable pitch per voice name, and reading one field of a multipart upload.
 
 /** A mono 16-bit PCM WAV of `seconds` of a sine tone (or silence when hz is 0). */
 export function wavTone(seconds: number, hz: number, sampleRate = 24_000): Buffer {
