@@ -36,6 +36,7 @@ export function voicePitch(voice: string): number {
 /** The `model` field of a multipart/form-data upload. */
 export function multipartField(raw: Buffer, name: string): string | undefined {
   const text = raw.toString("latin1");
-  const m = new RegExp(`name="${name}"\\r\\n(?:[^\\r\\n]*\\r\\n)*\\r\\n([^\\r\\n]*)`).exec(text);
+  // The part's remaining header lines (never empty), the blank line, then the value.
+  const m = new RegExp(`name="${name}"[^\\r\\n]*\\r\\n(?:[^\\r\\n]+\\r\\n)*\\r\\n([^\\r\\n]*)`).exec(text);
   return m?.[1];
 }

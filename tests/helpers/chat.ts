@@ -136,6 +136,7 @@ export function client(base: string, token: string) {
     get: (p: string, h?: Record<string, string>) => req("GET", p, undefined, h),
     post: (p: string, b?: unknown, h?: Record<string, string>) => req("POST", p, b, h),
     patch: (p: string, b?: unknown) => req("PATCH", p, b),
+    put: (p: string, b?: unknown) => req("PUT", p, b),
     del: (p: string) => req("DELETE", p),
     async newSession(title?: string): Promise<string> {
       const r = await req("POST", "/api/v1/sessions", title ? { title } : {});
