@@ -54,8 +54,18 @@ class TurnFailure extends Error {
 
 let toolsForModel: OpenAI.Chat.Completions.ChatCompletionTool[] | undefined;
 
-/** The tools as the model sees them (JSON schema from zod, built once per process). */
+/** Whether settings let the agent use a tool (agent.allowedTools; empty: all; `response` always). */
+function toolAllowed(name: string): boolean {
+  const allowed = getConfig().settings.agent.allowedTools;
+  return allowed.length === 0 || name === "response" || allowed.includes(name);
+}
+
+/** The tools as the model sees them (JSON schema from zod, built once per process), as settings allow. */
 function openAiTools(): OpenAI.Chat.Completions.ChatCompletionTool[] {
+  return allToolsForModel().filter((t) => t.type === "function" && toolAllowed(t.function.name));
+}
+
+function allToolsForModel(): OpenAI.Chat.Completions.ChatCompletionTool[] {
   toolsForModel ??= listTools().map((t) => ({
     type: "function",
     function: {
@@ -135,6 +145,8 @@ type ParsedCall =
 function parseCall(c: { id: string; name: string; arguments: string }): ParsedCall {
   const tool = findTool(c.name);
   if (!tool) return { ok: false, id: c.id, name: c.name, error: `There is no tool named "${c.name}".` };
+  if (!toolAllowed(c.name))
+    return { ok: false, id: c.id, name: c.name, error: `The tool "${c.name}" is turned off in settings.` };
   let raw: unknown;
   try {
     raw = JSON.parse(c.arguments || "{}");
