@@ -1,11 +1,36 @@
 // Playwright drives Debian's Chromium (no browser download) against a production build of the
 // gateway started on its own port with the test configuration from scripts/test.sh.
+import fs from "node:fs";
+import path from "node:path";
 import { defineConfig } from "@playwright/test";
 
 const PORT = 3100;
 const STUB_PORT = 3190; // the OpenAI-compatible test provider
 const EXECUTOR_HEALTH_PORT = 3101;
 const CI = Boolean(process.env.CI);
+const STUB_KEY = "e2e-stub-key";
+/**
+ * The e2e gateway's own settings file, reset at the start of each run (by the main process, not
+ * the workers): the chat model and the voice are set here, so the settings tests can change them;
+ * the chat model's address is set by an environment variable, so it shows as locked.
+ */
+const SETTINGS_FILE = path.resolve("tmp/test/e2e/settings.json");
+if (process.env.TEST_WORKER_INDEX === undefined) {
+  fs.mkdirSync(path.dirname(SETTINGS_FILE), { recursive: true });
+  fs.writeFileSync(
+    SETTINGS_FILE,
+    JSON.stringify({
+      models: { chat: { provider: "stub", name: "stub-chat" } },
+      speech: { tts: { provider: "stub", baseUrl: `http://127.0.0.1:${STUB_PORT}/v1` } },
+    }),
+  );
+  // Keys as the settings panel stores them (so the key fields are editable in the tests).
+  fs.writeFileSync(
+    path.join(path.dirname(SETTINGS_FILE), "provider-keys.json"),
+    JSON.stringify({ "models.chat": STUB_KEY, "speech.tts": STUB_KEY }),
+    { mode: 0o600 },
+  );
+}
 
 export default defineConfig({
   testDir: "e2e",
@@ -28,12 +53,15 @@ export default defineConfig({
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        // A fake microphone (a steady tone) and no permission prompt, for the settings' level meter.
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
       ],
     },
   },
   webServer: [
     {
-      command: `npx tsx scripts/provider-stub.ts --port ${STUB_PORT}`,
+      command: `npx tsx scripts/provider-stub.ts --port ${STUB_PORT} --api-key ${STUB_KEY}`,
       url: `http://127.0.0.1:${STUB_PORT}/healthz`,
       reuseExistingServer: false,
       timeout: 30_000,
@@ -45,7 +73,11 @@ export default defineConfig({
       timeout: 60_000,
       stdout: "pipe",
       stderr: "pipe",
-      env: { SOMA_EXECUTOR_HEALTH_PORT: String(EXECUTOR_HEALTH_PORT), SOMA_BUS_TRANSPORT: "bullmq" },
+      env: {
+        SOMA_EXECUTOR_HEALTH_PORT: String(EXECUTOR_HEALTH_PORT),
+        SOMA_BUS_TRANSPORT: "bullmq",
+        SOMA_SETTINGS_FILE: SETTINGS_FILE,
+      },
     },
     {
       command: "npx tsx server/index.ts",
@@ -59,8 +91,7 @@ export default defineConfig({
         PORT: String(PORT),
         SOMA_SERVER_PUBLIC_URL: `http://127.0.0.1:${PORT}`,
         SOMA_BUS_TRANSPORT: "bullmq",
-        SOMA_MODELS_CHAT_PROVIDER: "stub",
-        SOMA_MODELS_CHAT_NAME: "stub-chat",
+        SOMA_SETTINGS_FILE: SETTINGS_FILE,
         SOMA_MODELS_CHAT_BASE_URL: `http://127.0.0.1:${STUB_PORT}/v1`,
       },
     },

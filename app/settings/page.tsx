@@ -1,7 +1,7 @@
-import { ModelOverview } from "@/components/model-overview";
+import { SettingsPage } from "@/components/settings/settings-page";
 
 export const metadata = { title: "Settings · SomaAgent" };
 
-export default function SettingsPage() {
-  return <ModelOverview />;
+export default function Page() {
+  return <SettingsPage />;
 }

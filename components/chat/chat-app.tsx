@@ -8,6 +8,7 @@ import { Conversation } from "./conversation";
 import { SessionList } from "./session-list";
 import { BudgetMeter } from "./budget-meter";
 import { ShareButton } from "./share-dialog";
+import { SettingsButton } from "../settings/settings-dialog";
 import styles from "./chat.module.css";
 
 function sessionFromUrl(): string | null {
@@ -91,6 +92,7 @@ export function ChatApp() {
             </span>
           )}
           {access === "owner" && <ShareButton />}
+          <SettingsButton className={styles.headerButton} />
         </header>
         {unconfigured ? (
           <section className={styles.center} data-testid="first-run">

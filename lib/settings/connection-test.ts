@@ -37,7 +37,11 @@ function leaf(key: string): unknown {
     .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], getConfig().settings);
 }
 
-function plainError(err: unknown, host: string, model: string): Pick<ConnectionResult, "code" | "message"> {
+export function plainError(
+  err: unknown,
+  host: string,
+  model: string,
+): Pick<ConnectionResult, "code" | "message"> {
   if (err instanceof OpenAI.APIConnectionTimeoutError)
     return { code: "timeout", message: `${host} did not answer within 10 seconds.` };
   if (err instanceof OpenAI.APIConnectionError) {
