@@ -4,6 +4,7 @@ import { z } from "zod";
 import * as s from "../sessions/schemas";
 import { createTokenBody } from "../auth/token-service";
 import { auditRowView } from "../audit/query";
+import { connectionTestBody } from "../settings/connection-test";
 import { ERROR_STATUS } from "../errors";
 
 const schema = (t: z.ZodType, io: "input" | "output" = "output") => {
@@ -80,6 +81,58 @@ export function openApiDocument(serverUrl: string) {
         ShareSession: schema(s.shareSessionBody, "input"),
         Share: schema(s.shareView),
         AuditRow: schema(auditRowView),
+        ConnectionTest: schema(connectionTestBody, "input"),
+        SettingsView: {
+          type: "object",
+          properties: {
+            fields: {
+              type: "object",
+              description:
+                'Keyed by dotted setting name (e.g. "models.chat.temperature"). Secret fields ("….apiKey") have `set` instead of `value`.',
+              additionalProperties: {
+                type: "object",
+                properties: {
+                  value: {},
+                  set: { type: "boolean" },
+                  source: {
+                    type: ["string", "null"],
+                    enum: ["env", "settings", "tenant", "providers", "default", null],
+                  },
+                  origin: { type: ["string", "null"] },
+                  locked: { type: "boolean" },
+                  lockedBy: { type: "string", description: "The environment variable that locks it" },
+                },
+                required: ["source", "origin", "locked"],
+              },
+            },
+            providers: { type: "object", additionalProperties: { type: "object" } },
+            file: { type: "string" },
+          },
+          required: ["fields", "providers", "file"],
+        },
+        ConnectionResult: {
+          type: "object",
+          properties: {
+            ok: { type: "boolean" },
+            latencyMs: { type: "integer" },
+            target: { type: "string" },
+            model: { type: "string" },
+            baseUrl: { type: "string" },
+            message: { type: "string" },
+            code: {
+              type: "string",
+              enum: [
+                "unreachable",
+                "timeout",
+                "unauthorized",
+                "unknown_model",
+                "rate_limited",
+                "provider_error",
+              ],
+            },
+          },
+          required: ["ok", "latencyMs", "message"],
+        },
         Usage: {
           type: "object",
           description: "Token usage (prompt + completion) and cost in USD; periods are UTC.",
@@ -314,6 +367,55 @@ export function openApiDocument(serverUrl: string) {
               },
             },
             ...errors(400, 401, 403),
+          },
+        },
+      },
+      "/api/v1/settings": {
+        get: {
+          summary: "Effective settings (models, speech, agent), each with its source and lock",
+          description: "Also at `GET /settings_get`.",
+          responses: { "200": { description: "Settings", content: json("SettingsView") }, ...errors(401) },
+        },
+        put: {
+          summary: "Change settings (partial; tenant admins of the deployment's tenant)",
+          description:
+            'A nested JSON object of the settings to change, e.g. `{"models":{"chat":{"temperature":0.3}}}`; API keys as `….apiKey` (null removes). Written to tmp/settings.json atomically and applied on every process. Also at `POST /settings_set`.',
+          requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } },
+          responses: {
+            "200": { description: "The new settings", content: json("SettingsView") },
+            ...errors(400, 401, 403, 409, 413, 415),
+          },
+        },
+      },
+      "/api/v1/settings/test": {
+        post: {
+          summary: "Test connection: one minimal real request with the values entered",
+          requestBody: { required: true, content: json("ConnectionTest") },
+          responses: {
+            "200": { description: "The result, success or not", content: json("ConnectionResult") },
+            ...errors(400, 401, 403),
+          },
+        },
+      },
+      "/api/v1/speech/sample": {
+        post: {
+          summary: "A short sample of a text-to-speech voice (saved speech settings)",
+          requestBody: {
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  properties: { voice: { type: "string" }, text: { type: "string" } },
+                },
+              },
+            },
+          },
+          responses: {
+            "200": {
+              description: "Audio",
+              content: { "audio/wav": { schema: { type: "string", format: "binary" } } },
+            },
+            ...errors(400, 401, 503),
           },
         },
       },
