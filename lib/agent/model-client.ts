@@ -16,6 +16,9 @@ export interface ModelTarget {
   contextLength: number;
   temperature: number;
   params: Record<string, unknown>;
+  /** The provider account's limits per minute (0 = none). */
+  rpm: number;
+  tpm: number;
 }
 
 const clients = new Map<string, OpenAI>();
@@ -62,6 +65,8 @@ export function modelTarget(role: ModelRole): ModelTarget {
     contextLength: m.contextLength,
     temperature: m.temperature,
     params: JSON.parse(m.params) as Record<string, unknown>,
+    rpm: m.rpm,
+    tpm: m.tpm,
   };
 }
 

@@ -22,6 +22,7 @@ import {
 } from "./context";
 import { describeProviderError, modelTarget, type ModelTarget } from "./model-client";
 import type { TurnRecord } from "./turn-record";
+import { countProviderTokens, waitForProviderRoom } from "./provider-pacing";
 
 export type StopReason = "cancelled" | "deadline" | "shutdown";
 
@@ -281,7 +282,16 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
       record.steps = step;
       const { messages, dropped } = trimToWindow(system, history, target.contextLength);
       if (dropped > 0) log.debug({ dropped }, "trimmed the oldest messages to fit the context window");
+      const { waitedMs } = await waitForProviderRoom(record.redis, target, input.signal);
+      if (waitedMs > 0) log.info({ waitedMs }, "waited for the provider's per-minute limit");
+      if (input.signal.aborted) return stopOutcome(input.signal, target.model);
+      const tokensBefore = record.usage.promptTokens + record.usage.completionTokens;
       const result = await streamStep(target, messages, input);
+      await countProviderTokens(
+        record.redis,
+        target,
+        record.usage.promptTokens + record.usage.completionTokens - tokensBefore,
+      ).catch(() => undefined);
       if (input.signal.aborted) return stopOutcome(input.signal, target.model);
       history.push({
         role: "assistant",

@@ -126,7 +126,7 @@ function modelRole(role: "chat" | "utility" | "embedding", group: string): Field
       section: "models",
       group,
       label: "Requests per minute",
-      help: "Your provider account's limit; 0 means no limit.",
+      help: "Your provider account's limit; calls wait rather than exceed it. 0 means no limit.",
       kind: "number",
       min: 0,
       step: 1,
