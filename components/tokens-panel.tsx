@@ -3,17 +3,10 @@
 // secrets, revoke one (it stops working at once everywhere).
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { api, ApiError } from "@/lib/client/api";
+import type { TokenView } from "@/lib/auth/token-service";
 import styles from "./chat/chat.module.css";
 
-interface Token {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
+type Token = TokenView;
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");
 
