@@ -2,6 +2,9 @@
 import path from "node:path";
 import { loadConfigOrExit } from "../server/config";
 import { loadOpaPolicies, migrateDatabase, migrateKafka, migrateOpenFga } from "../lib/jobs/migrations";
+import { backfillTuples } from "../lib/jobs/fga-backfill";
+import { createDb } from "../lib/server/db";
+import { connectFga } from "../lib/server/openfga";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { settings } = loadConfigOrExit("migrate");
@@ -21,6 +24,16 @@ await step("database", () => migrateDatabase(root, settings.database.url));
 await step("openfga", async () => {
   const r = await migrateOpenFga(root, settings.openfga.apiUrl, settings.openfga.storeName);
   return `store ${r.storeId}${r.createdStore ? " (created)" : ""}, model ${r.modelId}${r.wroteModel ? " (written)" : " (unchanged)"}`;
+});
+await step("openfga tuples", async () => {
+  const db = createDb(settings.database.url);
+  try {
+    const { client } = await connectFga(settings.openfga.apiUrl, settings.openfga.storeName);
+    const r = await backfillTuples(db, client);
+    return `${r.users} users and ${r.sessions} sessions have their tuples`;
+  } finally {
+    await db.$disconnect();
+  }
 });
 if (settings.kafka.enabled || settings.bus.transport === "kafka") {
   await step("kafka topics", async () => {

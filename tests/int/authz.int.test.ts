@@ -14,7 +14,9 @@ import {
   type ChatStack,
   type TestUser,
 } from "../helpers/chat";
-import { freePort, stopProcess } from "../helpers/services";
+import { backfillTuples } from "@/lib/jobs/fga-backfill";
+import { connectFga } from "@/lib/server/openfga";
+import { freePort, settings, stopProcess } from "../helpers/services";
 
 let stack: ChatStack;
 let owner: TestUser & { tenantSlug: string };
@@ -161,6 +163,23 @@ describe("a tenant admin", () => {
   });
 });
 
+describe("sessions from before OpenFGA", () => {
+  it("are reachable again once the migration job has written their tuples", async () => {
+    const old = await stack.db.session.create({
+      data: { tenantId: owner.tenantId, ownerId: owner.userId, title: "made before authorization" },
+      select: { id: true },
+    });
+    const api = client(stack.base, owner.token);
+    expect((await api.get(`/api/v1/sessions/${old.id}`)).status).toBe(404); // no tuple: not visible
+    const { client: fgaClient } = await connectFga(settings().openfga.apiUrl, settings().openfga.storeName);
+    const r = await backfillTuples(stack.db, fgaClient);
+    expect(r.sessions).toBeGreaterThan(0);
+    expect((await api.get(`/api/v1/sessions/${old.id}`)).status).toBe(200);
+    expect((await api.post(`/api/v1/sessions/${old.id}/share`, { email: colleague.email })).status).toBe(200);
+    await backfillTuples(stack.db, fgaClient); // again: nothing breaks
+  }, 120_000);
+});
+
 describe("when OpenFGA is unreachable", () => {
   it("writes fail closed (503) and only the owner can still read, from Postgres", async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
@@ -175,7 +194,11 @@ describe("when OpenFGA is unreachable", () => {
       expect((await api.get(`/api/v1/sessions/${sessionId}`)).status).toBe(200);
       expect((await client(gw.base, colleague.token).get(`/api/v1/sessions/${sessionId}`)).status).toBe(503);
       const list = await api.get("/api/v1/sessions");
-      expect((list.json.items as { title: string }[]).map((s) => s.title)).toEqual(["Owned by owner"]);
+      expect((list.json.items as { title: string }[]).map((s) => s.title)).toContain("Owned by owner");
+      // Shares need OpenFGA: the colleague's list shows only what they own (nothing) until it is back.
+      const theirs = await client(gw.base, colleague.token).get("/api/v1/sessions");
+      expect(theirs.status).toBe(200);
+      expect(theirs.json.items).toEqual([]);
     } finally {
       await stopProcess(gw.gateway);
     }

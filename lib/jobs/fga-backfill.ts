@@ -1,0 +1,60 @@
+// Part of the migration job: the OpenFGA tuples for what Postgres already holds, so a deployment
+// that had sessions and users before authorization moved to OpenFGA keeps working. Idempotent
+// (existing tuples are left alone) and paged, so it is safe to run on every deploy.
+import { ClientWriteRequestOnDuplicateWrites, type OpenFgaClient } from "@openfga/sdk";
+import type { Db } from "../server/db";
+
+const PAGE = 500;
+const TUPLES_PER_WRITE = 100; // OpenFGA's default limit per write request
+
+type Tuple = { user: string; relation: string; object: string };
+
+async function writeAll(fga: OpenFgaClient, tuples: Tuple[]): Promise<void> {
+  for (let i = 0; i < tuples.length; i += TUPLES_PER_WRITE)
+    await fga.write(
+      { writes: tuples.slice(i, i + TUPLES_PER_WRITE) },
+      { conflict: { onDuplicateWrites: ClientWriteRequestOnDuplicateWrites.Ignore } },
+    );
+}
+
+export async function backfillTuples(
+  db: Db,
+  fga: OpenFgaClient,
+): Promise<{ users: number; sessions: number }> {
+  let users = 0;
+  let sessions = 0;
+  for (let cursor: string | undefined; ;) {
+    const page = await db.user.findMany({
+      where: { disabledAt: null, ...(cursor ? { id: { gt: cursor } } : {}) },
+      orderBy: { id: "asc" },
+      take: PAGE,
+      select: { id: true, tenantId: true, role: true },
+    });
+    if (!page.length) break;
+    await writeAll(
+      fga,
+      page.map((u) => ({ user: `user:${u.id}`, relation: u.role, object: `tenant:${u.tenantId}` })),
+    );
+    users += page.length;
+    cursor = page.at(-1)!.id;
+  }
+  for (let cursor: string | undefined; ;) {
+    const page = await db.session.findMany({
+      where: { deletedAt: null, ...(cursor ? { id: { gt: cursor } } : {}) },
+      orderBy: { id: "asc" },
+      take: PAGE,
+      select: { id: true, tenantId: true, ownerId: true },
+    });
+    if (!page.length) break;
+    await writeAll(
+      fga,
+      page.flatMap((s) => [
+        { user: `tenant:${s.tenantId}`, relation: "tenant", object: `session:${s.id}` },
+        { user: `user:${s.ownerId}`, relation: "owner", object: `session:${s.id}` },
+      ]),
+    );
+    sessions += page.length;
+    cursor = page.at(-1)!.id;
+  }
+  return { users, sessions };
+}
