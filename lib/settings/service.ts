@@ -264,8 +264,9 @@ export async function updateSettings(
     // Check the whole configuration with the new file before it replaces the old one.
     const trial = `${file}.check-${process.pid}.tmp`;
     writeFileAtomic(trial, content);
+    let candidate: LoadedConfig;
     try {
-      loadConfig({ settingsFile: trial });
+      candidate = loadConfig({ settingsFile: trial });
     } catch (err) {
       if (err instanceof ConfigError)
         throw new AppError("invalid_request", "These settings do not work together.", {
@@ -275,6 +276,17 @@ export async function updateSettings(
     } finally {
       fs.rmSync(trial, { force: true });
     }
+
+    // A stored key goes with its address: moving a group to another address forgets the key (unless
+    // a new one comes with the change), so a key cannot be redirected to a host it was not meant for.
+    const stored = readProviderKeys();
+    for (const g of PROVIDER_GROUPS)
+      if (
+        !keys.has(g.prefix) &&
+        stored[g.prefix] &&
+        leaf(candidate.settings, `${g.prefix}.baseUrl`) !== leaf(config.settings, `${g.prefix}.baseUrl`)
+      )
+        keys.set(g.prefix, null);
 
     const before = settingsView(config).fields;
     writeFileAtomic(file, content);

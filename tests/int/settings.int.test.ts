@@ -250,6 +250,26 @@ describe("API keys", () => {
     });
     expect(a.gateway.output() + b.gateway.output()).not.toContain(SECRET);
   });
+
+  it("are forgotten when their group moves to another address, unless a new key comes along", async () => {
+    const api = client(a.base, admin.token);
+    const moved = await api.put("/api/v1/settings", {
+      speech: { tts: { baseUrl: "https://tts.example.test/v1" } },
+    });
+    expect(moved.status).toBe(200);
+    expect((moved.json as unknown as View).fields["speech.tts.apiKey"]).toMatchObject({
+      set: false,
+      source: null,
+    });
+    expect((moved.json as unknown as View).fields["speech.stt.apiKey"]).toMatchObject({ set: true });
+    const withKey = await api.put("/api/v1/settings", {
+      speech: { stt: { baseUrl: "https://stt.example.test/v1", apiKey: "sk-new-key-for-stt-0123" } },
+    });
+    expect((withKey.json as unknown as View).fields["speech.stt.apiKey"]).toMatchObject({ set: true });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "provider-keys.json"), "utf8"))).toEqual({
+      "speech.stt": "sk-new-key-for-stt-0123",
+    });
+  });
 });
 
 describe("POST /api/v1/settings/test", () => {
