@@ -45,7 +45,11 @@ function rssMb(pid: number): number {
 }
 
 const stub = await startStubProvider({ onFirstToken: (msg) => firstToken.set(msg, now()) });
-const { gateway, base } = await startGateway(stub, { LOG_LEVEL: "warn", SOMA_AGENT_MAX_STEPS: "2" });
+const { gateway, base } = await startGateway(stub, {
+  LOG_LEVEL: "warn",
+  SOMA_AGENT_MAX_STEPS: "2",
+  SOMA_CONF_DIR: "bench/conf", // no rate limits or budgets in the way
+});
 const db = createDb(getConfig().settings.database.url);
 const user = await seedUser(db);
 const api = client(base, user.token);
