@@ -24,6 +24,7 @@ test("a shared session is read-only for the colleague; the budget line shows wha
   await dialog.getByLabel("Colleague's email").fill(colleague.email);
   await dialog.getByLabel("Colleague's email").press("Enter");
   await expect(dialog.getByRole("status")).toContainText(`Shared with ${colleague.email}`);
+  await expect(dialog.getByRole("list", { name: "Shared with" })).toContainText(colleague.email);
   await page.keyboard.press("Escape");
   await expect(dialog).toBeHidden();
 
@@ -39,6 +40,14 @@ test("a shared session is read-only for the colleague; the budget line shows wha
     await expect(theirs.getByLabel("Message")).toBeDisabled();
     await expect(theirs.getByLabel("Message")).toHaveAttribute("placeholder", "Shared with you: read only");
     await expect(theirs.getByRole("button", { name: "Share" })).toHaveCount(0);
+
+    // The owner stops sharing: after a reload the colleague no longer has it.
+    await page.getByRole("button", { name: "Share" }).click();
+    await dialog.getByRole("button", { name: `Stop sharing with ${colleague.email}` }).click();
+    await expect(dialog.getByText("Not shared with anyone yet.")).toBeVisible();
+    await page.keyboard.press("Escape");
+    await theirs.reload();
+    await expect(theirs.getByTestId("session-row")).toHaveCount(0);
   } finally {
     await theirs.close();
   }

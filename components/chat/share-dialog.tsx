@@ -1,11 +1,36 @@
 "use client";
 // Share the open session with a colleague (same organisation) as a read-only viewer.
 import { useRef, useState, type FormEvent } from "react";
+import { api } from "@/lib/client/api";
 import { useChat } from "@/lib/client/chat-store";
 import styles from "./chat.module.css";
 
 export function ShareButton() {
   const share = useChat((s) => s.share);
+  const sessionId = useChat((s) => s.view?.sessionId);
+  const [viewers, setViewers] = useState<{ userId: string; email: string }[] | null>(null);
+  const loadViewers = async () => {
+    if (!sessionId) return;
+    try {
+      setViewers(
+        (await api<{ items: { userId: string; email: string }[] }>(`/api/v1/sessions/${sessionId}/share`))
+          .items,
+      );
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const remove = async (v: { userId: string; email: string }) => {
+    setError(null);
+    setDone(null);
+    try {
+      await api(`/api/v1/sessions/${sessionId}/share/${v.userId}`, { method: "DELETE" });
+      setDone(`${v.email} can no longer see this session.`);
+      await loadViewers();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   const dialog = useRef<HTMLDialogElement>(null);
   const [email, setEmail] = useState("");
   const [busy, setBusy] = useState(false);
@@ -16,7 +41,9 @@ export function ShareButton() {
     setError(null);
     setDone(null);
     setEmail("");
+    setViewers(null);
     dialog.current?.showModal();
+    void loadViewers();
   };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -26,6 +53,7 @@ export function ShareButton() {
       await share(email.trim());
       setDone(`Shared with ${email.trim()}. They can read this session but not post in it.`);
       setEmail("");
+      await loadViewers();
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -65,6 +93,28 @@ export function ShareButton() {
               {done}
             </p>
           )}
+          <div aria-live="polite">
+            {viewers === null ? (
+              <p className={styles.muted}>Loading who can see it…</p>
+            ) : viewers.length === 0 ? (
+              <p className={styles.muted}>Not shared with anyone yet.</p>
+            ) : (
+              <ul className={styles.viewerList} aria-label="Shared with">
+                {viewers.map((v) => (
+                  <li key={v.userId}>
+                    <span>{v.email}</span>
+                    <button
+                      type="button"
+                      aria-label={`Stop sharing with ${v.email}`}
+                      onClick={() => void remove(v)}
+                    >
+                      Remove
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
           <div className={styles.dialogActions}>
             <button type="button" onClick={() => dialog.current?.close()}>
               Close

@@ -4,7 +4,7 @@
 //   tenant admin → can_view on every session of the tenant
 // When OpenFGA cannot be reached we fail closed: every write is refused with 503, and a read is
 // allowed only to the session's owner as recorded in Postgres (shared access needs OpenFGA).
-import { ClientWriteRequestOnDuplicateWrites } from "@openfga/sdk";
+import { ClientWriteRequestOnDuplicateWrites, ClientWriteRequestOnMissingDeletes } from "@openfga/sdk";
 import { AppError } from "../errors";
 import { fga } from "../server/openfga";
 import { logger } from "../server/logger";
@@ -78,6 +78,44 @@ export async function sharedWith(userId: string): Promise<string[]> {
         { pageSize: 100, ...(token ? { continuationToken: token } : {}) },
       );
       ids.push(...page.tuples.map((t) => t.key.object.slice("session:".length)));
+      token = page.continuation_token || undefined;
+    } while (token);
+    return ids;
+  } catch (err) {
+    throw unavailable(err);
+  }
+}
+
+/** Takes a viewer's access away; removing one who is not a viewer is not an error. */
+export async function revokeViewer(userId: string, sessionId: string): Promise<void> {
+  try {
+    const { client } = await fga();
+    await client.write(
+      { deletes: [{ user: `user:${userId}`, relation: "viewer", object: `session:${sessionId}` }] },
+      { conflict: { onMissingDeletes: ClientWriteRequestOnMissingDeletes.Ignore } },
+    );
+  } catch (err) {
+    throw unavailable(err);
+  }
+}
+
+/** User ids a session is shared with as viewer. */
+export async function viewersOf(sessionId: string): Promise<string[]> {
+  try {
+    const { client } = await fga();
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.read(
+        { relation: "viewer", object: `session:${sessionId}` },
+        { pageSize: 100, ...(token ? { continuationToken: token } : {}) },
+      );
+      ids.push(
+        ...page.tuples
+          .map((t) => t.key.user)
+          .filter((u) => u.startsWith("user:"))
+          .map((u) => u.slice(5)),
+      );
       token = page.continuation_token || undefined;
     } while (token);
     return ids;

@@ -8,7 +8,9 @@ import {
   checkSession,
   grantNewSession,
   grantViewer,
+  revokeViewer,
   sharedWith,
+  viewersOf,
   type SessionAccess,
 } from "../authz/session-access";
 import { logger } from "../server/logger";
@@ -113,6 +115,29 @@ export async function shareSession(
     });
   await grantViewer(user.id, id);
   return { sessionId: id, userId: user.id, relation: "viewer" };
+}
+
+/** Who the session is shared with (the owner asks). */
+export async function listShares(
+  principal: Principal,
+  id: string,
+): Promise<{ userId: string; email: string }[]> {
+  await sessionFor(principal, id, "write");
+  const ids = await viewersOf(id);
+  if (!ids.length) return [];
+  const users = await db().user.findMany({
+    where: { id: { in: ids }, tenantId: principal.tenantId },
+    select: { id: true, email: true },
+    orderBy: { email: "asc" },
+  });
+  return users.map((u) => ({ userId: u.id, email: u.email }));
+}
+
+/** Stops sharing a session with a user (the owner asks); at once, on every gateway. */
+export async function unshareSession(principal: Principal, id: string, userId: string): Promise<void> {
+  await sessionFor(principal, id, "write");
+  if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new AppError("not_found", "No such user in your organisation.");
+  await revokeViewer(userId, id);
 }
 
 function encodeCursor(s: { updatedAt: Date; id: string }): string {

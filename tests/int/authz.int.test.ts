@@ -153,6 +153,37 @@ describe("a colleague", () => {
   });
 });
 
+describe("unsharing", () => {
+  it("lists who a session is shared with (owner only) and takes access away at once", async () => {
+    const mine = client(stack.base, owner.token);
+    const list = await mine.get(`/api/v1/sessions/${sessionId}/share`);
+    expect(list.status).toBe(200);
+    expect(list.json.items).toEqual([{ userId: colleague.userId, email: colleague.email }]);
+    expect(
+      (await client(stack.base, colleague.token).get(`/api/v1/sessions/${sessionId}/share`)).status,
+    ).toBe(403);
+
+    expect((await mine.del(`/api/v1/sessions/${sessionId}/share/${colleague.userId}`)).status).toBe(204);
+    expect((await mine.get(`/api/v1/sessions/${sessionId}/share`)).json.items).toEqual([]);
+    const theirs = client(stack.base, colleague.token);
+    expect((await theirs.get(`/api/v1/sessions/${sessionId}`)).status).toBe(404);
+    expect((await theirs.get("/api/v1/sessions")).json.items).toEqual([]);
+    const socket = await connectChat(stack.base, colleague.token);
+    try {
+      expect(await emitAck(socket, "session.join", { sessionId })).toMatchObject({
+        ok: false,
+        error: { code: "not_found" },
+      });
+    } finally {
+      socket.disconnect();
+    }
+    const audit = await stack.db.auditLog.findFirst({
+      where: { action: "session.unshare", resource: `session:${sessionId}` },
+    });
+    expect(audit?.details).toEqual({ unsharedWith: colleague.userId });
+  });
+});
+
 describe("a tenant admin", () => {
   it("can read members' sessions but not write to them", async () => {
     const api = client(stack.base, admin.token);
