@@ -319,6 +319,44 @@ export function openApiDocument(serverUrl: string) {
             ...errors(400, 401, 403, 404),
           },
         },
+        get: {
+          summary: "Who the session is shared with (owner only)",
+          responses: {
+            "200": {
+              description: "Viewers",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: {
+                      items: {
+                        type: "array",
+                        items: {
+                          type: "object",
+                          properties: {
+                            userId: { type: "string", format: "uuid" },
+                            email: { type: "string" },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            ...errors(401, 403, 404),
+          },
+        },
+      },
+      "/api/v1/sessions/{id}/share/{userId}": {
+        parameters: [
+          idParam,
+          { name: "userId", in: "path", required: true, schema: { type: "string", format: "uuid" } },
+        ],
+        delete: {
+          summary: "Stop sharing the session with a user (at once)",
+          responses: { "204": { description: "No longer shared" }, ...errors(401, 403, 404) },
+        },
       },
       "/api/v1/usage": {
         get: {
