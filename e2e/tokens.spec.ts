@@ -33,4 +33,16 @@ test("create an API token, use it, revoke it", async ({ page, seededUser, reques
   await page.getByRole("button", { name: "Revoke laptop script" }).click();
   await expect(rows.filter({ hasText: "laptop script" })).toContainText("Revoked");
   expect((await request.get("/api/v1/sessions", { headers: auth })).status()).toBe(401);
+
+  // The tenant admin finds both in the audit log.
+  await page.goto("/");
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.getByLabel("Action").fill("token.revoke");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByTestId("audit-row")).toHaveCount(1);
+  await expect(page.getByTestId("audit-row")).toContainText("token.revoke");
+  await expect(page.getByRole("link", { name: "Export NDJSON" })).toHaveAttribute(
+    "href",
+    "/api/v1/audit?action=token.revoke&format=ndjson",
+  );
 });
