@@ -4,7 +4,11 @@
 //   tenant admin → can_view on every session of the tenant
 // When OpenFGA cannot be reached we fail closed: every write is refused with 503, and a read is
 // allowed only to the session's owner as recorded in Postgres (shared access needs OpenFGA).
-import { ClientWriteRequestOnDuplicateWrites, ClientWriteRequestOnMissingDeletes } from "@openfga/sdk";
+import {
+  ClientWriteRequestOnDuplicateWrites,
+  ClientWriteRequestOnMissingDeletes,
+  type OpenFgaClient,
+} from "@openfga/sdk";
 import { AppError } from "../errors";
 import { fga } from "../server/openfga";
 import { logger } from "../server/logger";
@@ -38,88 +42,82 @@ export async function checkSession(
   }
 }
 
-/** The tuples of a new session: its tenant and its owner. */
-export async function grantNewSession(tenantId: string, ownerId: string, sessionId: string): Promise<void> {
+/** Runs a call against OpenFGA; any failure becomes the 503 every caller answers with. */
+async function withFga<T>(fn: (client: OpenFgaClient) => Promise<T>): Promise<T> {
   try {
-    const { client } = await fga();
+    return await fn((await fga()).client);
+  } catch (err) {
+    throw unavailable(err);
+  }
+}
+
+/** Every `viewer` tuple matching the filter, across pages. */
+async function viewerTuples(client: OpenFgaClient, filter: { user?: string; object: string }) {
+  const keys: { user: string; object: string }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.read(
+      { ...filter, relation: "viewer" },
+      { pageSize: 100, ...(token ? { continuationToken: token } : {}) },
+    );
+    keys.push(...page.tuples.map((t) => t.key));
+    token = page.continuation_token || undefined;
+  } while (token);
+  return keys;
+}
+
+const viewerTuple = (userId: string, sessionId: string) => ({
+  user: `user:${userId}`,
+  relation: "viewer",
+  object: `session:${sessionId}`,
+});
+
+/** The tuples of a new session: its tenant and its owner. */
+export function grantNewSession(tenantId: string, ownerId: string, sessionId: string): Promise<void> {
+  return withFga(async (client) => {
     await client.write({
       writes: [
         { user: `tenant:${tenantId}`, relation: "tenant", object: `session:${sessionId}` },
         { user: `user:${ownerId}`, relation: "owner", object: `session:${sessionId}` },
       ],
     });
-  } catch (err) {
-    throw unavailable(err);
-  }
+  });
 }
 
 /** Shares a session with a user as viewer; sharing twice is not an error. */
-export async function grantViewer(userId: string, sessionId: string): Promise<void> {
-  try {
-    const { client } = await fga();
+export function grantViewer(userId: string, sessionId: string): Promise<void> {
+  return withFga(async (client) => {
     await client.write(
-      { writes: [{ user: `user:${userId}`, relation: "viewer", object: `session:${sessionId}` }] },
+      { writes: [viewerTuple(userId, sessionId)] },
       { conflict: { onDuplicateWrites: ClientWriteRequestOnDuplicateWrites.Ignore } },
     );
-  } catch (err) {
-    throw unavailable(err);
-  }
-}
-
-/** Ids of the sessions shared with a user as viewer (not the ones they own). */
-export async function sharedWith(userId: string): Promise<string[]> {
-  try {
-    const { client } = await fga();
-    const ids: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.read(
-        { user: `user:${userId}`, relation: "viewer", object: "session:" },
-        { pageSize: 100, ...(token ? { continuationToken: token } : {}) },
-      );
-      ids.push(...page.tuples.map((t) => t.key.object.slice("session:".length)));
-      token = page.continuation_token || undefined;
-    } while (token);
-    return ids;
-  } catch (err) {
-    throw unavailable(err);
-  }
+  });
 }
 
 /** Takes a viewer's access away; removing one who is not a viewer is not an error. */
-export async function revokeViewer(userId: string, sessionId: string): Promise<void> {
-  try {
-    const { client } = await fga();
+export function revokeViewer(userId: string, sessionId: string): Promise<void> {
+  return withFga(async (client) => {
     await client.write(
-      { deletes: [{ user: `user:${userId}`, relation: "viewer", object: `session:${sessionId}` }] },
+      { deletes: [viewerTuple(userId, sessionId)] },
       { conflict: { onMissingDeletes: ClientWriteRequestOnMissingDeletes.Ignore } },
     );
-  } catch (err) {
-    throw unavailable(err);
-  }
+  });
+}
+
+/** Ids of the sessions shared with a user as viewer (not the ones they own). */
+export function sharedWith(userId: string): Promise<string[]> {
+  return withFga(async (client) =>
+    (await viewerTuples(client, { user: `user:${userId}`, object: "session:" })).map((k) =>
+      k.object.slice("session:".length),
+    ),
+  );
 }
 
 /** User ids a session is shared with as viewer. */
-export async function viewersOf(sessionId: string): Promise<string[]> {
-  try {
-    const { client } = await fga();
-    const ids: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.read(
-        { relation: "viewer", object: `session:${sessionId}` },
-        { pageSize: 100, ...(token ? { continuationToken: token } : {}) },
-      );
-      ids.push(
-        ...page.tuples
-          .map((t) => t.key.user)
-          .filter((u) => u.startsWith("user:"))
-          .map((u) => u.slice(5)),
-      );
-      token = page.continuation_token || undefined;
-    } while (token);
-    return ids;
-  } catch (err) {
-    throw unavailable(err);
-  }
+export function viewersOf(sessionId: string): Promise<string[]> {
+  return withFga(async (client) =>
+    (await viewerTuples(client, { object: `session:${sessionId}` }))
+      .filter((k) => k.user.startsWith("user:"))
+      .map((k) => k.user.slice("user:".length)),
+  );
 }
