@@ -29,13 +29,13 @@ test-e2e:
 	@scripts/test.sh e2e
 
 lint:
-	@npx eslint --max-warnings=0 .
+	@scripts/with-node.sh npx eslint --max-warnings=0 .
 
 typecheck:
-	@npx tsc --noEmit
+	@scripts/with-node.sh npx tsc --noEmit
 
 migrate:
-	@npx tsx scripts/migrate.ts
+	@scripts/with-node.sh npx tsx scripts/migrate.ts
 
 drift:
-	@npx tsx scripts/db-drift.ts
+	@scripts/with-node.sh npx tsx scripts/db-drift.ts

@@ -37,7 +37,7 @@ async function schemaVsMigrations(): Promise<string | null> {
     const e = err as { code?: number; stdout?: string; stderr?: string };
     if (e.code === 2)
       return `prisma/schema.prisma has changes without a migration (run: npx prisma migrate dev):\n${e.stdout ?? ""}`;
-    throw new Error(`migrate diff failed: ${e.stderr ?? e.stdout ?? String(err)}`);
+    throw new Error(`migrate diff failed: ${e.stderr ?? e.stdout ?? String(err)}`, { cause: err });
   }
 }
 

@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# Helpers shared by dev-up, test and CI: tool checks, npm install, Prisma client generation.
+# Helpers shared by dev-up, test and CI: tool checks, the pinned Node.js, npm install, Prisma client.
 source "$(dirname "${BASH_SOURCE[0]}")/services/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/node-runtime.sh"
 
 # Says exactly what is missing, all at once, instead of failing on the first.
 check_tools() {
   local missing=()
-  command -v node >/dev/null || missing+=("node (Node.js >= 20.9)")
-  command -v npm >/dev/null || missing+=("npm")
-  if command -v node >/dev/null; then
-    node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=9)?0:1)' \
-      || missing+=("Node.js >= 20.9 (found $(node --version))")
-  fi
+  # Node.js itself is fetched when missing or too old (node-runtime.sh); that needs npm.
+  [ -f "$NODE_HOME/.complete" ] || command -v npm >/dev/null || missing+=("npm (to fetch Node.js $NODE_VERSION once)")
   command -v java >/dev/null || missing+=("java (Java 17+, for Kafka)")
   [ -f "$CACHE_DIR/kafka-$KAFKA_VERSION/.complete" ] || command -v mvn >/dev/null || missing+=("mvn (Maven, to fetch Kafka's jars once)")
   { [ -x "$BIN_DIR/opa-$OPA_VERSION" ] && [ -x "$BIN_DIR/openfga-$OPENFGA_VERSION" ]; } || command -v go >/dev/null \
@@ -24,14 +21,20 @@ check_tools() {
     exit 1
   fi
   command -v curl >/dev/null && command -v ss >/dev/null || apt_ensure curl iproute2
+  ensure_node
 }
 
-# npm ci when node_modules is missing or older than the lockfile.
+# npm ci when node_modules is missing, older than the lockfile, or installed by another Node major
+# (native addons and engine checks follow the Node that installed them).
 ensure_node_modules() {
-  if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+  local stamp="$ROOT/node_modules/.soma-node-major" major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ] \
+    || [ "$(cat "$stamp" 2>/dev/null)" != "$major" ]; then
     log "installing npm dependencies"
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >"$LOG_DIR/npm-install.log" 2>&1 \
       || { tail -n 20 "$LOG_DIR/npm-install.log" >&2; die "npm ci failed (see $LOG_DIR/npm-install.log)"; }
+    echo "$major" >"$stamp"
   fi
   if [ ! -f "$ROOT/lib/generated/prisma/client.ts" ] || [ "$ROOT/prisma/schema.prisma" -nt "$ROOT/lib/generated/prisma/client.ts" ]; then
     log "generating the Prisma client"

@@ -33,6 +33,7 @@ export async function migrateDatabase(root: string, databaseUrl: string): Promis
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(
       `prisma migrate deploy failed: ${(e.stderr || e.stdout || e.message).trim().split("\n").slice(-5).join(" | ")}`,
+      { cause: err },
     );
   }
 }

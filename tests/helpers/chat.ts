@@ -74,7 +74,7 @@ export async function startGateway(
     await waitUntil(async () => (await fetch(`${base}/healthz`)).ok, 60_000, "the gateway to listen");
   } catch (err) {
     await stopProcess(gateway);
-    throw new Error(`${(err as Error).message}\n${gateway.output().slice(-2000)}`);
+    throw new Error(`${(err as Error).message}\n${gateway.output().slice(-2000)}`, { cause: err });
   }
   return { gateway, base, port: p };
 }
@@ -118,7 +118,7 @@ export function client(base: string, token: string) {
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
     const text = await res.text();
-    let json: unknown = null;
+    let json: unknown;
     try {
       json = text ? JSON.parse(text) : null;
     } catch {
