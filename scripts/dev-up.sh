@@ -2,7 +2,8 @@
 # make dev-up: the whole stack on this machine, natively (no Docker engine needed).
 #   validate tools → reserve ports → stop leftovers → postgres, redis, kafka, openfga, opa (healthy)
 #   → one-shot migrations (Prisma, OpenFGA, Kafka topics, OPA policies) → seed
-#   → gateway (UI, hot reload), tool executor, scheduler → "Stack started".
+#   → the offline demo model, when no chat provider can be used and none was chosen
+#   → gateway (UI, hot reload), tool executor, scheduler → "Stack started" with the chat model in use.
 # SOMA_FRESH=1 restarts the backing services too; SOMA_SERVER_UI=false runs the gateway headless.
 source "$(dirname "$0")/lib-app.sh"
 started_at=$SECONDS
@@ -14,7 +15,7 @@ case ",${COMPOSE_PROFILES:-}," in
 esac
 
 # Leftovers of an earlier run: app processes always, backing services when asked or when unhealthy.
-for app in scheduler tool-executor gateway; do stop_service "$app"; done
+for app in scheduler tool-executor gateway offline-provider; do stop_service "$app"; done
 if [ "${SOMA_FRESH:-0}" = "1" ]; then "$ROOT/scripts/services/down.sh"; fi
 reserve_port gateway "$GATEWAY_PORT" PORT
 
@@ -28,6 +29,22 @@ export SOMA_SERVER_PUBLIC_URL="${SOMA_SERVER_PUBLIC_URL:-http://localhost:$GATEW
 log "running one-shot migrations"
 npx tsx scripts/migrate.ts || die "migrations failed; the stack was not started"
 creds="$(npx tsx scripts/seed.ts)" || die "seeding the default tenant failed"
+json_field() { node -e 'const o=JSON.parse(process.argv[1]); process.stdout.write(String(o[process.argv[2]]))' "$1" "$2"; }
+
+# With no key for the chat provider and no provider chosen (env, settings, tenants.yaml), the model
+# roles fall back to the project's offline provider: start it as one more managed process. A key or
+# a provider configured later (env on the next run, or the settings panel at once) wins.
+offline_url="${SOMA_OFFLINE_BASE_URL:-http://127.0.0.1:$OFFLINE_PORT/v1}"
+chat="$(SOMA_OFFLINE_BASE_URL="$offline_url" npx tsx scripts/chat-model.ts)" || die "the configuration is invalid (see above)"
+if [ "$(json_field "$chat" offline)" = "true" ]; then
+  if [ -z "${SOMA_OFFLINE_BASE_URL:-}" ]; then
+    reserve_port offline-provider "$OFFLINE_PORT" SOMA_OFFLINE_PORT
+    spawn offline-provider npx tsx scripts/provider-stub.ts --port "$OFFLINE_PORT"
+    wait_for offline-provider 60 http_ok "http://127.0.0.1:$OFFLINE_PORT/healthz"
+    ok "offline demo model on :$OFFLINE_PORT (no chat provider key is set)"
+  fi
+  export SOMA_OFFLINE_BASE_URL="$offline_url"
+fi
 
 export NODE_ENV=development
 spawn gateway npx tsx watch --clear-screen=false --exclude './app/**' --exclude './components/**' server/index.ts
@@ -39,7 +56,14 @@ wait_for scheduler 60 grep -q '"scheduler ready"' "$LOG_DIR/scheduler.log"
 # Compile the home page now, so the first browser visit is quick.
 curl -fsS -o /dev/null --max-time 120 "http://127.0.0.1:$GATEWAY_PORT/" || true
 
-field() { node -e 'const o=JSON.parse(process.argv[1]); process.stdout.write(String(o[process.argv[2]]))' "$creds" "$1"; }
+field() { json_field "$creds" "$1"; }
+if [ "$(json_field "$chat" offline)" = "true" ]; then
+  chat_line="Offline demo model (scripted answers; no provider key is set)
+               switch: OPENAI_API_KEY=sk-… make dev-up, or Settings → Models in the UI (no restart)"
+else
+  chat_line="$(json_field "$chat" label) · $(json_field "$chat" model)   (from $(json_field "$chat" origin))
+               switch: Settings → Models in the UI, or SOMA_MODELS_CHAT_PROVIDER / _NAME (see .env.example)"
+fi
 cat <<MSG
 
 ${C_OK}Stack started${C_RST} in $((SECONDS - started_at))s
@@ -50,6 +74,7 @@ ${C_OK}Stack started${C_RST} in $((SECONDS - started_at))s
   OpenFGA      http://127.0.0.1:$OPENFGA_HTTP_PORT
   OPA          http://127.0.0.1:$OPA_PORT
   Logs         $LOG_DIR/<service>.log   (make dev-logs to follow them all)
+  Chat model   $chat_line
   Dev login    $(field email) / $(field password)   (tenant: $(field tenant))
   API token    $(field token)
                curl -H "Authorization: Bearer $(field token)" http://localhost:$GATEWAY_PORT/api/v1/me

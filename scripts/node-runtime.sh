@@ -59,8 +59,6 @@ ensure_node() {
   if [ "$own" -lt "$NODE_MAJOR" ]; then
     [ -f "$NODE_HOME/.complete" ] || fetch_node
     export PATH="$NODE_HOME/bin:$PATH"
-    # Native addons are built against this Node's headers, not a system Node's (npmrc `nodedir`).
-    export npm_config_nodedir="$NODE_HOME"
     hash -r
   fi
   local now; now="$(node_major_of node)"

@@ -88,20 +88,35 @@ export function ChatApp() {
           </button>
           <h1>{title ?? "New chat"}</h1>
           {chat && (
-            <span className={styles.model} title={`${chat.provider} · ${chat.model}`}>
-              {chat.model}
+            <span
+              className={styles.model}
+              data-offline={chat.offline}
+              title={
+                chat.offline ? "The offline demo model: scripted answers" : `${chat.provider} · ${chat.model}`
+              }
+            >
+              {chat.offline ? "Offline demo" : chat.model}
             </span>
           )}
           {access === "owner" && <ShareButton />}
           <SettingsButton className={styles.headerButton} />
         </header>
+        {chat?.offline && (
+          <p className={styles.offlineBanner} data-testid="offline-banner">
+            <span>
+              <strong>Offline demo model:</strong> answers are scripted. Add an API key or choose a local
+              model in{" "}
+            </span>
+            <a href="/settings#models">Settings →</a>
+          </p>
+        )}
         {unconfigured ? (
           <section className={styles.center} data-testid="first-run">
             <h2>No model provider is configured</h2>
             <p>{chat.reason}</p>
             <p className={styles.muted}>
-              Choose a provider and model in <a href="/settings">Settings</a>. To try SomaAgent offline, run{" "}
-              <code>npm run provider:stub</code> and set <code>SOMA_MODELS_CHAT_PROVIDER=stub</code>.
+              Choose a provider and model in <a href="/settings#models">Settings</a>. To try SomaAgent without
+              a key, <code>make dev-up</code> starts an offline demo model when no provider is configured.
             </p>
           </section>
         ) : (

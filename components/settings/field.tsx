@@ -10,6 +10,7 @@ const SOURCE_TEXT: Record<string, string> = {
   settings: "saved here",
   tenant: "tenants.yaml",
   providers: "provider default",
+  offline: "default (offline)",
   default: "built-in default",
 };
 

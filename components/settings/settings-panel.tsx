@@ -38,6 +38,11 @@ export function SettingsPanel({ compact = false }: { compact?: boolean }) {
   const [section, setSection] = useState<SectionId>("models");
   const [tools, setTools] = useState<string[]>([]);
   useEffect(() => {
+    // /settings#speech opens that tab (links such as the chat's offline banner point at a tab).
+    const fromHash = SECTIONS.find((x) => `#${x.id}` === window.location.hash);
+    if (fromHash) setSection(fromHash.id);
+  }, []);
+  useEffect(() => {
     api<{ items: { name: string }[] }>("/api/v1/tools")
       .then((r) => setTools(r.items.map((t) => t.name)))
       .catch(() => setTools([]));

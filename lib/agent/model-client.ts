@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { getConfig, type Settings } from "../config";
 import { providerKey } from "../settings/provider-keys";
 import { AppError } from "../errors";
+import { OFFLINE_PROVIDER } from "../config/offline-fallback";
 
 export type ModelRole = keyof Settings["models"];
 
@@ -23,24 +24,30 @@ export interface ModelTarget {
 
 const clients = new Map<string, OpenAI>();
 
-/** Whether a role can be used: a key is set, or the provider does not need one. */
-export function modelStatus(role: ModelRole): {
+export interface ModelStatus {
   configured: boolean;
   provider: string;
   model: string;
+  /** The role runs on the offline demo model (scripted answers): the UI says so. */
+  offline: boolean;
   reason?: string;
-} {
+}
+
+/** Whether a role can be used: a key is set, or the provider does not need one. */
+export function modelStatus(role: ModelRole): ModelStatus {
   const { settings, providers } = getConfig();
   const m = settings.models[role];
   const keyRequired = providers[m.provider]?.keyRequired ?? true;
+  const offline = m.provider === OFFLINE_PROVIDER;
   if (keyRequired && !providerKey(`models.${role}`, m.apiKeyEnv))
     return {
       configured: false,
       provider: m.provider,
       model: m.name,
+      offline,
       reason: `No API key for ${providers[m.provider]?.label ?? m.provider}: enter one in Settings, set ${m.apiKeyEnv}, or choose another provider.`,
     };
-  return { configured: true, provider: m.provider, model: m.name };
+  return { configured: true, provider: m.provider, model: m.name, offline };
 }
 
 export function modelTarget(role: ModelRole): ModelTarget {
@@ -73,11 +80,17 @@ export function modelTarget(role: ModelRole): ModelTarget {
 /** A provider failure in words a person can act on (never the key, never a stack). */
 export function describeProviderError(
   err: unknown,
-  target: Pick<ModelTarget, "model" | "baseUrl">,
+  target: Pick<ModelTarget, "model" | "baseUrl" | "provider">,
 ): {
   code: string;
   reason: string;
 } {
+  if (target.provider === OFFLINE_PROVIDER && err instanceof OpenAI.APIConnectionError)
+    return {
+      code: "offline_unavailable",
+      reason:
+        "The offline model is unavailable (it is not running). Run `make dev-up` again to restart it, or choose a model provider in Settings → Models.",
+    };
   if (err instanceof OpenAI.APIConnectionTimeoutError)
     return {
       code: "provider_timeout",

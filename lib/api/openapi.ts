@@ -96,7 +96,7 @@ export function openApiDocument(serverUrl: string) {
                   set: { type: "boolean" },
                   source: {
                     type: ["string", "null"],
-                    enum: ["env", "settings", "tenant", "providers", "default", null],
+                    enum: ["env", "settings", "tenant", "providers", "offline", "default", null],
                   },
                   origin: { type: ["string", "null"] },
                   locked: { type: "boolean" },

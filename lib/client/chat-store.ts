@@ -15,6 +15,8 @@ interface ModelStatus {
   configured: boolean;
   provider: string;
   model: string;
+  /** The offline demo model answers (scripted): the chat shows a banner. */
+  offline: boolean;
   reason?: string;
 }
 
@@ -52,6 +54,8 @@ export interface ChatStore {
   stop: () => Promise<void>;
   share: (email: string) => Promise<void>;
   refreshUsage: () => Promise<void>;
+  /** Reads which model answers again (a provider configured in settings applies to the next turn). */
+  refreshModels: () => Promise<void>;
   logout: () => Promise<void>;
 }
 
@@ -100,6 +104,8 @@ export const useChat = create<ChatStore>()((set, get) => {
       if (e.type === "session.resync") void get().open(view.sessionId);
       if (e.type === "turn.finished" || e.type === "turn.failed" || e.type === "turn.cancelled")
         void get().refreshUsage();
+      if (e.type === "turn.started" || e.type === "turn.finished" || e.type === "turn.failed")
+        void get().refreshModels();
     });
   };
 
@@ -230,6 +236,12 @@ export const useChat = create<ChatStore>()((set, get) => {
       // The budget line is a hint: when usage cannot be read it is simply not shown.
       const usage = await api<UsageSummary>("/api/v1/usage").catch(() => null);
       set({ usage });
+    },
+
+    async refreshModels() {
+      // Keeps the last known status when the read fails (the next turn event tries again).
+      const models = await api<{ chat: ModelStatus }>("/api/v1/models").catch(() => null);
+      if (models) set({ models });
     },
 
     async logout() {

@@ -4,19 +4,22 @@
 //   3 tenant    conf/tenants.yaml, the entry of the selected tenant
 //   4 providers conf/model_providers.yaml, for the provider each model role uses
 //   5 default   code defaults (schema.ts)
-// and validates the result, remembering for every key which source won.
+// and validates the result, remembering for every key which source won. A model role that nobody
+// configured and that has no key falls back to the offline provider when one runs (source "offline").
 import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { ConfigError, type ConfigProblem } from "./errors";
-import { processEnv, type EnvMap } from "./env";
+import { processEnv, readSecret, type EnvMap } from "./env";
 import { providersFileSchema, tenantsFileSchema, type ProviderConfig, type TenantConfig } from "./files";
 import { envNameFor, flatten, isPlainObject, unflatten, type FlatMap } from "./paths";
 import { PROVIDER_GROUPS } from "./provider-groups";
+import { decideOfflineFallback, OFFLINE_PROVIDER, PROVIDER_CHOICE_FIELDS } from "./offline-fallback";
+import { groupsWithStoredKey } from "./provider-keys-file";
 import { codeDefaults, envAliases, settingsSchema, type Settings } from "./schema";
 
-export const SOURCES = ["env", "settings", "tenant", "providers", "default"] as const;
+export const SOURCES = ["env", "settings", "tenant", "providers", "offline", "default"] as const;
 export type SourceName = (typeof SOURCES)[number];
 
 export interface Provenance {
@@ -180,6 +183,54 @@ function pick(key: string, layers: SourceMap[]): SourceValue | undefined {
   return undefined;
 }
 
+/** Points each model role that cannot be used and that nobody chose at the offline provider. */
+function applyOfflineFallback(ctx: {
+  merged: FlatMap;
+  provenance: Record<string, Provenance>;
+  providers: Record<string, ProviderConfig>;
+  env: EnvMap;
+  settingsPath: string;
+  shownProviders: string;
+}): void {
+  const { merged, provenance, providers } = ctx;
+  const offlineBaseUrl = String(merged.get("offline.baseUrl") ?? "");
+  if (!offlineBaseUrl) return;
+  const offline = providers[OFFLINE_PROVIDER];
+  if (!offline)
+    throw new ConfigError([
+      {
+        origin: provenance["offline.baseUrl"]?.origin ?? "settings",
+        key: "offline.baseUrl",
+        reason: `is set, but ${ctx.shownProviders} has no "${OFFLINE_PROVIDER}" provider to describe it`,
+      },
+    ]);
+  const stored = groupsWithStoredKey(ctx.settingsPath);
+  for (const role of MODEL_ROLES) {
+    const key = (field: string) => `models.${role}.${field}`;
+    const provider = String(merged.get(key("provider")));
+    const decision = decideOfflineFallback({
+      offlineBaseUrl,
+      sources: Object.fromEntries(PROVIDER_CHOICE_FIELDS.map((f) => [f, provenance[key(f)]?.source])),
+      keyRequired: providers[provider]?.keyRequired ?? true,
+      keyAvailable:
+        readSecret(String(merged.get(key("apiKeyEnv"))), ctx.env) !== undefined ||
+        stored.has(`models.${role}`),
+    });
+    if (!decision.fallback) continue;
+    const origin = `offline provider at ${offlineBaseUrl} (no key for ${providers[provider]?.label ?? provider}, and no provider chosen)`;
+    const values: Record<string, unknown> = {
+      provider: OFFLINE_PROVIDER,
+      name: offline.models[role] ?? "offline-demo",
+      baseUrl: offlineBaseUrl,
+      apiKeyEnv: offline.apiKeyEnv,
+    };
+    for (const [field, value] of Object.entries(values)) {
+      merged.set(key(field), value);
+      provenance[key(field)] = { source: "offline", origin };
+    }
+  }
+}
+
 export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const env = options.env ?? processEnv();
   const root = options.root ?? process.cwd();
@@ -293,6 +344,8 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       break;
     }
   }
+
+  applyOfflineFallback({ merged, provenance, providers, env, settingsPath, shownProviders: shown.providers });
 
   const result = settingsSchema.safeParse(unflatten(merged));
   if (!result.success) {

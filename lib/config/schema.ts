@@ -124,6 +124,8 @@ export const settingsSchema = z
       })
       .strict(),
     tenancy: z.object({ defaultTenant: z.string().min(1) }).strict(),
+    /** The project's offline provider, when one runs: the fallback of model roles nobody configured. */
+    offline: z.object({ baseUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]) }).strict(),
     executor: z
       .object({
         concurrency: z.number().int().min(1).max(64),
@@ -230,6 +232,7 @@ export const codeDefaults: Settings = {
     },
   },
   tenancy: { defaultTenant: "default" },
+  offline: { baseUrl: "" }, // set by `make dev-up` when it starts the offline provider
   executor: {
     concurrency: 4,
     consumerGroup: "tool-executor",

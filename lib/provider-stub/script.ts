@@ -11,6 +11,9 @@
 //   [[error:STATUS]]               answer with that HTTP status (429 carries Retry-After: 1)
 //   [[fail-mid]]                   stream a few words, then an error event (a 500 mid-stream)
 //   [[markdown]]                   answer with a heading, a list and a fenced code block
+// The offline demo model (`offline-*`) answers plain requests without directives (demo.ts).
+import { demoReply } from "./demo";
+
 export interface StubToolCall {
   name: string;
   arguments: string;
@@ -46,13 +49,23 @@ const MARKDOWN = [
   "And some code:\n\n```python\nprint(sum(range(10)))\n```\n",
 ];
 
-export function scriptReply(messages: ChatMessage[]): StubReply {
+function lastToolResult(after: ChatMessage[]): { name: string; result: string } | undefined {
+  const result = after.findLast((m) => m.role === "tool");
+  const asked = after.findLast((m) => m.role === "assistant" && Array.isArray(m.tool_calls));
+  const fn = (asked?.tool_calls?.[0] as { function?: { name?: unknown } } | undefined)?.function;
+  if (!result || typeof fn?.name !== "string") return undefined;
+  return { name: fn.name, result: text(result.content) };
+}
+
+export function scriptReply(messages: ChatMessage[], model = ""): StubReply {
   const lastUserIndex = messages.map((m) => m.role).lastIndexOf("user");
   const prompt = lastUserIndex >= 0 ? text(messages[lastUserIndex]!.content) : "";
   const after = messages.slice(lastUserIndex + 1);
   const toolResults = after.filter((m) => m.role === "tool");
   const delayMatch = /\[\[delay:(\d+)\]\]/.exec(prompt);
   const delayMs = /\[\[slow\]\]/.test(prompt) ? 100 : delayMatch ? Number(delayMatch[1]) : 15;
+  if (model.startsWith("offline-") && !/\[\[[a-z-]+(:[^\]]*)?\]\]/.test(prompt))
+    return demoReply(prompt, lastToolResult(after), delayMs);
 
   const status = /\[\[error:(\d{3})\]\]/.exec(prompt);
   if (status) return { kind: "error", status: Number(status[1]), message: `scripted error ${status[1]}` };

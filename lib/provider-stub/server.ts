@@ -15,12 +15,15 @@ export const STUB_MODELS = [
   "stub-realtime",
   "stub-stt",
   "stub-tts",
+  "offline-demo",
+  "offline-embedding",
   "gpt-4o-mini",
   "gpt-4o",
   "text-embedding-3-small",
 ];
 
-const knownModel = (model: string) => STUB_MODELS.includes(model) || model.startsWith("stub-");
+const knownModel = (model: string) =>
+  STUB_MODELS.includes(model) || model.startsWith("stub-") || model.startsWith("offline-");
 
 export interface StubOptions {
   port?: number;
@@ -90,8 +93,8 @@ async function chat(
   onFirstToken?: (lastUserMessage: string) => void,
 ): Promise<void> {
   const messages = body.messages ?? [];
-  const reply: StubReply = scriptReply(messages);
   const model = body.model ?? "stub-chat";
+  const reply: StubReply = scriptReply(messages, model);
   const id = `chatcmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const promptTokens = countTokens(JSON.stringify(messages));

@@ -3,12 +3,12 @@
 // ("models.chat", "speech.tts", ...). The environment variable a group names (apiKeyEnv) wins over
 // a stored key, and locks the key field in the settings API.
 import fs from "node:fs";
-import path from "node:path";
 import { getConfig, readSecret } from "../config";
+import { providerKeysPath } from "../config/provider-keys-file";
 import { writeFileAtomic } from "./atomic-write";
 
 export function providerKeysFile(): string {
-  return path.join(path.dirname(getConfig().settingsPath), "provider-keys.json");
+  return providerKeysPath(getConfig().settingsPath);
 }
 
 let cache: { file: string; mtimeMs: number; keys: Record<string, string> } | undefined;
