@@ -10,6 +10,13 @@ const EXECUTOR_HEALTH_PORT = 3101;
 const CI = Boolean(process.env.CI);
 const STUB_KEY = "e2e-stub-key";
 /**
+ * A first run: a second gateway with no provider key and nothing configured, beside the offline
+ * provider `make dev-up` would start (e2e/first-run.spec.ts). Its settings file starts empty.
+ */
+export const FIRST_RUN_PORT = 3200;
+const OFFLINE_PORT = 3191;
+const FIRST_RUN_SETTINGS = path.resolve("tmp/test/e2e-first-run/settings.json");
+/**
  * The e2e gateway's own settings file, reset at the start of each run (by the main process, not
  * the workers): the chat model and the voice are set here, so the settings tests can change them;
  * the chat model's address is set by an environment variable, so it shows as locked.
@@ -30,6 +37,8 @@ if (process.env.TEST_WORKER_INDEX === undefined) {
     JSON.stringify({ "models.chat": STUB_KEY, "speech.tts": STUB_KEY }),
     { mode: 0o600 },
   );
+  fs.rmSync(path.dirname(FIRST_RUN_SETTINGS), { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(FIRST_RUN_SETTINGS), { recursive: true });
 }
 
 export default defineConfig({
@@ -93,6 +102,29 @@ export default defineConfig({
         SOMA_BUS_TRANSPORT: "bullmq",
         SOMA_SETTINGS_FILE: SETTINGS_FILE,
         SOMA_MODELS_CHAT_BASE_URL: `http://127.0.0.1:${STUB_PORT}/v1`,
+      },
+    },
+    {
+      command: `npx tsx scripts/provider-stub.ts --port ${OFFLINE_PORT}`,
+      url: `http://127.0.0.1:${OFFLINE_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: "npx tsx server/index.ts",
+      url: `http://127.0.0.1:${FIRST_RUN_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        NODE_ENV: "production",
+        PORT: String(FIRST_RUN_PORT),
+        SOMA_SERVER_PUBLIC_URL: `http://127.0.0.1:${FIRST_RUN_PORT}`,
+        SOMA_BUS_TRANSPORT: "bullmq",
+        SOMA_SETTINGS_FILE: FIRST_RUN_SETTINGS,
+        SOMA_OFFLINE_BASE_URL: `http://127.0.0.1:${OFFLINE_PORT}/v1`,
+        OPENAI_API_KEY: "", // whatever the machine has: a first run has no key
       },
     },
   ],

@@ -72,6 +72,17 @@ export function checkField(key: string, value: unknown): string | null {
   return null;
 }
 
+/**
+ * Whether a value equal to the one shown is still a choice worth saving: the offline fallback's values
+ * are nobody's choice, and a new provider drops the old one's address, key variable and model unless
+ * they are sent along.
+ */
+function choosesProvider(key: string, draft: Record<string, unknown>, view: SettingsView | null): boolean {
+  if (view?.fields[key]?.source === "offline") return true;
+  const group = key.slice(0, key.lastIndexOf("."));
+  return /\.(baseUrl|apiKeyEnv|name|model)$/.test(key) && `${group}.provider` in draft;
+}
+
 function nest(flat: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(flat)) {
@@ -116,7 +127,8 @@ export function useSettings() {
         const next = { ...d };
         const saved = view?.fields[key]?.value;
         const secret = FIELD_BY_KEY.get(key)?.kind === "secret";
-        if (!secret && JSON.stringify(saved) === JSON.stringify(v)) delete next[key];
+        if (!secret && JSON.stringify(saved) === JSON.stringify(v) && !choosesProvider(key, d, view))
+          delete next[key];
         else if (secret && v === "") delete next[key];
         else next[key] = v;
         return next;
