@@ -16,6 +16,9 @@ const nextConfig = {
     "@prisma/adapter-pg",
     "prom-client",
   ],
+  // Next's dev-tools badge sits on the message box at phone width and on the sidebar's links in
+  // every corner it offers; build and runtime errors still open the dev overlay without it.
+  devIndicators: false,
   // The dev server is often opened as 127.0.0.1 as well as localhost.
   allowedDevOrigins: ["127.0.0.1", "localhost"],
   turbopack: { root: path.resolve(import.meta.dirname) },

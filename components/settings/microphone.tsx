@@ -4,14 +4,24 @@ import { useEffect, useRef, useState } from "react";
 import styles from "./settings.module.css";
 
 export const MIC_STORAGE_KEY = "soma.microphone";
+/** Sounds quieter than this (dB below full scale) leave the bar empty: about a quiet room's noise. */
+const FLOOR_DB = -60;
+/**
+ * How fast the bar falls back, as a share of its width per second. Speech and clicks are short (a
+ * test microphone beeps for about 35 ms every half second): without a slow fall the bar would be
+ * empty most of the time, and a reading taken at the wrong moment would see nothing.
+ */
+const FALL_PER_SECOND = 0.5;
 
 export function MicrophonePicker() {
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [chosen, setChosen] = useState<string>("");
-  const [level, setLevel] = useState(0);
+  const [level, setLevel] = useState(0); // whole percent, 0..100
   const [listening, setListening] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const stop = useRef<(() => void) | null>(null);
+  /** Counts starts; a microphone that opens after a newer start (or after unmount) is closed again. */
+  const generation = useRef(0);
 
   const refresh = async () => {
     if (!navigator.mediaDevices?.enumerateDevices) return setError("This browser cannot list microphones.");
@@ -21,31 +31,54 @@ export function MicrophonePicker() {
   useEffect(() => {
     setChosen(localStorage.getItem(MIC_STORAGE_KEY) ?? "");
     void refresh();
-    return () => stop.current?.();
+    return () => {
+      generation.current++;
+      stop.current?.();
+    };
   }, []);
 
   const listen = async (deviceId: string) => {
     stop.current?.();
+    const mine = ++generation.current;
     setError(null);
+    // Made here, inside the click and before any await: browsers only let audio run when the
+    // context is created or resumed from a user gesture (Safari strictly, Chromium once clicked).
+    const ctx = new AudioContext();
+    // Not awaited: resume() stays pending until the browser allows audio, which must not stop the
+    // microphone from opening (and showing its error if it cannot).
+    if (ctx.state === "suspended") void ctx.resume();
     try {
       const stream = await navigator.mediaDevices.getUserMedia({
         audio: deviceId ? { deviceId: { exact: deviceId } } : true,
       });
+      if (mine !== generation.current) {
+        stream.getTracks().forEach((t) => t.stop());
+        void ctx.close();
+        return;
+      }
       await refresh(); // labels appear once permission is given
-      const ctx = new AudioContext();
       const analyser = ctx.createAnalyser();
-      analyser.fftSize = 1024;
+      // About 45 ms of sound, longer than a frame (17 ms), so no short sound falls between two reads.
+      analyser.fftSize = 2048;
       ctx.createMediaStreamSource(stream).connect(analyser);
       const buf = new Float32Array(analyser.fftSize);
       let frame = 0;
-      const tick = () => {
+      let held = 0;
+      let last = performance.now();
+      const tick = (now: number) => {
         analyser.getFloatTimeDomainData(buf);
-        let sum = 0;
-        for (const v of buf) sum += v * v;
-        setLevel(Math.min(1, Math.sqrt(sum / buf.length) * 4));
+        let peak = 0;
+        for (const v of buf) peak = Math.max(peak, Math.abs(v));
+        // Decibels, as loudness is heard: a normal voice fills about half the bar instead of a
+        // sliver. Silence (log10(0) = -Infinity) comes out as 0.
+        const current = Math.min(1, Math.max(0, (20 * Math.log10(peak) - FLOOR_DB) / -FLOOR_DB));
+        // Peak hold: the bar jumps up at once and falls back slowly, so short sounds stay visible.
+        held = Math.max(current, held - (FALL_PER_SECOND * Math.max(0, now - last)) / 1000);
+        last = now;
+        setLevel(Math.round(held * 100)); // whole percent: React skips the render when unchanged
         frame = requestAnimationFrame(tick);
       };
-      tick();
+      frame = requestAnimationFrame(tick);
       setListening(true);
       stop.current = () => {
         cancelAnimationFrame(frame);
@@ -55,6 +88,7 @@ export function MicrophonePicker() {
         setLevel(0);
       };
     } catch (err) {
+      void ctx.close();
       setError(
         (err as DOMException).name === "NotAllowedError"
           ? "The browser was not allowed to use the microphone. Allow it in the address bar and try again."
@@ -100,10 +134,10 @@ export function MicrophonePicker() {
         aria-label="Microphone level"
         aria-valuemin={0}
         aria-valuemax={100}
-        aria-valuenow={Math.round(level * 100)}
+        aria-valuenow={level}
         data-testid="mic-level"
       >
-        <span style={{ width: `${Math.round(level * 100)}%` }} />
+        <span style={{ width: `${level}%` }} />
       </div>
       <p className={styles.help}>Kept in this browser only. Speak to see the level move.</p>
       {error && (

@@ -101,7 +101,7 @@ function afterTool(tool: string, result: string, request: string, delayMs: numbe
   if (!data || result.startsWith("Error"))
     return say(`The ${tool} tool did not succeed: ${result.slice(0, 300)}`, delayMs);
   if (tool === "code_execution") {
-    const out = String(data.stdout ?? "").trim();
+    const out = typeof data.stdout === "string" ? data.stdout.trim() : "";
     return say(
       out
         ? `${shown(arithmeticOf(request) ?? request)} = ${out}. (I worked it out by running Python in the sandbox.)`
