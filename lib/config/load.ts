@@ -193,7 +193,11 @@ function applyOfflineFallback(ctx: {
   shownProviders: string;
 }): void {
   const { merged, provenance, providers } = ctx;
-  const offlineBaseUrl = String(merged.get("offline.baseUrl") ?? "");
+  const text = (key: string) => {
+    const v = merged.get(key);
+    return typeof v === "string" ? v : "";
+  };
+  const offlineBaseUrl = text("offline.baseUrl");
   if (!offlineBaseUrl) return;
   const offline = providers[OFFLINE_PROVIDER];
   if (!offline)
@@ -207,7 +211,7 @@ function applyOfflineFallback(ctx: {
   const stored = groupsWithStoredKey(ctx.settingsPath);
   for (const role of MODEL_ROLES) {
     const key = (field: string) => `models.${role}.${field}`;
-    const provider = String(merged.get(key("provider")));
+    const provider = text(key("provider"));
     const decision = decideOfflineFallback({
       offlineBaseUrl,
       sources: Object.fromEntries(PROVIDER_CHOICE_FIELDS.map((f) => [f, provenance[key(f)]?.source])),
