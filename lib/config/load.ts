@@ -216,9 +216,7 @@ function applyOfflineFallback(ctx: {
       offlineBaseUrl,
       sources: Object.fromEntries(PROVIDER_CHOICE_FIELDS.map((f) => [f, provenance[key(f)]?.source])),
       keyRequired: providers[provider]?.keyRequired ?? true,
-      keyAvailable:
-        readSecret(String(merged.get(key("apiKeyEnv"))), ctx.env) !== undefined ||
-        stored.has(`models.${role}`),
+      keyAvailable: readSecret(text(key("apiKeyEnv")), ctx.env) !== undefined || stored.has(`models.${role}`),
     });
     if (!decision.fallback) continue;
     const origin = `offline provider at ${offlineBaseUrl} (no key for ${providers[provider]?.label ?? provider}, and no provider chosen)`;
