@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
+import { wavTone } from "./lib/audio/wav";
 
 const PORT = 3100;
 const STUB_PORT = 3190; // the OpenAI-compatible test provider
@@ -16,6 +17,11 @@ const STUB_KEY = "e2e-stub-key";
 export const FIRST_RUN_PORT = 3200;
 const OFFLINE_PORT = 3191;
 const FIRST_RUN_SETTINGS = path.resolve("tmp/test/e2e-first-run/settings.json");
+/**
+ * What the fake microphone hears: a steady 440 Hz tone of our own, looped, rather than Chromium's
+ * built-in fake input (a 35 ms beep every 500 ms, which has changed between Chromium releases).
+ */
+const MICROPHONE_WAV = path.resolve("tmp/test/e2e/microphone.wav");
 /**
  * The e2e gateway's own settings file, reset at the start of each run (by the main process, not
  * the workers): the chat model and the voice are set here, so the settings tests can change them;
@@ -37,6 +43,7 @@ if (process.env.TEST_WORKER_INDEX === undefined) {
     JSON.stringify({ "models.chat": STUB_KEY, "speech.tts": STUB_KEY }),
     { mode: 0o600 },
   );
+  fs.writeFileSync(MICROPHONE_WAV, wavTone(2, 440, 48_000));
   fs.rmSync(path.dirname(FIRST_RUN_SETTINGS), { recursive: true, force: true });
   fs.mkdirSync(path.dirname(FIRST_RUN_SETTINGS), { recursive: true });
 }
@@ -62,9 +69,9 @@ export default defineConfig({
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        // A fake microphone (a 400 Hz beep of ~35 ms every 500 ms) and no permission prompt, for the
-        // settings' level meter.
+        // A fake microphone playing MICROPHONE_WAV and no permission prompt, for the settings' level meter.
         "--use-fake-device-for-media-stream",
+        `--use-file-for-fake-audio-capture=${MICROPHONE_WAV}`,
         "--use-fake-ui-for-media-stream",
       ],
     },

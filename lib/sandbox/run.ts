@@ -123,7 +123,16 @@ export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> 
     ...(req.limitAddressSpace ? [`--as=${limits.memoryBytes * 2}`] : []),
     "--",
   ];
-  const setpriv = ["setpriv", `--reuid=${limits.uid}`, `--regid=${limits.uid}`, "--clear-groups", "--"];
+  // --pdeathsig: if the tool host dies (even by SIGKILL) before bwrap starts, the sandbox dies too;
+  // from bwrap on, --die-with-parent takes over.
+  const setpriv = [
+    "setpriv",
+    `--reuid=${limits.uid}`,
+    `--regid=${limits.uid}`,
+    "--clear-groups",
+    "--pdeathsig=KILL",
+    "--",
+  ];
   // The launcher joins the call's cgroup, then becomes the sandbox (exec keeps the pid).
   const join = cgroup ? cgroup.procsFiles.map((f) => `echo $$ > ${f}`).join(" && ") + " && " : "";
   const launcher = ["/bin/sh", "-c", `${join}exec "$@"`, "sandbox", ...setpriv, ...prlimit, ...bwrap];

@@ -36,4 +36,10 @@ process.on("message", (msg: HostRequest | HostCancel) => {
     process.send?.(reply);
   })();
 });
-process.on("disconnect", () => process.exit(0));
+// The executor is gone (stopped, or killed): take every running call's sandbox down with this host.
+// Aborting kills each sandbox's process group at once; a sandbox whose bwrap has not started yet
+// would otherwise outlive us, since bwrap's --die-with-parent only covers a parent alive at its start.
+process.on("disconnect", () => {
+  for (const controller of running.values()) controller.abort();
+  process.exit(0);
+});
