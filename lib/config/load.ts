@@ -15,7 +15,7 @@ import { processEnv, readSecret, type EnvMap } from "./env";
 import { providersFileSchema, tenantsFileSchema, type ProviderConfig, type TenantConfig } from "./files";
 import { envNameFor, flatten, isPlainObject, unflatten, type FlatMap } from "./paths";
 import { PROVIDER_GROUPS } from "./provider-groups";
-import { decideOfflineFallback, OFFLINE_PROVIDER, PROVIDER_CHOICE_FIELDS } from "./offline-fallback";
+import { decideOfflineFallback, OFFLINE_PROVIDER } from "./offline-fallback";
 import { groupsWithStoredKey } from "./provider-keys-file";
 import { codeDefaults, envAliases, settingsSchema, type Settings } from "./schema";
 
@@ -183,7 +183,13 @@ function pick(key: string, layers: SourceMap[]): SourceValue | undefined {
   return undefined;
 }
 
-/** Points each model role that cannot be used and that nobody chose at the offline provider. */
+/**
+ * The groups the offline provider can serve: the model roles, speech-to-text and text-to-speech (not
+ * realtime speech, which it does not offer yet).
+ */
+const OFFLINE_GROUPS = PROVIDER_GROUPS.filter((g) => g.prefix !== "speech.realtime");
+
+/** Points each model role or speech service that cannot be used and that nobody chose at the offline provider. */
 function applyOfflineFallback(ctx: {
   merged: FlatMap;
   provenance: Record<string, Provenance>;
@@ -209,20 +215,21 @@ function applyOfflineFallback(ctx: {
       },
     ]);
   const stored = groupsWithStoredKey(ctx.settingsPath);
-  for (const role of MODEL_ROLES) {
-    const key = (field: string) => `models.${role}.${field}`;
+  for (const group of OFFLINE_GROUPS) {
+    const key = (field: string) => `${group.prefix}.${field}`;
+    const fields = ["provider", group.modelKey, "baseUrl", "apiKeyEnv"];
     const provider = text(key("provider"));
     const decision = decideOfflineFallback({
       offlineBaseUrl,
-      sources: Object.fromEntries(PROVIDER_CHOICE_FIELDS.map((f) => [f, provenance[key(f)]?.source])),
+      sources: Object.fromEntries(fields.map((f) => [f, provenance[key(f)]?.source])),
       keyRequired: providers[provider]?.keyRequired ?? true,
-      keyAvailable: readSecret(text(key("apiKeyEnv")), ctx.env) !== undefined || stored.has(`models.${role}`),
+      keyAvailable: readSecret(text(key("apiKeyEnv")), ctx.env) !== undefined || stored.has(group.prefix),
     });
     if (!decision.fallback) continue;
     const origin = `offline provider at ${offlineBaseUrl} (no key for ${providers[provider]?.label ?? provider}, and no provider chosen)`;
     const values: Record<string, unknown> = {
       provider: OFFLINE_PROVIDER,
-      name: offline.models[role] ?? "offline-demo",
+      [group.modelKey]: offline.models[group.suggest] ?? `offline-${group.suggest}`,
       baseUrl: offlineBaseUrl,
       apiKeyEnv: offline.apiKeyEnv,
     };

@@ -1,4 +1,4 @@
-// The offline demo model as the fallback of a model role: when the role's provider cannot be used
+// The offline demo model as the fallback of a model role (or speech service): when its provider cannot be used
 // (its key is missing) and nobody chose that provider (nothing in env, settings or tenants.yaml names
 // it), the role uses the project's offline provider, if one runs (offline.baseUrl, set by
 // `make dev-up` when it starts one). A key or a provider configured later wins at the next reload.
@@ -6,18 +6,14 @@ import type { SourceName } from "./load";
 
 export const OFFLINE_PROVIDER = "offline";
 
-/** The fields of a model role that say which provider it uses. */
-export const PROVIDER_CHOICE_FIELDS = ["provider", "name", "baseUrl", "apiKeyEnv"] as const;
-export type ProviderChoiceField = (typeof PROVIDER_CHOICE_FIELDS)[number];
-
 /** Sources through which a person chose something; providers and code defaults are nobody's choice. */
 const CHOSEN_BY: ReadonlySet<SourceName> = new Set(["env", "settings", "tenant"]);
 
 export interface FallbackInput {
   /** Where the offline provider answers; empty when none runs. */
   offlineBaseUrl: string;
-  /** Which source set each of the role's provider fields. */
-  sources: Partial<Record<ProviderChoiceField, SourceName>>;
+  /** Which source set each field that says which provider is used (provider, model, baseUrl, apiKeyEnv). */
+  sources: Partial<Record<string, SourceName>>;
   /** The role's provider needs a key (conf/model_providers.yaml `keyRequired`). */
   keyRequired: boolean;
   /** A key is in the provider's variable or stored by the settings panel. */
@@ -30,9 +26,6 @@ export type FallbackDecision =
 export function decideOfflineFallback(input: FallbackInput): FallbackDecision {
   if (!input.offlineBaseUrl) return { fallback: false, why: "no offline provider" };
   if (!input.keyRequired || input.keyAvailable) return { fallback: false, why: "usable" };
-  const chosen = PROVIDER_CHOICE_FIELDS.some((f) => {
-    const source = input.sources[f];
-    return source !== undefined && CHOSEN_BY.has(source);
-  });
+  const chosen = Object.values(input.sources).some((source) => source !== undefined && CHOSEN_BY.has(source));
   return chosen ? { fallback: false, why: "chosen" } : { fallback: true };
 }

@@ -1,13 +1,16 @@
 // The project's OpenAI-compatible test provider, the one allowed stand-in: chat completions (with and
 // without streaming, tool calls, scripted errors), models, embeddings, speech-to-text and
-// text-to-speech. Tests, Playwright and
+// text-to-speech (espeak-ng speaks, pocketsphinx recognises the phrases of
+// e2e/fixtures/voice/phrases.txt). Tests, Playwright and
 // people trying the UI offline point the real `openai` client at it. It keeps a log of the requests
 // it received (GET /__stub/requests) so a test can assert that none reached it.
 import http from "node:http";
 import { createHash, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { countTokens, scriptReply, type StubReply } from "./script";
-import { multipartField, voicePitch, wavTone } from "../audio/wav";
+import { multipartField, multipartFile, parseWav, resample } from "../audio/wav";
+import { speak, SpeechUnavailable } from "./speech/espeak";
+import { Recognizer } from "./speech/recognizer";
 
 export const STUB_MODELS = [
   "stub-chat",
@@ -17,6 +20,8 @@ export const STUB_MODELS = [
   "stub-tts",
   "offline-demo",
   "offline-embedding",
+  "offline-stt",
+  "offline-tts",
   "gpt-4o-mini",
   "gpt-4o",
   "text-embedding-3-small",
@@ -204,6 +209,7 @@ async function chat(
 
 export async function startStubProvider(opts: StubOptions = {}): Promise<StubServer> {
   const requests: StubRequestLog[] = [];
+  const recognizer = new Recognizer();
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://stub");
@@ -218,11 +224,26 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
       if (path === "/v1/audio/transcriptions" && req.method === "POST") {
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
-        const model = multipartField(Buffer.concat(chunks), "model") ?? "";
+        const raw = Buffer.concat(chunks);
+        const model = multipartField(raw, "model") ?? "";
         requests.push({ path, model, at: new Date().toISOString() });
         if (!knownModel(model))
           return apiError(res, 404, `The model '${model}' does not exist.`, "model_not_found");
-        return send(res, 200, { text: "stub transcription" });
+        const file = multipartFile(raw, "file");
+        const wav = file && parseWav(file);
+        if (!wav)
+          return apiError(res, 400, "The offline recogniser reads 16-bit PCM WAV audio.", "invalid_audio");
+        try {
+          // The demo model also tries outside the known phrases (rough); the test models never do.
+          const text = await recognizer.transcribe(
+            resample(wav.samples, wav.sampleRate, 16_000),
+            model.startsWith("offline-"),
+          );
+          return send(res, 200, { text });
+        } catch (err) {
+          if (err instanceof SpeechUnavailable) return apiError(res, 503, err.message, "speech_unavailable");
+          throw err;
+        }
       }
       const modelPath = /^\/v1\/models\/(.+)$/.exec(path);
       if (modelPath && req.method === "GET") {
@@ -282,10 +303,23 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
       if (path === "/v1/audio/speech" && req.method === "POST") {
         const voice = typeof body.voice === "string" ? body.voice : "alloy";
         const text = typeof body.input === "string" ? body.input : "";
+        const speed = typeof body.speed === "number" ? body.speed : 1;
         if (!text) return apiError(res, 400, "input is required", "invalid_request");
-        const wav = wavTone(Math.min(2, 0.3 + text.length * 0.02), voicePitch(voice));
-        res.writeHead(200, { "content-type": "audio/wav", "content-length": wav.length });
-        return res.end(wav);
+        let wav: Buffer;
+        try {
+          wav = await speak(text, voice, speed);
+        } catch (err) {
+          if (err instanceof SpeechUnavailable) return apiError(res, 503, err.message, "speech_unavailable");
+          throw err;
+        }
+        // "pcm" is raw 24 kHz 16-bit mono, as OpenAI sends it; every other format is answered as WAV.
+        const pcm = body.response_format === "pcm";
+        const audio = pcm ? wav.subarray(44) : wav;
+        res.writeHead(200, {
+          "content-type": pcm ? "audio/pcm" : "audio/wav",
+          "content-length": audio.length,
+        });
+        return res.end(audio);
       }
       return apiError(res, 404, `Unknown endpoint ${req.method} ${path}`, "unknown_url");
     })().catch(() => {
@@ -304,6 +338,7 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
     requests,
     close: () =>
       new Promise<void>((resolve) => {
+        recognizer.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

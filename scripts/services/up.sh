@@ -9,6 +9,8 @@ command -v curl >/dev/null && command -v ss >/dev/null || apt_ensure curl iprout
 command -v bwrap >/dev/null || apt_ensure bubblewrap
 { command -v setpriv >/dev/null && command -v prlimit >/dev/null; } || apt_ensure util-linux
 [ -x /usr/bin/python3 ] || apt_ensure python3
+# The offline provider's voice and ears (espeak-ng, pocketsphinx).
+"$HERE/speech.sh" install
 "$HERE/postgres.sh" install
 "$HERE/redis.sh" install
 # Kafka's jars and the Go builds of OPA and OpenFGA are independent: fetch/build them side by side.

@@ -82,6 +82,18 @@ describe("the configuration with an offline provider", () => {
     expect(c.provenance["models.chat.temperature"]!.source).toBe("default");
   });
 
+  it("serves speech-to-text and text-to-speech too, but not realtime speech", () => {
+    const c = load({});
+    expect(c.settings.speech.stt).toMatchObject({
+      provider: "offline",
+      model: "offline-stt",
+      baseUrl: OFFLINE,
+    });
+    expect(c.settings.speech.tts).toMatchObject({ provider: "offline", model: "offline-tts" });
+    expect(c.provenance["speech.tts.model"]!.source).toBe("offline");
+    expect(c.settings.speech.realtime.provider).toBe("openai");
+  });
+
   it("gives way to a key in the provider's variable", () => {
     const c = load({ OPENAI_API_KEY: "sk-test" });
     expect(c.settings.models.chat.provider).toBe("openai");

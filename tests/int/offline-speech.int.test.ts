@@ -1,0 +1,63 @@
+// The offline provider speaks (espeak-ng) and recognises speech (pocketsphinx), through the real
+// `openai` client: what it says it can hear again, exactly for the known phrases; what it does not
+// know (other speech, a tone, silence) is heard as nothing by the test models.
+import OpenAI, { toFile } from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseWav, wavTone } from "@/lib/audio/wav";
+import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+
+let stub: StubServer;
+let client: OpenAI;
+
+beforeAll(async () => {
+  stub = await startStubProvider();
+  client = new OpenAI({ apiKey: "none", baseURL: stub.url, maxRetries: 0 });
+});
+afterAll(async () => {
+  await stub?.close();
+});
+
+async function say(input: string, voice = "alloy", model = "stub-tts"): Promise<Buffer> {
+  const res = await client.audio.speech.create({ model, voice, input, response_format: "wav" });
+  return Buffer.from(await res.arrayBuffer());
+}
+async function hear(wav: Buffer, model = "stub-stt"): Promise<string> {
+  const r = await client.audio.transcriptions.create({
+    model,
+    file: await toFile(wav, "speech.wav", { type: "audio/wav" }),
+  });
+  return r.text;
+}
+
+describe("offline speech", () => {
+  it("speaks words as 24 kHz speech, in a different pitch per voice", async () => {
+    const alloy = await say("what is six times seven");
+    const wav = parseWav(alloy)!;
+    expect(wav.sampleRate).toBe(24_000);
+    expect(wav.samples.length / wav.sampleRate).toBeGreaterThan(0.8); // a second or so of speech
+    expect(Math.max(...wav.samples.map(Math.abs))).toBeGreaterThan(3000); // not silence
+    expect((await say("what is six times seven", "nova")).equals(alloy)).toBe(false);
+  });
+
+  it("hears the known phrases it speaks, exactly", async () => {
+    for (const phrase of ["what is six times seven", "please run the calculator tool"])
+      expect(await hear(await say(phrase))).toBe(phrase);
+    expect(await hear(await say("tell me a long story about the sea", "onyx"), "offline-stt")).toBe(
+      "tell me a long story about the sea",
+    );
+  });
+
+  it("hears nothing in other speech, a tone or silence (test models)", async () => {
+    expect(await hear(await say("open the pod bay doors"))).toBe("");
+    expect(await hear(wavTone(1.5, 440, 16_000))).toBe("");
+    expect(await hear(wavTone(1, 0, 16_000))).toBe("");
+  });
+
+  it("refuses audio it cannot read with a 400 naming the format", async () => {
+    const err = await client.audio.transcriptions
+      .create({ model: "stub-stt", file: await toFile(Buffer.from("not audio"), "x.mp3") })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain("16-bit PCM WAV");
+  });
+});
