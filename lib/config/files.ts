@@ -50,6 +50,26 @@ export const tenantSchema = z
     limits: z
       .object({ maxSessions: z.number().int().min(1), maxMessageBytes: z.number().int().min(1) })
       .strict(),
+    /** Secrets this tenant's tool calls may use as {{secret:NAME}} (lib/secrets/store.ts). */
+    secrets: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9_]+$/, "secret names are letters, digits and _"),
+        z
+          .object({
+            /** The environment variable (of the tool executor) that holds the value. */
+            env: z
+              .string()
+              .regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name")
+              .optional(),
+            /** A file holding the value (e.g. a mounted Kubernetes or Docker secret). */
+            file: z.string().min(1).optional(),
+            /** The tools that may use it; never code_execution. */
+            tools: z.array(z.string().regex(/^[a-z_]+$/)).default(["http_request"]),
+          })
+          .strict()
+          .refine((s) => !(s.env && s.file), "give env or file, not both"),
+      )
+      .default({}),
   })
   .strict();
 

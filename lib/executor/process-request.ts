@@ -16,7 +16,7 @@ import { tenantSlug } from "../tenancy/tenant-config";
 import type { Db } from "../server/db";
 import type { Prisma } from "../generated/prisma/client";
 import { createMasker } from "../secrets/mask";
-import { resolveSecretRefs, UnknownSecretError, type SecretStore } from "../secrets/store";
+import { resolveSecretRefs, SecretDenied, type SecretStore } from "../secrets/store";
 import { findTool } from "../tools/registry";
 import type { ToolOutcome } from "../tools/types";
 import type { ToolHost } from "./tool-host";
@@ -104,10 +104,9 @@ function toResult(req: ToolRequest, outcome: ToolOutcome): ToolResult {
 async function decide(
   deps: ExecutorDeps,
   req: ToolRequest,
+  slug: string,
   needsNetwork: boolean,
 ): Promise<ToolOutcome | null> {
-  // The id → slug mapping is cached in Redis (shared with the gateway), not read per call.
-  const slug = await tenantSlug(deps.db, deps.redis, req.tenantId);
   const conf = deps.tenants[slug] ?? deps.tenants[deps.settings.tenancy.defaultTenant];
   // Calls without an actor (enqueued by an older gateway) are decided with the least privilege.
   const user = req.actor ? { id: req.actor.userId, role: req.actor.role } : { id: "unknown", role: "member" };
@@ -197,7 +196,9 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
 
   const started = performance.now();
   const tool = findTool(req.tool);
-  const masker = createMasker(deps.secrets.values());
+  const masker = createMasker(deps.secrets.all());
+  // The id → slug mapping is cached in Redis (shared with the gateway), not read per call.
+  const slug = await tenantSlug(deps.db, deps.redis, req.tenantId);
   let outcome: ToolOutcome;
   if (!tool) {
     outcome = { status: "failed", error: `unknown tool "${req.tool}"` };
@@ -210,8 +211,8 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
       };
     } else {
       outcome =
-        (await decide(deps, req, tool.needsNetwork)) ??
-        (await runTool(deps, req, args.data, tool.usesWorkspace ?? false));
+        (await decide(deps, req, slug, tool.needsNetwork)) ??
+        (await runTool(deps, req, slug, args.data, tool.usesWorkspace ?? false));
     }
   }
   outcome = masker.deep(outcome);
@@ -238,15 +239,31 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
 async function runTool(
   deps: ExecutorDeps,
   req: ToolRequest,
+  slug: string,
   args: unknown,
   usesWorkspace: boolean,
 ): Promise<ToolOutcome> {
   let resolved: unknown;
   try {
-    resolved = resolveSecretRefs(args, deps.secrets).resolved;
+    resolved = resolveSecretRefs(args, deps.secrets.forTenant(slug), req.tool);
   } catch (err) {
-    if (err instanceof UnknownSecretError) return { status: "failed", error: err.message };
-    throw err;
+    if (!(err instanceof SecretDenied)) throw err;
+    // One answer for unknown, other tenants' and not-allowed names, so names cannot be probed; the
+    // audit log keeps which name was asked for.
+    await writeAudit(
+      {
+        action: "secret.denied",
+        outcome: "denied",
+        tenantId: req.tenantId,
+        actorId: req.actor?.userId ?? null,
+        actorType: req.actor ? "user" : "system",
+        resource: `tool_call:${req.toolCallId}`,
+        details: { tool: req.tool, reference: err.secretName, rule: err.rule, sessionId: req.sessionId },
+      },
+      deps.db,
+    );
+    deps.log.warn({ toolCallId: req.toolCallId, tool: req.tool, rule: err.rule }, "secret refused");
+    return { status: "denied", error: err.message };
   }
   const s = deps.settings.executor;
   const uid = sandboxUid(deps.settings, req.sessionId);

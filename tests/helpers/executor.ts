@@ -1,6 +1,9 @@
 // Integration-test harness for the tool path: real executor processes, and the gateway side
 // (outbox relay, results consumer, waiters) in the test process, on either transport.
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import pino from "pino";
 import { createBus, toolResultSchema, type Bus } from "@/lib/bus";
 import { OutboxRelay } from "@/lib/bus/outbox-relay";
@@ -16,6 +19,13 @@ export type ExecutorProcess = ReturnType<typeof startProcess>;
 
 export const TEST_SECRET_VALUE = `s3cr3t-${randomUUID()}`;
 
+/** An executor secrets file giving `tenantSlug` the secret API_TOKEN (TEST_SECRET_VALUE). */
+export function secretsFileFor(tenantSlug: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "soma-exec-secrets-")), "secrets.json");
+  fs.writeFileSync(file, JSON.stringify({ [tenantSlug]: { API_TOKEN: TEST_SECRET_VALUE } }), { mode: 0o600 });
+  return file;
+}
+
 export async function startExecutor(
   transport: Transport,
   env: Record<string, string> = {},
@@ -25,7 +35,6 @@ export async function startExecutor(
     SOMA_BUS_TRANSPORT: transport,
     SOMA_EXECUTOR_HEALTH_PORT: "0",
     SOMA_AGENT_TOOL_TIMEOUT_MS: "4000",
-    SOMA_SECRET_API_TOKEN: TEST_SECRET_VALUE,
     LOG_LEVEL: "info",
     ...env,
   });
@@ -48,6 +57,7 @@ export interface GatewaySide {
   db: Db;
   bus: Bus;
   tenantId: string;
+  tenantSlug: string;
   newSession(): Promise<string>;
   call(
     tool: string,
@@ -71,8 +81,9 @@ export async function gatewaySide(transport: Transport): Promise<GatewaySide> {
     if (r.success) await notifyToolDone(redis, r.data.toolCallId);
   });
   const waiters = resultWaiters(s.redis.url);
+  const tenantSlug = `exec-${randomUUID().slice(0, 8)}`;
   const seeded = await seedTenantUser(db, undefined, {
-    tenantSlug: `exec-${randomUUID().slice(0, 8)}`,
+    tenantSlug,
     tenantName: "Executor test",
     email: `exec-${randomUUID()}@test.local`,
     displayName: "Executor test",
@@ -100,6 +111,7 @@ export async function gatewaySide(transport: Transport): Promise<GatewaySide> {
     db,
     bus,
     tenantId: seeded.tenantId,
+    tenantSlug,
     newSession,
     enqueue,
     wait,

@@ -2,6 +2,8 @@
 // results channel → the waiting caller, woken through Redis.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { workspaceRoot } from "@/lib/executor/process-request";
 import { freePort, settings, waitUntil } from "../helpers/services";
@@ -9,6 +11,7 @@ import {
   gatewaySide,
   startExecutor,
   stopProcess,
+  secretsFileFor,
   TEST_SECRET_VALUE,
   type ExecutorProcess,
   type GatewaySide,
@@ -18,18 +21,40 @@ describe.each(["bullmq", "kafka"] as const)("tool calls over %s", (transport) =>
   let gw: GatewaySide;
   let executor: ExecutorProcess;
   let healthPort: number;
+  // A loopback server that echoes what it got, as given and encoded (a reply that repeats a secret).
+  let echo: http.Server;
+  let echoPort: number;
+  const received: string[] = [];
 
   beforeAll(async () => {
+    echo = http.createServer((req, res) => {
+      const token = String(req.headers["x-token"] ?? "");
+      received.push(token);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          header: token,
+          base64: Buffer.from(token).toString("base64"),
+          urlEncoded: encodeURIComponent(token),
+          url: req.url,
+        }),
+      );
+    });
+    await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+    echoPort = (echo.address() as AddressInfo).port;
     gw = await gatewaySide(transport);
     healthPort = await freePort();
     executor = await startExecutor(transport, {
       SOMA_EXECUTOR_HEALTH_PORT: String(healthPort),
       SOMA_EXECUTOR_WORKSPACE_SWEEP_MS: "500",
+      SOMA_EXECUTOR_SECRETS_FILE: secretsFileFor(gw.tenantSlug),
+      SOMA_TOOLS_HTTP_ALLOWED_HOSTS: "127.0.0.1",
     });
   });
   afterAll(async () => {
     if (executor) await stopProcess(executor);
     await gw?.close();
+    await new Promise((r) => echo?.close(r));
   });
 
   it("runs code_execution and returns the computed value", async () => {
@@ -97,25 +122,66 @@ describe.each(["bullmq", "kafka"] as const)("tool calls over %s", (transport) =>
     expect(ok.status).toBe("succeeded");
   });
 
-  it("masks a secret everywhere it could surface", async () => {
-    const done = await gw.call("code_execution", {
-      runtime: "bash",
-      code: "echo token={{secret:API_TOKEN}}; echo {{secret:API_TOKEN}} >&2; exit 3",
+  it("sends a tenant's secret with http_request and masks it in what comes back, in every form", async () => {
+    const done = await gw.call("http_request", {
+      url: `http://127.0.0.1:${echoPort}/echo?k={{secret:API_TOKEN}}`,
+      headers: { "x-token": "{{secret:API_TOKEN}}" },
     });
-    expect(done.status).toBe("failed");
-    expect(done.result).toMatchObject({
-      stdout: "token=[secret:API_TOKEN]\n",
-      stderr: "[secret:API_TOKEN]\n",
-      exitCode: 3,
+    expect(done.status).toBe("succeeded");
+    expect(received.at(-1)).toBe(TEST_SECRET_VALUE); // it really was sent
+    const body = (done.result as { body: string }).body;
+    expect(JSON.parse(body)).toEqual({
+      header: "[secret:API_TOKEN]",
+      base64: "[secret:API_TOKEN]",
+      urlEncoded: "[secret:API_TOKEN]",
+      url: "/echo?k=[secret:API_TOKEN]",
     });
-    const rows = await gw.db.$queryRaw<{ n: bigint }[]>`
-      SELECT count(*) AS n FROM tool_calls WHERE arguments::text LIKE ${"%" + TEST_SECRET_VALUE + "%"}
-        OR result::text LIKE ${"%" + TEST_SECRET_VALUE + "%"} OR error LIKE ${"%" + TEST_SECRET_VALUE + "%"}`;
-    const outbox = await gw.db.$queryRaw<
-      { n: bigint }[]
-    >`SELECT count(*) AS n FROM outbox WHERE payload::text LIKE ${"%" + TEST_SECRET_VALUE + "%"}`;
-    expect(Number(rows[0]!.n) + Number(outbox[0]!.n)).toBe(0);
-    expect(executor.output()).not.toContain(TEST_SECRET_VALUE);
-    expect(JSON.stringify(done)).not.toContain(TEST_SECRET_VALUE);
+    await expectNowhere(TEST_SECRET_VALUE, Buffer.from(TEST_SECRET_VALUE).toString("base64"));
   });
+
+  it("never gives a secret to code_execution, so a reversed one cannot leak", async () => {
+    const done = await gw.call("code_execution", {
+      runtime: "python",
+      code: 'print("{{secret:API_TOKEN}}"[::-1])',
+    });
+    expect(done.status).toBe("denied");
+    expect(done.error).toMatch(/^secrets are never given to code_execution/);
+    await expectNowhere(TEST_SECRET_VALUE, [...TEST_SECRET_VALUE].reverse().join(""));
+  });
+
+  it("answers an unknown name like a known one it may not use, and audits which was asked", async () => {
+    const unknown = await gw.call("http_request", {
+      url: `http://127.0.0.1:${echoPort}/echo`,
+      headers: { "x-token": "{{secret:NOT_A_SECRET}}" },
+    });
+    const notAllowed = await gw.call("workspace_files", {
+      action: "write",
+      path: "t.txt",
+      content: "{{secret:API_TOKEN}}",
+    });
+    expect(unknown).toMatchObject({ status: "denied", error: "secret not available" });
+    expect(notAllowed).toMatchObject({ status: "denied", error: "secret not available" });
+    const audit = await gw.db.auditLog.findMany({
+      where: { tenantId: gw.tenantId, action: "secret.denied" },
+      select: { details: true },
+    });
+    expect(audit.map((a) => (a.details as { reference: string }).reference)).toEqual(
+      expect.arrayContaining(["NOT_A_SECRET", "API_TOKEN"]),
+    );
+  });
+
+  /** No trace of these strings in stored calls, the outbox, or the executor's log. */
+  async function expectNowhere(...values: string[]) {
+    for (const v of values) {
+      const like = `%${v}%`;
+      const rows = await gw.db.$queryRaw<{ n: bigint }[]>`
+        SELECT count(*) AS n FROM tool_calls WHERE arguments::text LIKE ${like}
+          OR result::text LIKE ${like} OR error LIKE ${like}`;
+      const outbox = await gw.db.$queryRaw<
+        { n: bigint }[]
+      >`SELECT count(*) AS n FROM outbox WHERE payload::text LIKE ${like}`;
+      expect(Number(rows[0]!.n) + Number(outbox[0]!.n)).toBe(0);
+      expect(executor.output()).not.toContain(v);
+    }
+  }
 });

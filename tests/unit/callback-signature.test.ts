@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { sign, verify } from "@/lib/tools/callback-signature";
-import { createMasker } from "@/lib/secrets/mask";
-import { loadSecretStore, resolveSecretRefs, UnknownSecretError } from "@/lib/secrets/store";
 import { staysInside } from "@/lib/tools/workspace-files";
 import { hostAllowed } from "@/lib/tools/http-request";
 
@@ -18,29 +16,6 @@ describe("callback signatures", () => {
   it("refuse old timestamps (replays)", () => {
     const old = ts - 3600;
     expect(verify("k", "b", String(old), sign("k", "b", old), now)).toBe(false);
-  });
-});
-
-describe("secrets", () => {
-  const store = loadSecretStore({ env: { SOMA_SECRET_API_KEY: "abcd1234", OTHER: "x" } });
-  it("resolve references in nested arguments and report which were used", () => {
-    const { resolved, used } = resolveSecretRefs(
-      { h: { auth: "Bearer {{secret:API_KEY}}" }, list: ["{{secret:API_KEY}}"] },
-      store,
-    );
-    expect(resolved).toEqual({ h: { auth: "Bearer abcd1234" }, list: ["abcd1234"] });
-    expect(used.map((u) => u.name)).toEqual(["API_KEY"]);
-  });
-  it("refuse unknown secrets", () => {
-    expect(() => resolveSecretRefs({ a: "{{secret:NOPE}}" }, store)).toThrow(UnknownSecretError);
-  });
-  it("are masked wherever they appear", () => {
-    const m = createMasker(store.values());
-    expect(m.deep({ out: "key=abcd1234!", n: 1, arr: ["abcd1234"] })).toEqual({
-      out: "key=[secret:API_KEY]!",
-      n: 1,
-      arr: ["[secret:API_KEY]"],
-    });
   });
 });
 

@@ -29,9 +29,10 @@ const { settings } = config;
 configureLogger({ level: settings.server.logLevel, name: "tool-executor" });
 const secrets = loadSecretStore({
   env: processEnv(),
+  tenants: config.tenants,
   ...(settings.executor.secretsFile ? { file: settings.executor.secretsFile } : {}),
 });
-const masker = createMasker(secrets.values());
+const masker = createMasker(secrets.all());
 // Every log line passes through the masker, so a secret that reaches a message or error is hidden.
 const log = logger().child({}, { formatters: { log: (obj) => masker.deep(obj) } });
 const executorId = newExecutorId();
