@@ -1,7 +1,7 @@
 // The `openai` client for a model role, built from the effective settings: any OpenAI-compatible
 // provider (conf/model_providers.yaml) at its base URL, the key read from the named variable.
 import OpenAI from "openai";
-import { getConfig, type Settings } from "../config";
+import { getConfig, readSecret, type Settings } from "../config";
 import { providerKey } from "../settings/provider-keys";
 import { AppError } from "../errors";
 import { OFFLINE_PROVIDER } from "../config/offline-fallback";
@@ -39,13 +39,16 @@ export function modelStatus(role: ModelRole): ModelStatus {
   const m = settings.models[role];
   const keyRequired = providers[m.provider]?.keyRequired ?? true;
   const offline = m.provider === OFFLINE_PROVIDER;
-  if (keyRequired && !providerKey(`models.${role}`, m.apiKeyEnv))
+  if (keyRequired && !providerKey(`models.${role}`, m.apiKeyEnv, m.baseUrl))
     return {
       configured: false,
       provider: m.provider,
       model: m.name,
       offline,
-      reason: `No API key for ${providers[m.provider]?.label ?? m.provider}: enter one in Settings, set ${m.apiKeyEnv}, or choose another provider.`,
+      reason:
+        readSecret(m.apiKeyEnv) !== undefined
+          ? `The key in ${m.apiKeyEnv} is only sent to the address it belongs to, not ${m.baseUrl}: enter a key for this address in Settings, or set the address by environment variable.`
+          : `No API key for ${providers[m.provider]?.label ?? m.provider}: enter one in Settings, set ${m.apiKeyEnv}, or choose another provider.`,
     };
   return { configured: true, provider: m.provider, model: m.name, offline };
 }
@@ -56,7 +59,7 @@ export function modelTarget(role: ModelRole): ModelTarget {
   const status = modelStatus(role);
   if (!status.configured)
     throw new AppError("unavailable", status.reason ?? "No model provider is configured.");
-  const apiKey = providerKey(`models.${role}`, m.apiKeyEnv) ?? "not-needed";
+  const apiKey = providerKey(`models.${role}`, m.apiKeyEnv, m.baseUrl) ?? "not-needed";
   const cacheKey = `${m.baseUrl}\u0000${apiKey}`;
   let client = clients.get(cacheKey);
   if (!client) {

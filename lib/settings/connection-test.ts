@@ -1,6 +1,8 @@
 // "Test connection": one minimal real request to a model or speech provider with the values entered
 // in the panel (saved or not), reported as success with latency, or the provider's error in plain
 // words (unreachable host, refused key, unknown model).
+import dns from "node:dns/promises";
+import { isIP } from "node:net";
 import OpenAI, { toFile } from "openai";
 import { z } from "zod";
 import { getConfig } from "../config";
@@ -8,6 +10,19 @@ import { PROVIDER_GROUPS } from "../config/provider-groups";
 import { AppError } from "../errors";
 import { wavTone } from "../audio/wav";
 import { providerKey } from "./provider-keys";
+import { forbiddenAddress, sameAddress } from "./key-policy";
+
+/** The forbidden address `baseUrl` leads to, if any (its host as written, or what its name resolves to). */
+async function forbiddenTarget(baseUrl: string): Promise<string | undefined> {
+  const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host)) return forbiddenAddress(host) ? host : undefined;
+  try {
+    const addresses = await dns.lookup(host, { all: true });
+    return addresses.find((a) => forbiddenAddress(a.address))?.address;
+  } catch {
+    return undefined; // a name that does not resolve is reported as unreachable by the request itself
+  }
+}
 
 export const connectionTestBody = z
   .object({
@@ -28,7 +43,14 @@ export interface ConnectionResult {
   model: string;
   baseUrl: string;
   message: string;
-  code?: "unreachable" | "timeout" | "unauthorized" | "unknown_model" | "rate_limited" | "provider_error";
+  code?:
+    | "unreachable"
+    | "timeout"
+    | "unauthorized"
+    | "unknown_model"
+    | "rate_limited"
+    | "provider_error"
+    | "forbidden_address";
 }
 
 function leaf(key: string): unknown {
@@ -37,10 +59,16 @@ function leaf(key: string): unknown {
     .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], getConfig().settings);
 }
 
+/**
+ * `echoDetail`: whether the answer's own error text may be shown. Only for the providers' known
+ * addresses: an arbitrary host's error body is not echoed, so the panel cannot be used to read
+ * internal services.
+ */
 export function plainError(
   err: unknown,
   host: string,
   model: string,
+  echoDetail = true,
 ): Pick<ConnectionResult, "code" | "message"> {
   if (err instanceof OpenAI.APIConnectionTimeoutError)
     return { code: "timeout", message: `${host} did not answer within 10 seconds.` };
@@ -75,7 +103,9 @@ export function plainError(
       };
     return {
       code: "provider_error",
-      message: `The provider answered ${err.status ?? "an error"}: ${detail}`,
+      message: echoDetail
+        ? `The provider answered ${err.status ?? "an error"}: ${detail}`
+        : `The server answered ${err.status ?? "an error"}.`,
     };
   }
   return { code: "provider_error", message: (err as Error).message };
@@ -107,7 +137,8 @@ export async function testConnection(input: ConnectionTest): Promise<ConnectionR
   // provider's own); testing another address needs the key typed in, so a key cannot be lured away.
   const trusted =
     baseUrl === provider.baseUrl || (sameProvider && baseUrl === leaf(`${group.prefix}.baseUrl`));
-  const apiKey = input.apiKey || (trusted ? providerKey(group.prefix, apiKeyEnv) : undefined) || "not-needed";
+  const apiKey =
+    input.apiKey || (trusted ? providerKey(group.prefix, apiKeyEnv, baseUrl) : undefined) || "not-needed";
   const client = new OpenAI({ apiKey, baseURL: baseUrl, maxRetries: 0, timeout: 10_000 });
   const host = (() => {
     try {
@@ -116,6 +147,19 @@ export async function testConnection(input: ConnectionTest): Promise<ConnectionR
       return baseUrl;
     }
   })();
+
+  const refused = await forbiddenTarget(baseUrl);
+  if (refused)
+    return {
+      ok: false,
+      latencyMs: 0,
+      target: input.target,
+      model,
+      baseUrl,
+      code: "forbidden_address",
+      message: `Test connection does not reach link-local or cloud metadata addresses (${refused}).`,
+    };
+  const knownAddress = Object.values(providers).some((p) => sameAddress(p.baseUrl, baseUrl));
 
   const started = performance.now();
   const result = (ok: boolean, extra: Pick<ConnectionResult, "message"> & Partial<ConnectionResult>) => ({
@@ -158,6 +202,6 @@ export async function testConnection(input: ConnectionTest): Promise<ConnectionR
     const r = result(true, { message: "" });
     return { ...r, message: `Connected: ${provider.label} answered with ${model} in ${r.latencyMs} ms.` };
   } catch (err) {
-    return result(false, plainError(err, host, model));
+    return result(false, plainError(err, host, model, knownAddress));
   }
 }

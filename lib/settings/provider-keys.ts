@@ -6,6 +6,7 @@ import fs from "node:fs";
 import { getConfig, readSecret } from "../config";
 import { providerKeysPath } from "../config/provider-keys-file";
 import { writeFileAtomic } from "./atomic-write";
+import { envKeyMayGoTo } from "./key-policy";
 
 export function providerKeysFile(): string {
   return providerKeysPath(getConfig().settingsPath);
@@ -36,9 +37,14 @@ export function readProviderKeys(): Record<string, string> {
   return keys;
 }
 
-/** The key a group's requests use: its environment variable, else the one stored by the settings API. */
-export function providerKey(group: string, apiKeyEnv: string): string | undefined {
-  return readSecret(apiKeyEnv) ?? readProviderKeys()[group];
+/**
+ * The key a group's requests to `baseUrl` use: its environment variable when that variable belongs
+ * with this address (key-policy.ts), else the one stored by the settings API for the group.
+ */
+export function providerKey(group: string, apiKeyEnv: string, baseUrl: string): string | undefined {
+  const fromEnv = readSecret(apiKeyEnv);
+  if (fromEnv !== undefined && envKeyMayGoTo(getConfig(), group, apiKeyEnv, baseUrl)) return fromEnv;
+  return readProviderKeys()[group];
 }
 
 /** Sets (string) or clears (null) stored keys; the file is replaced atomically, readable by its owner only. */

@@ -23,6 +23,7 @@ import { AppError } from "../errors";
 import { FIELD_BY_KEY, FIELDS, isSecretField, secretGroup } from "./fields";
 import { removeStaleTemps, writeFileAtomic } from "./atomic-write";
 import { providerKeysFile, readProviderKeys, writeProviderKeys } from "./provider-keys";
+import { envKeyMayGoTo, keyVariableAllowed, keyVariableHint } from "./key-policy";
 
 export const SETTINGS_CHANNEL = "settings:changed";
 const LOCK_KEY = "settings:write-lock";
@@ -69,7 +70,9 @@ export function settingsView(config: LoadedConfig = getConfig()): SettingsView {
     if (f.kind === "secret") {
       const group = secretGroup(f.key);
       const apiKeyEnv = leaf(config.settings, `${group}.apiKeyEnv`) as string;
-      const fromEnv = readSecret(apiKeyEnv) !== undefined;
+      const baseUrl = leaf(config.settings, `${group}.baseUrl`) as string;
+      // A variable's key that does not belong with this address is not used here, so it locks nothing.
+      const fromEnv = readSecret(apiKeyEnv) !== undefined && envKeyMayGoTo(config, group, apiKeyEnv, baseUrl);
       fields[f.key] = {
         set: fromEnv || Boolean(stored[group]),
         source: fromEnv ? "env" : stored[group] ? "settings" : null,
@@ -158,6 +161,10 @@ export function validatePatch(body: unknown, config: LoadedConfig = getConfig())
     const parsed = leafSchema(key).safeParse(raw);
     if (!parsed.success) {
       errors.push(fieldError(key, parsed.error.issues[0]?.message ?? "invalid value"));
+      continue;
+    }
+    if (key.endsWith(".apiKeyEnv") && !keyVariableAllowed(parsed.data as string, config.providers)) {
+      errors.push(fieldError(key, `must be ${keyVariableHint(config.providers)}`));
       continue;
     }
     if (spec.kind === "provider" && !config.providers[parsed.data as string]) {

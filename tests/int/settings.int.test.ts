@@ -40,10 +40,12 @@ interface Field {
 }
 type View = { fields: Record<string, Field>; providers: Record<string, unknown> };
 
+let confDir: string;
+
 /** Gateways on the fixture conf, chat model settings not in the environment, one settings file. */
 function env(extra: Record<string, string> = {}) {
   return {
-    SOMA_CONF_DIR: path.join(ROOT, "tests/fixtures/settings-conf"),
+    SOMA_CONF_DIR: confDir,
     SOMA_SETTINGS_FILE: settingsFile,
     SOMA_MODELS_CHAT_PROVIDER: "",
     SOMA_MODELS_CHAT_NAME: "",
@@ -57,6 +59,17 @@ beforeAll(async () => {
   stub = await startStubProvider({ apiKey: STUB_KEY });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "soma-settings-"));
   settingsFile = path.join(dir, "settings.json");
+  // The fixture conf, with the test provider at its random port: the providers file is what pairs
+  // SOMA_STUB_API_KEY with that address (an environment key goes nowhere else).
+  confDir = path.join(dir, "conf");
+  fs.cpSync(path.join(ROOT, "tests/fixtures/settings-conf"), confDir, { recursive: true, dereference: true });
+  const providersFile = path.join(confDir, "model_providers.yaml");
+  fs.writeFileSync(
+    providersFile,
+    fs
+      .readFileSync(providersFile, "utf8")
+      .replace(/(\n {2}stub:\n(?: {4}.*\n)*? {4}baseUrl: ).*/, `$1${stub.url}`),
+  );
   // The test provider listens on a random port: its address is the one thing set beforehand.
   fs.writeFileSync(settingsFile, JSON.stringify({ models: { chat: { baseUrl: stub.url } } }));
   [a, b] = await Promise.all([startGateway(stub, env()), startGateway(stub, env())]);
@@ -317,5 +330,62 @@ describe("POST /api/v1/settings/test", () => {
       baseUrl: stub.url.replace("127.0.0.1", "localhost"),
     });
     expect(elsewhere.json).toMatchObject({ ok: false, code: "unauthorized" }); // sent without the key
+  });
+});
+
+describe("where keys may go", () => {
+  // A loopback listener that records what it is sent and answers every request with an error body.
+  let listener: import("node:http").Server;
+  let listenerUrl: string;
+  const seen: { authorization?: string }[] = [];
+  beforeAll(async () => {
+    const http = await import("node:http");
+    listener = http.createServer((req, res) => {
+      seen.push({ authorization: req.headers.authorization });
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: "internal detail from a private service" } }));
+    });
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    listenerUrl = `http://127.0.0.1:${(listener.address() as import("node:net").AddressInfo).port}/v1`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => listener?.close(r));
+  });
+
+  it("refuses a key variable that is not a provider's (DATABASE_URL), naming the field", async () => {
+    const r = await client(a.base, admin.token).put("/api/v1/settings", {
+      models: { chat: { apiKeyEnv: "DATABASE_URL" } },
+    });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ details: [{ field: "models.chat.apiKeyEnv" }] });
+    expect((r.json.error as { details: { message: string }[] }).details[0]!.message).toContain(
+      "SOMA_PROVIDER_KEY_",
+    );
+  });
+
+  it("sends no environment key to an address an admin moved the chat model to", async () => {
+    const api = client(a.base, admin.token);
+    const moved = await api.put("/api/v1/settings", { models: { chat: { baseUrl: listenerUrl } } });
+    expect(moved.status).toBe(200);
+    // The key field is no longer locked by the variable: a key for this address can be entered.
+    expect((moved.json as unknown as View).fields["models.chat.apiKey"]).toMatchObject({
+      set: false,
+      locked: false,
+    });
+    const sessionId = await api.newSession();
+    await readSse(
+      await postMessageSse(a.base, admin.token, sessionId, "hello"),
+      (e) => e.type === "turn.finished" || e.type === "turn.failed",
+    );
+    const probe = await client(a.base, admin.token).post("/api/v1/settings/test", { target: "models.chat" });
+    expect(seen.length).toBeGreaterThan(0);
+    for (const s of seen) expect(s.authorization ?? "").not.toContain(STUB_KEY);
+    // Nor is a private service's error text echoed back through the panel.
+    expect(probe.json).toMatchObject({
+      ok: false,
+      code: "provider_error",
+      message: "The server answered 500.",
+    });
+    expect((await api.put("/api/v1/settings", { models: { chat: { baseUrl: stub.url } } })).status).toBe(200);
   });
 });

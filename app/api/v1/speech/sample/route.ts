@@ -25,7 +25,7 @@ export const POST = route(async (request) => {
   const body = await jsonBody(request, sampleBody, 4096);
   const tts = getConfig().settings.speech.tts;
   const client = new OpenAI({
-    apiKey: providerKey("speech.tts", tts.apiKeyEnv) ?? "not-needed",
+    apiKey: providerKey("speech.tts", tts.apiKeyEnv, tts.baseUrl) ?? "not-needed",
     baseURL: tts.baseUrl,
     maxRetries: 0,
     timeout: 15_000,
