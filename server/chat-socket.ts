@@ -21,6 +21,7 @@ import {
 import { redis } from "../lib/server/redis";
 import { sessionFor } from "../lib/sessions/service";
 import { enforceRateLimit } from "../lib/ratelimit/policy";
+import { watchRevocations } from "../lib/auth/revocation";
 
 export interface ChatSocketData {
   principal: Principal;
@@ -89,9 +90,23 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
         await sessionFor(principal, sessionId, "read");
         await follows.get(sessionId)?.();
         const current = await lastSeq(redis(), sessionId);
-        const stop = await followSession(redis(), deps.redisUrl, sessionId, afterSeq ?? current, (e) =>
+        const unfollow = await followSession(redis(), deps.redisUrl, sessionId, afterSeq ?? current, (e) =>
           socket.emit("event", e),
         );
+        const stop = async () => {
+          unwatch();
+          await unfollow();
+        };
+        // Unshared while following: the events stop at once, and the client is told why.
+        const unwatch = watchRevocations(deps.redisUrl, {
+          principal,
+          sessionId,
+          end: (r) => {
+            if (follows.get(sessionId) === stop) follows.delete(sessionId);
+            void unfollow();
+            if (r.kind === "share") socket.emit("session.revoked", { sessionId, reason: r.reason });
+          },
+        });
         follows.set(sessionId, stop);
         return { lastSeq: current };
       }),

@@ -8,6 +8,7 @@ import next from "next";
 import type { Admin } from "kafkajs";
 import { loadConfigOrExit } from "./config";
 import { createHttpHandler } from "./http-handler";
+import { stopListeningForRevocations } from "../lib/auth/revocation";
 import { attachSocketIo } from "./socket";
 import { configureLogger, logger } from "../lib/server/logger";
 import { db } from "../lib/server/db";
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     await Promise.allSettled([
       db().$disconnect(),
       Promise.resolve(redis().disconnect()),
+      stopListeningForRevocations(),
       kafkaAdmin?.then((a) => a.disconnect()),
       app.close(),
     ]);

@@ -4,7 +4,8 @@ import type { Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Logger } from "pino";
-import { authenticate, type AuthDeps, type Principal } from "../lib/auth/principal";
+import { authenticate, type AuthDeps, type Credentials, type Principal } from "../lib/auth/principal";
+import { listenForRevocations, watchRevocations } from "../lib/auth/revocation";
 import { createRedis } from "../lib/server/redis";
 import { attachChat } from "./chat-socket";
 
@@ -17,7 +18,13 @@ export interface SocketDeps {
 
 export interface SocketData {
   principal: Principal;
+  /** What the socket authenticated with, to check again (at most every RECHECK_MS). */
+  credentials: Credentials;
+  checkedAt: number;
 }
+
+/** A revocation missed by the pub/sub (a gateway restarting, Redis failing over) still ends the socket here. */
+const RECHECK_MS = 30_000;
 
 export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
   const pub = createRedis(deps.redisUrl, { blocking: true });
@@ -41,16 +48,20 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
     },
   );
 
+  listenForRevocations(deps.redisUrl);
   for (const nsp of ["/chat", "/voice"]) {
     io.of(nsp).use((socket, next) => {
       const token = typeof socket.handshake.auth.token === "string" ? socket.handshake.auth.token : undefined;
-      authenticate(
-        { authorization: token ? `Bearer ${token}` : undefined, cookie: socket.handshake.headers.cookie },
-        deps.auth(),
-      )
+      const credentials = {
+        authorization: token ? `Bearer ${token}` : undefined,
+        cookie: socket.handshake.headers.cookie,
+      };
+      authenticate(credentials, deps.auth())
         .then((principal) => {
           if (!principal) return next(new Error("unauthorized"));
           socket.data.principal = principal;
+          socket.data.credentials = credentials;
+          socket.data.checkedAt = Date.now();
           return next();
         })
         .catch((err: unknown) => {
@@ -60,6 +71,32 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
     });
     io.of(nsp).on("connection", (socket) => {
       void socket.join(`user:${socket.data.principal.userId}`);
+      // Ended by a revocation: say why, then close (the client does not reconnect on a server close).
+      const revoke = (reason: string) => {
+        (socket.emit as (event: string, payload: unknown) => boolean)("auth.revoked", { reason });
+        socket.disconnect(true);
+      };
+      const unwatch = watchRevocations(deps.redisUrl, {
+        principal: socket.data.principal,
+        end: (r) => revoke(r.reason),
+      });
+      socket.on("disconnect", unwatch);
+      socket.use((_packet, next) => {
+        if (Date.now() - socket.data.checkedAt < RECHECK_MS) return next();
+        authenticate(socket.data.credentials, deps.auth())
+          .then((principal) => {
+            if (!principal) {
+              revoke("Your sign-in is no longer valid.");
+              return next(new Error("unauthorized"));
+            }
+            socket.data.checkedAt = Date.now();
+            return next();
+          })
+          .catch((err: unknown) => {
+            deps.log.warn({ err, nsp }, "socket re-authentication unavailable; keeping the connection");
+            next();
+          });
+      });
     });
   }
   attachChat(io.of("/chat"), { log: deps.log, redisUrl: deps.redisUrl });

@@ -18,6 +18,8 @@ export const principalSchema = z.object({
   role: z.enum(["admin", "member"]),
   email: z.string(),
   tokenId: z.uuid().optional(),
+  /** For browser sessions: the hash of the session secret, so a sign-out can find its connections. */
+  sessionHash: z.string().optional(),
 });
 export type Principal = z.infer<typeof principalSchema>;
 
@@ -68,10 +70,11 @@ async function principalFromToken(token: string, { db, redis }: AuthDeps): Promi
 }
 
 async function principalFromSession(secret: string, { redis }: AuthDeps): Promise<Principal | null> {
-  const raw = await redis.get(webSessionKey(hashSecret(secret)));
+  const sessionHash = hashSecret(secret);
+  const raw = await redis.get(webSessionKey(sessionHash));
   if (!raw) return null;
   const parsed = principalSchema.safeParse(JSON.parse(raw));
-  return parsed.success ? parsed.data : null;
+  return parsed.success ? { ...parsed.data, sessionHash } : null;
 }
 
 export interface Credentials {

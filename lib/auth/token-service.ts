@@ -8,6 +8,7 @@ import type { Db } from "../server/db";
 import type { Principal } from "./principal";
 import { tokenCacheKey } from "./principal";
 import { generateToken } from "./tokens";
+import { publishRevocation } from "./revocation";
 
 export const createTokenBody = z
   .object({
@@ -96,4 +97,5 @@ export async function revokeToken(db: Db, redis: Redis, principal: Principal, id
   if (!row.revokedAt)
     await db.apiToken.update({ where: { id }, data: { revokedAt: new Date() }, select: { id: true } });
   await redis.del(tokenCacheKey(row.tokenHash));
+  await publishRevocation(redis, { kind: "token", tokenId: id, reason: "The API token was revoked." });
 }

@@ -8,6 +8,7 @@ import { afterFailedSignIn, afterSignIn, beforeSignIn } from "./login-guard";
 import { verifyPassword } from "./password";
 import { hashSecret } from "./tokens";
 import { SESSION_COOKIE, webSessionKey, type Principal } from "./principal";
+import { publishRevocation } from "./revocation";
 
 export const WEB_SESSION_TTL_S = 7 * 24 * 3600;
 
@@ -47,7 +48,10 @@ export async function signIn(
 }
 
 export async function signOut(redis: Redis, secret: string | undefined): Promise<void> {
-  if (secret) await redis.del(webSessionKey(hashSecret(secret)));
+  if (!secret) return;
+  const sessionHash = hashSecret(secret);
+  await redis.del(webSessionKey(sessionHash));
+  await publishRevocation(redis, { kind: "web-session", sessionHash, reason: "You signed out." });
 }
 
 export function sessionCookie(secret: string, secure: boolean): string {

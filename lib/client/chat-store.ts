@@ -94,6 +94,13 @@ export const useChat = create<ChatStore>()((set, get) => {
       void join();
     });
     socket.on("disconnect", () => set({ connected: false }));
+    // Signed out elsewhere, or the token revoked: this page's sign-in is over.
+    socket.on("auth.revoked", () => window.location.assign("/login"));
+    // Unshared while open: say so where the conversation was, and drop it from the list.
+    socket.on("session.revoked", ({ sessionId, reason }) => {
+      set({ sessions: get().sessions.filter((s) => s.id !== sessionId) });
+      if (get().view?.sessionId === sessionId) set({ view: null, viewError: reason });
+    });
     socket.on("event", (e) => {
       const { view } = get();
       if (!view || e.sessionId !== view.sessionId) return;

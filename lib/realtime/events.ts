@@ -70,4 +70,8 @@ export interface ChatClientEvents {
 export interface ChatServerEvents {
   event: (e: SessionEvent) => void;
   error: (e: { code: string; message: string; event?: string }) => void;
+  /** The credential was revoked (token revoked, signed out, user disabled); the server closes the socket. */
+  "auth.revoked": (e: { reason: string }) => void;
+  /** Access to a followed session was taken away (unshared); its events stop. */
+  "session.revoked": (e: { sessionId: string; reason: string }) => void;
 }

@@ -18,6 +18,7 @@ import { admitSessionCreate } from "../policy/admission";
 import { tenantConfig } from "../tenancy/tenant-config";
 import { db } from "../server/db";
 import { redis } from "../server/redis";
+import { publishRevocation } from "../auth/revocation";
 import { appendEvent, lastSeq } from "../realtime/event-log";
 import { DEFAULT_TITLE, turns, turnStartSeqKey } from "../agent/turns";
 import { dropHistory } from "../agent/context";
@@ -138,6 +139,13 @@ export async function unshareSession(principal: Principal, id: string, userId: s
   await sessionFor(principal, id, "write");
   if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new AppError("not_found", "No such user in your organisation.");
   await revokeViewer(userId, id);
+  // Their open SSE streams and socket follows of this session end now, on every gateway.
+  await publishRevocation(redis(), {
+    kind: "share",
+    sessionId: id,
+    userId,
+    reason: "This session is no longer shared with you.",
+  });
 }
 
 function encodeCursor(s: { updatedAt: Date; id: string }): string {

@@ -15,10 +15,14 @@ export const GET = route<Params<{ id: string }>>(async (request, { params }) => 
   const { id } = await params;
   await sessionFor(principal, id, "read");
   const after = resumeFrom(request);
-  return sseResponse(request, (sink) =>
-    followSession(redis(), getConfig().settings.redis.url, id, after, (e) => {
-      sink.send(e);
-      if (e.type === "session.deleted") sink.close();
-    }),
+  const redisUrl = getConfig().settings.redis.url;
+  return sseResponse(
+    request,
+    (sink) =>
+      followSession(redis(), redisUrl, id, after, (e) => {
+        sink.send(e);
+        if (e.type === "session.deleted") sink.close();
+      }),
+    { principal, sessionId: id, redisUrl },
   );
 });

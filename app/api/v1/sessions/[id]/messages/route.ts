@@ -30,11 +30,14 @@ export const POST = route<Params<{ id: string }>>(async (request, { params }) =>
       status: 202,
       headers: { location: `/api/v1/sessions/${id}`, ...rateLimitHeaders(limit) },
     });
-  return sseResponse(request, (sink) =>
-    followSession(redis(), settings.redis.url, id, started.seq - 1, (e) => {
-      if ("turnId" in e && e.turnId !== started.turnId) return;
-      sink.send(e);
-      if (TURN_END_EVENTS.has(e.type) || e.type === "session.deleted") sink.close();
-    }),
+  return sseResponse(
+    request,
+    (sink) =>
+      followSession(redis(), settings.redis.url, id, started.seq - 1, (e) => {
+        if ("turnId" in e && e.turnId !== started.turnId) return;
+        sink.send(e);
+        if (TURN_END_EVENTS.has(e.type) || e.type === "session.deleted") sink.close();
+      }),
+    { principal, sessionId: id, redisUrl: settings.redis.url },
   );
 });
