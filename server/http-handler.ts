@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { principalOrThrow, type AuthDeps } from "../lib/auth/principal";
 import { AppError, toAppError } from "../lib/errors";
 import { securityHeaders } from "../lib/http/security-headers";
-import { CLIENT_IP_HEADER } from "../lib/http/client-ip";
+import { clientAddress, CLIENT_IP_HEADER } from "../lib/http/client-ip";
 import { metrics, routeLabel } from "../lib/server/metrics";
 import type { Check } from "../lib/server/readiness";
 import { runChecks } from "../lib/server/readiness";
@@ -21,6 +21,8 @@ export interface HandlerDeps {
   isShuttingDown: () => boolean;
   /** Origins whose pages may make cookie-authenticated writes (CSRF defence). */
   allowedOrigins: string[];
+  /** Proxies whose X-Forwarded-For is believed (server.trustedProxies). */
+  trustedProxies: string[];
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -82,7 +84,11 @@ export function createHttpHandler(deps: HandlerDeps) {
     const log = deps.log.child({ requestId });
     res.setHeader("x-request-id", requestId);
     req.headers["x-request-id"] = requestId; // route handlers record it in audit rows
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
+    req.headers[CLIENT_IP_HEADER] = clientAddress(
+      req.socket.remoteAddress ?? "unknown",
+      req.headers["x-forwarded-for"],
+      deps.trustedProxies,
+    );
     // While shutting down, each finished response also closes its connection, so server.close()
     // does not wait on idle keep-alive sockets until the grace period ends.
     if (deps.isShuttingDown()) res.setHeader("connection", "close");

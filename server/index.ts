@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     auth: authDeps,
     isShuttingDown: () => shuttingDown,
     allowedOrigins: [new URL(settings.server.publicUrl).origin],
+    trustedProxies: settings.server.trustedProxies,
     next: (req, res) => nextHandle(req, res),
     readiness: () =>
       gatewayChecks({

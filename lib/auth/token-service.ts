@@ -9,6 +9,7 @@ import type { Principal } from "./principal";
 import { tokenCacheKey } from "./principal";
 import { generateToken } from "./tokens";
 import { publishRevocation } from "./revocation";
+import { isUuid } from "../ids";
 
 export const createTokenBody = z
   .object({
@@ -88,7 +89,7 @@ export async function listTokens(db: Db, principal: Principal): Promise<TokenVie
 }
 
 export async function revokeToken(db: Db, redis: Redis, principal: Principal, id: string): Promise<void> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError("not_found", "No such token.");
+  if (!isUuid(id)) throw new AppError("not_found", "No such token.");
   const row = await db.apiToken.findFirst({
     where: { id, userId: principal.userId, tenantId: principal.tenantId },
     select: { tokenHash: true, revokedAt: true },

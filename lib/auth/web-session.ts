@@ -31,10 +31,10 @@ export async function signIn(
   });
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH).catch(() => false);
   if (!user || !user.passwordHash || !ok || user.disabledAt) {
-    await afterFailedSignIn(redis, normalized);
+    await afterFailedSignIn(redis, normalized, ip);
     throw new AppError("unauthorized", "Wrong email or password.");
   }
-  await afterSignIn(redis, normalized);
+  await afterSignIn(redis, normalized, ip);
   const principal: Principal = {
     kind: "session",
     userId: user.id,

@@ -57,6 +57,8 @@ export const settingsSchema = z
         publicUrl: z.url(),
         logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
         bodyLimitBytes: z.number().int().positive(),
+        /** Proxies whose X-Forwarded-For names the client (exact addresses); none: the peer is the client. */
+        trustedProxies: z.array(z.union([z.ipv4(), z.ipv6()])),
         ui: z.boolean(),
         shutdownGraceMs: z.number().int().min(0),
       })
@@ -169,6 +171,7 @@ export const codeDefaults: Settings = {
     publicUrl: "http://localhost:3000",
     logLevel: "info",
     bodyLimitBytes: 1_048_576,
+    trustedProxies: [],
     ui: true,
     shutdownGraceMs: 10_000,
   },

@@ -2,6 +2,7 @@
 // type, 413 when too large, 400 for malformed JSON or a schema error naming the field.
 import type { z } from "zod";
 import { AppError, fromZod } from "../errors";
+import { readBodyLimited } from "./read-body";
 
 export async function jsonBody<S extends z.ZodType>(
   request: Request,
@@ -12,12 +13,7 @@ export async function jsonBody<S extends z.ZodType>(
   if (!/^application\/json\b/i.test(type)) {
     throw new AppError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
   }
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limitBytes)
-    throw new AppError("payload_too_large", `The body is larger than ${limitBytes} bytes.`);
-  const text = await request.text();
-  if (Buffer.byteLength(text) > limitBytes)
-    throw new AppError("payload_too_large", `The body is larger than ${limitBytes} bytes.`);
+  const text = await readBodyLimited(request, limitBytes);
   let data: unknown;
   try {
     data = JSON.parse(text);

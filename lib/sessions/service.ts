@@ -19,6 +19,7 @@ import { tenantConfig } from "../tenancy/tenant-config";
 import { db } from "../server/db";
 import { redis } from "../server/redis";
 import { publishRevocation } from "../auth/revocation";
+import { isUuid } from "../ids";
 import { appendEvent, lastSeq } from "../realtime/event-log";
 import { DEFAULT_TITLE, turns, turnStartSeqKey } from "../agent/turns";
 import { dropHistory } from "../agent/context";
@@ -37,7 +38,7 @@ const notFound = () => new AppError("not_found", "No such session.");
  * closed (503) and only the owner recorded in Postgres may read.
  */
 export async function sessionFor(principal: Principal, id: string, access: Access = "read") {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound();
+  if (!isUuid(id)) throw notFound();
   const s = await db().session.findFirst({
     where: { id, tenantId: principal.tenantId, deletedAt: null },
     select: SESSION_FIELDS,
@@ -137,7 +138,7 @@ export async function listShares(
 /** Stops sharing a session with a user (the owner asks); at once, on every gateway. */
 export async function unshareSession(principal: Principal, id: string, userId: string): Promise<void> {
   await sessionFor(principal, id, "write");
-  if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new AppError("not_found", "No such user in your organisation.");
+  if (!isUuid(userId)) throw new AppError("not_found", "No such user in your organisation.");
   await revokeViewer(userId, id);
   // Their open SSE streams and socket follows of this session end now, on every gateway.
   await publishRevocation(redis(), {
@@ -155,7 +156,7 @@ function encodeCursor(s: { updatedAt: Date; id: string }): string {
 function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const updatedAt = new Date(at ?? "");
-  if (!id || Number.isNaN(updatedAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id))
+  if (!id || Number.isNaN(updatedAt.getTime()) || !isUuid(id))
     throw new AppError("invalid_request", "Invalid cursor: pass back nextCursor as given.", {
       details: [{ field: "cursor", message: "not a cursor from this API" }],
     });

@@ -40,6 +40,7 @@ beforeAll(async () => {
     auth: () => deps,
     isShuttingDown: () => false,
     allowedOrigins: ["http://app.example"],
+    trustedProxies: [],
     readiness: () => ({}),
     next: async (_req, res) => {
       res.writeHead(200, { "content-type": "application/json" }).end('{"reached":"next"}');

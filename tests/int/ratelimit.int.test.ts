@@ -1,6 +1,7 @@
 // Rate limits on the real Redis: an exact sliding window shared by every process, per user and per
 // tenant, 429 with Retry-After and RateLimit-* headers; sign-in attempts slowed, then locked.
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hit, rateLimitHeaders } from "@/lib/ratelimit/limiter";
@@ -62,18 +63,23 @@ describe("sliding window", () => {
 });
 
 describe("sign-in guard", () => {
-  it(`slows failures after ${SLOW_AFTER} and locks the account after ${LOCK_AFTER}`, async () => {
+  // Addresses here are only labels in Redis keys; no traffic goes to them.
+  it(`slows failures after ${SLOW_AFTER} and locks the account for that address after ${LOCK_AFTER}`, async () => {
     const email = `guard-${randomUUID()}@test.local`;
-    for (let i = 1; i < SLOW_AFTER; i++) await afterFailedSignIn(redisA, email);
+    for (let i = 1; i < SLOW_AFTER; i++) await afterFailedSignIn(redisA, email, "addr-a");
     const t0 = performance.now();
-    await afterFailedSignIn(redisA, email);
+    await afterFailedSignIn(redisA, email, "addr-a");
     expect(performance.now() - t0).toBeGreaterThan(900);
-    for (let i = SLOW_AFTER + 1; i <= LOCK_AFTER; i++) await afterFailedSignIn(redisA, email);
-    await expect(beforeSignIn(redisA, email, "10.0.0.1")).rejects.toMatchObject({
+    for (let i = SLOW_AFTER + 1; i <= LOCK_AFTER; i++) await afterFailedSignIn(redisA, email, "addr-a");
+    await expect(beforeSignIn(redisA, email, "addr-a")).rejects.toMatchObject({
       code: "rate_limited",
       message: expect.stringMatching(/Too many failed sign-ins/) as string,
     });
-  }, 20_000);
+    // The owner, from an address that has not failed, is slowed but not locked out.
+    const t1 = performance.now();
+    await expect(beforeSignIn(redisA, email, "addr-b")).resolves.toBeUndefined();
+    expect(performance.now() - t1).toBeGreaterThan(900);
+  }, 30_000);
 });
 
 describe("limits at the gateway", () => {
@@ -129,18 +135,33 @@ describe("limits at the gateway", () => {
     expect(statuses).toEqual([404, 404, 429]);
   });
 
-  it("limits sign-in attempts per account", async () => {
+  it("limits sign-in attempts per account and address; the owner still signs in from another address", async () => {
     const user = await seedUser(db);
-    const login = (password: string) =>
-      fetch(`${gw.base}/api/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email: user.email, password }),
+    // From 127.0.0.1 and from 127.0.0.2: two client addresses, both loopback.
+    const login = (password: string, from: string) =>
+      new Promise<{ status: number; retryAfter: string | undefined }>((resolve, reject) => {
+        const body = JSON.stringify({ email: user.email, password });
+        const req = http.request(
+          `${gw.base}/api/auth/login`,
+          { method: "POST", localAddress: from, headers: { "content-type": "application/json" } },
+          (res) => {
+            res.resume();
+            res.on("end", () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                retryAfter: res.headers["retry-after"] as string | undefined,
+              }),
+            );
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
       });
-    expect((await login(user.password)).status).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await login("wrong")).status).toBe(401);
-    const refused = await login(user.password);
+    expect((await login(user.password, "127.0.0.1")).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await login("wrong", "127.0.0.1")).status).toBe(401);
+    const refused = await login(user.password, "127.0.0.1");
     expect(refused.status).toBe(429);
-    expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(refused.retryAfter).toMatch(/^\d+$/);
+    expect((await login(user.password, "127.0.0.2")).status).toBe(200);
   });
 });

@@ -53,6 +53,7 @@ beforeAll(async () => {
     auth: () => ({ db, redis }),
     isShuttingDown: () => false,
     allowedOrigins: ["http://app.example"],
+    trustedProxies: [],
     next: async (_req, res) => {
       res.writeHead(200).end("next");
     },

@@ -2,10 +2,12 @@
 // "callback") post each result here, signed with SOMA_INTERNAL_CALLBACK_SECRET. Anything without a
 // valid signature gets 401. The executor has already recorded the result; this wakes the waiter.
 import { readSecret } from "@/lib/config/env";
+import { getConfig } from "@/lib/config";
 import { AppError, toResponse } from "@/lib/errors";
 import { toolResultSchema } from "@/lib/bus/messages";
 import { redis } from "@/lib/server/redis";
 import { notifyToolDone } from "@/lib/tools/result-notify";
+import { readBodyLimited } from "@/lib/http/read-body";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from "@/lib/tools/callback-signature";
 
 export const dynamic = "force-dynamic";
@@ -13,7 +15,11 @@ export const dynamic = "force-dynamic";
 export async function POST(request: Request) {
   try {
     const secret = readSecret("SOMA_INTERNAL_CALLBACK_SECRET");
-    const body = await request.text();
+    // Limited before the signature is checked: an unsigned sender must not make us buffer gigabytes.
+    // A result carries at most the sandbox's output cap (JSON-escaped, so up to a few times larger).
+    const { settings } = getConfig();
+    const limit = Math.max(settings.server.bodyLimitBytes, settings.executor.sandboxOutputBytes * 4);
+    const body = await readBodyLimited(request, limit);
     if (
       !secret ||
       !verify(secret, body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER))
