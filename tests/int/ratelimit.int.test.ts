@@ -149,7 +149,7 @@ describe("limits at the gateway", () => {
             res.on("end", () =>
               resolve({
                 status: res.statusCode ?? 0,
-                retryAfter: res.headers["retry-after"] as string | undefined,
+                retryAfter: res.headers["retry-after"],
               }),
             );
           },
