@@ -284,6 +284,7 @@ async function runTool(
         toolCallId: req.toolCallId,
         sessionId: req.sessionId,
         tenantId: req.tenantId,
+        ...(req.actor ? { userId: req.actor.userId } : {}),
         workspace,
         limits,
         httpAllowedHosts: deps.settings.tools.httpAllowedHosts,

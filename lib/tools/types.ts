@@ -15,6 +15,8 @@ export interface ToolContext {
   toolCallId: string;
   sessionId: string;
   tenantId: string;
+  /** The user the call acts for; absent for calls without one (e.g. enqueued by an older gateway). */
+  userId?: string;
   /** Host path of the session's workspace; "" for tools that declare no use of one. */
   workspace: string;
   limits: SandboxLimits;

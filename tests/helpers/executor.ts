@@ -53,6 +53,11 @@ export async function startExecutor(
 
 export { stopProcess };
 
+export interface Actor {
+  userId: string;
+  role: "admin" | "member";
+}
+
 export interface GatewaySide {
   db: Db;
   bus: Bus;
@@ -62,9 +67,11 @@ export interface GatewaySide {
   call(
     tool: string,
     args: Record<string, unknown>,
-    opts?: { sessionId?: string; timeoutMs?: number },
+    opts?: { sessionId?: string; timeoutMs?: number; actor?: Actor },
   ): Promise<{ id: string; status: string; result: unknown; error: string | null }>;
-  enqueue(tool: string, args: Record<string, unknown>, sessionId: string): Promise<string>;
+  enqueue(tool: string, args: Record<string, unknown>, sessionId: string, actor?: Actor): Promise<string>;
+  /** Another member of the same tenant, to call tools as. */
+  member(): Promise<Actor>;
   wait(toolCallId: string, timeoutMs?: number): ReturnType<typeof waitForToolCall>;
   close(): Promise<void>;
 }
@@ -96,12 +103,13 @@ export async function gatewaySide(transport: Transport): Promise<GatewaySide> {
       })
     ).id;
   const defaultSession = await newSession();
-  const enqueue = async (tool: string, args: Record<string, unknown>, sessionId: string) => {
+  const enqueue = async (tool: string, args: Record<string, unknown>, sessionId: string, actor?: Actor) => {
     const { toolCallId } = await enqueueToolCall(db, {
       sessionId,
       tenantId: seeded.tenantId,
       tool,
       arguments: args,
+      ...(actor ? { actor } : {}),
     });
     relay.kick();
     return toolCallId;
@@ -115,8 +123,18 @@ export async function gatewaySide(transport: Transport): Promise<GatewaySide> {
     newSession,
     enqueue,
     wait,
+    async member() {
+      const m = await seedTenantUser(db, undefined, {
+        tenantSlug,
+        tenantName: "Executor test",
+        email: `exec-${randomUUID()}@test.local`,
+        displayName: "Executor test member",
+        role: "member",
+      });
+      return { userId: m.userId, role: "member" };
+    },
     async call(tool, args, opts = {}) {
-      const id = await enqueue(tool, args, opts.sessionId ?? defaultSession);
+      const id = await enqueue(tool, args, opts.sessionId ?? defaultSession, opts.actor);
       const done = await wait(id, opts.timeoutMs);
       if (!done) throw new Error(`no result for ${tool} call ${id}`);
       return done;

@@ -111,6 +111,33 @@ describe.each(["bullmq", "kafka"] as const)("tool calls over %s", (transport) =>
     expect((again.result as { matches: { id: string }[] }).matches.map((m) => m.id)).not.toContain(id);
   });
 
+  it("keeps a member's memories from other members, unless shared with the tenant", async () => {
+    const [one, two] = [await gw.member(), await gw.member()];
+    const word = `${transport}${Date.now()}`;
+    const own = await gw.call("memory_save", { content: `my locker code ${word}` }, { actor: one });
+    const shared = await gw.call(
+      "memory_save",
+      { content: `the office wifi ${word}`, scope: "tenant" },
+      { actor: one },
+    );
+    expect(own.result).toMatchObject({ scope: "user" });
+    expect(shared.result).toMatchObject({ scope: "tenant" });
+    const search = async (actor: typeof one) =>
+      (
+        (await gw.call("memory_search", { query: word }, { actor })).result as {
+          matches: { content: string }[];
+        }
+      ).matches
+        .map((m) => m.content)
+        .sort();
+    expect(await search(one)).toEqual([`my locker code ${word}`, `the office wifi ${word}`]);
+    expect(await search(two)).toEqual([`the office wifi ${word}`]);
+    // Nor can the other member forget it.
+    const { id } = own.result as { id: string };
+    expect((await gw.call("memory_forget", { ids: [id] }, { actor: two })).result).toEqual({ forgotten: 0 });
+    expect((await gw.call("memory_forget", { ids: [id] }, { actor: one })).result).toEqual({ forgotten: 1 });
+  });
+
   it("sends a malformed request to the dead-letter channel and keeps consuming", async () => {
     const reasons: string[] = [];
     await gw.bus.consume("deadLetter", `dlq-test-${transport}-${Date.now()}`, async (raw) => {
