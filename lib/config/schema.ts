@@ -142,6 +142,8 @@ export const settingsSchema = z
         sandboxCpuSeconds: z.number().int().min(1),
         sandboxMaxProcesses: z.number().int().min(4),
         sandboxOutputBytes: z.number().int().min(1024),
+        /** Size of the sandbox's private /tmp (a tmpfs, so it counts against memory, not disk). */
+        sandboxTmpMb: z.number().int().min(1).max(4096),
         sandboxUidBase: z.number().int().min(1000),
       })
       .strict(),
@@ -249,6 +251,7 @@ export const codeDefaults: Settings = {
     sandboxCpuSeconds: 10,
     sandboxMaxProcesses: 32,
     sandboxOutputBytes: 65_536,
+    sandboxTmpMb: 64,
     sandboxUidBase: 60_000,
   },
   tools: { httpAllowedHosts: [] },

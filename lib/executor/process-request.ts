@@ -273,6 +273,7 @@ async function runTool(
     cpuSeconds: s.sandboxCpuSeconds,
     maxProcesses: s.sandboxMaxProcesses,
     outputBytes: s.sandboxOutputBytes,
+    tmpBytes: s.sandboxTmpMb * 1024 * 1024,
     uid,
   };
   const workspace = usesWorkspace ? prepareWorkspace(deps.settings, req.sessionId, uid) : "";

@@ -17,6 +17,8 @@ export interface SandboxLimits {
   cpuSeconds: number;
   maxProcesses: number;
   outputBytes: number;
+  /** Size of the private /tmp; writes past it fail with "no space left". */
+  tmpBytes: number;
   /** The unprivileged uid the call runs as (one per concurrency slot, so rlimits are per call). */
   uid: number;
 }
@@ -90,6 +92,8 @@ export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> 
     "/proc",
     "--dev",
     "/dev",
+    "--size",
+    String(limits.tmpBytes),
     "--tmpfs",
     "/tmp",
     ...(req.network && fs.existsSync("/etc/resolv.conf")

@@ -85,6 +85,17 @@ describe("the sandbox", () => {
     expect(JSON.stringify(r.result)).not.toContain("4294967296");
   });
 
+  it("stops a program filling /tmp at the tmpfs size", async () => {
+    // Files of 15 MB each (under the per-file size limit), 150 MB in all.
+    const r = await alongsideAHealthyCall("code_execution", {
+      runtime: "bash",
+      code: "for i in $(seq 10); do dd if=/dev/zero of=/tmp/f$i bs=1M count=15 2>&1 | grep -o 'No space left on device'; done | head -n 1; du -sm /tmp | cut -f1",
+    });
+    const out = (r.result as { stdout: string }).stdout;
+    expect(out).toContain("No space left on device");
+    expect(Number(out.trim().split("\n").at(-1))).toBeLessThanOrEqual(64); // executor.sandboxTmpMb
+  });
+
   it("denies a file write that climbs out of the workspace", async () => {
     const r = await alongsideAHealthyCall("workspace_files", {
       action: "write",
