@@ -41,9 +41,30 @@ export interface ExecutorDeps {
 const TERMINAL = new Set(["succeeded", "failed", "denied", "timeout", "killed"]);
 
 /** Each session gets one unprivileged uid, so its files stay its own and rlimits apply per session. */
-export function sandboxUid(settings: Settings, sessionId: string): number {
-  const n = parseInt(sessionId.replaceAll("-", "").slice(-6), 16) % 10_000;
-  return settings.executor.sandboxUidBase + n;
+/** Sandbox slots by session id: they never change, so each is read from Postgres once per process. */
+const slots = new Map<string, number>();
+
+/** The session's own sandbox user: executor.sandboxUidBase + the session's unique slot (never shared). */
+export async function sandboxUid(db: Db, settings: Settings, sessionId: string): Promise<number> {
+  let slot = slots.get(sessionId);
+  if (slot === undefined) {
+    const row = await db.session.findUnique({ where: { id: sessionId }, select: { sandboxSlot: true } });
+    if (!row) throw new Error(`session ${sessionId} does not exist`);
+    slot = row.sandboxSlot;
+    if (slots.size >= 50_000) slots.clear();
+    slots.set(sessionId, slot);
+  }
+  return settings.executor.sandboxUidBase + slot;
+}
+
+/** Gives a tree to `uid` (a workspace made before sessions had their own uid). */
+function chownTree(dir: string, uid: number): void {
+  fs.chownSync(dir, uid, uid);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(p, uid);
+    else fs.lchownSync(p, uid, uid);
+  }
 }
 
 /** Every directory from / down to dir can be entered by any user (sandbox uids must reach it). */
@@ -74,7 +95,7 @@ function prepareWorkspace(settings: Settings, sessionId: string, uid: number): s
   fs.mkdirSync(root, { recursive: true, mode: 0o711 });
   const dir = path.join(root, sessionId);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (process.getuid?.() === 0) fs.chownSync(dir, uid, uid);
+  if (process.getuid?.() === 0 && fs.statSync(dir).uid !== uid) chownTree(dir, uid);
   return dir;
 }
 
@@ -266,7 +287,7 @@ async function runTool(
     return { status: "denied", error: err.message };
   }
   const s = deps.settings.executor;
-  const uid = sandboxUid(deps.settings, req.sessionId);
+  const uid = await sandboxUid(deps.db, deps.settings, req.sessionId);
   const limits = {
     timeoutMs: deps.settings.agent.toolTimeoutMs,
     memoryBytes: s.sandboxMemoryMb * 1024 * 1024,

@@ -1,6 +1,7 @@
 // Hostile tool calls end as clear failed/timeout/killed/denied results, and the same executor keeps
 // serving a well-behaved call alongside each of them.
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sandboxUid } from "@/lib/executor/process-request";
@@ -69,11 +70,34 @@ describe("the sandbox", () => {
     expect((bomb.result as { stdout: string; stderr: string }).stderr).toMatch(
       /fork: (retry: )?Resource temporarily unavailable/,
     );
-    const uid = sandboxUid(settings(), sessionId);
+    const uid = await sandboxUid(gw.db, settings(), sessionId);
     const left = async () =>
       (await run("ps", ["-u", String(uid), "-o", "pid=,args="]).catch(() => ({ stdout: "" }))).stdout.trim();
     // The kernel tears the sandbox's PID namespace down as its init exits; give it a moment.
     await waitUntil(async () => (await left()) === "", 5_000, `no processes of uid ${uid}: ${await left()}`);
+  });
+
+  it("runs each session as its own user, even sessions whose ids end alike", async () => {
+    // Ids that collided under the old scheme (last six hex digits modulo 10,000: 1 and 10,001).
+    const ids = ["00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000002711"].map((tail) =>
+      tail.replace(/^0{8}/, randomUUID().slice(0, 8)),
+    );
+    const first = await gw.db.session.findFirstOrThrow({
+      where: { tenantId: gw.tenantId },
+      select: { ownerId: true },
+    });
+    for (const id of ids)
+      await gw.db.session.create({
+        data: { id, tenantId: gw.tenantId, ownerId: first.ownerId, title: "uid test" },
+      });
+    const uids = await Promise.all(
+      ids.map(async (sessionId) => {
+        const r = await gw.call("code_execution", { runtime: "bash", code: "id -u" }, { sessionId });
+        return Number((r.result as { stdout: string }).stdout.trim());
+      }),
+    );
+    expect(uids[0]).not.toBe(uids[1]);
+    expect(uids).toEqual(await Promise.all(ids.map((id) => sandboxUid(gw.db, settings(), id))));
   });
 
   it("refuses a 4 GB allocation", async () => {
