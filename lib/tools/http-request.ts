@@ -3,7 +3,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import dns from "node:dns/promises";
+import { isIP } from "node:net";
 import { runSandboxed } from "../sandbox/run";
+import { decideTarget } from "./http-target";
 import { defineTool } from "./types";
 
 // Read when the tool runs (in the tool host; Next bundles this module for listing tools, where
@@ -34,17 +37,33 @@ export const httpRequestTool = defineTool({
     .strict(),
   needsNetwork: true,
   async run(args, ctx) {
-    const host = new URL(args.url).hostname;
+    const host = new URL(args.url).hostname.replace(/^\[|\]$/g, "");
     if (!hostAllowed(host, ctx.httpAllowedHosts)) {
       return {
         status: "denied",
         error: `host "${host}" is not on the allowed list (tools.httpAllowedHosts)`,
       };
     }
+    let addresses: { address: string; family: number }[];
+    try {
+      addresses = isIP(host)
+        ? [{ address: host, family: isIP(host) }]
+        : await dns.lookup(host, { all: true });
+    } catch (err) {
+      return {
+        status: "failed",
+        error: `cannot resolve host "${host}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      };
+    }
+    const exactly = ctx.httpAllowedHosts.some((a) => a.toLowerCase() === host.toLowerCase());
+    const target = decideTarget(host, addresses, exactly);
+    if (!target.ok) return { status: "denied", error: target.reason };
     const r = await runSandboxed({
       command: ["node", "--max-old-space-size=96", "-e", script()],
       stdin: JSON.stringify({
         ...args,
+        address: target.address,
+        family: target.family,
         timeoutMs: ctx.limits.timeoutMs - 500,
         maxBytes: Math.floor(ctx.limits.outputBytes / 2),
       }),
