@@ -5,6 +5,7 @@
 "use strict";
 const http = require("node:http");
 const https = require("node:https");
+const { URL } = require("node:url");
 
 let input = "";
 process.stdin.on("data", (d) => (input += d));
