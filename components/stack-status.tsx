@@ -10,8 +10,9 @@ interface Check {
 }
 interface Readiness {
   status: "ok" | "unavailable" | "shutting_down";
-  failing: string[];
-  checks: Record<string, Check>;
+  /** Only for operators (this host, or the metrics token); others see the overall status. */
+  failing?: string[];
+  checks?: Record<string, Check>;
 }
 type State =
   { kind: "loading" } | { kind: "error"; message: string } | { kind: "ready"; data: Readiness; at: Date };
@@ -50,7 +51,11 @@ export function StackStatus() {
               data-testid="stack-overall"
               role="status"
             >
-              {state.data.status === "ok" ? "All ready" : `${state.data.failing.length} not ready`}
+              {state.data.status === "ok"
+                ? "All ready"
+                : state.data.failing
+                  ? `${state.data.failing.length} not ready`
+                  : "Not ready"}
             </span>
           )}
         </div>
@@ -64,7 +69,10 @@ export function StackStatus() {
           {state.message}
         </p>
       )}
-      {state.kind === "ready" && (
+      {state.kind === "ready" && !state.data.checks && (
+        <p className={styles.muted}>Which service is which is shown to operators, on the gateway's host.</p>
+      )}
+      {state.kind === "ready" && state.data.checks && (
         <ul className={styles.list}>
           {Object.entries(state.data.checks).map(([name, check]) => (
             <li key={name} className={styles.row} data-testid={`check-${name}`} data-ok={check.ok}>

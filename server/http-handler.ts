@@ -1,12 +1,12 @@
 // The gateway's HTTP pipeline in front of Next: request id, metrics, security headers, the health
 // endpoints, and the authentication gate for /api/v1/* (route handlers check again themselves).
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { principalOrThrow, type AuthDeps } from "../lib/auth/principal";
 import { AppError, toAppError } from "../lib/errors";
 import { securityHeaders } from "../lib/http/security-headers";
-import { clientAddress, CLIENT_IP_HEADER } from "../lib/http/client-ip";
+import { clientAddress, CLIENT_IP_HEADER, isLoopback } from "../lib/http/client-ip";
 import { metrics, routeLabel } from "../lib/server/metrics";
 import type { Check } from "../lib/server/readiness";
 import { runChecks } from "../lib/server/readiness";
@@ -23,6 +23,19 @@ export interface HandlerDeps {
   allowedOrigins: string[];
   /** Proxies whose X-Forwarded-For is believed (server.trustedProxies). */
   trustedProxies: string[];
+  /** server.metricsToken: lets other hosts read /metrics and /readyz details. */
+  metricsToken: string;
+  /** The public URL is https: HSTS is sent. */
+  https?: boolean;
+}
+
+/** Operators: callers on this host, or anyone with the metrics token. */
+function isOperator(req: IncomingMessage, client: string, token: string): boolean {
+  if (isLoopback(client)) return true;
+  const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  if (!token || !given) return false;
+  const [a, b] = [Buffer.from(given), Buffer.from(token)];
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -73,7 +86,7 @@ const COMPAT_API_PATHS = new Set(["/settings_get", "/settings_set"]);
 
 export function createHttpHandler(deps: HandlerDeps) {
   const m = metrics();
-  const headers = securityHeaders({ dev: deps.dev });
+  const headers = securityHeaders({ dev: deps.dev, https: deps.https ?? false });
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
@@ -84,11 +97,12 @@ export function createHttpHandler(deps: HandlerDeps) {
     const log = deps.log.child({ requestId });
     res.setHeader("x-request-id", requestId);
     req.headers["x-request-id"] = requestId; // route handlers record it in audit rows
-    req.headers[CLIENT_IP_HEADER] = clientAddress(
+    const client = clientAddress(
       req.socket.remoteAddress ?? "unknown",
       req.headers["x-forwarded-for"],
       deps.trustedProxies,
     );
+    req.headers[CLIENT_IP_HEADER] = client;
     // While shutting down, each finished response also closes its connection, so server.close()
     // does not wait on idle keep-alive sockets until the grace period ends.
     if (deps.isShuttingDown()) res.setHeader("connection", "close");
@@ -117,9 +131,16 @@ export function createHttpHandler(deps: HandlerDeps) {
           return sendJson(res, 503, { status: "shutting_down", failing: [], checks: {} });
         const result = await runChecks(deps.readiness());
         if (result.status !== "ok") log.warn({ failing: result.failing, checks: result.checks }, "not ready");
-        return sendJson(res, result.status === "ok" ? 200 : 503, result);
+        // Which dependency fails, and how, is for operators; everyone else learns ready or not.
+        const shown = isOperator(req, client, deps.metricsToken) ? result : { status: result.status };
+        return sendJson(res, result.status === "ok" ? 200 : 503, shown);
       }
       if (url.pathname === "/metrics") {
+        if (!isOperator(req, client, deps.metricsToken))
+          throw new AppError(
+            "unauthorized",
+            "Metrics are for operators: read them on this host, or send server.metricsToken as a bearer token.",
+          );
         res.writeHead(200, { "content-type": m.registry.contentType });
         res.end(await m.registry.metrics());
         return;

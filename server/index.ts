@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     isShuttingDown: () => shuttingDown,
     allowedOrigins: [new URL(settings.server.publicUrl).origin],
     trustedProxies: settings.server.trustedProxies,
+    metricsToken: settings.server.metricsToken,
+    https: settings.server.publicUrl.startsWith("https:"),
     next: (req, res) => nextHandle(req, res),
     readiness: () =>
       gatewayChecks({

@@ -8,6 +8,13 @@ import { AppError } from "../errors";
 import { bearerToken, cookieValue, hashSecret } from "./tokens";
 
 export const SESSION_COOKIE = "soma_session";
+/** The name over https: the __Host- prefix makes browsers refuse it unless Secure, host-only and Path=/. */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/** The browser session's secret from a Cookie header, under either name. */
+export function sessionSecret(cookie: string | null | undefined): string | undefined {
+  return cookieValue(cookie, SECURE_SESSION_COOKIE) ?? cookieValue(cookie, SESSION_COOKIE);
+}
 const TOKEN_CACHE_TTL_S = 60;
 const NEGATIVE = "none";
 
@@ -86,7 +93,7 @@ export interface Credentials {
 export async function authenticate(creds: Credentials, deps: AuthDeps): Promise<Principal | null> {
   const token = bearerToken(creds.authorization);
   if (token) return principalFromToken(token, deps);
-  const session = cookieValue(creds.cookie, SESSION_COOKIE);
+  const session = sessionSecret(creds.cookie);
   if (session) return principalFromSession(session, deps);
   return null;
 }

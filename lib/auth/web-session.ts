@@ -7,7 +7,7 @@ import { AppError } from "../errors";
 import { afterFailedSignIn, afterSignIn, beforeSignIn } from "./login-guard";
 import { verifyPassword } from "./password";
 import { hashSecret } from "./tokens";
-import { SESSION_COOKIE, webSessionKey, type Principal } from "./principal";
+import { SECURE_SESSION_COOKIE, SESSION_COOKIE, webSessionKey, type Principal } from "./principal";
 import { publishRevocation } from "./revocation";
 
 export const WEB_SESSION_TTL_S = 7 * 24 * 3600;
@@ -55,9 +55,11 @@ export async function signOut(redis: Redis, secret: string | undefined): Promise
 }
 
 export function sessionCookie(secret: string, secure: boolean): string {
-  return `${SESSION_COOKIE}=${secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${WEB_SESSION_TTL_S}${secure ? "; Secure" : ""}`;
+  const name = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+  return `${name}=${secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${WEB_SESSION_TTL_S}${secure ? "; Secure" : ""}`;
 }
 
 export function clearedCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? "; Secure" : ""}`;
+  const name = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+  return `${name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? "; Secure" : ""}`;
 }

@@ -57,6 +57,11 @@ export const settingsSchema = z
         publicUrl: z.url(),
         logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
         bodyLimitBytes: z.number().int().positive(),
+        /**
+         * Bearer token for /metrics and /readyz details from other hosts; without one they are for
+         * loopback callers only (/healthz is always public).
+         */
+        metricsToken: z.string(),
         /** Proxies whose X-Forwarded-For names the client (exact addresses); none: the peer is the client. */
         trustedProxies: z.array(z.union([z.ipv4(), z.ipv6()])),
         ui: z.boolean(),
@@ -173,6 +178,7 @@ export const codeDefaults: Settings = {
     publicUrl: "http://localhost:3000",
     logLevel: "info",
     bodyLimitBytes: 1_048_576,
+    metricsToken: "",
     trustedProxies: [],
     ui: true,
     shutdownGraceMs: 10_000,

@@ -1,8 +1,10 @@
 // Headers every response carries. The CSP allows only our own origin (plus WebRTC/media and the
 // socket.io connection), and inline styles that Next's runtime injects.
-export function securityHeaders(opts: { dev: boolean }): Record<string, string> {
+/** `https`: the public URL is https, so browsers are told to use nothing else (HSTS). */
+export function securityHeaders(opts: { dev: boolean; https?: boolean }): Record<string, string> {
   const scriptSrc = opts.dev ? "'self' 'unsafe-inline' 'unsafe-eval'" : "'self' 'unsafe-inline'";
   return {
+    ...(opts.https ? { "strict-transport-security": "max-age=31536000; includeSubDomains" } : {}),
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
     "referrer-policy": "strict-origin-when-cross-origin",

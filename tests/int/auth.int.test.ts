@@ -41,6 +41,7 @@ beforeAll(async () => {
     isShuttingDown: () => false,
     allowedOrigins: ["http://app.example"],
     trustedProxies: [],
+    metricsToken: "",
     readiness: () => ({}),
     next: async (_req, res) => {
       res.writeHead(200, { "content-type": "application/json" }).end('{"reached":"next"}');

@@ -39,6 +39,8 @@ const startRedis = async () => {
   );
 };
 
+const OPERATOR_TOKEN = "operator-token-for-readiness-tests";
+
 beforeAll(async () => {
   redisPort = await freePort();
   await startRedis();
@@ -53,7 +55,9 @@ beforeAll(async () => {
     auth: () => ({ db, redis }),
     isShuttingDown: () => false,
     allowedOrigins: ["http://app.example"],
-    trustedProxies: [],
+    // This host is the trusted proxy: a request forwarded "for" another address is another host's.
+    trustedProxies: ["127.0.0.1"],
+    metricsToken: OPERATOR_TOKEN,
     next: async (_req, res) => {
       res.writeHead(200).end("next");
     },
@@ -109,6 +113,29 @@ describe("/readyz", () => {
     await startRedis();
     await waitUntil(async () => (await readyz()).status === 200, 15_000, "readiness to recover");
     expect((await readyz()).body.failing).toEqual([]);
+  });
+
+  it("shows its details and /metrics to operators only: this host, or the metrics token", async () => {
+    // A documentation address in X-Forwarded-For, from the trusted proxy: only a header, no traffic.
+    const remote = { "x-forwarded-for": "203.0.113.7" };
+    const outsider = await fetch(`${base}/readyz`, { headers: remote });
+    expect(outsider.status).toBe(200);
+    expect(await outsider.json()).toEqual({ status: "ok" });
+    const metrics = await fetch(`${base}/metrics`, { headers: remote });
+    expect(metrics.status).toBe(401);
+    expect(((await metrics.json()) as { error: { message: string } }).error.message).toContain(
+      "metricsToken",
+    );
+    const wrong = await fetch(`${base}/metrics`, { headers: { ...remote, authorization: "Bearer nope" } });
+    expect(wrong.status).toBe(401);
+    const operator = { ...remote, authorization: `Bearer ${OPERATOR_TOKEN}` };
+    expect((await fetch(`${base}/metrics`, { headers: operator })).status).toBe(200);
+    expect(
+      Object.keys(
+        ((await (await fetch(`${base}/readyz`, { headers: operator })).json()) as { checks: object }).checks,
+      ),
+    ).toHaveLength(5);
+    expect((await fetch(`${base}/healthz`, { headers: remote })).status).toBe(200);
   });
 
   it("answers /healthz while a dependency is down (the process is alive)", async () => {

@@ -4,8 +4,7 @@ import { db } from "@/lib/server/db";
 import { getConfig } from "@/lib/config";
 import { route } from "@/lib/http/route";
 import { clearedCookie, signOut } from "@/lib/auth/web-session";
-import { authenticate, SESSION_COOKIE } from "@/lib/auth/principal";
-import { cookieValue } from "@/lib/auth/tokens";
+import { authenticate, sessionSecret } from "@/lib/auth/principal";
 import { redis } from "@/lib/server/redis";
 
 export const dynamic = "force-dynamic";
@@ -15,7 +14,7 @@ export const POST = route(async (request) => {
     { cookie: request.headers.get("cookie") },
     { db: db(), redis: redis() },
   ).catch(() => null);
-  await signOut(redis(), cookieValue(request.headers.get("cookie"), SESSION_COOKIE));
+  await signOut(redis(), sessionSecret(request.headers.get("cookie")));
   if (principal) await auditRequest(request, principal, { action: "auth.logout", outcome: "success" });
   const secure = getConfig().settings.server.publicUrl.startsWith("https:");
   return new Response(null, { status: 204, headers: { "set-cookie": clearedCookie(secure) } });
