@@ -48,6 +48,25 @@ if (process.env.TEST_WORKER_INDEX === undefined) {
   fs.mkdirSync(path.dirname(FIRST_RUN_SETTINGS), { recursive: true });
 }
 
+/** A production gateway on `port` with the test configuration and `env` on top. */
+function gateway(port: number, env: Record<string, string>) {
+  return {
+    command: "npx tsx server/index.ts",
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe" as const,
+    stderr: "pipe" as const,
+    env: {
+      NODE_ENV: "production",
+      PORT: String(port),
+      SOMA_SERVER_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SOMA_BUS_TRANSPORT: "bullmq",
+      ...env,
+    },
+  };
+}
+
 export default defineConfig({
   testDir: "e2e",
   forbidOnly: CI,
@@ -96,44 +115,20 @@ export default defineConfig({
         SOMA_SETTINGS_FILE: SETTINGS_FILE,
       },
     },
-    {
-      command: "npx tsx server/index.ts",
-      url: `http://127.0.0.1:${PORT}/healthz`,
-      reuseExistingServer: false,
-      timeout: 120_000,
-      stdout: "pipe",
-      stderr: "pipe",
-      env: {
-        NODE_ENV: "production",
-        PORT: String(PORT),
-        SOMA_SERVER_PUBLIC_URL: `http://127.0.0.1:${PORT}`,
-        SOMA_BUS_TRANSPORT: "bullmq",
-        SOMA_SETTINGS_FILE: SETTINGS_FILE,
-        SOMA_MODELS_CHAT_BASE_URL: `http://127.0.0.1:${STUB_PORT}/v1`,
-      },
-    },
+    gateway(PORT, {
+      SOMA_SETTINGS_FILE: SETTINGS_FILE,
+      SOMA_MODELS_CHAT_BASE_URL: `http://127.0.0.1:${STUB_PORT}/v1`,
+    }),
     {
       command: `npx tsx scripts/provider-stub.ts --port ${OFFLINE_PORT}`,
       url: `http://127.0.0.1:${OFFLINE_PORT}/healthz`,
       reuseExistingServer: false,
       timeout: 30_000,
     },
-    {
-      command: "npx tsx server/index.ts",
-      url: `http://127.0.0.1:${FIRST_RUN_PORT}/healthz`,
-      reuseExistingServer: false,
-      timeout: 120_000,
-      stdout: "pipe",
-      stderr: "pipe",
-      env: {
-        NODE_ENV: "production",
-        PORT: String(FIRST_RUN_PORT),
-        SOMA_SERVER_PUBLIC_URL: `http://127.0.0.1:${FIRST_RUN_PORT}`,
-        SOMA_BUS_TRANSPORT: "bullmq",
-        SOMA_SETTINGS_FILE: FIRST_RUN_SETTINGS,
-        SOMA_OFFLINE_BASE_URL: `http://127.0.0.1:${OFFLINE_PORT}/v1`,
-        OPENAI_API_KEY: "", // whatever the machine has: a first run has no key
-      },
-    },
+    gateway(FIRST_RUN_PORT, {
+      SOMA_SETTINGS_FILE: FIRST_RUN_SETTINGS,
+      SOMA_OFFLINE_BASE_URL: `http://127.0.0.1:${OFFLINE_PORT}/v1`,
+      OPENAI_API_KEY: "", // whatever the machine has: a first run has no key
+    }),
   ],
 });

@@ -264,6 +264,8 @@ export function openApiDocument(serverUrl: string) {
         parameters: [idParam],
         get: {
           summary: "Follow a session's events (SSE); Last-Event-ID resumes",
+          description:
+            "The stream ends with `session.revoked` ({type, sessionId, reason}) when the session is unshared from the caller, or `auth.revoked` when the caller's token is revoked or they sign out.",
           parameters: [{ name: "Last-Event-ID", in: "header", schema: { type: "integer" } }],
           responses: { "200": { description: "Event stream", content: sse }, ...errors(401, 404, 503) },
         },

@@ -55,7 +55,7 @@ export function sseResponse(
           end: (r) => {
             if (closed) return;
             const type = r.kind === "share" ? "session.revoked" : "auth.revoked";
-            const data = { sessionId: revocable.sessionId, reason: r.reason };
+            const data = { type, sessionId: revocable.sessionId, reason: r.reason };
             controller.enqueue(encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`));
             close();
           },

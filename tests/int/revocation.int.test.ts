@@ -105,10 +105,13 @@ describe("revocation", () => {
 
     const started = Date.now();
     expect((await owned.del(`/api/v1/sessions/${sessionId}/share/${viewer.userId}`)).status).toBe(204);
-    const streamEnd = await readStream(sse, 1_000);
+    const streamEnd = await readSse(sse, () => false, 1_000);
     expect(streamEnd.ended).toBe(true);
-    expect(streamEnd.text).toContain("event: session.revoked");
-    expect(streamEnd.text).toContain("This session is no longer shared with you.");
+    expect(streamEnd.events.at(-1)).toEqual({
+      type: "session.revoked",
+      sessionId,
+      reason: "This session is no longer shared with you.",
+    });
     expect(await revokedOnSocket).toEqual({
       sessionId,
       reason: "This session is no longer shared with you.",
@@ -125,24 +128,3 @@ describe("revocation", () => {
     socket.disconnect();
   });
 });
-
-/** Reads an SSE response until it ends or `ms` pass. */
-async function readStream(res: Response, ms: number): Promise<{ ended: boolean; text: string }> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) break;
-    const chunk = await Promise.race([
-      reader.read(),
-      new Promise<"timeout">((r) => setTimeout(() => r("timeout"), left)),
-    ]);
-    if (chunk === "timeout") break;
-    if (chunk.done) return { ended: true, text };
-    text += decoder.decode(chunk.value, { stream: true });
-  }
-  await reader.cancel();
-  return { ended: false, text };
-}
