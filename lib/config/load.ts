@@ -19,8 +19,8 @@ import { decideOfflineFallback, OFFLINE_PROVIDER } from "./offline-fallback";
 import { groupsWithStoredKey } from "./provider-keys-file";
 import { codeDefaults, envAliases, settingsSchema, type Settings } from "./schema";
 
-export const SOURCES = ["env", "settings", "tenant", "providers", "offline", "default"] as const;
-export type SourceName = (typeof SOURCES)[number];
+import type { SourceName } from "./sources";
+export { SOURCES, type SourceName } from "./sources";
 
 export interface Provenance {
   source: SourceName;

@@ -2,7 +2,7 @@
 // (its key is missing) and nobody chose that provider (nothing in env, settings or tenants.yaml names
 // it), the role uses the project's offline provider, if one runs (offline.baseUrl, set by
 // `make dev-up` when it starts one). A key or a provider configured later wins at the next reload.
-import type { SourceName } from "./load";
+import type { SourceName } from "./sources";
 
 export const OFFLINE_PROVIDER = "offline";
 

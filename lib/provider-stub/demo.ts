@@ -2,7 +2,7 @@
 // API key can show what the agent does: arithmetic runs `code_execution`, "remember that …" and
 // "what do you remember about …" use the memory tools, "fetch …" explains the allow-list, anything
 // else gets a short, honest reply. Deterministic, like the rest of the offline provider.
-import type { StubReply } from "./script";
+import type { StubReply } from "./reply";
 
 /** The last tool the demo model called in this turn, with its result as the agent sent it back. */
 export interface DemoToolResult {

@@ -14,15 +14,8 @@
 // The offline demo model (`offline-*`) answers plain requests without directives (demo.ts).
 import { demoReply } from "./demo";
 
-export interface StubToolCall {
-  name: string;
-  arguments: string;
-}
-
-export type StubReply =
-  | { kind: "error"; status: number; message: string }
-  | { kind: "text"; chunks: string[]; delayMs: number; failAfter?: number }
-  | { kind: "tools"; calls: StubToolCall[]; delayMs: number };
+export type { StubReply, StubToolCall } from "./reply";
+import type { StubReply } from "./reply";
 
 interface ChatMessage {
   role: string;
