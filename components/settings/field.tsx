@@ -135,7 +135,9 @@ export function Field({ spec, s, tools }: { spec: FieldSpec; s: SettingsState; t
           {...common}
           type="password"
           autoComplete="off"
-          placeholder={state.set ? "•••••••• (a key is set)" : "not set"}
+          placeholder={
+            state.set ? "•••••••• (a key is set)" : state.set === false ? "not set" : "shown to admins only"
+          }
           value={asText(s.draft[spec.key])}
           onChange={(e) => s.set(spec.key, e.target.value)}
         />
@@ -194,7 +196,7 @@ export function Field({ spec, s, tools }: { spec: FieldSpec; s: SettingsState; t
                 strokeWidth="1.4"
               />
             </svg>
-            Locked by {state.lockedBy}
+            {state.lockedBy ? `Locked by ${state.lockedBy}` : "Locked by the environment"}
           </span>
         ) : (
           state.source && (

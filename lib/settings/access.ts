@@ -8,10 +8,16 @@ import { db } from "../server/db";
 import { redis } from "../server/redis";
 import { tenantSlug } from "../tenancy/tenant-config";
 
+/** Whether `principal` administers the deployment (an admin of tenancy.defaultTenant). */
+export async function isSettingsAdmin(principal: Principal): Promise<boolean> {
+  const owner = getConfig().settings.tenancy.defaultTenant;
+  return principal.role === "admin" && (await tenantSlug(db(), redis(), principal.tenantId)) === owner;
+}
+
 export async function requireSettingsAdmin(request: Request): Promise<Principal> {
   const principal = await requirePrincipal(request);
   const owner = getConfig().settings.tenancy.defaultTenant;
-  if (principal.role !== "admin" || (await tenantSlug(db(), redis(), principal.tenantId)) !== owner)
+  if (!(await isSettingsAdmin(principal)))
     throw new AppError(
       "forbidden",
       `Settings apply to the whole deployment: only admins of the "${owner}" organisation can change them.`,

@@ -5,15 +5,16 @@ import { requirePrincipal } from "../auth/require";
 import { jsonBody } from "../http/json-body";
 import { redis } from "../server/redis";
 import { z } from "zod";
-import { requireSettingsAdmin } from "./access";
-import { settingsView, updateSettings } from "./service";
+import { isSettingsAdmin, requireSettingsAdmin } from "./access";
+import { readerView, settingsView, updateSettings } from "./service";
 
 /** Settings bodies are small; anything bigger is refused before it is parsed. */
 export const SETTINGS_BODY_LIMIT = 65_536;
 
 export async function getSettings(request: Request): Promise<Response> {
-  await requirePrincipal(request);
-  return Response.json(settingsView(), { headers: { "cache-control": "no-store" } });
+  const principal = await requirePrincipal(request);
+  const view = (await isSettingsAdmin(principal)) ? settingsView() : readerView(settingsView());
+  return Response.json(view, { headers: { "cache-control": "no-store" } });
 }
 
 export async function putSettings(request: Request): Promise<Response> {

@@ -63,6 +63,23 @@ function envVarOf(origin: string): string | undefined {
   return /^environment variable (\S+)$/.exec(origin)?.[1];
 }
 
+/**
+ * What everyone else may see: values and sources, but not where they come from (file paths, variable
+ * names), which keys are set, or the system prompt.
+ */
+export function readerView(view: SettingsView): SettingsView {
+  const fields: Record<string, FieldState> = {};
+  for (const [key, f] of Object.entries(view.fields)) {
+    const { lockedBy: _lockedBy, set: _set, ...rest } = f;
+    fields[key] = {
+      ...rest,
+      origin: null,
+      ...(key === "agent.systemPrompt" ? { value: null } : {}),
+    };
+  }
+  return { ...view, fields, file: "" };
+}
+
 export function settingsView(config: LoadedConfig = getConfig()): SettingsView {
   const stored = readProviderKeys();
   const fields: Record<string, FieldState> = {};

@@ -109,8 +109,20 @@ describe("GET /api/v1/settings", () => {
     });
     expect(Object.keys(providers)).toEqual(expect.arrayContaining(["openai", "stub", "ollama", "speaches"]));
     expect(JSON.stringify(await view(a.base))).not.toContain(STUB_KEY);
-    // Members may read; the compatibility path answers the same.
-    expect((await client(a.base, member.token).get("/api/v1/settings")).status).toBe(200);
+    // Members may read values and sources, not paths, variable names, which keys are set or the
+    // system prompt; the compatibility path answers the same.
+    const read = await client(a.base, member.token).get("/api/v1/settings");
+    expect(read.status).toBe(200);
+    const memberFields = (read.json as unknown as View).fields;
+    expect(memberFields["models.chat.baseUrl"]).toEqual({
+      value: stub.url,
+      source: "settings",
+      origin: null,
+      locked: false,
+    });
+    expect(memberFields["models.chat.apiKey"]).toEqual({ source: "env", origin: null, locked: true });
+    expect(memberFields["agent.systemPrompt"]!.value).toBeNull();
+    expect(JSON.stringify(read.json)).not.toMatch(/settings\.json|environment variable/);
     const compat = await client(a.base, admin.token).get("/settings_get");
     expect(compat.status).toBe(200);
     expect(compat.json).toEqual(await view(a.base));
