@@ -14,6 +14,12 @@ export class ToolHost {
   private pending = new Map<number, { resolve: (o: ToolOutcome) => void; timer: NodeJS.Timeout }>();
   /** Host request ids by tool-call id, for cancellation. */
   private byCall = new Map<string, number>();
+  /**
+   * Cancels that came before their call reached the host (it was claimed, then still being prepared):
+   * the call is then not started at all. Kept a minute; cancels for other executors' calls land here too.
+   */
+  private cancelledEarly = new Map<string, number>();
+  private static readonly EARLY_CANCEL_MS = 60_000;
 
   private ensure(): ChildProcess {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
@@ -45,9 +51,14 @@ export class ToolHost {
 
   /** Runs a tool in the host; a host that does not answer in time is killed and restarted. */
   run(req: Omit<HostRequest, "id">, deadlineMs: number): Promise<ToolOutcome> {
+    const callId = req.ctx.toolCallId;
+    if (this.cancelledEarly.delete(callId))
+      return Promise.resolve({
+        status: "killed",
+        error: "cancelled: the turn was stopped before the tool started",
+      });
     const child = this.ensure();
     const id = this.nextId++;
-    const callId = req.ctx.toolCallId;
     this.byCall.set(callId, id);
     return new Promise<ToolOutcome>((resolve) => {
       const timer = setTimeout(() => {
@@ -65,10 +76,16 @@ export class ToolHost {
     });
   }
 
-  /** Stops a tool call running in the host; false when this host does not run it. */
+  /** Stops a tool call running in the host; false when this host does not run it (yet). */
   cancel(toolCallId: string): boolean {
     const id = this.byCall.get(toolCallId);
-    if (id === undefined || !this.child) return false;
+    if (id === undefined || !this.child) {
+      const now = Date.now();
+      for (const [call, at] of this.cancelledEarly)
+        if (now - at > ToolHost.EARLY_CANCEL_MS) this.cancelledEarly.delete(call);
+      this.cancelledEarly.set(toolCallId, now);
+      return false;
+    }
     this.child.send({ cancel: id } satisfies HostCancel);
     return true;
   }
