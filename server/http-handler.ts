@@ -6,7 +6,9 @@ import type { Logger } from "pino";
 import { principalOrThrow, type AuthDeps } from "../lib/auth/principal";
 import { AppError, toAppError } from "../lib/errors";
 import { securityHeaders } from "../lib/http/security-headers";
-import { clientAddress, CLIENT_IP_HEADER, isLoopback } from "../lib/http/client-ip";
+import { clientAddress, CLIENT_IP_HEADER } from "../lib/http/client-ip";
+import { addressKind } from "../lib/net/address";
+import { bearerToken } from "../lib/auth/tokens";
 import { metrics, routeLabel } from "../lib/server/metrics";
 import type { Check } from "../lib/server/readiness";
 import { runChecks } from "../lib/server/readiness";
@@ -31,8 +33,8 @@ export interface HandlerDeps {
 
 /** Operators: callers on this host, or anyone with the metrics token. */
 function isOperator(req: IncomingMessage, client: string, token: string): boolean {
-  if (isLoopback(client)) return true;
-  const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  if (addressKind(client) === "loopback") return true;
+  const given = bearerToken(req.headers.authorization);
   if (!token || !given) return false;
   const [a, b] = [Buffer.from(given), Buffer.from(token)];
   return a.length === b.length && timingSafeEqual(a, b);

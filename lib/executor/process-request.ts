@@ -15,7 +15,7 @@ import { writeAudit } from "../audit/log";
 import { tenantSlug } from "../tenancy/tenant-config";
 import type { Db } from "../server/db";
 import type { Prisma } from "../generated/prisma/client";
-import { createMasker } from "../secrets/mask";
+import type { Masker } from "../secrets/mask";
 import { resolveSecretRefs, SecretDenied, type SecretStore } from "../secrets/store";
 import { findTool } from "../tools/registry";
 import type { ToolOutcome } from "../tools/types";
@@ -33,6 +33,8 @@ export interface ExecutorDeps {
   settings: Settings;
   tenants: Record<string, TenantConfig>;
   secrets: SecretStore;
+  /** Hides every secret of `secrets` (made once per process: the store does not change). */
+  masker: Masker;
   log: Logger;
   deliver: (result: ToolResult) => Promise<void>;
   observe?: (tool: string, status: string, seconds: number) => void;
@@ -40,11 +42,13 @@ export interface ExecutorDeps {
 
 const TERMINAL = new Set(["succeeded", "failed", "denied", "timeout", "killed"]);
 
-/** Each session gets one unprivileged uid, so its files stay its own and rlimits apply per session. */
 /** Sandbox slots by session id: they never change, so each is read from Postgres once per process. */
 const slots = new Map<string, number>();
 
-/** The session's own sandbox user: executor.sandboxUidBase + the session's unique slot (never shared). */
+/**
+ * The session's own sandbox user: executor.sandboxUidBase + the session's unique slot (never shared),
+ * so its files stay its own and rlimits apply per session.
+ */
 export async function sandboxUid(db: Db, settings: Settings, sessionId: string): Promise<number> {
   let slot = slots.get(sessionId);
   if (slot === undefined) {
@@ -217,7 +221,6 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
 
   const started = performance.now();
   const tool = findTool(req.tool);
-  const masker = createMasker(deps.secrets.all());
   // The id → slug mapping is cached in Redis (shared with the gateway), not read per call.
   const slug = await tenantSlug(deps.db, deps.redis, req.tenantId);
   let outcome: ToolOutcome;
@@ -236,7 +239,7 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
         (await runTool(deps, req, slug, args.data, tool.usesWorkspace ?? false));
     }
   }
-  outcome = masker.deep(outcome);
+  outcome = deps.masker.deep(outcome);
   const seconds = (performance.now() - started) / 1000;
 
   const recorded = await deps.db.toolCall.updateMany({

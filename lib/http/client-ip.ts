@@ -25,8 +25,3 @@ export function clientAddress(
   for (let i = hops.length - 1; i >= 0; i--) if (!trustedSet.has(hops[i]!)) return hops[i]!;
   return hops[0] ?? plain(peer);
 }
-
-/** A loopback address (127.0.0.0/8, ::1), as clientAddress() reports it. */
-export function isLoopback(address: string): boolean {
-  return /^127\./.test(address) || address === "::1";
-}

@@ -1,8 +1,6 @@
 // "Test connection": one minimal real request to a model or speech provider with the values entered
 // in the panel (saved or not), reported as success with latency, or the provider's error in plain
 // words (unreachable host, refused key, unknown model).
-import dns from "node:dns/promises";
-import { isIP } from "node:net";
 import OpenAI, { toFile } from "openai";
 import { z } from "zod";
 import { getConfig } from "../config";
@@ -11,13 +9,12 @@ import { AppError } from "../errors";
 import { wavTone } from "../audio/wav";
 import { providerKey } from "./provider-keys";
 import { forbiddenAddress, sameAddress } from "./key-policy";
+import { resolveHost } from "../net/address";
 
 /** The forbidden address `baseUrl` leads to, if any (its host as written, or what its name resolves to). */
 async function forbiddenTarget(baseUrl: string): Promise<string | undefined> {
-  const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, "");
-  if (isIP(host)) return forbiddenAddress(host) ? host : undefined;
   try {
-    const addresses = await dns.lookup(host, { all: true });
+    const addresses = await resolveHost(new URL(baseUrl).hostname);
     return addresses.find((a) => forbiddenAddress(a.address))?.address;
   } catch {
     return undefined; // a name that does not resolve is reported as unreachable by the request itself

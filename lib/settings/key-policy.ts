@@ -5,7 +5,7 @@
 // - a key held in an environment variable goes only to the address the same source pairs it with:
 //   the providers file (its provider's baseUrl) or the environment (a base URL set there too);
 // - "Test connection" never reaches link-local or cloud metadata addresses.
-import { isIP } from "node:net";
+import { addressKind } from "../net/address";
 import type { LoadedConfig } from "../config";
 
 const OWN_KEY_VARIABLE = /^SOMA_PROVIDER_KEY_[A-Z0-9_]+$/;
@@ -51,23 +51,10 @@ export function envKeyMayGoTo(
 }
 
 /**
- * Addresses no request of ours should reach: IPv4 link-local (169.254.0.0/16, which holds the cloud
- * metadata services), IPv6 link-local (fe80::/10) and AWS's IPv6 metadata address (fd00:ec2::254).
- * A pure check of one address; callers resolve names first.
+ * Addresses Test connection never reaches: link-local (169.254.0.0/16 and fe80::/10, where the cloud
+ * metadata services answer) and AWS's IPv6 metadata address. Pure; callers resolve names first.
  */
 export function forbiddenAddress(address: string): boolean {
-  const ip = address.replace(/^\[|\]$/g, "");
-  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.\d+\.\d+$/i.exec(ip);
-  if (v4) return v4[1] === "169" && v4[2] === "254";
-  if (isIP(ip) !== 6) return false;
-  const lower = ip.toLowerCase();
-  return /^fe[89ab][0-9a-f]:/.test(lower) || expandV6(lower) === expandV6("fd00:ec2::254");
-}
-
-function expandV6(ip: string): string {
-  const [head, tail = ""] = ip.split("::");
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = ip.includes("::") ? [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t] : h;
-  return groups.map((g) => g.padStart(4, "0")).join(":");
+  const kind = addressKind(address);
+  return kind === "link-local" || kind === "metadata";
 }

@@ -3,10 +3,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import dns from "node:dns/promises";
-import { isIP } from "node:net";
 import { runSandboxed } from "../sandbox/run";
 import { decideTarget } from "./http-target";
+import { resolveHost } from "../net/address";
 import { defineTool } from "./types";
 
 // Read when the tool runs (in the tool host; Next bundles this module for listing tools, where
@@ -46,9 +45,7 @@ export const httpRequestTool = defineTool({
     }
     let addresses: { address: string; family: number }[];
     try {
-      addresses = isIP(host)
-        ? [{ address: host, family: isIP(host) }]
-        : await dns.lookup(host, { all: true });
+      addresses = await resolveHost(host);
     } catch (err) {
       return {
         status: "failed",

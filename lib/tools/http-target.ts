@@ -2,32 +2,12 @@
 // that address (no second lookup a DNS answer could change: no rebinding). Loopback, private,
 // link-local (cloud metadata), unspecified and multicast addresses are refused unless the
 // allow-list names the host exactly: a wildcard entry never reaches inside the network.
-import { isIP } from "node:net";
+import { addressKind, type AddressKind } from "../net/address";
 
-/** Why an address is not an ordinary public one, or undefined when it is. Pure. */
-export function internalAddress(address: string): string | undefined {
-  const ip = address.replace(/^\[|\]$/g, "").toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
-  if (mapped) return internalAddress(mapped[1]!);
-  if (isIP(ip) === 4) {
-    const [a, b] = ip.split(".").map(Number) as [number, number];
-    if (a === 127) return "loopback";
-    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return "private";
-    if (a === 100 && b >= 64 && b <= 127) return "private"; // carrier-grade NAT
-    if (a === 169 && b === 254) return "link-local (cloud metadata)";
-    if (a === 0) return "unspecified";
-    if (a >= 224) return "multicast or reserved";
-    return undefined;
-  }
-  if (isIP(ip) === 6) {
-    if (ip === "::1") return "loopback";
-    if (ip === "::") return "unspecified";
-    if (/^f[cd][0-9a-f]{2}:/.test(ip)) return "private"; // fc00::/7, with fd00:ec2::254 (metadata)
-    if (/^fe[89ab][0-9a-f]:/.test(ip)) return "link-local";
-    if (ip.startsWith("ff")) return "multicast";
-    return undefined;
-  }
-  return "not an address";
+/** Why an address is not an ordinary public one (its kind), or undefined when it is. Pure. */
+export function internalAddress(address: string): Exclude<AddressKind, "public"> | undefined {
+  const kind = addressKind(address);
+  return kind === "public" ? undefined : kind;
 }
 
 export type TargetDecision = { ok: true; address: string; family: 4 | 6 } | { ok: false; reason: string };

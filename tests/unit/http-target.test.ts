@@ -15,12 +15,14 @@ describe("internalAddress", () => {
       ["192.168.0.10", "private"],
       ["100.64.0.1", "private"],
       ["fd12:3456::1", "private"],
-      ["fd00:ec2::254", "private"],
-      ["169.254.169.254", "link-local (cloud metadata)"],
+      ["fd00:ec2::254", "metadata"],
+      ["fd00:0ec2:0:0:0:0:0:254", "metadata"],
+      ["169.254.169.254", "link-local"],
       ["fe80::1", "link-local"],
       ["0.0.0.0", "unspecified"],
       ["::", "unspecified"],
-      ["224.0.0.1", "multicast or reserved"],
+      ["224.0.0.1", "multicast"],
+      ["240.0.0.1", "reserved"],
       ["ff02::1", "multicast"],
     ];
     for (const [ip, why] of cases) expect(internalAddress(ip), ip).toBe(why);

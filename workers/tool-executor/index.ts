@@ -82,6 +82,7 @@ await bus.consume(
         settings: getConfig().settings,
         tenants: getConfig().tenants,
         secrets,
+        masker,
         log,
         deliver,
         observe: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds),
