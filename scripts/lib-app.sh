@@ -32,7 +32,8 @@ ensure_node_modules() {
   if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ] \
     || [ "$(cat "$stamp" 2>/dev/null)" != "$major" ]; then
     log "installing npm dependencies"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >"$LOG_DIR/npm-install.log" 2>&1 \
+    # onnxruntime-node's install script would fetch CUDA providers from outside the registry.
+    (cd "$ROOT" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error) >"$LOG_DIR/npm-install.log" 2>&1 \
       || { tail -n 20 "$LOG_DIR/npm-install.log" >&2; die "npm ci failed (see $LOG_DIR/npm-install.log)"; }
     echo "$major" >"$stamp"
   fi

@@ -8,6 +8,7 @@ import { authenticate, type AuthDeps, type Credentials, type Principal } from ".
 import { listenForRevocations, watchRevocations } from "../lib/auth/revocation";
 import { createRedis } from "../lib/server/redis";
 import { attachChat } from "./chat-socket";
+import { attachVoice, endAllCalls, type VoiceNamespace } from "./voice-socket";
 
 export interface SocketDeps {
   log: Logger;
@@ -100,10 +101,12 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
     });
   }
   attachChat(io.of("/chat"), { log: deps.log, redisUrl: deps.redisUrl });
+  attachVoice(io.of("/voice") as unknown as VoiceNamespace, { log: deps.log, redisUrl: deps.redisUrl });
 
   return {
     io,
     async close() {
+      await endAllCalls();
       await io.close();
       pub.disconnect();
       sub.disconnect();

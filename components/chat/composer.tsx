@@ -1,8 +1,10 @@
 "use client";
-// The message box: Enter sends, Shift+Enter adds a line; Stop while a turn runs.
+// The message box: Enter sends, Shift+Enter adds a line; Stop while a turn runs; the microphone
+// starts a voice call.
 import { useState, type FormEvent, type KeyboardEvent } from "react";
 import { useChat } from "@/lib/client/chat-store";
 import styles from "./chat.module.css";
+import { CallBar, MicButton } from "./voice-call";
 
 export function Composer({ disabledReason }: { disabledReason?: string | undefined }) {
   const [text, setText] = useState("");
@@ -12,6 +14,7 @@ export function Composer({ disabledReason }: { disabledReason?: string | undefin
   const sending = useChat((s) => s.sending);
   const error = useChat((s) => s.sendError);
   const connected = useChat((s) => s.connected);
+  const sessionId = useChat((s) => s.view?.sessionId ?? null);
 
   const submit = async (e?: FormEvent) => {
     e?.preventDefault();
@@ -34,6 +37,7 @@ export function Composer({ disabledReason }: { disabledReason?: string | undefin
         </p>
       )}
       {!connected && <p className={styles.muted}>Connecting…</p>}
+      <CallBar />
       <div className={styles.composerRow}>
         <textarea
           aria-label="Message"
@@ -45,6 +49,7 @@ export function Composer({ disabledReason }: { disabledReason?: string | undefin
           onKeyDown={onKey}
           disabled={Boolean(disabledReason)}
         />
+        <MicButton sessionId={sessionId} disabled={Boolean(disabledReason)} />
         {running ? (
           <button type="button" className={styles.stop} onClick={() => void stop()}>
             Stop

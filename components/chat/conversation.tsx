@@ -69,8 +69,9 @@ export function Conversation() {
         {view.items.map((item) => {
           if (item.kind === "user")
             return (
-              <li key={item.id} className={styles.user} data-testid="user-message">
+              <li key={item.id} className={styles.user} data-testid="user-message" data-voice={item.voice ?? false}>
                 {item.content}
+                {item.voice && <span className={styles.spoken}>spoken</span>}
               </li>
             );
           if (item.kind === "assistant")
@@ -80,9 +81,16 @@ export function Conversation() {
                 className={styles.assistant}
                 data-testid="assistant-message"
                 data-complete={item.complete}
+                data-voice={item.voice ?? false}
+                data-interrupted={item.interrupted ?? false}
               >
                 <Markdown text={item.content} />
                 {!item.complete && <span className={styles.caret} aria-hidden />}
+                {(item.voice || item.interrupted) && (
+                  <span className={styles.spoken}>
+                    {item.interrupted ? "spoken · interrupted: the rest was not heard" : "spoken"}
+                  </span>
+                )}
               </li>
             );
           if (item.kind === "tool") {

@@ -63,6 +63,8 @@ class TurnManager {
     principal: Principal,
     session: { id: string; title: string },
     content: string,
+    /** A spoken message: marked voice, with the call it came from. */
+    spoken?: { callId: string },
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
     const sessionId = session.id;
     const { settings } = getConfig();
@@ -96,7 +98,16 @@ class TurnManager {
           data: { id: turnId, sessionId, userId: principal.userId },
           select: { id: true },
         }),
-        this.db.message.create({ data: { sessionId, turnId, role: "user", content }, select: { id: true } }),
+        this.db.message.create({
+          data: {
+            sessionId,
+            turnId,
+            role: "user",
+            content,
+            ...(spoken ? { source: "voice" as const, voice: { callId: spoken.callId } } : {}),
+          },
+          select: { id: true },
+        }),
         this.db.session.update({
           where: { id: sessionId },
           data: title ? { title } : { updatedAt: new Date() },
@@ -114,6 +125,7 @@ class TurnManager {
       turnId,
       messageId,
       content,
+      ...(spoken ? { source: "voice" as const } : {}),
     });
     await this.redis.set(turnStartSeqKey(turnId), started.seq, "EX", 24 * 3600);
     if (title) void record.emit({ type: "session.updated", title });

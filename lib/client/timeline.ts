@@ -22,6 +22,10 @@ export interface TextItem {
   turnId: string | null;
   content: string;
   complete: boolean;
+  /** Spoken in a voice call. */
+  voice?: boolean;
+  /** A spoken answer cut short by the person: `content` is what was heard of it. */
+  interrupted?: boolean;
 }
 
 export interface NoticeItem {
@@ -39,6 +43,8 @@ export type TimelineItem = TextItem | { kind: "tool"; id: string } | NoticeItem;
 export interface TurnState {
   status: "running" | "completed" | "failed" | "cancelled" | "interrupted";
   usage?: Usage;
+  /** Started by voice: its answer is spoken. */
+  voice?: boolean;
 }
 
 export interface ChatView {
@@ -104,7 +110,14 @@ export function fromDetail(d: SessionDetail): ChatView {
     }
     if (m.role === "user") {
       if (m.turnId) userContent.set(m.turnId, m.content);
-      items.push({ kind: "user", id: m.id, turnId: m.turnId, content: m.content, complete: true });
+      items.push({
+        kind: "user",
+        id: m.id,
+        turnId: m.turnId,
+        content: m.content,
+        complete: true,
+        ...(m.source === "voice" ? { voice: true } : {}),
+      });
     } else if (m.role === "assistant") {
       if (m.content)
         items.push({
@@ -113,6 +126,8 @@ export function fromDetail(d: SessionDetail): ChatView {
           turnId: m.turnId,
           content: m.content,
           complete: m.complete,
+          ...(m.source === "voice" ? { voice: true } : {}),
+          ...(m.voice?.interrupted ? { interrupted: true } : {}),
         });
       for (const c of m.toolCalls ?? []) {
         if (!tools[c.id]) {
@@ -196,8 +211,9 @@ export function applyEvent(view: ChatView, e: SessionEvent): ChatView {
           turnId: e.turnId,
           content: e.content,
           complete: true,
+          ...(e.source === "voice" ? { voice: true } : {}),
         }),
-        turns: { ...next.turns, [e.turnId]: { status: "running" } },
+        turns: { ...next.turns, [e.turnId]: { status: "running", ...(e.source === "voice" ? { voice: true } : {}) } },
         runningTurnId:
           next.turns[e.turnId] && next.turns[e.turnId]!.status !== "running" ? next.runningTurnId : e.turnId,
       };
@@ -210,6 +226,7 @@ export function applyEvent(view: ChatView, e: SessionEvent): ChatView {
           turnId: e.turnId,
           content: "",
           complete: false,
+          ...(next.turns[e.turnId]?.voice ? { voice: true } : {}),
         }),
       };
     case "message.delta": {
@@ -229,6 +246,15 @@ export function applyEvent(view: ChatView, e: SessionEvent): ChatView {
         ),
       };
     }
+    case "message.truncated":
+      return {
+        ...next,
+        items: next.items.map((i) =>
+          i.id === e.messageId && i.kind === "assistant"
+            ? { ...i, content: e.content, complete: true, voice: true, interrupted: true }
+            : i,
+        ),
+      };
     case "message.completed": {
       const items = upsertText(next.items, {
         kind: "assistant",

@@ -114,6 +114,8 @@ export const settingsSchema = z
           })
           .strict(),
         bargeIn: z.object({ enabled: z.boolean(), sensitivity: z.number().min(0).max(1) }).strict(),
+        /** A voice call ends after this long (the daily voice budget may end it sooner). */
+        maxCallMinutes: z.number().int().min(1).max(240),
         stt: z
           .object({
             ...speechEndpoint,
@@ -210,7 +212,7 @@ export const codeDefaults: Settings = {
   },
   speech: {
     mode: "realtime",
-    input: "push-to-talk",
+    input: "hands-free",
     realtime: {
       provider: "openai",
       model: "gpt-4o-realtime-preview",
@@ -226,6 +228,7 @@ export const codeDefaults: Settings = {
       eagerness: "auto",
     },
     bargeIn: { enabled: true, sensitivity: 0.5 },
+    maxCallMinutes: 30,
     stt: {
       provider: "openai",
       model: "gpt-4o-mini-transcribe",

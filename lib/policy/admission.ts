@@ -101,3 +101,18 @@ export async function admitSessionCreate(opts: {
     sessionCount,
   });
 }
+
+export async function admitVoiceStart(opts: {
+  principal: Principal;
+  conf: TenantConfig | undefined;
+  /** The chat model the call's turns would use. */
+  model: string;
+}): Promise<void> {
+  const { principal, conf } = opts;
+  await decide({
+    action: "voice.start",
+    tenant: tenantInput(principal, conf, conf?.limits.maxMessageBytes ?? Number.MAX_SAFE_INTEGER),
+    user: { id: principal.userId, role: principal.role },
+    model: opts.model,
+  });
+}

@@ -11,6 +11,9 @@
 //   [[error:STATUS]]               answer with that HTTP status (429 carries Retry-After: 1)
 //   [[fail-mid]]                   stream a few words, then an error event (a 500 mid-stream)
 //   [[markdown]]                   answer with a heading, a list and a fenced code block
+// Spoken phrases (e2e/fixtures/voice/phrases.txt) stand for directives, since a voice cannot say
+// brackets: "please run the calculator tool" runs code_execution, "tell me a long story about the
+// sea" answers with a story about 20 s long (for interruptions).
 // The offline demo model (`offline-*`) answers plain requests without directives (demo.ts).
 import { demoReply } from "./demo";
 
@@ -50,9 +53,24 @@ function lastToolResult(after: ChatMessage[]): { name: string; result: string } 
   return { name: fn.name, result: text(result.content) };
 }
 
+/** What each spoken test phrase stands for. */
+const SPOKEN: Record<string, string> = {
+  "please run the calculator tool": '[[tool:code_execution {"runtime": "python", "code": "print(6 * 7)"}]]',
+  "tell me a long story about the sea": "[[story]]",
+};
+
+const STORY =
+  "Once upon a time, a small boat sailed out on a calm grey sea. The fisherman on board sang an old song " +
+  "while the gulls circled above him. The wind rose slowly, and the waves grew taller with every hour. " +
+  "He pulled in his nets and found them full of silver fish. By the evening the sky had turned orange, " +
+  "and the lighthouse on the point began to blink. He turned the boat toward home and followed its light " +
+  "across the water. His family waited on the shore with lanterns, and together they carried the fish " +
+  "up the hill to the village, where everyone shared a warm supper by the fire.";
+
 export function scriptReply(messages: ChatMessage[], model = ""): StubReply {
   const lastUserIndex = messages.map((m) => m.role).lastIndexOf("user");
-  const prompt = lastUserIndex >= 0 ? text(messages[lastUserIndex]!.content) : "";
+  const said = lastUserIndex >= 0 ? text(messages[lastUserIndex]!.content) : "";
+  const prompt = SPOKEN[said.trim().toLowerCase()] ?? said;
   const after = messages.slice(lastUserIndex + 1);
   const toolResults = after.filter((m) => m.role === "tool");
   const delayMatch = /\[\[delay:(\d+)\]\]/.exec(prompt);
@@ -110,6 +128,7 @@ export function scriptReply(messages: ChatMessage[], model = ""): StubReply {
   if (/\[\[slow\]\]/.test(prompt))
     return { kind: "text", delayMs, chunks: Array.from({ length: 300 }, (_, i) => `word${i} `) };
   if (/\[\[markdown\]\]/.test(prompt)) return { kind: "text", delayMs, chunks: MARKDOWN };
+  if (/\[\[story\]\]/.test(prompt)) return { kind: "text", delayMs, chunks: words(STORY) };
   const clean = prompt.replace(/\[\[[^\]]*\]\]/g, "").trim();
   const chunks = words(`Echo: ${clean || "(empty)"}`);
   if (/\[\[fail-mid\]\]/.test(prompt)) return { kind: "text", delayMs, chunks, failAfter: 2 };

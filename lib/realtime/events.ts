@@ -9,11 +9,13 @@ export interface Usage {
 }
 
 export type SessionEventBody =
-  | { type: "turn.started"; turnId: string; messageId: string; content: string }
+  | { type: "turn.started"; turnId: string; messageId: string; content: string; source?: "voice" }
   | { type: "message.started"; turnId: string; messageId: string }
   /** `offset`: the length of the message's text before this delta (apply only where it fits). */
   | { type: "message.delta"; turnId: string; messageId: string; delta: string; offset: number }
   | { type: "message.completed"; turnId: string; messageId: string; content: string }
+  /** A spoken answer the person interrupted: `content` is what they heard of it. */
+  | { type: "message.truncated"; turnId: string; messageId: string; content: string; heardMs: number }
   | { type: "tool.started"; turnId: string; toolCallId: string; tool: string; arguments: unknown }
   | {
       type: "tool.finished";

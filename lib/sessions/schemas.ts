@@ -38,6 +38,17 @@ export const messageView = z.object({
   complete: z.boolean(),
   toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })).nullable(),
   toolCallId: z.string().nullable(),
+  /** Typed, or spoken in a voice call. */
+  source: z.enum(["text", "voice"]),
+  /** Voice messages: the call, and for an interrupted answer what was heard of it. */
+  voice: z
+    .object({
+      callId: z.string(),
+      interrupted: z.boolean().optional(),
+      heardMs: z.number().optional(),
+      fullText: z.string().optional(),
+    })
+    .nullable(),
   createdAt: z.iso.datetime(),
 });
 

@@ -228,6 +228,8 @@ export async function sessionDetail(principal: Principal, id: string): Promise<S
       complete: m.complete,
       toolCalls: (m.toolCalls as { id: string; name: string; arguments: string }[] | null) ?? null,
       toolCallId: m.toolCallId,
+      source: m.source,
+      voice: (m.voice as SessionDetail["messages"][number]["voice"]) ?? null,
       createdAt: m.createdAt.toISOString(),
     })),
     toolCalls: toolCalls.map((c) => ({

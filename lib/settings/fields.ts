@@ -257,6 +257,17 @@ export const FIELDS: FieldSpec[] = [
     max: 1,
     step: 0.05,
   },
+  {
+    key: "speech.maxCallMinutes",
+    section: SPEECH,
+    group: "Calls",
+    label: "Longest call (minutes)",
+    help: "A voice call ends after this long; the daily voice budget may end it sooner.",
+    kind: "number",
+    min: 1,
+    max: 240,
+    step: 1,
+  },
   provider("speech.stt", SPEECH, "Speech to text"),
   {
     key: "speech.stt.model",

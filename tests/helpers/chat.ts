@@ -89,9 +89,13 @@ export interface ChatStack {
   close(): Promise<void>;
 }
 
-export async function startChatStack(extra: Record<string, string> = {}): Promise<ChatStack> {
+/** `env`: extra variables for the executor and gateway, or a function of the stub that makes them. */
+export async function startChatStack(
+  env: Record<string, string> | ((stub: StubServer) => Record<string, string>) = {},
+): Promise<ChatStack> {
   const db = createDb((await import("./services")).settings().database.url);
   const stub = await startStubProvider();
+  const extra = typeof env === "function" ? env(stub) : env;
   const [executor, gw] = await Promise.all([startExecutor("bullmq", extra), startGateway(stub, extra)]);
   return {
     stub,

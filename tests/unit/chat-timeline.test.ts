@@ -122,6 +122,8 @@ describe("chat timeline", () => {
         complete: true,
         toolCalls: null,
         toolCallId: null,
+        source: "text",
+        voice: null,
         createdAt: at,
       },
       {
@@ -132,6 +134,8 @@ describe("chat timeline", () => {
         complete: false,
         toolCalls: null,
         toolCallId: null,
+        source: "text",
+        voice: null,
         createdAt: at,
       },
     ];
@@ -195,6 +199,8 @@ describe("chat timeline", () => {
         complete: true,
         toolCalls: null,
         toolCallId: null,
+        source: "text",
+        voice: null,
         createdAt: at,
       },
     ];
@@ -226,6 +232,8 @@ describe("chat timeline", () => {
         complete: true,
         toolCalls: null,
         toolCallId: null,
+        source: "text",
+        voice: null,
         createdAt: at,
       },
       {
@@ -239,6 +247,8 @@ describe("chat timeline", () => {
           { id: "c2", name: "code_execution", arguments: "{}" },
         ],
         toolCallId: null,
+        source: "text",
+        voice: null,
         createdAt: at,
       },
       {
@@ -249,6 +259,8 @@ describe("chat timeline", () => {
         complete: true,
         toolCalls: null,
         toolCallId: "c1",
+        source: "text",
+        voice: null,
         createdAt: at,
       },
       {
@@ -259,6 +271,8 @@ describe("chat timeline", () => {
         complete: true,
         toolCalls: null,
         toolCallId: null,
+        source: "text",
+        voice: null,
         createdAt: at,
       },
     ];

@@ -1,10 +1,10 @@
 # Admission of requests: which models a tenant may use and the size and count quotas.
 # Input (see docs/policy.md):
-#   { "action": "session.create" | "message.send",
+#   { "action": "session.create" | "message.send" | "voice.start",
 #     "tenant": { "id": str, "allowedModels": [str] | absent (every model),
 #                 "maxSessions": int, "maxMessageBytes": int },
 #     "user":   { "id": str, "role": "admin" | "member" },
-#     "model": str,          # message.send: the model the turn would call
+#     "model": str,          # message.send, voice.start: the chat model the turns would call
 #     "requestBytes": int,   # message.send: size of the message in UTF-8 bytes
 #     "sessionCount": int }  # session.create: the tenant's sessions now
 # Decision: data.somaagent.requests.decision =
@@ -15,7 +15,7 @@ package somaagent.requests
 import rego.v1
 
 violations contains {"code": "model_not_allowed", "reason": sprintf("model %q is not allowed for this tenant", [input.model])} if {
-	input.action == "message.send"
+	input.action in {"message.send", "voice.start"}
 	allowed := object.get(input.tenant, "allowedModels", null)
 	allowed != null
 	not input.model in allowed
@@ -31,7 +31,7 @@ violations contains {"code": "session_quota", "reason": sprintf("this tenant alr
 	input.sessionCount >= input.tenant.maxSessions
 }
 
-known_actions := {"session.create", "message.send"}
+known_actions := {"session.create", "message.send", "voice.start"}
 
 violations contains {"code": "unknown_action", "reason": sprintf("unknown action %q", [input.action])} if {
 	not input.action in known_actions

@@ -54,3 +54,11 @@ test_unknown_action_refused if {
 	not d.allow
 	d.violations[0].code == "unknown_action"
 }
+
+test_voice_start_follows_the_model_allow_list if {
+	base := {"action": "voice.start", "tenant": tenant, "user": {"id": "u1", "role": "member"}}
+	requests.decision.allow with input as object.union(base, {"model": "stub-chat"})
+	d := requests.decision with input as object.union(base, {"model": "gpt-4o"})
+	not d.allow
+	d.violations[0].code == "model_not_allowed"
+}

@@ -1,0 +1,275 @@
+"use client";
+// The browser end of a voice call (zustand): the microphone with echo cancellation, noise
+// suppression and auto gain on, one RTCPeerConnection to the gateway (the agent's voice comes back on
+// it, so the browser cancels its echo), signalling on socket.io `/voice`, push-to-talk, mute, and
+// the call's status in words. Keys never reach the page: the gateway calls the speech services.
+import { create } from "zustand";
+import { io, type Socket } from "socket.io-client";
+import type { Ack } from "../realtime/events";
+import type { CallStatus, StartReply, VoiceClientEvents, VoiceServerEvents } from "../voice/signalling";
+import { toast } from "./toast-store";
+
+type VoiceSocket = Socket<VoiceServerEvents, VoiceClientEvents>;
+export type VoiceStatus = "idle" | "connecting" | CallStatus | "reconnecting" | "error";
+
+/** How long ICE may take before the call gives up on the audio connection. */
+const ICE_TIMEOUT_MS = 5_000;
+
+export interface VoiceStore {
+  status: VoiceStatus;
+  /** What went wrong, in words (status "error"), or a notice about the call. */
+  message: string | null;
+  /** The call can be taken over from another tab (the last start was refused for that). */
+  elsewhere: boolean;
+  sessionId: string | null;
+  callId: string | null;
+  input: "push-to-talk" | "hands-free";
+  offline: boolean;
+  muted: boolean;
+  talking: boolean;
+  /** Microphone level 0–1 (for the meter). */
+  level: number;
+  /** The last words heard or said, as captions. */
+  caption: { role: "user" | "agent"; text: string } | null;
+  start: (sessionId: string, opts?: { takeOver?: boolean }) => Promise<void>;
+  hangup: () => Promise<void>;
+  ptt: (pressed: boolean) => void;
+  toggleMute: () => void;
+  setInput: (input: "push-to-talk" | "hands-free") => void;
+  dismiss: () => void;
+}
+
+let socket: VoiceSocket | null = null;
+let pc: RTCPeerConnection | null = null;
+let mic: MediaStream | null = null;
+let audioEl: HTMLAudioElement | null = null;
+let meter: { ctx: AudioContext; timer: number } | null = null;
+
+function emit<T>(event: keyof VoiceClientEvents, payload: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if (!socket) return reject(new Error("Not connected."));
+    (socket.emit as (e: string, p: unknown, a: Ack<T>) => void)(event, payload, (reply) =>
+      reply.ok ? resolve(reply.data) : reject(Object.assign(new Error(reply.error.message), { code: reply.error.code })),
+    );
+  });
+}
+
+function connectSocket(): Promise<VoiceSocket> {
+  if (socket?.connected) return Promise.resolve(socket);
+  socket?.disconnect();
+  const s: VoiceSocket = io("/voice", { withCredentials: true, transports: ["websocket", "polling"] });
+  socket = s;
+  return new Promise((resolve, reject) => {
+    const to = setTimeout(() => reject(new Error("The server did not answer; check your connection.")), 8_000);
+    s.once("connect", () => {
+      clearTimeout(to);
+      resolve(s);
+    });
+    s.once("connect_error", (err) => {
+      clearTimeout(to);
+      reject(new Error(err.message === "unauthorized" ? "Your sign-in has expired; sign in again." : "Cannot reach the server."));
+    });
+  });
+}
+
+function micError(err: unknown): string {
+  const name = (err as { name?: string }).name;
+  if (name === "NotAllowedError" || name === "SecurityError")
+    return "Microphone access was denied. Allow the microphone for this site in the browser's address bar, then try again.";
+  if (name === "NotFoundError") return "No microphone was found. Connect one and try again.";
+  if (name === "NotReadableError") return "The microphone is in use by another application.";
+  return "The microphone could not be opened.";
+}
+
+function teardown() {
+  if (meter) {
+    clearInterval(meter.timer);
+    void meter.ctx.close().catch(() => undefined);
+    meter = null;
+  }
+  pc?.close();
+  pc = null;
+  for (const t of mic?.getTracks() ?? []) t.stop();
+  mic = null;
+  if (audioEl) {
+    audioEl.srcObject = null;
+    audioEl.remove();
+    audioEl = null;
+  }
+}
+
+export const useVoice = create<VoiceStore>((set, get) => {
+  const ended = (message: string | null, status: VoiceStatus = "idle") => {
+    teardown();
+    set({ status, message, callId: null, talking: false, level: 0, caption: null, muted: false });
+  };
+
+  const listen = (s: VoiceSocket) => {
+    s.off("voice.state").on("voice.state", (e) => {
+      if (e.callId === get().callId) set({ status: e.state });
+    });
+    s.off("voice.caption").on("voice.caption", (e) => {
+      if (e.callId === get().callId) set({ caption: { role: e.role, text: e.text } });
+    });
+    s.off("voice.error").on("voice.error", (e) => {
+      if (e.callId === get().callId) toast(e.message, "error");
+    });
+    s.off("voice.warning").on("voice.warning", (e) => {
+      if (e.callId === get().callId) toast(e.message, "warning");
+    });
+    s.off("voice.ended").on("voice.ended", (e) => {
+      if (e.callId !== get().callId) return;
+      if (e.reason !== "hangup") toast(e.message, e.reason === "replaced" ? "info" : "warning");
+      ended(null);
+    });
+    s.off("disconnect").on("disconnect", () => {
+      if (get().callId) ended("The connection to the server was lost. Start the call again.", "error");
+    });
+  };
+
+  return {
+    status: "idle",
+    message: null,
+    elsewhere: false,
+    sessionId: null,
+    callId: null,
+    input: "push-to-talk",
+    offline: false,
+    muted: false,
+    talking: false,
+    level: 0,
+    caption: null,
+
+    async start(sessionId, opts = {}) {
+      if (get().callId) return;
+      set({ status: "connecting", message: null, elsewhere: false, sessionId, caption: null });
+      try {
+        mic = await navigator.mediaDevices.getUserMedia({
+          audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true, channelCount: 1 },
+        });
+      } catch (err) {
+        return ended(micError(err), "error");
+      }
+      let reply: StartReply;
+      try {
+        const s = await connectSocket();
+        listen(s);
+        reply = await emit<StartReply>("voice.start", { sessionId, ...opts });
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        teardown();
+        set({ status: "error", message: (err as Error).message, elsewhere: code === "conflict" });
+        return;
+      }
+      set({ callId: reply.callId, input: reply.input, offline: reply.offline });
+      try {
+        pc = new RTCPeerConnection({ iceServers: [] });
+        for (const track of mic.getAudioTracks()) pc.addTrack(track, mic);
+        audioEl = document.createElement("audio");
+        audioEl.autoplay = true;
+        audioEl.dataset.testid = "agent-audio";
+        audioEl.hidden = true;
+        document.body.appendChild(audioEl);
+        pc.ontrack = (e) => {
+          if (audioEl) audioEl.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+        };
+        pc.onconnectionstatechange = () => {
+          if (pc?.connectionState === "failed" && get().callId) {
+            void emit("voice.hangup", { callId: get().callId }).catch(() => undefined);
+            ended("The audio connection was lost. Start the call again.", "error");
+          }
+        };
+        await pc.setLocalDescription(await pc.createOffer());
+        await gathered(pc);
+        const { sdp } = await emit<{ sdp: string }>("voice.offer", { callId: reply.callId, sdp: pc.localDescription!.sdp });
+        await pc.setRemoteDescription({ type: "answer", sdp });
+        await connected(pc);
+      } catch (err) {
+        const callId = get().callId;
+        if (callId) void emit("voice.hangup", { callId }).catch(() => undefined);
+        return ended((err as Error).message || "The call could not connect.", "error");
+      }
+      startMeter(mic, (level) => set({ level }));
+      if (reply.input === "push-to-talk") mic.getAudioTracks().forEach((t) => (t.enabled = false));
+    },
+
+    async hangup() {
+      const callId = get().callId;
+      if (callId) await emit("voice.hangup", { callId }).catch(() => undefined);
+      ended(null);
+    },
+
+    ptt(pressed) {
+      const { callId, input, talking, muted } = get();
+      if (!callId || input !== "push-to-talk" || talking === pressed || muted) return;
+      mic?.getAudioTracks().forEach((t) => (t.enabled = pressed));
+      set({ talking: pressed });
+      void emit("voice.ptt", { callId, pressed }).catch(() => undefined);
+    },
+
+    toggleMute() {
+      const muted = !get().muted;
+      if (get().input === "hands-free") mic?.getAudioTracks().forEach((t) => (t.enabled = !muted));
+      set({ muted });
+    },
+
+    setInput(input) {
+      const { callId, muted } = get();
+      if (!callId || input === get().input) return;
+      mic?.getAudioTracks().forEach((t) => (t.enabled = input === "hands-free" && !muted));
+      set({ input, talking: false });
+      void emit("voice.input", { callId, input }).catch(() => undefined);
+    },
+
+    dismiss() {
+      set({ status: "idle", message: null, elsewhere: false });
+    },
+  };
+});
+
+function gathered(peer: RTCPeerConnection): Promise<void> {
+  if (peer.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(to);
+      resolve();
+    };
+    // Host candidates come at once; do not wait for slow STUN/mDNS ones.
+    const to = setTimeout(done, 1_000);
+    peer.addEventListener("icegatheringstatechange", () => peer.iceGatheringState === "complete" && done());
+  });
+}
+
+function connected(peer: RTCPeerConnection): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (peer.connectionState === "connected") return resolve();
+    const to = setTimeout(
+      () => reject(new Error("The audio connection could not be made (a firewall may block it).")),
+      ICE_TIMEOUT_MS,
+    );
+    peer.addEventListener("connectionstatechange", () => {
+      if (peer.connectionState === "connected") {
+        clearTimeout(to);
+        resolve();
+      } else if (peer.connectionState === "failed") {
+        clearTimeout(to);
+        reject(new Error("The audio connection failed."));
+      }
+    });
+  });
+}
+
+function startMeter(stream: MediaStream, onLevel: (level: number) => void) {
+  const ctx = new AudioContext();
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 512;
+  ctx.createMediaStreamSource(stream).connect(analyser);
+  const buf = new Float32Array(analyser.fftSize);
+  const timer = window.setInterval(() => {
+    analyser.getFloatTimeDomainData(buf);
+    let sum = 0;
+    for (const v of buf) sum += v * v;
+    onLevel(Math.min(1, Math.sqrt(sum / buf.length) * 4));
+  }, 100);
+  meter = { ctx, timer };
+}

@@ -1,0 +1,515 @@
+// One cascaded voice call: the person's audio → VAD and endpointing → speech to text → an agent turn
+// (the same turn as a typed message) → the answer cut into sentences → text to speech → the peer.
+// Speaking over the agent pauses it at once; words within BARGE_IN_CONFIRM_MS cancel the turn and
+// keep only what was heard; a cough or the agent's own echo lets it go on.
+import type { Logger } from "pino";
+import type { Principal } from "../auth/principal";
+import { getConfig } from "../config";
+import { turns } from "../agent/turns";
+import { dropHistory } from "../agent/context";
+import { db } from "../server/db";
+import { redis } from "../server/redis";
+import { appendEvent, followSession, lastSeq } from "../realtime/event-log";
+import { TURN_END_EVENTS, type SessionEvent } from "../realtime/events";
+import { SpeechChunker } from "./chunker";
+import { Endpointer, type EndpointEvent } from "./endpointer";
+import { isEcho, RecentSpeech } from "./echo-filter";
+import { OUTPUT_RATE, type MediaPeer } from "./media-peer";
+import { SpeechError, synthesize, transcribe } from "./speech-client";
+import { heardText, type SpokenPiece } from "./truncation";
+import { SileroVad, VAD_FRAME } from "./vad";
+import { voiceMetrics } from "./metrics";
+
+/** Words after a pause that confirm an interruption; silence after it lets the agent go on. */
+export const BARGE_IN_CONFIRM_MS = 1_500;
+/** A tool running this long gets a spoken cue. */
+const TOOL_CUE_MS = 1_500;
+/** Audio kept from before the onset (the start of the first word). */
+const MAX_UTTERANCE_S = 30;
+/** TTS requests in flight at once (in order). */
+const TTS_PARALLEL = 2;
+
+export type CallState = "listening" | "hearing" | "thinking" | "speaking" | "interrupted";
+
+export interface CallEvents {
+  state(state: CallState): void;
+  caption(role: "user" | "agent", text: string): void;
+  /** A recoverable problem (the call goes on): shown as a toast. */
+  problem(code: string, message: string): void;
+}
+
+interface Answer {
+  turnId: string;
+  chunker: SpeechChunker;
+  pieces: SpokenPiece[];
+  /** Peer audio time at which this answer's first audio was queued. */
+  audioStart: number | undefined;
+  /** Pending TTS, in order. */
+  speaking: Promise<void>;
+  inFlight: number;
+  tts: AbortController;
+  ended: boolean;
+  firstAudioAt?: number;
+  messageId?: string;
+  fullText: string;
+  toolCue?: NodeJS.Timeout;
+  voiceLost: boolean;
+}
+
+export class VoiceCallPipeline {
+  private vad!: SileroVad;
+  private readonly endpointer: Endpointer;
+  private readonly recent = new RecentSpeech();
+  private pending = new Int16Array(0);
+  private utterance: Int16Array[] = [];
+  private utteranceSamples = 0;
+  private prefix: Int16Array[] = [];
+  private state: CallState = "listening";
+  private answer: Answer | undefined;
+  /** Audio taken back from the peer when the agent was paused, to resume with. */
+  private held: Int16Array[] | undefined;
+  private pausedAt: number | undefined;
+  private bargeTimer: NodeJS.Timeout | undefined;
+  private speculation: { audio: Int16Array; result: Promise<string>; abort: AbortController } | undefined;
+  private unfollow: (() => Promise<void>) | undefined;
+  private pttDown = false;
+  private input: "push-to-talk" | "hands-free";
+  private closed = false;
+  private vadChain: Promise<void> = Promise.resolve();
+  /** When the person's last utterance ended (for latency metrics). */
+  private speechEndedAt = 0;
+
+  constructor(
+    private readonly opts: {
+      callId: string;
+      principal: Principal;
+      session: { id: string; title: string };
+      peer: MediaPeer;
+      events: CallEvents;
+      log: Logger;
+      redisUrl: string;
+      input: "push-to-talk" | "hands-free";
+    },
+  ) {
+    this.input = opts.input;
+    const { turnDetection, bargeIn } = getConfig().settings.speech;
+    this.endpointer = new Endpointer({
+      threshold: turnDetection.threshold,
+      silenceMs: turnDetection.silenceMs,
+      sensitivity: bargeIn.sensitivity,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.vad = await SileroVad.create();
+    const sessionId = this.opts.session.id;
+    this.unfollow = await followSession(redis(), this.opts.redisUrl, sessionId, await lastSeq(redis(), sessionId), (e) =>
+      this.onSessionEvent(e),
+    );
+    this.opts.peer.onAudio((pcm) => this.onAudio(pcm));
+    this.setState("listening");
+  }
+
+  /** Push-to-talk: pressed starts an utterance (interrupting the agent), released ends it. */
+  ptt(pressed: boolean): void {
+    if (this.closed || pressed === this.pttDown) return;
+    this.pttDown = pressed;
+    if (pressed) {
+      this.endpointer.reset();
+      this.beginUtterance();
+      if (this.answer && !this.answer.ended) void this.interrupt(true);
+      this.setState("hearing");
+    } else {
+      this.speechEndedAt = performance.now();
+      void this.finishUtterance(undefined);
+    }
+  }
+
+  setInput(input: "push-to-talk" | "hands-free"): void {
+    if (input === this.input) return;
+    if (this.pttDown) this.ptt(false);
+    this.input = input;
+    this.endpointer.reset();
+    this.utterance = [];
+    this.utteranceSamples = 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.bargeTimer);
+    this.speculation?.abort.abort();
+    if (this.answer && !this.answer.ended) await this.interrupt(true).catch(() => undefined);
+    await this.unfollow?.().catch(() => undefined);
+  }
+
+  private setState(state: CallState): void {
+    if (this.closed || this.state === state) return;
+    this.state = state;
+    this.opts.events.state(state);
+  }
+
+  // ---- the person's audio -------------------------------------------------------------------
+
+  private onAudio(pcm: Int16Array): void {
+    if (this.closed) return;
+    const joined = new Int16Array(this.pending.length + pcm.length);
+    joined.set(this.pending);
+    joined.set(pcm, this.pending.length);
+    let offset = 0;
+    while (joined.length - offset >= VAD_FRAME) {
+      const frame = joined.slice(offset, offset + VAD_FRAME);
+      offset += VAD_FRAME;
+      this.vadChain = this.vadChain.then(() => this.onFrame(frame)).catch((err: unknown) => {
+        this.opts.log.error({ err }, "voice activity detection failed");
+      });
+    }
+    this.pending = joined.slice(offset);
+  }
+
+  private async onFrame(frame: Int16Array): Promise<void> {
+    if (this.closed) return;
+    if (this.input === "push-to-talk") {
+      if (this.pttDown) this.addToUtterance(frame);
+      return;
+    }
+    const f = new Float32Array(VAD_FRAME);
+    for (let i = 0; i < VAD_FRAME; i++) f[i] = frame[i]! / 32_768;
+    const p = await this.vad.probability(f);
+    const events = this.endpointer.frame(p);
+    // An onset takes the frames before it (prefix padding) into the utterance, then this one.
+    for (const e of events) if (e.type === "speech-start") this.onEndpoint(e);
+    if (this.endpointer.speaking || events.some((e) => e.type === "end")) this.addToUtterance(frame);
+    else {
+      this.prefix.push(frame);
+      const keep = Math.ceil((getConfig().settings.speech.turnDetection.prefixPaddingMs * 16) / VAD_FRAME);
+      while (this.prefix.length > keep) this.prefix.shift();
+    }
+    for (const e of events) if (e.type !== "speech-start") this.onEndpoint(e);
+  }
+
+  private beginUtterance(): void {
+    this.utterance = [...this.prefix];
+    this.utteranceSamples = this.utterance.reduce((n, f) => n + f.length, 0);
+    this.prefix = [];
+    this.speculation?.abort.abort();
+    this.speculation = undefined;
+  }
+
+  private addToUtterance(frame: Int16Array): void {
+    if (this.utteranceSamples >= MAX_UTTERANCE_S * 16_000) return;
+    this.utterance.push(frame);
+    this.utteranceSamples += frame.length;
+  }
+
+  private utteranceAudio(): Int16Array {
+    const out = new Int16Array(this.utteranceSamples);
+    let o = 0;
+    for (const f of this.utterance) {
+      out.set(f, o);
+      o += f.length;
+    }
+    return out;
+  }
+
+  private onEndpoint(e: EndpointEvent): void {
+    switch (e.type) {
+      case "speech-start":
+        this.beginUtterance();
+        if (this.answer && !this.answer.ended && getConfig().settings.speech.bargeIn.enabled) this.pause();
+        this.setState(this.state === "interrupted" ? "interrupted" : "hearing");
+        break;
+      case "speculate": {
+        const audio = this.utteranceAudio();
+        const abort = new AbortController();
+        const result = transcribe(audio, abort.signal);
+        result.catch(() => undefined);
+        this.speculation = { audio, result, abort };
+        break;
+      }
+      case "resume":
+        this.speculation?.abort.abort();
+        this.speculation = undefined;
+        break;
+      case "end":
+        this.speechEndedAt = performance.now() - getConfig().settings.speech.turnDetection.silenceMs;
+        voiceMetrics().stage("vad_end", getConfig().settings.speech.turnDetection.silenceMs / 1000);
+        void this.finishUtterance(this.speculation);
+        this.speculation = undefined;
+        break;
+    }
+  }
+
+  /** The utterance is over: its words become the person's message (or nothing, for noise and echo). */
+  private async finishUtterance(speculation: VoiceCallPipeline["speculation"]): Promise<void> {
+    const audio = this.utteranceAudio();
+    this.utterance = [];
+    this.utteranceSamples = 0;
+    if (audio.length < 16_000 * 0.2) return this.afterNothingSaid();
+    const sttStart = performance.now();
+    let text: string;
+    try {
+      text = speculation ? await speculation.result : await transcribe(audio);
+    } catch (err) {
+      if (this.closed) return;
+      const message = err instanceof SpeechError ? err.message : "Speech recognition failed.";
+      voiceMetrics().providerError("stt");
+      this.opts.log.warn({ err: err instanceof SpeechError ? err.message : err }, "speech to text failed");
+      this.opts.events.problem("stt_failed", `${message} What you said was not sent; please say it again.`);
+      return this.afterNothingSaid();
+    }
+    voiceMetrics().stage("stt", (performance.now() - sttStart) / 1000);
+    if (this.closed) return;
+    if (!text) return this.afterNothingSaid();
+    if (isEcho(text, this.recent.at(Date.now()))) {
+      voiceMetrics().echoDrop();
+      this.opts.log.info({ callId: this.opts.callId }, "transcript dropped as the agent's own echo");
+      return this.afterNothingSaid();
+    }
+    this.opts.events.caption("user", text);
+    if (this.answer && !this.answer.ended) await this.interrupt(false);
+    await this.ask(text);
+  }
+
+  /** Noise, a cough, an echo: an agent paused by it goes on; otherwise back to listening. */
+  private afterNothingSaid(): void {
+    if (this.held !== undefined && this.answer && !this.answer.ended) {
+      voiceMetrics().falseInterruption();
+      this.resume();
+    } else if (this.answer && !this.answer.ended) this.setState(this.answer.firstAudioAt ? "speaking" : "thinking");
+    else this.setState("listening");
+  }
+
+  // ---- the agent's answer -------------------------------------------------------------------
+
+  private async ask(text: string): Promise<void> {
+    this.setState("thinking");
+    try {
+      await turns().start(this.opts.principal, this.opts.session, text, { callId: this.opts.callId });
+    } catch (err) {
+      const e = err as { message?: string };
+      this.opts.events.problem("turn_refused", e.message ?? "The message could not be sent.");
+      this.setState("listening");
+    }
+  }
+
+  private onSessionEvent(e: SessionEvent): void {
+    if (this.closed) return;
+    if (e.type === "turn.started") {
+      if (e.source !== "voice") return;
+      this.answer = {
+        turnId: e.turnId,
+        chunker: new SpeechChunker(),
+        pieces: [],
+        audioStart: undefined,
+        speaking: Promise.resolve(),
+        inFlight: 0,
+        tts: new AbortController(),
+        ended: false,
+        fullText: "",
+        voiceLost: false,
+      };
+      return;
+    }
+    const a = this.answer;
+    if (!a || !("turnId" in e) || e.turnId !== a.turnId) return;
+    switch (e.type) {
+      case "message.started":
+        a.messageId = e.messageId;
+        if (this.speechEndedAt) voiceMetrics().stage("llm_ttft", (performance.now() - this.speechEndedAt) / 1000);
+        break;
+      case "message.delta":
+        a.messageId = e.messageId;
+        a.fullText += e.delta;
+        for (const piece of a.chunker.push(e.delta)) this.say(a, piece);
+        break;
+      case "tool.started":
+        clearTimeout(a.toolCue);
+        a.toolCue = setTimeout(() => this.say(a, "One moment, I'm working on it."), TOOL_CUE_MS);
+        break;
+      case "tool.finished":
+        clearTimeout(a.toolCue);
+        break;
+      default:
+        if (TURN_END_EVENTS.has(e.type)) {
+          clearTimeout(a.toolCue);
+          for (const piece of a.chunker.flush()) this.say(a, piece);
+          a.ended = true;
+          void a.speaking.then(() => this.afterAnswer(a));
+        }
+    }
+  }
+
+  /** Queues one piece: synthesised at most TTS_PARALLEL at a time, played in order. */
+  private say(a: Answer, text: string): void {
+    if (a.tts.signal.aborted) return;
+    this.opts.events.caption("agent", text);
+    const audio: Int16Array[] = [];
+    let done = false;
+    let notify: (() => void) | undefined;
+    const started = performance.now();
+    const synth = (async () => {
+      while (a.inFlight >= TTS_PARALLEL) await new Promise((r) => setTimeout(r, 5));
+      a.inFlight++;
+      try {
+        await synthesize(
+          text,
+          (pcm) => {
+            audio.push(pcm);
+            notify?.();
+          },
+          a.tts.signal,
+        );
+      } finally {
+        a.inFlight--;
+        done = true;
+        notify?.();
+      }
+    })();
+    synth.catch(() => undefined);
+    const previous = a.speaking;
+    a.speaking = (async () => {
+      await previous;
+      if (a.tts.signal.aborted) return;
+      const piece: SpokenPiece = { text, startMs: 0, durationMs: 0 };
+      let first = true;
+      for (;;) {
+        const pcm = audio.shift();
+        if (pcm) {
+          if (first) {
+            first = false;
+            voiceMetrics().stage("tts_ttfb", (performance.now() - started) / 1000);
+            a.audioStart ??= this.opts.peer.queuedMs();
+            piece.startMs = this.opts.peer.queuedMs() - a.audioStart;
+            a.pieces.push(piece);
+            if (!a.firstAudioAt) {
+              a.firstAudioAt = performance.now();
+              if (this.speechEndedAt) voiceMetrics().stage("e2e", (a.firstAudioAt - this.speechEndedAt) / 1000);
+              if (this.state !== "interrupted" && this.state !== "hearing") this.setState("speaking");
+            }
+          }
+          piece.durationMs += (pcm.length * 1000) / OUTPUT_RATE;
+          if (this.held) this.held.push(pcm);
+          else this.opts.peer.play(pcm);
+          continue;
+        }
+        if (done || a.tts.signal.aborted) break;
+        await new Promise<void>((r) => (notify = r));
+        notify = undefined;
+      }
+      try {
+        await synth;
+      } catch (err) {
+        if (a.tts.signal.aborted) return;
+        voiceMetrics().providerError("tts");
+        this.opts.log.warn({ err: err instanceof SpeechError ? err.message : err }, "text to speech failed");
+        if (!a.voiceLost) {
+          a.voiceLost = true;
+          this.opts.events.problem(
+            "tts_failed",
+            `${err instanceof SpeechError ? err.message : "The voice failed."} Voice unavailable: the answer is shown as text.`,
+          );
+        }
+      }
+      this.recent.add(text, Date.now() + Math.max(0, this.opts.peer.queuedMs() - this.opts.peer.sentMs()));
+    })();
+  }
+
+  private async afterAnswer(a: Answer): Promise<void> {
+    // Wait for the queued audio to play out before listening again.
+    const left = this.opts.peer.queuedMs() - this.opts.peer.sentMs();
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    if (this.answer !== a || this.closed) return;
+    await db()
+      .message.updateMany({ where: { turnId: a.turnId, role: "assistant" }, data: { source: "voice" } })
+      .catch(() => undefined);
+    this.answer = undefined;
+    if (this.state !== "hearing") this.setState("listening");
+  }
+
+  // ---- interruptions ------------------------------------------------------------------------
+
+  /** The person started speaking over the agent: silence at once, keep the rest in case it was a cough. */
+  private pause(): void {
+    if (this.held !== undefined) return;
+    const t0 = performance.now();
+    this.pausedAt = this.opts.peer.sentMs();
+    this.held = this.opts.peer.takeBack();
+    voiceMetrics().stage("barge_in", (performance.now() - t0) / 1000);
+    this.setState("interrupted");
+    clearTimeout(this.bargeTimer);
+    this.bargeTimer = setTimeout(() => {
+      // No words in time: a false interruption, unless the person is still talking.
+      if (!this.endpointer.speaking && this.held !== undefined) {
+        voiceMetrics().falseInterruption();
+        this.resume();
+      }
+    }, BARGE_IN_CONFIRM_MS);
+  }
+
+  private resume(): void {
+    clearTimeout(this.bargeTimer);
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.pausedAt = undefined;
+    for (const pcm of held) this.opts.peer.play(pcm);
+    this.setState(this.answer?.firstAudioAt ? "speaking" : "thinking");
+  }
+
+  /**
+   * Ends the answer: the turn is cancelled, nothing more is said, and the message keeps what was
+   * heard (the full text goes to its metadata). `now`: from push-to-talk or hang-up, no pause first.
+   */
+  private async interrupt(now: boolean): Promise<void> {
+    const a = this.answer;
+    if (!a) return;
+    clearTimeout(this.bargeTimer);
+    clearTimeout(a.toolCue);
+    const played = (now || this.pausedAt === undefined ? this.opts.peer.sentMs() : this.pausedAt) - (a.audioStart ?? this.opts.peer.sentMs());
+    this.opts.peer.takeBack();
+    this.held = undefined;
+    this.pausedAt = undefined;
+    a.tts.abort();
+    this.answer = undefined;
+    const sessionId = this.opts.session.id;
+    if (!a.ended) {
+      await turns()
+        .cancel(sessionId, a.turnId)
+        .catch(() => undefined);
+      await this.turnEnded(a.turnId);
+    }
+    const heardMs = Math.max(0, Math.round(played));
+    const heard = heardText(a.pieces, heardMs);
+    if (!a.messageId) return;
+    const full = a.fullText;
+    await db().message.updateMany({
+      where: { id: a.messageId },
+      data: {
+        content: heard,
+        source: "voice",
+        voice: { callId: this.opts.callId, interrupted: true, heardMs, fullText: full },
+      },
+    });
+    await db()
+      .message.updateMany({ where: { turnId: a.turnId, role: "assistant" }, data: { source: "voice" } })
+      .catch(() => undefined);
+    await dropHistory(redis(), sessionId);
+    await appendEvent(redis(), sessionId, {
+      type: "message.truncated",
+      turnId: a.turnId,
+      messageId: a.messageId,
+      content: heard,
+      heardMs,
+    });
+    this.opts.log.info({ callId: this.opts.callId, turnId: a.turnId, heardMs }, "answer interrupted");
+  }
+
+  /** Resolves once the turn's row is no longer running (its final text is written). */
+  private async turnEnded(turnId: string): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const t = await db().turn.findUnique({ where: { id: turnId }, select: { status: true } });
+      if (!t || t.status !== "running") return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

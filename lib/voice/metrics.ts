@@ -1,0 +1,54 @@
+// Voice metrics on the gateway's registry: per-stage latency (one clock, the gateway's), active calls,
+// how calls end, provider errors, echoes dropped and interruptions that turned out to be noise.
+import client from "prom-client";
+import { metrics } from "../server/metrics";
+import { singleton } from "../singleton";
+
+export type VoiceStage = "vad_end" | "stt" | "llm_ttft" | "first_sentence" | "tts_ttfb" | "send" | "e2e" | "barge_in";
+
+export function voiceMetrics() {
+  return singleton("voice-metrics", () => {
+    const registers = [metrics().registry];
+    const stages = new client.Histogram({
+      name: "somaagent_voice_stage_seconds",
+      help: "Voice pipeline latency by stage (e2e: end of the person's speech to the agent's first audio sent)",
+      labelNames: ["stage"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 0.8, 1, 1.5, 2.5, 5],
+      registers,
+    });
+    const active = new client.Gauge({ name: "somaagent_voice_calls_active", help: "Voice calls in progress on this gateway", registers });
+    const ended = new client.Counter({
+      name: "somaagent_voice_calls_ended_total",
+      help: "Voice calls ended, by reason",
+      labelNames: ["reason"] as const,
+      registers,
+    });
+    const providerErrors = new client.Counter({
+      name: "somaagent_voice_provider_errors_total",
+      help: "Speech provider failures, by service",
+      labelNames: ["service"] as const,
+      registers,
+    });
+    const echoDrops = new client.Counter({
+      name: "somaagent_voice_echo_drops_total",
+      help: "Transcripts dropped because they repeated the agent's own words",
+      registers,
+    });
+    const falseInterruptions = new client.Counter({
+      name: "somaagent_voice_false_interruptions_total",
+      help: "Pauses for the person's voice that no words followed (the agent went on)",
+      registers,
+    });
+    return {
+      stage: (stage: VoiceStage, seconds: number) => stages.observe({ stage }, seconds),
+      callStarted: () => active.inc(),
+      callEnded: (reason: string) => {
+        active.dec();
+        ended.inc({ reason });
+      },
+      providerError: (service: "stt" | "tts") => providerErrors.inc({ service }),
+      echoDrop: () => echoDrops.inc(),
+      falseInterruption: () => falseInterruptions.inc(),
+    };
+  });
+}

@@ -1,0 +1,51 @@
+// socket.io `/voice`: the call's signalling, shared by server and client. The turn's own events (text,
+// tools, truncation) stay on `/chat`; this namespace carries the call: start, SDP, push-to-talk,
+// hang-up, and the server's state, captions and problems.
+import { z } from "zod";
+import type { Ack } from "../realtime/events";
+
+export const startPayload = z.object({
+  sessionId: z.uuid(),
+  /** End this user's call in another tab or device and start here. */
+  takeOver: z.boolean().optional(),
+});
+export const offerPayload = z.object({
+  callId: z.uuid(),
+  /** A complete offer (ICE candidates gathered): one audio track, sendrecv. */
+  sdp: z.string().min(10).max(20_000),
+});
+export const pttPayload = z.object({ callId: z.uuid(), pressed: z.boolean() });
+export const hangupPayload = z.object({ callId: z.uuid() });
+export const inputPayload = z.object({ callId: z.uuid(), input: z.enum(["push-to-talk", "hands-free"]) });
+
+export type CallStatus = "connecting" | "listening" | "hearing" | "thinking" | "speaking" | "interrupted";
+
+export interface StartReply {
+  callId: string;
+  input: "push-to-talk" | "hands-free";
+  /** The speech services run on the offline engines (rough recognition): the UI says so. */
+  offline: boolean;
+  /** Seconds the call may last (budget left today and speech.maxCallMinutes). */
+  maxSeconds: number;
+}
+
+export interface VoiceClientEvents {
+  "voice.start": (p: z.infer<typeof startPayload>, ack?: Ack<StartReply>) => void;
+  "voice.offer": (p: z.infer<typeof offerPayload>, ack?: Ack<{ sdp: string }>) => void;
+  "voice.ptt": (p: z.infer<typeof pttPayload>, ack?: Ack<null>) => void;
+  "voice.hangup": (p: z.infer<typeof hangupPayload>, ack?: Ack<null>) => void;
+  /** Switches between hands-free and push-to-talk during the call. */
+  "voice.input": (p: z.infer<typeof inputPayload>, ack?: Ack<null>) => void;
+}
+
+export interface VoiceServerEvents {
+  "voice.state": (e: { callId: string; state: CallStatus }) => void;
+  "voice.caption": (e: { callId: string; role: "user" | "agent"; text: string }) => void;
+  /** Something failed but the call goes on (speech to text, the voice): a toast. */
+  "voice.error": (e: { callId: string; code: string; message: string }) => void;
+  /** A minute of voice time is left. */
+  "voice.warning": (e: { callId: string; code: string; message: string }) => void;
+  "voice.ended": (e: { callId: string; reason: string; message: string }) => void;
+  error: (e: { code: string; message: string; event?: string }) => void;
+  "auth.revoked": (e: { reason: string }) => void;
+}

@@ -1,0 +1,208 @@
+// MediaPeer over WebRTC with werift (pure TypeScript): the browser's Opus RTP is reordered in a small
+// jitter buffer and decoded at 16 kHz; the agent's audio is Opus-encoded in 20 ms frames and sent on
+// a steady clock (silence frames between answers, so the browser's playout never starves or jumps).
+import OpusScript from "opusscript";
+import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecParameters } from "werift";
+import {
+  INPUT_RATE,
+  OUTPUT_FRAME_MS,
+  OUTPUT_RATE,
+  type MediaPeer,
+  type PeerState,
+} from "./media-peer";
+import { isLoopbackHost, onlyLoopbackCandidates } from "./webrtc-options";
+
+const FRAME_SAMPLES = (OUTPUT_RATE * OUTPUT_FRAME_MS) / 1000;
+const RTP_TICKS_PER_FRAME = 960; // Opus RTP runs a 48 kHz clock whatever the coded rate
+/** How far ahead of real time frames may be sent (the browser's jitter buffer absorbs it). */
+const LEAD_MS = 40;
+/** Packets held to put late ones back in order. */
+const REORDER_DEPTH = 3;
+
+export interface WeriftPeerOptions {
+  /** The one address to offer (default: every interface, and loopback). */
+  host?: string;
+  /** UDP port range for ICE, [min, max]. */
+  portRange?: [number, number];
+}
+
+export class WeriftPeer implements MediaPeer {
+  private readonly pc: RTCPeerConnection;
+  private readonly out = new MediaStreamTrack({ kind: "audio" });
+  private readonly encoder = new OpusScript(OUTPUT_RATE, 1, OpusScript.Application.VOIP);
+  private readonly decoder = new OpusScript(INPUT_RATE, 1, OpusScript.Application.VOIP);
+  private readonly silence: Buffer;
+  private audioListeners: ((pcm: Int16Array) => void)[] = [];
+  private stateListeners: ((s: PeerState) => void)[] = [];
+  private queue: Int16Array[] = [];
+  private queueOffset = 0;
+  private queuedSamples = 0;
+  private sentSamples = 0;
+  private seq = Math.floor(Math.random() * 65_536);
+  private ts = Math.floor(Math.random() * 2 ** 31);
+  private framesSent = 0;
+  private clockStart = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private talking = false;
+  private lastSeq: number | undefined;
+  private held = new Map<number, Buffer>();
+  private closed = false;
+  private readonly loopbackOnly: boolean;
+
+  constructor(opts: WeriftPeerOptions = {}) {
+    this.pc = new RTCPeerConnection({
+      codecs: {
+        audio: [new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48_000, channels: 2 })],
+        video: [],
+      },
+      ...(opts.host
+        ? { iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: [opts.host] }
+        : { iceAdditionalHostAddresses: ["127.0.0.1"] }),
+      ...(opts.portRange ? { icePortRange: opts.portRange } : {}),
+    });
+    this.loopbackOnly = isLoopbackHost(opts.host);
+    this.silence = this.encoder.encode(Buffer.alloc(FRAME_SAMPLES * 2), FRAME_SAMPLES);
+    const transceiver = this.pc.addTransceiver(this.out, { direction: "sendrecv" });
+    transceiver.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe((rtp) => this.receive(rtp));
+    });
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === "connected") this.startClock();
+      const mapped: PeerState | undefined =
+        state === "connected" ? "connected" : state === "failed" ? "failed" : state === "closed" ? "closed" : undefined;
+      if (mapped) for (const l of this.stateListeners) l(mapped);
+    });
+  }
+
+  /** Answers the browser's complete offer (ICE candidates gathered, no trickle) with a complete answer. */
+  async answer(offerSdp: string): Promise<string> {
+    const sdp = this.loopbackOnly ? onlyLoopbackCandidates(offerSdp) : offerSdp;
+    await this.pc.setRemoteDescription({ type: "offer", sdp });
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    if (this.pc.iceGatheringState !== "complete")
+      await new Promise<void>((resolve) => {
+        const { unSubscribe } = this.pc.iceGatheringStateChange.subscribe((s) => {
+          if (s === "complete") {
+            unSubscribe();
+            resolve();
+          }
+        });
+      });
+    return this.pc.localDescription!.sdp;
+  }
+
+  onAudio(listener: (pcm: Int16Array) => void): void {
+    this.audioListeners.push(listener);
+  }
+
+  onState(listener: (state: PeerState) => void): void {
+    this.stateListeners.push(listener);
+  }
+
+  play(pcm: Int16Array): void {
+    if (pcm.length === 0) return;
+    this.queue.push(pcm);
+    this.queuedSamples += pcm.length;
+  }
+
+  takeBack(): Int16Array[] {
+    const rest = this.queue.map((pcm, i) => (i === 0 ? pcm.subarray(this.queueOffset) : pcm));
+    this.queue = [];
+    this.queueOffset = 0;
+    this.queuedSamples = this.sentSamples;
+    return rest;
+  }
+
+  queuedMs(): number {
+    return (this.queuedSamples * 1000) / OUTPUT_RATE;
+  }
+
+  sentMs(): number {
+    return (this.sentSamples * 1000) / OUTPUT_RATE;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.encoder.delete();
+    this.decoder.delete();
+    void this.pc.close().catch(() => undefined);
+  }
+
+  private receive(rtp: RtpPacket): void {
+    const seq = rtp.header.sequenceNumber;
+    if (this.lastSeq !== undefined && ((seq - this.lastSeq) & 0xffff) > 0x8000) return; // late or repeated
+    this.held.set(seq, rtp.payload);
+    for (;;) {
+      const next = this.lastSeq === undefined ? seq : (this.lastSeq + 1) & 0xffff;
+      const payload = this.held.get(next);
+      if (payload) {
+        this.held.delete(next);
+        this.lastSeq = next;
+        this.decode(payload);
+        continue;
+      }
+      if (this.held.size <= REORDER_DEPTH) break;
+      // A packet is lost: go on with the oldest one held.
+      this.lastSeq = next;
+    }
+  }
+
+  private decode(payload: Buffer): void {
+    if (this.closed || payload.length === 0) return;
+    let pcm: Buffer;
+    try {
+      pcm = this.decoder.decode(payload);
+    } catch {
+      return;
+    }
+    const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
+    for (const l of this.audioListeners) l(samples);
+  }
+
+  private startClock(): void {
+    if (this.timer || this.closed) return;
+    this.clockStart = performance.now();
+    const tick = () => {
+      if (this.closed) return;
+      const due = Math.floor((performance.now() - this.clockStart + LEAD_MS) / OUTPUT_FRAME_MS);
+      while (this.framesSent < due) this.sendFrame();
+      this.timer = setTimeout(tick, OUTPUT_FRAME_MS / 2);
+    };
+    tick();
+  }
+
+  private sendFrame(): void {
+    const frame = this.takeFrame();
+    const payload = frame ? this.encoder.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), FRAME_SAMPLES) : this.silence;
+    const marker = Boolean(frame) && !this.talking;
+    this.talking = Boolean(frame);
+    const header = new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts, marker });
+    this.out.writeRtp(new RtpPacket(header, payload));
+    this.seq = (this.seq + 1) & 0xffff;
+    this.ts = (this.ts + RTP_TICKS_PER_FRAME) >>> 0;
+    this.framesSent++;
+  }
+
+  /** The next 20 ms of queued audio (zero-padded at the end), or undefined when nothing is queued. */
+  private takeFrame(): Int16Array | undefined {
+    if (this.queue.length === 0) return undefined;
+    const frame = new Int16Array(FRAME_SAMPLES);
+    let filled = 0;
+    while (filled < FRAME_SAMPLES && this.queue.length > 0) {
+      const head = this.queue[0]!;
+      const n = Math.min(FRAME_SAMPLES - filled, head.length - this.queueOffset);
+      frame.set(head.subarray(this.queueOffset, this.queueOffset + n), filled);
+      filled += n;
+      this.queueOffset += n;
+      if (this.queueOffset >= head.length) {
+        this.queue.shift();
+        this.queueOffset = 0;
+      }
+    }
+    this.sentSamples += filled;
+    return frame;
+  }
+}

@@ -1,0 +1,303 @@
+// socket.io `/voice`: starts, connects and ends voice calls. A start is checked like a message
+// (OpenFGA can_write, OPA `voice.start`, the voiceSessions rate limit, the daily voice minutes); one
+// call per user at a time (a second tab may take it over); the media runs on a WebRTC peer here.
+import type { Namespace, Socket } from "socket.io";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { Principal } from "../lib/auth/principal";
+import { AppError, toAppError } from "../lib/errors";
+import { actorOf, isDenial, writeAudit } from "../lib/audit/log";
+import { getConfig } from "../lib/config";
+import { db } from "../lib/server/db";
+import { redis } from "../lib/server/redis";
+import { sessionFor } from "../lib/sessions/service";
+import { enforceRateLimit } from "../lib/ratelimit/policy";
+import { tenantConfig } from "../lib/tenancy/tenant-config";
+import { admitVoiceStart } from "../lib/policy/admission";
+import { channelHub } from "../lib/realtime/channel-hub";
+import type { Ack } from "../lib/realtime/events";
+import { VoiceCallPipeline } from "../lib/voice/call";
+import { voiceAllowance, refuseWhenSpent } from "../lib/voice/minutes";
+import { voiceMetrics } from "../lib/voice/metrics";
+import { speechStatus } from "../lib/voice/speech-client";
+import { webrtcOptions } from "../lib/voice/webrtc-options";
+import { WeriftPeer } from "../lib/voice/werift-peer";
+import {
+  hangupPayload,
+  inputPayload,
+  offerPayload,
+  pttPayload,
+  startPayload,
+  type StartReply,
+  type VoiceClientEvents,
+  type VoiceServerEvents,
+} from "../lib/voice/signalling";
+
+type VoiceSocket = Socket<VoiceClientEvents, VoiceServerEvents, Record<string, never>, { principal: Principal }>;
+export type VoiceNamespace = Namespace<VoiceClientEvents, VoiceServerEvents, Record<string, never>, { principal: Principal }>;
+
+const ACTIVE_KEY = (userId: string) => `voice:active:${userId}`;
+const END_CHANNEL = "voice:end";
+/** The browser must connect the media this soon after the start, or the call ends. */
+const CONNECT_TIMEOUT_MS = 15_000;
+const WARN_BEFORE_S = 60;
+
+interface Call {
+  id: string;
+  sessionId: string;
+  principal: Principal;
+  peer: WeriftPeer;
+  pipeline: VoiceCallPipeline | undefined;
+  startedAt: number;
+  timers: NodeJS.Timeout[];
+  ended: boolean;
+}
+
+/** Every call on this gateway, by id (ended by hang-up, disconnect, take-over or shutdown). */
+const calls = new Map<string, { call: Call; end: (reason: string, message: string) => Promise<void> }>();
+
+function handler<S extends z.ZodType, T>(
+  socket: VoiceSocket,
+  log: Logger,
+  event: keyof VoiceClientEvents,
+  schema: S,
+  fn: (payload: z.infer<S>) => Promise<T>,
+) {
+  return (raw: unknown, ack?: Ack<T>) => {
+    const reply = typeof ack === "function" ? ack : undefined;
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const error = {
+        code: "invalid_request",
+        message: `Invalid ${event} payload: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "rejected"}`,
+      };
+      if (reply) reply({ ok: false, error });
+      else socket.emit("error", { ...error, event });
+      return;
+    }
+    fn(parsed.data)
+      .then((data) => reply?.({ ok: true, data }))
+      .catch((err: unknown) => {
+        const e = toAppError(err);
+        if (e.status >= 500) log.error({ err: e.cause ?? e, event }, e.message);
+        if (isDenial(e.code))
+          void writeAudit({
+            ...actorOf(socket.data.principal),
+            ip: socket.handshake.address,
+            action: `request.${e.code}`,
+            outcome: "denied",
+            resource: `socket ${event}`,
+            details: { reason: e.message },
+          });
+        const error = { code: e.code, message: e.message };
+        if (reply) reply({ ok: false, error });
+        else socket.emit("error", { ...error, event });
+      });
+  };
+}
+
+export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: string }): void {
+  // A take-over elsewhere (or on another gateway) ends the call here.
+  void channelHub(deps.redisUrl)
+    .listen(END_CHANNEL, (callId) => void calls.get(callId)?.end("replaced", "This call continues in another tab."))
+    .catch(() => undefined);
+
+  nsp.on("connection", (socket: VoiceSocket) => {
+    const { principal } = socket.data;
+    const log = deps.log.child({ socket: socket.id, userId: principal.userId });
+    const mine = new Set<string>();
+    const own = (callId: string) => {
+      const entry = calls.get(callId);
+      if (!entry || !mine.has(callId)) throw new AppError("not_found", "No such call (it may have ended).");
+      return entry;
+    };
+
+    socket.on(
+      "voice.start",
+      handler(socket, log, "voice.start", startPayload, async ({ sessionId, takeOver }): Promise<StartReply> => {
+        const session = await sessionFor(principal, sessionId, "write");
+        const conf = await tenantConfig(db(), redis(), principal.tenantId);
+        const { settings } = getConfig();
+        await admitVoiceStart({ principal, conf, model: settings.models.chat.name });
+        for (const role of ["stt", "tts"] as const) {
+          const status = speechStatus(role);
+          if (!status.configured) throw new AppError("unavailable", status.reason ?? "Voice is not configured.");
+        }
+        const allowance = await voiceAllowance(db(), principal.tenantId, conf?.budgets);
+        refuseWhenSpent(allowance, conf?.budgets?.voiceMinutesDaily);
+        await enforceRateLimit(principal, "voiceSessions");
+        const callId = crypto.randomUUID();
+        const activeKey = ACTIVE_KEY(principal.userId);
+        const ttl = settings.speech.maxCallMinutes * 60 + 60;
+        if ((await redis().set(activeKey, callId, "EX", ttl, "NX")) !== "OK") {
+          const other = await redis().get(activeKey);
+          if (!takeOver)
+            throw new AppError("conflict", "A call is active in another tab. Take it over to continue here.", {
+              details: { reason: "active_elsewhere" },
+            });
+          if (other) await redis().publish(END_CHANNEL, other);
+          await redis().set(activeKey, callId, "EX", ttl);
+        }
+        await db().voiceCall.create({
+          data: { id: callId, tenantId: principal.tenantId, userId: principal.userId, sessionId },
+          select: { id: true },
+        });
+        const maxSeconds = Math.floor(Math.min(allowance.seconds, settings.speech.maxCallMinutes * 60));
+        const call: Call = {
+          id: callId,
+          sessionId,
+          principal,
+          peer: new WeriftPeer(webrtcOptions()),
+          pipeline: undefined,
+          startedAt: Date.now(),
+          timers: [],
+          ended: false,
+        };
+        const callLog = log.child({ callId, sessionId });
+        const end = async (reason: string, message: string) => {
+          if (call.ended) return;
+          call.ended = true;
+          for (const t of call.timers) clearTimeout(t);
+          calls.delete(callId);
+          mine.delete(callId);
+          await call.pipeline?.close().catch((err: unknown) => callLog.warn({ err }, "voice pipeline did not close"));
+          call.peer.close();
+          const audioSeconds = (Date.now() - call.startedAt) / 1000;
+          await db()
+            .$transaction([
+              db().voiceCall.update({
+                where: { id: callId },
+                data: { endedAt: new Date(), endReason: reason, audioSeconds },
+                select: { id: true },
+              }),
+              db().usageRecord.create({
+                data: {
+                  tenantId: principal.tenantId,
+                  userId: principal.userId,
+                  sessionId,
+                  model: "voice-call",
+                  audioSeconds,
+                },
+                select: { id: true },
+              }),
+            ])
+            .catch((err: unknown) => callLog.error({ err }, "voice call could not be recorded"));
+          const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+          await redis().eval(RELEASE, 1, activeKey, callId).catch(() => undefined);
+          voiceMetrics().callEnded(reason);
+          callLog.info({ reason, audioSeconds }, "voice call ended");
+          socket.emit("voice.ended", { callId, reason, message });
+        };
+        calls.set(callId, { call, end });
+        mine.add(callId);
+        voiceMetrics().callStarted();
+        callLog.info({ maxSeconds }, "voice call started");
+        call.timers.push(
+          setTimeout(() => {
+            if (!call.pipeline) void end("media_failed", "The audio connection could not be made.");
+          }, CONNECT_TIMEOUT_MS),
+          setTimeout(() => {
+            socket.emit("voice.warning", {
+              callId,
+              code: "time_running_out",
+              message: "One minute of voice time left in this call.",
+            });
+          }, Math.max(0, maxSeconds - WARN_BEFORE_S) * 1000),
+          setTimeout(() => {
+            void end(
+              allowance.seconds <= settings.speech.maxCallMinutes * 60 ? "budget" : "max_duration",
+              allowance.seconds <= settings.speech.maxCallMinutes * 60
+                ? "Your organisation's voice minutes for today are used up; you can still type."
+                : `Calls end after ${settings.speech.maxCallMinutes} minutes; start a new one to go on.`,
+            );
+          }, maxSeconds * 1000),
+        );
+        call.peer.onState((state) => {
+          if (state === "failed") void end("media_failed", "The audio connection was lost.");
+        });
+        void writeAudit({
+          ...actorOf(principal),
+          ip: socket.handshake.address,
+          action: "voice.start",
+          outcome: "success",
+          resource: `session ${sessionId}`,
+          details: { callId },
+        });
+        const offline = speechStatus("stt").offline || speechStatus("tts").offline;
+        return { callId, input: settings.speech.input, offline, maxSeconds };
+      }),
+    );
+
+    socket.on(
+      "voice.offer",
+      handler(socket, log, "voice.offer", offerPayload, async ({ callId, sdp }) => {
+        const { call, end } = own(callId);
+        if (call.pipeline) throw new AppError("conflict", "This call is already connected.");
+        let answer: string;
+        try {
+          answer = await call.peer.answer(sdp);
+        } catch (err) {
+          log.warn({ err, callId }, "voice offer refused");
+          throw new AppError("invalid_request", "The audio offer could not be used (one audio track is expected).");
+        }
+        const pipeline = new VoiceCallPipeline({
+          callId,
+          principal,
+          session: await sessionFor(principal, call.sessionId, "write"),
+          peer: call.peer,
+          log: log.child({ callId }),
+          redisUrl: deps.redisUrl,
+          input: getConfig().settings.speech.input,
+          events: {
+            state: (state) => socket.emit("voice.state", { callId, state }),
+            caption: (role, text) => socket.emit("voice.caption", { callId, role, text }),
+            problem: (code, message) => socket.emit("voice.error", { callId, code, message }),
+          },
+        });
+        call.pipeline = pipeline;
+        try {
+          await pipeline.start();
+        } catch (err) {
+          log.error({ err, callId }, "voice pipeline could not start");
+          await end("failed", "Voice could not start on the server.");
+          throw new AppError("unavailable", "Voice could not start on the server.");
+        }
+        return { sdp: answer };
+      }),
+    );
+
+    socket.on(
+      "voice.ptt",
+      handler(socket, log, "voice.ptt", pttPayload, async ({ callId, pressed }) => {
+        own(callId).call.pipeline?.ptt(pressed);
+        return null;
+      }),
+    );
+
+    socket.on(
+      "voice.input",
+      handler(socket, log, "voice.input", inputPayload, async ({ callId, input }) => {
+        own(callId).call.pipeline?.setInput(input);
+        return null;
+      }),
+    );
+
+    socket.on(
+      "voice.hangup",
+      handler(socket, log, "voice.hangup", hangupPayload, async ({ callId }) => {
+        await own(callId).end("hangup", "Call ended.");
+        return null;
+      }),
+    );
+
+    socket.on("disconnect", () => {
+      for (const callId of [...mine]) void calls.get(callId)?.end("disconnected", "The connection to the server was lost.");
+    });
+  });
+}
+
+/** Graceful shutdown: every call here ends (its turn is interrupted by the turn manager). */
+export async function endAllCalls(): Promise<void> {
+  await Promise.allSettled([...calls.values()].map((c) => c.end("server_shutdown", "The server is restarting; call again in a moment.")));
+}

@@ -1,0 +1,171 @@
+// A voice-call client in Node for tests and the latency bench: a werift WebRTC peer that sends a
+// steady 20 ms Opus stream (speech from a WAV when asked, silence otherwise, as a browser does) and
+// decodes what the gateway sends back, with arrival times on this process's clock.
+import OpusScript from "opusscript";
+import { io, type Socket } from "socket.io-client";
+import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecParameters } from "werift";
+import type { Ack } from "@/lib/realtime/events";
+import type { StartReply, VoiceClientEvents, VoiceServerEvents } from "@/lib/voice/signalling";
+
+const RATE = 24_000;
+const FRAME = 480; // 20 ms at 24 kHz
+
+export interface Heard {
+  at: number;
+  rms: number;
+}
+
+export class VoiceTestClient {
+  readonly socket: Socket<VoiceServerEvents, VoiceClientEvents>;
+  readonly states: { state: string; at: number }[] = [];
+  readonly captions: { role: string; text: string }[] = [];
+  readonly problems: { code: string; message: string }[] = [];
+  ended: { reason: string; message: string } | undefined;
+  /** One entry per 20 ms packet received, with its loudness. */
+  readonly heard: Heard[] = [];
+  callId = "";
+  private pc: RTCPeerConnection | undefined;
+  private track = new MediaStreamTrack({ kind: "audio" });
+  private enc = new OpusScript(RATE, 1, OpusScript.Application.VOIP);
+  private dec = new OpusScript(RATE, 1, OpusScript.Application.VOIP);
+  private queue: Int16Array[] = [];
+  private queueOffset = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private seq = 1000;
+  private ts = 5000;
+  /** When the last queued speech sample will have been sent (this clock). */
+  speechEndsAt = 0;
+
+  constructor(base: string, token: string) {
+    this.socket = io(`${base}/voice`, { auth: { token }, transports: ["websocket"], reconnection: false });
+    this.socket.on("voice.state", (e) => this.states.push({ state: e.state, at: performance.now() }));
+    this.socket.on("voice.caption", (e) => this.captions.push({ role: e.role, text: e.text }));
+    this.socket.on("voice.error", (e) => this.problems.push(e));
+    this.socket.on("voice.ended", (e) => (this.ended = e));
+  }
+
+  call<T>(event: keyof VoiceClientEvents, payload: unknown): Promise<{ ok: true; data: T } | { ok: false; error: { code: string; message: string } }> {
+    return new Promise((resolve) =>
+      (this.socket.emit as (e: string, p: unknown, a: Ack<T>) => void)(event, payload, resolve),
+    );
+  }
+
+  /** voice.start, then the offer and answer; resolves once media flows. */
+  async start(sessionId: string, opts: { takeOver?: boolean } = {}): Promise<StartReply> {
+    const started = await this.call<StartReply>("voice.start", { sessionId, ...opts });
+    if (!started.ok) throw Object.assign(new Error(started.error.message), { code: started.error.code });
+    this.callId = started.data.callId;
+    const pc = new RTCPeerConnection({
+      codecs: { audio: [new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48_000, channels: 2 })], video: [] },
+      iceUseIpv4: false,
+      iceUseIpv6: false,
+      iceAdditionalHostAddresses: ["127.0.0.1"],
+    });
+    this.pc = pc;
+    const t = pc.addTransceiver(this.track, { direction: "sendrecv" });
+    t.onTrack.subscribe((track) =>
+      track.onReceiveRtp.subscribe((rtp) => {
+        const pcm = this.dec.decode(rtp.payload);
+        const s = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
+        let sum = 0;
+        for (const v of s) sum += v * v;
+        this.heard.push({ at: performance.now(), rms: Math.sqrt(sum / Math.max(1, s.length)) });
+      }),
+    );
+    await pc.setLocalDescription(await pc.createOffer());
+    if (pc.iceGatheringState !== "complete")
+      await new Promise<void>((r) => pc.iceGatheringStateChange.subscribe((s) => s === "complete" && r()));
+    const answered = await this.call<{ sdp: string }>("voice.offer", { callId: this.callId, sdp: pc.localDescription!.sdp });
+    if (!answered.ok) throw new Error(answered.error.message);
+    await pc.setRemoteDescription({ type: "answer", sdp: answered.data.sdp });
+    await new Promise<void>((resolve, reject) => {
+      if (pc.connectionState === "connected") return resolve();
+      const to = setTimeout(() => reject(new Error("media did not connect")), 10_000);
+      pc.connectionStateChange.subscribe((s) => {
+        if (s === "connected") {
+          clearTimeout(to);
+          resolve();
+        }
+      });
+    });
+    this.pump();
+    return started.data;
+  }
+
+  /** Queues speech (24 kHz mono) after what is queued; returns when it will have been sent. */
+  say(pcm: Int16Array): number {
+    const queued = this.queue.reduce((n, q) => n + q.length, 0) - this.queueOffset;
+    this.queue.push(pcm);
+    this.speechEndsAt = performance.now() + ((queued + pcm.length) / RATE) * 1000;
+    return this.speechEndsAt;
+  }
+
+  /** The first loud packet after `since` (RMS above `floor`), or undefined. */
+  firstAudioAfter(since: number, floor = 300): Heard | undefined {
+    return this.heard.find((h) => h.at >= since && h.rms > floor);
+  }
+
+  /** The first quiet run of `packets` packets after `since`. */
+  silenceAfter(since: number, packets = 5, floor = 100): Heard | undefined {
+    let run = 0;
+    for (const h of this.heard) {
+      if (h.at < since) continue;
+      run = h.rms <= floor ? run + 1 : 0;
+      if (run >= packets) return h;
+    }
+    return undefined;
+  }
+
+  async waitFor(check: () => boolean, timeoutMs = 15_000, what = "condition"): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.socket.disconnect();
+    await this.pc?.close().catch(() => undefined);
+    this.enc.delete();
+    this.dec.delete();
+  }
+
+  private pump(): void {
+    const start = performance.now();
+    let sent = 0;
+    const silence = new Int16Array(FRAME);
+    const tick = () => {
+      const due = Math.floor((performance.now() - start) / 20);
+      while (sent < due) {
+        const frame = this.take() ?? silence;
+        const payload = this.enc.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), FRAME);
+        this.track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts }), payload));
+        this.seq = (this.seq + 1) & 0xffff;
+        this.ts = (this.ts + 960) >>> 0;
+        sent++;
+      }
+      this.timer = setTimeout(tick, 10);
+    };
+    tick();
+  }
+
+  private take(): Int16Array | undefined {
+    if (this.queue.length === 0) return undefined;
+    const out = new Int16Array(FRAME);
+    let n = 0;
+    while (n < FRAME && this.queue.length) {
+      const head = this.queue[0]!;
+      const k = Math.min(FRAME - n, head.length - this.queueOffset);
+      out.set(head.subarray(this.queueOffset, this.queueOffset + k), n);
+      n += k;
+      this.queueOffset += k;
+      if (this.queueOffset >= head.length) {
+        this.queue.shift();
+        this.queueOffset = 0;
+      }
+    }
+    return out;
+  }
+}

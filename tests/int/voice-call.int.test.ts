@@ -1,0 +1,140 @@
+// Voice calls end to end against a real gateway process: a WebRTC client (werift, in this process)
+// speaks espeak-ng phrases; the gateway's VAD, the offline recogniser, the agent turn, the offline
+// voice and the way back. Checks what is said back, what is stored, interruptions and refusals.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseWav } from "@/lib/audio/wav";
+import { speak } from "@/lib/provider-stub/speech/espeak";
+import { client, seedUser, startChatStack, type ChatStack, type TestUser } from "../helpers/chat";
+import { VoiceTestClient } from "../helpers/voice-client";
+
+let stack: ChatStack;
+let user: TestUser;
+const open: VoiceTestClient[] = [];
+
+async function phrase(text: string): Promise<Int16Array> {
+  return parseWav(await speak(text, "alloy", 1, 24_000))!.samples;
+}
+
+function voiceEnv(stubUrl: string): Record<string, string> {
+  const env: Record<string, string> = { SOMA_WEBRTC_HOST: "127.0.0.1", SOMA_SPEECH_INPUT: "hands-free" };
+  for (const role of ["STT", "TTS"]) {
+    env[`SOMA_SPEECH_${role}_PROVIDER`] = "stub";
+    env[`SOMA_SPEECH_${role}_MODEL`] = `stub-${role.toLowerCase()}`;
+    env[`SOMA_SPEECH_${role}_BASE_URL`] = stubUrl;
+  }
+  return env;
+}
+
+async function newCall(sessionId: string, token = user.token) {
+  const c = new VoiceTestClient(stack.base, token);
+  open.push(c);
+  await c.start(sessionId);
+  return c;
+}
+
+beforeAll(async () => {
+  stack = await startChatStack((stub) => voiceEnv(stub.url));
+  user = await seedUser(stack.db);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(open.map((c) => c.close()));
+  await stack?.close();
+});
+
+describe("voice call", () => {
+  it("hears a question, answers it aloud, and keeps both turns marked voice", async () => {
+    const api = client(stack.base, user.token);
+    const sessionId = await api.newSession();
+    const call = await newCall(sessionId);
+    const speechEnd = call.say(await phrase("what is six times seven"));
+    await call.waitFor(() => call.captions.some((c) => c.role === "user"), 15_000, "the user's caption");
+    expect(call.captions.find((c) => c.role === "user")!.text).toBe("what is six times seven");
+    await call.waitFor(() => call.firstAudioAfter(speechEnd) !== undefined, 15_000, "the agent's voice");
+    await call.waitFor(() => call.states.at(-1)?.state === "listening", 20_000, "listening again");
+    expect(call.captions.filter((c) => c.role === "agent").map((c) => c.text).join(" ")).toBe(
+      "Echo: what is six times seven",
+    );
+    const detail = (await api.get(`/api/v1/sessions/${sessionId}`)).json as unknown as {
+      messages: { role: string; content: string; source: string; voice: { callId: string } | null }[];
+    };
+    const [question, answer] = detail.messages;
+    expect(question).toMatchObject({ role: "user", content: "what is six times seven", source: "voice" });
+    expect(question!.voice?.callId).toBe(call.callId);
+    expect(answer).toMatchObject({ role: "assistant", content: "Echo: what is six times seven", source: "voice" });
+    expect(call.states.map((s) => s.state)).toEqual(
+      expect.arrayContaining(["listening", "hearing", "thinking", "speaking"]),
+    );
+  });
+
+  it("stops at once when spoken over, and keeps only what was heard", async () => {
+    const api = client(stack.base, user.token);
+    const sessionId = await api.newSession();
+    const call = await newCall(sessionId);
+    const askedEnd = call.say(await phrase("tell me a long story about the sea"));
+    await call.waitFor(() => call.firstAudioAfter(askedEnd) !== undefined, 15_000, "the story to start");
+    await new Promise((r) => setTimeout(r, 2_500)); // let a few seconds of the story play
+    const interruption = await phrase("stop talking please");
+    const bargeAt = call.say(interruption) - (interruption.length / 24_000) * 1000;
+    await call.waitFor(() => call.states.some((s) => s.state === "interrupted" && s.at >= bargeAt), 5_000, "the pause");
+    const quiet = call.silenceAfter(bargeAt + 100);
+    expect(quiet, "the agent went quiet").toBeDefined();
+    expect(quiet!.at - bargeAt).toBeLessThan(1_000);
+    await call.waitFor(
+      () => call.captions.some((c) => c.role === "user" && c.text === "stop talking please"),
+      15_000,
+      "the interruption's caption",
+    );
+    await call.waitFor(() => call.states.at(-1)?.state === "listening", 20_000, "listening after the answer");
+    const detail = (await api.get(`/api/v1/sessions/${sessionId}`)).json as unknown as {
+      messages: {
+        role: string;
+        content: string;
+        voice: { interrupted?: boolean; heardMs?: number; fullText?: string } | null;
+      }[];
+    };
+    const story = detail.messages.find((m) => m.role === "assistant" && m.voice?.interrupted);
+    expect(story, "the story is marked interrupted").toBeDefined();
+    expect(story!.voice!.fullText!.startsWith(story!.content.replace(/\s+\S*$/, ""))).toBe(true);
+    expect(story!.content.length).toBeGreaterThan(10);
+    expect(story!.content.length).toBeLessThan(story!.voice!.fullText!.length);
+    expect(story!.voice!.heardMs).toBeGreaterThan(1_500);
+    // The interruption itself was a message, answered.
+    expect(detail.messages.filter((m) => m.role === "user").map((m) => m.content)).toEqual([
+      "tell me a long story about the sea",
+      "stop talking please",
+    ]);
+  });
+
+  it("refuses a start in a session the caller cannot write, and a second call elsewhere until taken over", async () => {
+    const other = await seedUser(stack.db);
+    const theirs = await client(stack.base, other.token).newSession();
+    const intruder = new VoiceTestClient(stack.base, user.token);
+    open.push(intruder);
+    const refused = await intruder.call("voice.start", { sessionId: theirs });
+    expect(refused).toMatchObject({ ok: false, error: { code: "not_found" } });
+
+    const sessionId = await client(stack.base, other.token).newSession();
+    const first = await newCall(sessionId, other.token);
+    const second = new VoiceTestClient(stack.base, other.token);
+    open.push(second);
+    const busy = await second.call("voice.start", { sessionId });
+    expect(busy).toMatchObject({ ok: false, error: { code: "conflict" } });
+    await second.start(sessionId, { takeOver: true });
+    await first.waitFor(() => first.ended !== undefined, 5_000, "the first call to end");
+    expect(first.ended!.reason).toBe("replaced");
+  });
+
+  it("answers a bad payload with a clear error", async () => {
+    const c = new VoiceTestClient(stack.base, user.token);
+    open.push(c);
+    expect(await c.call("voice.start", { sessionId: "nope" })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request", message: expect.stringContaining("sessionId") },
+    });
+    expect(await c.call("voice.offer", { callId: crypto.randomUUID(), sdp: "v=0 nothing here" })).toMatchObject({
+      ok: false,
+      error: { code: "not_found" },
+    });
+  });
+});
