@@ -2,8 +2,9 @@
 // gateway started on its own port with the test configuration from scripts/test.sh.
 import fs from "node:fs";
 import path from "node:path";
+import { execFileSync } from "node:child_process";
 import { defineConfig } from "@playwright/test";
-import { wavTone } from "./lib/audio/wav";
+import { parseWav, resample, wavFromSamples, wavTone } from "./lib/audio/wav";
 
 const PORT = 3100;
 const STUB_PORT = 3190; // the OpenAI-compatible test provider
@@ -22,6 +23,18 @@ const FIRST_RUN_SETTINGS = path.resolve("tmp/test/e2e-first-run/settings.json");
  * built-in fake input (a 35 ms beep every 500 ms, which has changed between Chromium releases).
  */
 const MICROPHONE_WAV = path.resolve("tmp/test/e2e/microphone.wav");
+/** What the voice specs' microphone says, once: 2 s of silence, a known phrase, then silence. */
+const VOICE_WAV = path.resolve("tmp/test/e2e/voice-question.wav");
+export const VOICE_PHRASE = "what is six times seven";
+
+function spokenWav(phrase: string, leadS: number, tailS: number): Buffer {
+  const spoken = parseWav(execFileSync("espeak-ng", ["--stdout", "-v", "en-us", phrase]))!;
+  const rate = 48_000;
+  const speech = resample(spoken.samples, spoken.sampleRate, rate);
+  const out = new Int16Array(Math.round((leadS + tailS) * rate) + speech.length);
+  out.set(speech, Math.round(leadS * rate));
+  return wavFromSamples(out, rate);
+}
 /**
  * The e2e gateway's own settings file, reset at the start of each run (by the main process, not
  * the workers): the chat model and the voice are set here, so the settings tests can change them;
@@ -44,6 +57,7 @@ if (process.env.TEST_WORKER_INDEX === undefined) {
     { mode: 0o600 },
   );
   fs.writeFileSync(MICROPHONE_WAV, wavTone(2, 440, 48_000));
+  fs.writeFileSync(VOICE_WAV, spokenWav(VOICE_PHRASE, 2, 30));
   fs.rmSync(path.dirname(FIRST_RUN_SETTINGS), { recursive: true, force: true });
   fs.mkdirSync(path.dirname(FIRST_RUN_SETTINGS), { recursive: true });
 }
@@ -67,6 +81,26 @@ function gateway(port: number, env: Record<string, string>) {
   };
 }
 
+/** Debian's Chromium with a fake microphone playing `wav` and no permission prompt. */
+function chromium(wav: string, extra: string[] = []) {
+  return {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-audio-capture=${wav}`,
+      "--use-fake-ui-for-media-stream",
+      ...extra,
+    ],
+  };
+}
+
 export default defineConfig({
   testDir: "e2e",
   forbidOnly: CI,
@@ -78,23 +112,21 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        // A fake microphone playing MICROPHONE_WAV and no permission prompt, for the settings' level meter.
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-audio-capture=${MICROPHONE_WAV}`,
-        "--use-fake-ui-for-media-stream",
-      ],
-    },
   },
+  projects: [
+    { name: "app", testIgnore: /voice\.spec\.ts$/, use: { launchOptions: chromium(MICROPHONE_WAV) } },
+    // Its own microphone (a spoken question, played once) and WebRTC on loopback only.
+    {
+      name: "voice",
+      testMatch: /voice\.spec\.ts$/,
+      use: {
+        launchOptions: chromium(`${VOICE_WAV}%noloop`, [
+          "--allow-loopback-in-peer-connection",
+          "--autoplay-policy=no-user-gesture-required",
+        ]),
+      },
+    },
+  ],
   webServer: [
     {
       command: `npx tsx scripts/provider-stub.ts --port ${STUB_PORT} --api-key ${STUB_KEY}`,
@@ -118,6 +150,7 @@ export default defineConfig({
     gateway(PORT, {
       SOMA_SETTINGS_FILE: SETTINGS_FILE,
       SOMA_MODELS_CHAT_BASE_URL: `http://127.0.0.1:${STUB_PORT}/v1`,
+      SOMA_WEBRTC_HOST: "127.0.0.1",
     }),
     {
       command: `npx tsx scripts/provider-stub.ts --port ${OFFLINE_PORT}`,
@@ -129,6 +162,7 @@ export default defineConfig({
       SOMA_SETTINGS_FILE: FIRST_RUN_SETTINGS,
       SOMA_OFFLINE_BASE_URL: `http://127.0.0.1:${OFFLINE_PORT}/v1`,
       OPENAI_API_KEY: "", // whatever the machine has: a first run has no key
+      SOMA_WEBRTC_HOST: "127.0.0.1", // tests connect only on loopback
     }),
   ],
 });

@@ -14,7 +14,6 @@ export function Composer({ disabledReason }: { disabledReason?: string | undefin
   const sending = useChat((s) => s.sending);
   const error = useChat((s) => s.sendError);
   const connected = useChat((s) => s.connected);
-  const sessionId = useChat((s) => s.view?.sessionId ?? null);
 
   const submit = async (e?: FormEvent) => {
     e?.preventDefault();
@@ -49,7 +48,7 @@ export function Composer({ disabledReason }: { disabledReason?: string | undefin
           onKeyDown={onKey}
           disabled={Boolean(disabledReason)}
         />
-        <MicButton sessionId={sessionId} disabled={Boolean(disabledReason)} />
+        <MicButton disabled={Boolean(disabledReason)} />
         {running ? (
           <button type="button" className={styles.stop} onClick={() => void stop()}>
             Stop

@@ -3,6 +3,7 @@
 // bar shows its status in words (with the microphone level while you speak), the last caption,
 // hands-free or push-to-talk (hold the button or Space), mute and hang up.
 import { useEffect } from "react";
+import { useChat } from "@/lib/client/chat-store";
 import { useVoice, type VoiceStatus } from "@/lib/client/voice-store";
 import styles from "./voice-call.module.css";
 
@@ -18,19 +19,25 @@ const STATUS_TEXT: Record<VoiceStatus, string> = {
   error: "Call failed",
 };
 
-export function MicButton({ sessionId, disabled }: { sessionId: string | null; disabled: boolean }) {
+/** Starts a call in the open conversation (a new one if none is open). */
+export function MicButton({ disabled }: { disabled: boolean }) {
   const status = useVoice((s) => s.status);
   const start = useVoice((s) => s.start);
   const inCall = status !== "idle" && status !== "error";
   if (inCall) return null;
+  const call = async () => {
+    if (!useChat.getState().view) await useChat.getState().newSession();
+    const id = useChat.getState().view?.sessionId;
+    if (id) await start(id);
+  };
   return (
     <button
       type="button"
       className={styles.mic}
       aria-label="Start a voice call"
-      title={sessionId ? "Talk to the agent" : "Open or start a conversation first"}
-      disabled={disabled || !sessionId}
-      onClick={() => sessionId && void start(sessionId)}
+      title="Talk to the agent"
+      disabled={disabled}
+      onClick={() => void call()}
     >
       <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
         <path

@@ -117,7 +117,7 @@ export class VoiceCallPipeline {
     if (pressed) {
       this.endpointer.reset();
       this.beginUtterance();
-      if (this.answer && !this.answer.ended) void this.interrupt(true);
+      if (this.answer) void this.interrupt(true);
       this.setState("hearing");
     } else {
       this.speechEndedAt = performance.now();
@@ -139,7 +139,7 @@ export class VoiceCallPipeline {
     this.closed = true;
     clearTimeout(this.bargeTimer);
     this.speculation?.abort.abort();
-    if (this.answer && !this.answer.ended) await this.interrupt(true).catch(() => undefined);
+    if (this.answer) await this.interrupt(true).catch(() => undefined);
     await this.unfollow?.().catch(() => undefined);
   }
 
@@ -216,7 +216,7 @@ export class VoiceCallPipeline {
     switch (e.type) {
       case "speech-start":
         this.beginUtterance();
-        if (this.answer && !this.answer.ended && getConfig().settings.speech.bargeIn.enabled) this.pause();
+        if (this.answer && getConfig().settings.speech.bargeIn.enabled) this.pause();
         this.setState(this.state === "interrupted" ? "interrupted" : "hearing");
         break;
       case "speculate": {
@@ -267,16 +267,16 @@ export class VoiceCallPipeline {
       return this.afterNothingSaid();
     }
     this.opts.events.caption("user", text);
-    if (this.answer && !this.answer.ended) await this.interrupt(false);
+    if (this.answer) await this.interrupt(false);
     await this.ask(text);
   }
 
   /** Noise, a cough, an echo: an agent paused by it goes on; otherwise back to listening. */
   private afterNothingSaid(): void {
-    if (this.held !== undefined && this.answer && !this.answer.ended) {
+    if (this.held !== undefined && this.answer) {
       voiceMetrics().falseInterruption();
       this.resume();
-    } else if (this.answer && !this.answer.ended) this.setState(this.answer.firstAudioAt ? "speaking" : "thinking");
+    } else if (this.answer) this.setState(this.answer.firstAudioAt ? "speaking" : "thinking");
     else this.setState("listening");
   }
 
@@ -416,9 +416,12 @@ export class VoiceCallPipeline {
   }
 
   private async afterAnswer(a: Answer): Promise<void> {
-    // Wait for the queued audio to play out before listening again.
-    const left = this.opts.peer.queuedMs() - this.opts.peer.sentMs();
-    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    // The answer lasts until its audio has played out (a pause for the person's voice extends it).
+    while (this.answer === a && !this.closed) {
+      const left = this.opts.peer.queuedMs() - this.opts.peer.sentMs();
+      if (left <= 0 && this.held === undefined) break;
+      await new Promise((r) => setTimeout(r, Math.min(100, Math.max(20, left))));
+    }
     if (this.answer !== a || this.closed) return;
     await db()
       .message.updateMany({ where: { turnId: a.turnId, role: "assistant" }, data: { source: "voice" } })

@@ -80,18 +80,21 @@ export class SpeechChunker {
   }
 
   private cutIn(rest: string, complete: boolean): number | undefined {
-    if (this.first) {
-      for (const m of rest.matchAll(CLAUSE_END)) {
-        const end = m.index + m[0].length;
-        if (words(rest.slice(0, end)) >= FIRST_MIN_WORDS) return end;
+    let cut: number | undefined;
+    for (const m of rest.matchAll(SENTENCE_END)) {
+      // "e.g." is not a sentence end: a sentence has two letters or digits before its stop.
+      if (m[0].includes("\n") || /[\p{L}\p{N}"')\]]{2}$/u.test(rest.slice(0, m.index))) {
+        cut = m.index + m[0].length;
+        break;
       }
     }
-    for (const m of rest.matchAll(SENTENCE_END)) {
-      const end = m.index + m[0].length;
-      // "e.g." is not a sentence end: a sentence has two letters or digits before its stop.
-      if (m[0].includes("\n") || /[\p{L}\p{N}"')\]]{2}$/u.test(rest.slice(0, m.index)))
-        return end;
-    }
+    if (this.first)
+      for (const m of rest.matchAll(CLAUSE_END)) {
+        const end = m.index + m[0].length;
+        if (cut !== undefined && end >= cut) break;
+        if (words(rest.slice(0, end)) >= FIRST_MIN_WORDS) return end;
+      }
+    if (cut !== undefined) return cut;
     if (rest.length > MAX_CHARS) {
       const space = rest.lastIndexOf(" ", MAX_CHARS);
       return space > 0 ? space + 1 : MAX_CHARS;

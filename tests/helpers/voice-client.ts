@@ -105,13 +105,13 @@ export class VoiceTestClient {
     return this.heard.find((h) => h.at >= since && h.rms > floor);
   }
 
-  /** The first quiet run of `packets` packets after `since`. */
+  /** The first packet of the first quiet run of `packets` packets after `since`. */
   silenceAfter(since: number, packets = 5, floor = 100): Heard | undefined {
-    let run = 0;
+    let run: Heard[] = [];
     for (const h of this.heard) {
       if (h.at < since) continue;
-      run = h.rms <= floor ? run + 1 : 0;
-      if (run >= packets) return h;
+      run = h.rms <= floor ? [...run, h] : [];
+      if (run.length >= packets) return run[0];
     }
     return undefined;
   }
@@ -122,6 +122,13 @@ export class VoiceTestClient {
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /** Hangs up and waits for the server to say the call ended. */
+  async hangup(): Promise<void> {
+    const r = await this.call<null>("voice.hangup", { callId: this.callId });
+    if (!r.ok) throw new Error(r.error.message);
+    await this.waitFor(() => this.ended !== undefined, 5_000, "the call to end");
   }
 
   async close(): Promise<void> {

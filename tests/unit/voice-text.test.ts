@@ -24,8 +24,9 @@ describe("SpeechChunker", () => {
   it("hands out a piece as soon as it is complete, not at the end", () => {
     const c = new SpeechChunker();
     expect(c.push("Echo: what is six times seven")).toEqual([]);
-    expect(c.push(". And")).toEqual([]);
-    expect(c.push(" more")).toEqual(["Echo: what is six times seven."]);
+    expect(c.push(".")).toEqual([]);
+    expect(c.push(" And")).toEqual(["Echo: what is six times seven."]);
+    expect(c.push(" more")).toEqual([]);
     expect(c.flush()).toEqual(["And more"]);
   });
 
