@@ -139,7 +139,12 @@ export class VoiceCallPipeline {
     this.closed = true;
     clearTimeout(this.bargeTimer);
     this.speculation?.abort.abort();
-    if (this.answer) await this.interrupt(true).catch(() => undefined);
+    // Hanging up stops the voice, not the agent: a turn still running finishes as text in the chat.
+    if (this.answer) {
+      clearTimeout(this.answer.toolCue);
+      this.answer.tts.abort();
+      this.opts.peer.takeBack();
+    }
     await this.unfollow?.().catch(() => undefined);
   }
 
