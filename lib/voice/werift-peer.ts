@@ -15,7 +15,7 @@ import { isLoopbackHost, onlyLoopbackCandidates } from "./webrtc-options";
 const FRAME_SAMPLES = (OUTPUT_RATE * OUTPUT_FRAME_MS) / 1000;
 const RTP_TICKS_PER_FRAME = 960; // Opus RTP runs a 48 kHz clock whatever the coded rate
 /** How far ahead of real time frames may be sent (the browser's jitter buffer absorbs it). */
-const LEAD_MS = 40;
+const LEAD_MS = 20;
 /** Packets held to put late ones back in order. */
 const REORDER_DEPTH = 3;
 
