@@ -3,7 +3,8 @@
 // text-to-speech (espeak-ng speaks, pocketsphinx recognises the phrases of
 // e2e/fixtures/voice/phrases.txt). Tests, Playwright and
 // people trying the UI offline point the real `openai` client at it. It keeps a log of the requests
-// it received (GET /__stub/requests) so a test can assert that none reached it.
+// it received (GET /__stub/requests) so a test can assert that none reached it. POST /__stub/faults
+// {path, status, count} makes the next `count` requests to `path` fail with `status`.
 import http from "node:http";
 import { createHash, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -209,6 +210,8 @@ async function chat(
 
 export async function startStubProvider(opts: StubOptions = {}): Promise<StubServer> {
   const requests: StubRequestLog[] = [];
+  /** Injected failures by path: the next `count` requests get `status` (POST /__stub/faults). */
+  const faults = new Map<string, { status: number; count: number }>();
   const recognizer = new Recognizer();
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -219,6 +222,23 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
         return send(res, 200, { count: requests.length, requests });
       }
       if (path === "/healthz") return send(res, 200, { status: "ok" });
+      if (path === "/__stub/faults" && req.method === "POST") {
+        const f = (await readBody(req).catch(() => ({}))) as { path?: unknown; status?: unknown; count?: unknown };
+        if (typeof f.path !== "string" || typeof f.status !== "number")
+          return apiError(res, 400, "faults need {path, status, count?}", "invalid_request");
+        faults.set(f.path, { status: f.status, count: typeof f.count === "number" ? f.count : 1 });
+        return send(res, 200, { path: f.path, status: f.status });
+      }
+      if (path === "/__stub/faults" && req.method === "DELETE") {
+        faults.clear();
+        return send(res, 200, {});
+      }
+      const fault = faults.get(path);
+      if (fault && fault.count > 0) {
+        fault.count--;
+        for await (const _ of req); // drain the body
+        return apiError(res, fault.status, `injected fault ${fault.status}`, "server_error");
+      }
       if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`)
         return apiError(res, 401, "Incorrect API key provided.", "invalid_api_key");
       if (path === "/v1/audio/transcriptions" && req.method === "POST") {

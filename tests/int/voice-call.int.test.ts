@@ -114,6 +114,80 @@ describe("voice call", () => {
     await call.hangup();
   });
 
+  it("runs a tool asked for by voice and says its result", async () => {
+    const api = client(stack.base, user.token);
+    const sessionId = await api.newSession();
+    const call = await newCall(sessionId);
+    call.say(await phrase("please run the calculator tool"));
+    await call.waitFor(() => call.captions.some((c) => c.role === "agent" && c.text.includes("42")), 30_000, "the result");
+    const detail = (await api.get(`/api/v1/sessions/${sessionId}`)).json as unknown as {
+      toolCalls: { tool: string; status: string }[];
+      messages: { role: string; content: string; source: string }[];
+    };
+    expect(detail.toolCalls).toMatchObject([{ tool: "code_execution", status: "succeeded" }]);
+    await call.hangup();
+  });
+
+  it("says what failed when speech recognition or the voice fails, and the call goes on", async () => {
+    const api = client(stack.base, user.token);
+    const sessionId = await api.newSession();
+    const call = await newCall(sessionId);
+    const fault = (path: string, status: number, count: number) =>
+      fetch(`${stack.stub.url.replace(/\/v1$/, "")}/__stub/faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ path, status, count }),
+      });
+    await fault("/v1/audio/transcriptions", 503, 4); // a retry each, speculative and final
+    call.say(await phrase("what is six times seven"));
+    await call.waitFor(() => call.problems.length > 0, 15_000, "the recognition problem");
+    expect(call.problems[0]).toMatchObject({ code: "stt_failed", message: expect.stringContaining("not sent") });
+    expect(call.ended).toBeUndefined();
+    await call.waitFor(() => call.states.at(-1)?.state === "listening", 5_000, "listening again");
+    expect((await api.get(`/api/v1/sessions/${sessionId}`)).json.messages).toEqual([]);
+
+    await fetch(`${stack.stub.url.replace(/\/v1$/, "")}/__stub/faults`, { method: "DELETE" });
+    await fault("/v1/audio/speech", 500, 100);
+    call.say(await phrase("hello how are you today"));
+    await call.waitFor(() => call.problems.some((p) => p.code === "tts_failed"), 15_000, "the voice problem");
+    expect(call.problems.find((p) => p.code === "tts_failed")!.message).toContain("Voice unavailable");
+    await call.waitFor(() => call.states.at(-1)?.state === "listening", 15_000, "listening after the text answer");
+    const detail = (await api.get(`/api/v1/sessions/${sessionId}`)).json as unknown as {
+      messages: { role: string; content: string }[];
+    };
+    expect(detail.messages.map((m) => m.content)).toEqual(["hello how are you today", "Echo: hello how are you today"]);
+    await fetch(`${stack.stub.url.replace(/\/v1$/, "")}/__stub/faults`, { method: "DELETE" });
+    await call.hangup();
+  });
+
+  it("refuses a start with no voice minutes left (402) and the seventh start in a minute (429)", async () => {
+    const spent = await seedUser(stack.db);
+    await stack.db.usageRecord.create({
+      data: { tenantId: spent.tenantId, model: "voice-call", audioSeconds: 120 * 60 },
+    });
+    const sessionId = await client(stack.base, spent.token).newSession();
+    const c = new VoiceTestClient(stack.base, spent.token);
+    open.push(c);
+    expect(await c.call("voice.start", { sessionId })).toMatchObject({
+      ok: false,
+      error: { code: "budget_exceeded", message: expect.stringContaining("voice minutes") },
+    });
+
+    const busy = await seedUser(stack.db);
+    const theirs = await client(stack.base, busy.token).newSession();
+    const b = new VoiceTestClient(stack.base, busy.token);
+    open.push(b);
+    for (let i = 0; i < 6; i++) {
+      const r = await b.call<{ callId: string }>("voice.start", { sessionId: theirs });
+      expect(r.ok).toBe(true);
+      if (r.ok) await b.call("voice.hangup", { callId: r.data.callId });
+    }
+    expect(await b.call("voice.start", { sessionId: theirs })).toMatchObject({
+      ok: false,
+      error: { code: "rate_limited" },
+    });
+  });
+
   it("refuses a start in a session the caller cannot write, and a second call elsewhere until taken over", async () => {
     const other = await seedUser(stack.db);
     const theirs = await client(stack.base, other.token).newSession();
