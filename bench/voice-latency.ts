@@ -29,7 +29,8 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(0)} ms, p90 ${pct(xs, 90).toFixed(0)} ms (n=${xs.length})`;
+const fmt = (xs: number[]) =>
+  `p50 ${pct(xs, 50).toFixed(0)} ms, p90 ${pct(xs, 90).toFixed(0)} ms (n=${xs.length})`;
 const cpuSeconds = (pid: number) => {
   const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return (Number(f[11]) + Number(f[12])) / 100;
@@ -81,7 +82,12 @@ for (let i = 0; i < 10; i++) {
   const res = await fetch(`${stub.url}/audio/speech`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "stub-tts", voice: "alloy", input: "Echo: what is six times seven.", response_format: "pcm" }),
+    body: JSON.stringify({
+      model: "stub-tts",
+      voice: "alloy",
+      input: "Echo: what is six times seven.",
+      response_format: "pcm",
+    }),
   });
   const reader = res.body!.getReader();
   await reader.read();
@@ -98,12 +104,18 @@ async function ask(call: VoiceTestClient): Promise<number> {
   await call
     .waitFor(() => call.firstAudioAfter(sentEnd) !== undefined, 20_000, "the answer")
     .catch((err: unknown) => {
-      console.error({ states: call.states.slice(-5), captions: call.captions.slice(-3), problems: call.problems });
+      console.error({
+        states: call.states.slice(-5),
+        captions: call.captions.slice(-3),
+        problems: call.problems,
+      });
       throw err;
     });
   const e2e = call.firstAudioAfter(sentEnd)!.at - speechEnd;
   await call.waitFor(
-    () => call.states.slice(before).some((s) => s.state === "speaking") && call.states.at(-1)?.state === "listening",
+    () =>
+      call.states.slice(before).some((s) => s.state === "speaking") &&
+      call.states.at(-1)?.state === "listening",
     30_000,
     "listening again",
   );
@@ -129,7 +141,11 @@ for (let i = 0; i < bargeIns; i++) {
   const onset = stopEnd - (stop.pcm.length / 24_000) * 1000 + stop.onsetMs;
   await call.waitFor(() => call.silenceAfter(onset) !== undefined, 5_000, "silence");
   barge.push(call.silenceAfter(onset)!.at - onset);
-  await call.waitFor(() => call.states.at(-1)?.state === "listening", 30_000, "listening after the interruption");
+  await call.waitFor(
+    () => call.states.at(-1)?.state === "listening",
+    30_000,
+    "listening after the interruption",
+  );
   await new Promise((r) => setTimeout(r, 300));
 }
 await call.hangup();
@@ -152,18 +168,32 @@ await Promise.all(calls.map(async (c) => (await c.hangup(), await c.close())));
 
 const metrics = await (await fetch(`${base}/metrics`)).text();
 const stageMean = (stage: string) => {
-  const sum = Number(new RegExp(`somaagent_voice_stage_seconds_sum\\{stage="${stage}"\\} (\\S+)`).exec(metrics)?.[1]);
-  const count = Number(new RegExp(`somaagent_voice_stage_seconds_count\\{stage="${stage}"\\} (\\S+)`).exec(metrics)?.[1]);
+  const sum = Number(
+    new RegExp(`somaagent_voice_stage_seconds_sum\\{stage="${stage}"\\} (\\S+)`).exec(metrics)?.[1],
+  );
+  const count = Number(
+    new RegExp(`somaagent_voice_stage_seconds_count\\{stage="${stage}"\\} (\\S+)`).exec(metrics)?.[1],
+  );
   return count ? `${((sum / count) * 1000).toFixed(0)} ms` : "n/a";
 };
 
-console.log(`voice latency, ${turns} turns + ${bargeIns} interruptions + 10 parallel calls, loopback, offline speech`);
-console.log(`baselines (same run): endpointing silence ${SILENCE_MS} ms; provider STT direct ${fmt(sttDirect)}; provider TTS first byte direct ${fmt(ttsDirect)}`);
+console.log(
+  `voice latency, ${turns} turns + ${bargeIns} interruptions + 10 parallel calls, loopback, offline speech`,
+);
+console.log(
+  `baselines (same run): endpointing silence ${SILENCE_MS} ms; provider STT direct ${fmt(sttDirect)}; provider TTS first byte direct ${fmt(ttsDirect)}`,
+);
 console.log(`e2e, end of speech → first agent audio: ${fmt(e2e)}   target p50 ≤ 800, p90 ≤ 1000`);
-console.log(`   of which the pipeline (e2e − silence − STT − TTS first byte, p50): ${(pct(e2e, 50) - SILENCE_MS - pct(sttDirect, 50) - pct(ttsDirect, 50)).toFixed(0)} ms`);
+console.log(
+  `   of which the pipeline (e2e − silence − STT − TTS first byte, p50): ${(pct(e2e, 50) - SILENCE_MS - pct(sttDirect, 50) - pct(ttsDirect, 50)).toFixed(0)} ms`,
+);
 console.log(`barge-in, speech onset → agent silent: ${fmt(barge)}   target p50 ≤ 150, p90 ≤ 250`);
-console.log(`10 calls at once: e2e ${fmt(parallel)}; gateway CPU per call ${(perCallCpu * 100).toFixed(1)} % of a core (one call alone: ${(oneCallCpu * 100).toFixed(1)} %)   target ≤ 10 %`);
-console.log(`gateway stage means: stt ${stageMean("stt")}, llm_ttft ${stageMean("llm_ttft")}, tts_ttfb ${stageMean("tts_ttfb")}, e2e ${stageMean("e2e")}, barge_in ${stageMean("barge_in")}`);
+console.log(
+  `10 calls at once: e2e ${fmt(parallel)}; gateway CPU per call ${(perCallCpu * 100).toFixed(1)} % of a core (one call alone: ${(oneCallCpu * 100).toFixed(1)} %)   target ≤ 10 %`,
+);
+console.log(
+  `gateway stage means: stt ${stageMean("stt")}, llm_ttft ${stageMean("llm_ttft")}, tts_ttfb ${stageMean("tts_ttfb")}, e2e ${stageMean("e2e")}, barge_in ${stageMean("barge_in")}`,
+);
 
 await stopProcess(gateway);
 await stub.close();

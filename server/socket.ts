@@ -8,7 +8,7 @@ import { authenticate, type AuthDeps, type Credentials, type Principal } from ".
 import { listenForRevocations, watchRevocations } from "../lib/auth/revocation";
 import { createRedis } from "../lib/server/redis";
 import { attachChat } from "./chat-socket";
-import { attachVoice, endAllCalls, type VoiceNamespace } from "./voice-socket";
+import { attachVoice, endAllCalls } from "./voice-socket";
 
 export interface SocketDeps {
   log: Logger;
@@ -101,7 +101,7 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
     });
   }
   attachChat(io.of("/chat"), { log: deps.log, redisUrl: deps.redisUrl });
-  attachVoice(io.of("/voice") as unknown as VoiceNamespace, { log: deps.log, redisUrl: deps.redisUrl });
+  attachVoice(io.of("/voice"), { log: deps.log, redisUrl: deps.redisUrl });
 
   return {
     io,

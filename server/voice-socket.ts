@@ -33,8 +33,18 @@ import {
   type VoiceServerEvents,
 } from "../lib/voice/signalling";
 
-type VoiceSocket = Socket<VoiceClientEvents, VoiceServerEvents, Record<string, never>, { principal: Principal }>;
-export type VoiceNamespace = Namespace<VoiceClientEvents, VoiceServerEvents, Record<string, never>, { principal: Principal }>;
+type VoiceSocket = Socket<
+  VoiceClientEvents,
+  VoiceServerEvents,
+  Record<string, never>,
+  { principal: Principal }
+>;
+export type VoiceNamespace = Namespace<
+  VoiceClientEvents,
+  VoiceServerEvents,
+  Record<string, never>,
+  { principal: Principal }
+>;
 
 const ACTIVE_KEY = (userId: string) => `voice:active:${userId}`;
 const END_CHANNEL = "voice:end";
@@ -100,7 +110,10 @@ function handler<S extends z.ZodType, T>(
 export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: string }): void {
   // A take-over elsewhere (or on another gateway) ends the call here.
   void channelHub(deps.redisUrl)
-    .listen(END_CHANNEL, (callId) => void calls.get(callId)?.end("replaced", "This call continues in another tab."))
+    .listen(
+      END_CHANNEL,
+      (callId) => void calls.get(callId)?.end("replaced", "This call continues in another tab."),
+    )
     .catch(() => undefined);
 
   nsp.on("connection", (socket: VoiceSocket) => {
@@ -115,118 +128,136 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
 
     socket.on(
       "voice.start",
-      handler(socket, log, "voice.start", startPayload, async ({ sessionId, takeOver }): Promise<StartReply> => {
-        const session = await sessionFor(principal, sessionId, "write");
-        const conf = await tenantConfig(db(), redis(), principal.tenantId);
-        const { settings } = getConfig();
-        await admitVoiceStart({ principal, conf, model: settings.models.chat.name });
-        for (const role of ["stt", "tts"] as const) {
-          const status = speechStatus(role);
-          if (!status.configured) throw new AppError("unavailable", status.reason ?? "Voice is not configured.");
-        }
-        const allowance = await voiceAllowance(db(), principal.tenantId, conf?.budgets);
-        refuseWhenSpent(allowance, conf?.budgets?.voiceMinutesDaily);
-        await enforceRateLimit(principal, "voiceSessions");
-        const callId = crypto.randomUUID();
-        const activeKey = ACTIVE_KEY(principal.userId);
-        const ttl = settings.speech.maxCallMinutes * 60 + 60;
-        if ((await redis().set(activeKey, callId, "EX", ttl, "NX")) !== "OK") {
-          const other = await redis().get(activeKey);
-          if (!takeOver)
-            throw new AppError("conflict", "A call is active in another tab. Take it over to continue here.", {
-              details: { reason: "active_elsewhere" },
-            });
-          if (other) await redis().publish(END_CHANNEL, other);
-          await redis().set(activeKey, callId, "EX", ttl);
-        }
-        await db().voiceCall.create({
-          data: { id: callId, tenantId: principal.tenantId, userId: principal.userId, sessionId },
-          select: { id: true },
-        });
-        const maxSeconds = Math.floor(Math.min(allowance.seconds, settings.speech.maxCallMinutes * 60));
-        const call: Call = {
-          id: callId,
-          sessionId,
-          principal,
-          peer: new WeriftPeer(webrtcOptions()),
-          pipeline: undefined,
-          startedAt: Date.now(),
-          timers: [],
-          ended: false,
-        };
-        const callLog = log.child({ callId, sessionId });
-        const end = async (reason: string, message: string) => {
-          if (call.ended) return;
-          call.ended = true;
-          for (const t of call.timers) clearTimeout(t);
-          calls.delete(callId);
-          mine.delete(callId);
-          await call.pipeline?.close().catch((err: unknown) => callLog.warn({ err }, "voice pipeline did not close"));
-          call.peer.close();
-          const audioSeconds = (Date.now() - call.startedAt) / 1000;
-          await db()
-            .$transaction([
-              db().voiceCall.update({
-                where: { id: callId },
-                data: { endedAt: new Date(), endReason: reason, audioSeconds },
-                select: { id: true },
-              }),
-              db().usageRecord.create({
-                data: {
-                  tenantId: principal.tenantId,
-                  userId: principal.userId,
-                  sessionId,
-                  model: "voice-call",
-                  audioSeconds,
+      handler(
+        socket,
+        log,
+        "voice.start",
+        startPayload,
+        async ({ sessionId, takeOver }): Promise<StartReply> => {
+          await sessionFor(principal, sessionId, "write");
+          const conf = await tenantConfig(db(), redis(), principal.tenantId);
+          const { settings } = getConfig();
+          await admitVoiceStart({ principal, conf, model: settings.models.chat.name });
+          for (const role of ["stt", "tts"] as const) {
+            const status = speechStatus(role);
+            if (!status.configured)
+              throw new AppError("unavailable", status.reason ?? "Voice is not configured.");
+          }
+          const allowance = await voiceAllowance(db(), principal.tenantId, conf?.budgets);
+          refuseWhenSpent(allowance, conf?.budgets?.voiceMinutesDaily);
+          await enforceRateLimit(principal, "voiceSessions");
+          const callId = crypto.randomUUID();
+          const activeKey = ACTIVE_KEY(principal.userId);
+          const ttl = settings.speech.maxCallMinutes * 60 + 60;
+          if ((await redis().set(activeKey, callId, "EX", ttl, "NX")) !== "OK") {
+            const other = await redis().get(activeKey);
+            if (!takeOver)
+              throw new AppError(
+                "conflict",
+                "A call is active in another tab. Take it over to continue here.",
+                {
+                  details: { reason: "active_elsewhere" },
                 },
-                select: { id: true },
-              }),
-            ])
-            .catch((err: unknown) => callLog.error({ err }, "voice call could not be recorded"));
-          const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-          await redis().eval(RELEASE, 1, activeKey, callId).catch(() => undefined);
-          voiceMetrics().callEnded(reason);
-          callLog.info({ reason, audioSeconds }, "voice call ended");
-          socket.emit("voice.ended", { callId, reason, message });
-        };
-        calls.set(callId, { call, end });
-        mine.add(callId);
-        voiceMetrics().callStarted();
-        callLog.info({ maxSeconds }, "voice call started");
-        call.timers.push(
-          setTimeout(() => {
-            if (!call.pipeline) void end("media_failed", "The audio connection could not be made.");
-          }, CONNECT_TIMEOUT_MS),
-          setTimeout(() => {
-            socket.emit("voice.warning", {
-              callId,
-              code: "time_running_out",
-              message: "One minute of voice time left in this call.",
-            });
-          }, Math.max(0, maxSeconds - WARN_BEFORE_S) * 1000),
-          setTimeout(() => {
-            void end(
-              allowance.seconds <= settings.speech.maxCallMinutes * 60 ? "budget" : "max_duration",
-              allowance.seconds <= settings.speech.maxCallMinutes * 60
-                ? "Your organisation's voice minutes for today are used up; you can still type."
-                : `Calls end after ${settings.speech.maxCallMinutes} minutes; start a new one to go on.`,
-            );
-          }, maxSeconds * 1000),
-        );
-        call.peer.onState((state) => {
-          if (state === "failed") void end("media_failed", "The audio connection was lost.");
-        });
-        void writeAudit({
-          ...actorOf(principal),
-          ip: socket.handshake.address,
-          action: "voice.start",
-          outcome: "success",
-          resource: `session ${sessionId}`,
-          details: { callId },
-        });
-        const offline = speechStatus("stt").offline || speechStatus("tts").offline;
-        return { callId, input: settings.speech.input, offline, maxSeconds };
-      }),
+              );
+            if (other) await redis().publish(END_CHANNEL, other);
+            await redis().set(activeKey, callId, "EX", ttl);
+          }
+          await db().voiceCall.create({
+            data: { id: callId, tenantId: principal.tenantId, userId: principal.userId, sessionId },
+            select: { id: true },
+          });
+          const maxSeconds = Math.floor(Math.min(allowance.seconds, settings.speech.maxCallMinutes * 60));
+          const call: Call = {
+            id: callId,
+            sessionId,
+            principal,
+            peer: new WeriftPeer(webrtcOptions()),
+            pipeline: undefined,
+            startedAt: Date.now(),
+            timers: [],
+            ended: false,
+          };
+          const callLog = log.child({ callId, sessionId });
+          const end = async (reason: string, message: string) => {
+            if (call.ended) return;
+            call.ended = true;
+            for (const t of call.timers) clearTimeout(t);
+            calls.delete(callId);
+            mine.delete(callId);
+            await call.pipeline
+              ?.close()
+              .catch((err: unknown) => callLog.warn({ err }, "voice pipeline did not close"));
+            call.peer.close();
+            const audioSeconds = (Date.now() - call.startedAt) / 1000;
+            await db()
+              .$transaction([
+                db().voiceCall.update({
+                  where: { id: callId },
+                  data: { endedAt: new Date(), endReason: reason, audioSeconds },
+                  select: { id: true },
+                }),
+                db().usageRecord.create({
+                  data: {
+                    tenantId: principal.tenantId,
+                    userId: principal.userId,
+                    sessionId,
+                    model: "voice-call",
+                    audioSeconds,
+                  },
+                  select: { id: true },
+                }),
+              ])
+              .catch((err: unknown) => callLog.error({ err }, "voice call could not be recorded"));
+            const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+            await redis()
+              .eval(RELEASE, 1, activeKey, callId)
+              .catch(() => undefined);
+            voiceMetrics().callEnded(reason);
+            callLog.info({ reason, audioSeconds }, "voice call ended");
+            socket.emit("voice.ended", { callId, reason, message });
+          };
+          calls.set(callId, { call, end });
+          mine.add(callId);
+          voiceMetrics().callStarted();
+          callLog.info({ maxSeconds }, "voice call started");
+          call.timers.push(
+            setTimeout(() => {
+              if (!call.pipeline) void end("media_failed", "The audio connection could not be made.");
+            }, CONNECT_TIMEOUT_MS),
+            setTimeout(
+              () => {
+                socket.emit("voice.warning", {
+                  callId,
+                  code: "time_running_out",
+                  message: "One minute of voice time left in this call.",
+                });
+              },
+              Math.max(0, maxSeconds - WARN_BEFORE_S) * 1000,
+            ),
+            setTimeout(() => {
+              void end(
+                allowance.seconds <= settings.speech.maxCallMinutes * 60 ? "budget" : "max_duration",
+                allowance.seconds <= settings.speech.maxCallMinutes * 60
+                  ? "Your organisation's voice minutes for today are used up; you can still type."
+                  : `Calls end after ${settings.speech.maxCallMinutes} minutes; start a new one to go on.`,
+              );
+            }, maxSeconds * 1000),
+          );
+          call.peer.onState((state) => {
+            if (state === "failed") void end("media_failed", "The audio connection was lost.");
+          });
+          void writeAudit({
+            ...actorOf(principal),
+            ip: socket.handshake.address,
+            action: "voice.start",
+            outcome: "success",
+            resource: `session ${sessionId}`,
+            details: { callId },
+          });
+          const offline = speechStatus("stt").offline || speechStatus("tts").offline;
+          return { callId, input: settings.speech.input, offline, maxSeconds };
+        },
+      ),
     );
 
     socket.on(
@@ -239,7 +270,10 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
           answer = await call.peer.answer(sdp);
         } catch (err) {
           log.warn({ err, callId }, "voice offer refused");
-          throw new AppError("invalid_request", "The audio offer could not be used (one audio track is expected).");
+          throw new AppError(
+            "invalid_request",
+            "The audio offer could not be used (one audio track is expected).",
+          );
         }
         const pipeline = new VoiceCallPipeline({
           callId,
@@ -292,12 +326,17 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
     );
 
     socket.on("disconnect", () => {
-      for (const callId of [...mine]) void calls.get(callId)?.end("disconnected", "The connection to the server was lost.");
+      for (const callId of [...mine])
+        void calls.get(callId)?.end("disconnected", "The connection to the server was lost.");
     });
   });
 }
 
 /** Graceful shutdown: every call here ends (its turn is interrupted by the turn manager). */
 export async function endAllCalls(): Promise<void> {
-  await Promise.allSettled([...calls.values()].map((c) => c.end("server_shutdown", "The server is restarting; call again in a moment.")));
+  await Promise.allSettled(
+    [...calls.values()].map((c) =>
+      c.end("server_shutdown", "The server is restarting; call again in a moment."),
+    ),
+  );
 }

@@ -69,7 +69,12 @@ export function Conversation() {
         {view.items.map((item) => {
           if (item.kind === "user")
             return (
-              <li key={item.id} className={styles.user} data-testid="user-message" data-voice={item.voice ?? false}>
+              <li
+                key={item.id}
+                className={styles.user}
+                data-testid="user-message"
+                data-voice={item.voice ?? false}
+              >
                 {item.content}
                 {item.voice && <span className={styles.spoken}>spoken</span>}
               </li>

@@ -100,7 +100,13 @@ export function CallBar() {
     <div className={styles.bar} data-status={v.status} data-testid="call-bar">
       <span className={styles.status} aria-live="polite" data-testid="call-status">
         <span className={styles.dot} aria-hidden="true" />
-        {v.muted ? "Muted" : ptt && v.status === "listening" ? (v.talking ? "Hearing you" : "Hold to talk") : STATUS_TEXT[v.status]}
+        {v.muted
+          ? "Muted"
+          : ptt && v.status === "listening"
+            ? v.talking
+              ? "Hearing you"
+              : "Hold to talk"
+            : STATUS_TEXT[v.status]}
       </span>
       <span className={styles.level} aria-hidden="true">
         <span style={{ width: `${Math.round((v.muted ? 0 : v.level) * 100)}%` }} />
@@ -109,7 +115,10 @@ export function CallBar() {
         {v.caption ? `${v.caption.role === "user" ? "You" : "Agent"}: ${v.caption.text}` : ""}
       </span>
       {v.offline && (
-        <span className={styles.offline} title="espeak-ng speaks and pocketsphinx listens: rough, for trying it out">
+        <span
+          className={styles.offline}
+          title="espeak-ng speaks and pocketsphinx listens: rough, for trying it out"
+        >
           Offline voice
         </span>
       )}

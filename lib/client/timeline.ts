@@ -213,7 +213,10 @@ export function applyEvent(view: ChatView, e: SessionEvent): ChatView {
           complete: true,
           ...(e.source === "voice" ? { voice: true } : {}),
         }),
-        turns: { ...next.turns, [e.turnId]: { status: "running", ...(e.source === "voice" ? { voice: true } : {}) } },
+        turns: {
+          ...next.turns,
+          [e.turnId]: { status: "running", ...(e.source === "voice" ? { voice: true } : {}) },
+        },
         runningTurnId:
           next.turns[e.turnId] && next.turns[e.turnId]!.status !== "running" ? next.runningTurnId : e.turnId,
       };

@@ -26,6 +26,8 @@ export const useToasts = create<ToastStore>((set) => ({
 
 export function toast(text: string, kind: ToastKind = "info"): void {
   const id = next++;
-  useToasts.setState((s) => ({ toasts: [...s.toasts.filter((t) => t.text !== text), { id, kind, text }].slice(-4) }));
+  useToasts.setState((s) => ({
+    toasts: [...s.toasts.filter((t) => t.text !== text), { id, kind, text }].slice(-4),
+  }));
   setTimeout(() => useToasts.getState().dismiss(id), SHOW_MS);
 }

@@ -49,7 +49,9 @@ function emit<T>(event: keyof VoiceClientEvents, payload: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
     if (!socket) return reject(new Error("Not connected."));
     (socket.emit as (e: string, p: unknown, a: Ack<T>) => void)(event, payload, (reply) =>
-      reply.ok ? resolve(reply.data) : reject(Object.assign(new Error(reply.error.message), { code: reply.error.code })),
+      reply.ok
+        ? resolve(reply.data)
+        : reject(Object.assign(new Error(reply.error.message), { code: reply.error.code })),
     );
   });
 }
@@ -60,14 +62,23 @@ function connectSocket(): Promise<VoiceSocket> {
   const s: VoiceSocket = io("/voice", { withCredentials: true, transports: ["websocket", "polling"] });
   socket = s;
   return new Promise((resolve, reject) => {
-    const to = setTimeout(() => reject(new Error("The server did not answer; check your connection.")), 8_000);
+    const to = setTimeout(
+      () => reject(new Error("The server did not answer; check your connection.")),
+      8_000,
+    );
     s.once("connect", () => {
       clearTimeout(to);
       resolve(s);
     });
     s.once("connect_error", (err) => {
       clearTimeout(to);
-      reject(new Error(err.message === "unauthorized" ? "Your sign-in has expired; sign in again." : "Cannot reach the server."));
+      reject(
+        new Error(
+          err.message === "unauthorized"
+            ? "Your sign-in has expired; sign in again."
+            : "Cannot reach the server.",
+        ),
+      );
     });
   });
 }
@@ -181,7 +192,10 @@ export const useVoice = create<VoiceStore>((set, get) => {
         };
         await pc.setLocalDescription(await pc.createOffer());
         await gathered(pc);
-        const { sdp } = await emit<{ sdp: string }>("voice.offer", { callId: reply.callId, sdp: pc.localDescription!.sdp });
+        const { sdp } = await emit<{ sdp: string }>("voice.offer", {
+          callId: reply.callId,
+          sdp: pc.localDescription!.sdp,
+        });
         await pc.setRemoteDescription({ type: "answer", sdp });
         await connected(pc);
       } catch (err) {

@@ -223,7 +223,11 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
       }
       if (path === "/healthz") return send(res, 200, { status: "ok" });
       if (path === "/__stub/faults" && req.method === "POST") {
-        const f = (await readBody(req).catch(() => ({}))) as { path?: unknown; status?: unknown; count?: unknown };
+        const f = (await readBody(req).catch(() => ({}))) as {
+          path?: unknown;
+          status?: unknown;
+          count?: unknown;
+        };
         if (typeof f.path !== "string" || typeof f.status !== "number")
           return apiError(res, 400, "faults need {path, status, count?}", "invalid_request");
         faults.set(f.path, { status: f.status, count: typeof f.count === "number" ? f.count : 1 });

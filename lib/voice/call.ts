@@ -103,8 +103,12 @@ export class VoiceCallPipeline {
   async start(): Promise<void> {
     this.vad = await SileroVad.create();
     const sessionId = this.opts.session.id;
-    this.unfollow = await followSession(redis(), this.opts.redisUrl, sessionId, await lastSeq(redis(), sessionId), (e) =>
-      this.onSessionEvent(e),
+    this.unfollow = await followSession(
+      redis(),
+      this.opts.redisUrl,
+      sessionId,
+      await lastSeq(redis(), sessionId),
+      (e) => this.onSessionEvent(e),
     );
     this.opts.peer.onAudio((pcm) => this.onAudio(pcm));
     this.setState("listening");
@@ -165,9 +169,11 @@ export class VoiceCallPipeline {
     while (joined.length - offset >= VAD_FRAME) {
       const frame = joined.slice(offset, offset + VAD_FRAME);
       offset += VAD_FRAME;
-      this.vadChain = this.vadChain.then(() => this.onFrame(frame)).catch((err: unknown) => {
-        this.opts.log.error({ err }, "voice activity detection failed");
-      });
+      this.vadChain = this.vadChain
+        .then(() => this.onFrame(frame))
+        .catch((err: unknown) => {
+          this.opts.log.error({ err }, "voice activity detection failed");
+        });
     }
     this.pending = joined.slice(offset);
   }
@@ -321,7 +327,8 @@ export class VoiceCallPipeline {
     switch (e.type) {
       case "message.started":
         a.messageId = e.messageId;
-        if (this.speechEndedAt) voiceMetrics().stage("llm_ttft", (performance.now() - this.speechEndedAt) / 1000);
+        if (this.speechEndedAt)
+          voiceMetrics().stage("llm_ttft", (performance.now() - this.speechEndedAt) / 1000);
         break;
       case "message.delta":
         a.messageId = e.messageId;
@@ -389,7 +396,8 @@ export class VoiceCallPipeline {
             a.pieces.push(piece);
             if (!a.firstAudioAt) {
               a.firstAudioAt = performance.now();
-              if (this.speechEndedAt) voiceMetrics().stage("e2e", (a.firstAudioAt - this.speechEndedAt) / 1000);
+              if (this.speechEndedAt)
+                voiceMetrics().stage("e2e", (a.firstAudioAt - this.speechEndedAt) / 1000);
               if (this.state !== "interrupted" && this.state !== "hearing") this.setState("speaking");
             }
           }
@@ -473,7 +481,9 @@ export class VoiceCallPipeline {
     if (!a) return;
     clearTimeout(this.bargeTimer);
     clearTimeout(a.toolCue);
-    const played = (now || this.pausedAt === undefined ? this.opts.peer.sentMs() : this.pausedAt) - (a.audioStart ?? this.opts.peer.sentMs());
+    const played =
+      (now || this.pausedAt === undefined ? this.opts.peer.sentMs() : this.pausedAt) -
+      (a.audioStart ?? this.opts.peer.sentMs());
     this.opts.peer.takeBack();
     this.held = undefined;
     this.pausedAt = undefined;

@@ -4,7 +4,8 @@ import client from "prom-client";
 import { metrics } from "../server/metrics";
 import { singleton } from "../singleton";
 
-export type VoiceStage = "vad_end" | "stt" | "llm_ttft" | "first_sentence" | "tts_ttfb" | "send" | "e2e" | "barge_in";
+export type VoiceStage =
+  "vad_end" | "stt" | "llm_ttft" | "first_sentence" | "tts_ttfb" | "send" | "e2e" | "barge_in";
 
 export function voiceMetrics() {
   return singleton("voice-metrics", () => {
@@ -16,7 +17,11 @@ export function voiceMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 0.8, 1, 1.5, 2.5, 5],
       registers,
     });
-    const active = new client.Gauge({ name: "somaagent_voice_calls_active", help: "Voice calls in progress on this gateway", registers });
+    const active = new client.Gauge({
+      name: "somaagent_voice_calls_active",
+      help: "Voice calls in progress on this gateway",
+      registers,
+    });
     const ended = new client.Counter({
       name: "somaagent_voice_calls_ended_total",
       help: "Voice calls ended, by reason",

@@ -79,14 +79,23 @@ async function post(role: SpeechRole, path: string, body: BodyInit, timeoutMs: n
     } catch (err) {
       if (signal?.aborted) throw err;
       if (timeout.aborted)
-        throw new SpeechError(role, "timeout", `The provider of ${what} at ${s.baseUrl} did not answer in time.`);
+        throw new SpeechError(
+          role,
+          "timeout",
+          `The provider of ${what} at ${s.baseUrl} did not answer in time.`,
+        );
       throw new SpeechError(role, "unreachable", `Cannot reach the provider of ${what} at ${s.baseUrl}.`);
     }
     if (res.ok) return res;
     await res.body?.cancel().catch(() => undefined);
     if (res.status >= 500 && attempt === 0) continue; // one retry on a server error
     if (res.status === 401 || res.status === 403)
-      throw new SpeechError(role, "auth", `The provider of ${what} refused the API key (${res.status}).`, res.status);
+      throw new SpeechError(
+        role,
+        "auth",
+        `The provider of ${what} refused the API key (${res.status}).`,
+        res.status,
+      );
     throw new SpeechError(role, "failed", `The provider of ${what} failed (HTTP ${res.status}).`, res.status);
   }
 }
@@ -95,7 +104,11 @@ async function post(role: SpeechRole, path: string, body: BodyInit, timeoutMs: n
 export async function transcribe(pcm: Int16Array, signal?: AbortSignal): Promise<string> {
   const s = getConfig().settings.speech.stt;
   const form = new FormData();
-  form.set("file", new Blob([new Uint8Array(wavFromSamples(pcm, INPUT_RATE))], { type: "audio/wav" }), "speech.wav");
+  form.set(
+    "file",
+    new Blob([new Uint8Array(wavFromSamples(pcm, INPUT_RATE))], { type: "audio/wav" }),
+    "speech.wav",
+  );
   form.set("model", s.model);
   form.set("response_format", "json");
   if (s.language) form.set("language", s.language.split("-")[0]!);

@@ -38,7 +38,8 @@ export class SileroVad {
 
   /** Speech probability (0–1) of one frame of VAD_FRAME samples in [-1, 1]. */
   async probability(frame: Float32Array): Promise<number> {
-    if (frame.length !== VAD_FRAME) throw new Error(`a VAD frame is ${VAD_FRAME} samples, not ${frame.length}`);
+    if (frame.length !== VAD_FRAME)
+      throw new Error(`a VAD frame is ${VAD_FRAME} samples, not ${frame.length}`);
     this.input.copyWithin(0, VAD_FRAME);
     this.input.set(frame, CONTEXT);
     const out = await this.session.run({

@@ -3,13 +3,7 @@
 // a steady clock (silence frames between answers, so the browser's playout never starves or jumps).
 import OpusScript from "opusscript";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecParameters } from "werift";
-import {
-  INPUT_RATE,
-  OUTPUT_FRAME_MS,
-  OUTPUT_RATE,
-  type MediaPeer,
-  type PeerState,
-} from "./media-peer";
+import { INPUT_RATE, OUTPUT_FRAME_MS, OUTPUT_RATE, type MediaPeer, type PeerState } from "./media-peer";
 import { isLoopbackHost, onlyLoopbackCandidates } from "./webrtc-options";
 
 const FRAME_SAMPLES = (OUTPUT_RATE * OUTPUT_FRAME_MS) / 1000;
@@ -69,7 +63,13 @@ export class WeriftPeer implements MediaPeer {
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === "connected") this.startClock();
       const mapped: PeerState | undefined =
-        state === "connected" ? "connected" : state === "failed" ? "failed" : state === "closed" ? "closed" : undefined;
+        state === "connected"
+          ? "connected"
+          : state === "failed"
+            ? "failed"
+            : state === "closed"
+              ? "closed"
+              : undefined;
       if (mapped) for (const l of this.stateListeners) l(mapped);
     });
   }
@@ -176,7 +176,9 @@ export class WeriftPeer implements MediaPeer {
 
   private sendFrame(): void {
     const frame = this.takeFrame();
-    const payload = frame ? this.encoder.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), FRAME_SAMPLES) : this.silence;
+    const payload = frame
+      ? this.encoder.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), FRAME_SAMPLES)
+      : this.silence;
     const marker = Boolean(frame) && !this.talking;
     this.talking = Boolean(frame);
     const header = new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts, marker });

@@ -44,7 +44,10 @@ export class VoiceTestClient {
     this.socket.on("voice.ended", (e) => (this.ended = e));
   }
 
-  call<T>(event: keyof VoiceClientEvents, payload: unknown): Promise<{ ok: true; data: T } | { ok: false; error: { code: string; message: string } }> {
+  call<T>(
+    event: keyof VoiceClientEvents,
+    payload: unknown,
+  ): Promise<{ ok: true; data: T } | { ok: false; error: { code: string; message: string } }> {
     return new Promise((resolve) =>
       (this.socket.emit as (e: string, p: unknown, a: Ack<T>) => void)(event, payload, resolve),
     );
@@ -56,7 +59,10 @@ export class VoiceTestClient {
     if (!started.ok) throw Object.assign(new Error(started.error.message), { code: started.error.code });
     this.callId = started.data.callId;
     const pc = new RTCPeerConnection({
-      codecs: { audio: [new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48_000, channels: 2 })], video: [] },
+      codecs: {
+        audio: [new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48_000, channels: 2 })],
+        video: [],
+      },
       iceUseIpv4: false,
       iceUseIpv6: false,
       iceAdditionalHostAddresses: ["127.0.0.1"],
@@ -75,7 +81,10 @@ export class VoiceTestClient {
     await pc.setLocalDescription(await pc.createOffer());
     if (pc.iceGatheringState !== "complete")
       await new Promise<void>((r) => pc.iceGatheringStateChange.subscribe((s) => s === "complete" && r()));
-    const answered = await this.call<{ sdp: string }>("voice.offer", { callId: this.callId, sdp: pc.localDescription!.sdp });
+    const answered = await this.call<{ sdp: string }>("voice.offer", {
+      callId: this.callId,
+      sdp: pc.localDescription!.sdp,
+    });
     if (!answered.ok) throw new Error(answered.error.message);
     await pc.setRemoteDescription({ type: "answer", sdp: answered.data.sdp });
     await new Promise<void>((resolve, reject) => {
@@ -148,7 +157,12 @@ export class VoiceTestClient {
       while (sent < due) {
         const frame = this.take() ?? silence;
         const payload = this.enc.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), FRAME);
-        this.track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts }), payload));
+        this.track.writeRtp(
+          new RtpPacket(
+            new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts }),
+            payload,
+          ),
+        );
         this.seq = (this.seq + 1) & 0xffff;
         this.ts = (this.ts + 960) >>> 0;
         sent++;

@@ -52,16 +52,23 @@ describe("voice call", () => {
     expect(call.captions.find((c) => c.role === "user")!.text).toBe("what is six times seven");
     await call.waitFor(() => call.firstAudioAfter(speechEnd) !== undefined, 15_000, "the agent's voice");
     await call.waitFor(() => call.states.at(-1)?.state === "listening", 20_000, "listening again");
-    expect(call.captions.filter((c) => c.role === "agent").map((c) => c.text).join(" ")).toBe(
-      "Echo: what is six times seven",
-    );
+    expect(
+      call.captions
+        .filter((c) => c.role === "agent")
+        .map((c) => c.text)
+        .join(" "),
+    ).toBe("Echo: what is six times seven");
     const detail = (await api.get(`/api/v1/sessions/${sessionId}`)).json as unknown as {
       messages: { role: string; content: string; source: string; voice: { callId: string } | null }[];
     };
     const [question, answer] = detail.messages;
     expect(question).toMatchObject({ role: "user", content: "what is six times seven", source: "voice" });
     expect(question!.voice?.callId).toBe(call.callId);
-    expect(answer).toMatchObject({ role: "assistant", content: "Echo: what is six times seven", source: "voice" });
+    expect(answer).toMatchObject({
+      role: "assistant",
+      content: "Echo: what is six times seven",
+      source: "voice",
+    });
     expect(call.states.map((s) => s.state)).toEqual(
       expect.arrayContaining(["listening", "hearing", "thinking", "speaking"]),
     );
@@ -83,7 +90,11 @@ describe("voice call", () => {
     await new Promise((r) => setTimeout(r, 2_500)); // let a few seconds of the story play
     const interruption = await phrase("stop talking please");
     const bargeAt = call.say(interruption) - (interruption.length / 24_000) * 1000;
-    await call.waitFor(() => call.states.some((s) => s.state === "interrupted" && s.at >= bargeAt), 5_000, "the pause");
+    await call.waitFor(
+      () => call.states.some((s) => s.state === "interrupted" && s.at >= bargeAt),
+      5_000,
+      "the pause",
+    );
     await call.waitFor(() => call.silenceAfter(bargeAt) !== undefined, 3_000, "the agent to go quiet");
     // Speech detection needs 64 ms of speech; loopback and the jitter buffer add little.
     expect(call.silenceAfter(bargeAt)!.at - bargeAt).toBeLessThan(1_000);
@@ -119,7 +130,11 @@ describe("voice call", () => {
     const sessionId = await api.newSession();
     const call = await newCall(sessionId);
     call.say(await phrase("please run the calculator tool"));
-    await call.waitFor(() => call.captions.some((c) => c.role === "agent" && c.text.includes("42")), 30_000, "the result");
+    await call.waitFor(
+      () => call.captions.some((c) => c.role === "agent" && c.text.includes("42")),
+      30_000,
+      "the result",
+    );
     const detail = (await api.get(`/api/v1/sessions/${sessionId}`)).json as unknown as {
       toolCalls: { tool: string; status: string }[];
       messages: { role: string; content: string; source: string }[];
@@ -141,7 +156,10 @@ describe("voice call", () => {
     await fault("/v1/audio/transcriptions", 503, 4); // a retry each, speculative and final
     call.say(await phrase("what is six times seven"));
     await call.waitFor(() => call.problems.length > 0, 15_000, "the recognition problem");
-    expect(call.problems[0]).toMatchObject({ code: "stt_failed", message: expect.stringContaining("not sent") });
+    expect(call.problems[0]).toMatchObject({
+      code: "stt_failed",
+      message: expect.stringContaining("not sent") as string,
+    });
     expect(call.ended).toBeUndefined();
     await call.waitFor(() => call.states.at(-1)?.state === "listening", 5_000, "listening again");
     expect((await api.get(`/api/v1/sessions/${sessionId}`)).json.messages).toEqual([]);
@@ -151,11 +169,18 @@ describe("voice call", () => {
     call.say(await phrase("hello how are you today"));
     await call.waitFor(() => call.problems.some((p) => p.code === "tts_failed"), 15_000, "the voice problem");
     expect(call.problems.find((p) => p.code === "tts_failed")!.message).toContain("Voice unavailable");
-    await call.waitFor(() => call.states.at(-1)?.state === "listening", 15_000, "listening after the text answer");
+    await call.waitFor(
+      () => call.states.at(-1)?.state === "listening",
+      15_000,
+      "listening after the text answer",
+    );
     const detail = (await api.get(`/api/v1/sessions/${sessionId}`)).json as unknown as {
       messages: { role: string; content: string }[];
     };
-    expect(detail.messages.map((m) => m.content)).toEqual(["hello how are you today", "Echo: hello how are you today"]);
+    expect(detail.messages.map((m) => m.content)).toEqual([
+      "hello how are you today",
+      "Echo: hello how are you today",
+    ]);
     await fetch(`${stack.stub.url.replace(/\/v1$/, "")}/__stub/faults`, { method: "DELETE" });
     await call.hangup();
   });
@@ -170,7 +195,7 @@ describe("voice call", () => {
     open.push(c);
     expect(await c.call("voice.start", { sessionId })).toMatchObject({
       ok: false,
-      error: { code: "budget_exceeded", message: expect.stringContaining("voice minutes") },
+      error: { code: "budget_exceeded", message: expect.stringContaining("voice minutes") as string },
     });
 
     const busy = await seedUser(stack.db);
@@ -212,9 +237,11 @@ describe("voice call", () => {
     open.push(c);
     expect(await c.call("voice.start", { sessionId: "nope" })).toMatchObject({
       ok: false,
-      error: { code: "invalid_request", message: expect.stringContaining("sessionId") },
+      error: { code: "invalid_request", message: expect.stringContaining("sessionId") as string },
     });
-    expect(await c.call("voice.offer", { callId: crypto.randomUUID(), sdp: "v=0 nothing here" })).toMatchObject({
+    expect(
+      await c.call("voice.offer", { callId: crypto.randomUUID(), sdp: "v=0 nothing here" }),
+    ).toMatchObject({
       ok: false,
       error: { code: "not_found" },
     });

@@ -39,7 +39,11 @@ describe("SpeechChunker", () => {
 
   it("skips code blocks, even split across deltas, and reads Markdown as plain words", () => {
     expect(
-      chunkAll(["## Result\n\nHere is **the** list:\n\n- one\n- two\n\nAnd some code:\n\n``", "`python\nprint(1)\n", "```\nDone now."]),
+      chunkAll([
+        "## Result\n\nHere is **the** list:\n\n- one\n- two\n\nAnd some code:\n\n``",
+        "`python\nprint(1)\n",
+        "```\nDone now.",
+      ]),
     ).toEqual(["Result", "Here is the list:", "one", "two", "And some code:", "Done now."]);
   });
 
@@ -51,7 +55,9 @@ describe("SpeechChunker", () => {
   });
 
   it("reads links by their text and URLs as a link", () => {
-    expect(speakable("See [the docs](https://x.y/z) or https://a.b/c now")).toBe("See the docs or a link now");
+    expect(speakable("See [the docs](https://x.y/z) or https://a.b/c now")).toBe(
+      "See the docs or a link now",
+    );
   });
 });
 
