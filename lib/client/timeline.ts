@@ -97,8 +97,11 @@ export function fromDetail(d: SessionDetail): ChatView {
   const userContent = new Map<string, string>();
   const items: TimelineItem[] = [];
   const toolMessages = new Map(d.messages.filter((m) => m.role === "tool").map((m) => [m.toolCallId, m]));
+  // A spoken answer the person talked over is marked on the message itself, not with "Stopped.".
+  const spokenOver = new Set(d.messages.filter((m) => m.voice?.interrupted).map((m) => m.turnId));
   const closeTurn = (turnId: string | null) => {
     const t = turnId ? turnRows.get(turnId) : undefined;
+    if (t?.status === "cancelled" && spokenOver.has(t.id)) return;
     if (t && (t.status === "failed" || t.status === "cancelled" || t.status === "interrupted"))
       items.push(notice(t.id, t.status, t.error ?? NOTICE_TEXT[t.status], userContent.get(t.id)));
   };
@@ -252,11 +255,13 @@ export function applyEvent(view: ChatView, e: SessionEvent): ChatView {
     case "message.truncated":
       return {
         ...next,
-        items: next.items.map((i) =>
-          i.id === e.messageId && i.kind === "assistant"
-            ? { ...i, content: e.content, complete: true, voice: true, interrupted: true }
-            : i,
-        ),
+        items: next.items
+          .filter((i) => !(i.kind === "notice" && i.turnId === e.turnId && i.status === "cancelled"))
+          .map((i) =>
+            i.id === e.messageId && i.kind === "assistant"
+              ? { ...i, content: e.content, complete: true, voice: true, interrupted: true }
+              : i,
+          ),
       };
     case "message.completed": {
       const items = upsertText(next.items, {

@@ -208,6 +208,70 @@ describe("chat timeline", () => {
     expect(v.items.at(-1)).toMatchObject({ kind: "notice", status: "cancelled", reason: "Stopped." });
   });
 
+  it("marks spoken turns, and shows an answer spoken over as interrupted, without a Stopped notice", () => {
+    let v = fromDetail(empty());
+    v = play(v, [
+      { type: "turn.started", turnId: T, messageId: "u1", content: "tell me a story", source: "voice" },
+      { type: "message.started", turnId: T, messageId: "a1" },
+      { type: "message.delta", turnId: T, messageId: "a1", delta: "Once upon a time there was", offset: 0 },
+      { type: "turn.cancelled", turnId: T, usage: { promptTokens: 1, completionTokens: 1 } },
+    ]);
+    expect(v.items.map((i) => i.kind)).toEqual(["user", "assistant", "notice"]);
+    expect(v.items[0]).toMatchObject({ voice: true });
+    expect(v.items[1]).toMatchObject({ voice: true });
+    v = play(v, [
+      { type: "message.truncated", turnId: T, messageId: "a1", content: "Once upon a time", heardMs: 900 },
+    ]);
+    expect(v.items.map((i) => i.kind)).toEqual(["user", "assistant"]);
+    expect(v.items[1]).toMatchObject({ content: "Once upon a time", interrupted: true, complete: true });
+
+    // The same after a reload.
+    const snapshot = fromDetail({
+      ...empty(),
+      messages: [
+        {
+          id: "u1",
+          turnId: T,
+          role: "user",
+          content: "tell me a story",
+          complete: true,
+          toolCalls: null,
+          toolCallId: null,
+          source: "voice",
+          voice: { callId: "c" },
+          createdAt: at,
+        },
+        {
+          id: "a1",
+          turnId: T,
+          role: "assistant",
+          content: "Once upon a time",
+          complete: true,
+          toolCalls: null,
+          toolCallId: null,
+          source: "voice",
+          voice: { callId: "c", interrupted: true, heardMs: 900, fullText: "Once upon a time there was" },
+          createdAt: at,
+        },
+      ],
+      turns: [
+        {
+          id: T,
+          status: "cancelled",
+          error: null,
+          model: "m",
+          steps: 1,
+          usage: { promptTokens: 1, completionTokens: 1 },
+          startedAt: at,
+          finishedAt: at,
+          startSeq: null,
+        },
+      ],
+    });
+    expect(snapshot.items.map((i) => i.kind)).toEqual(["user", "assistant"]);
+    expect(snapshot.items[1]).toMatchObject({ voice: true, interrupted: true });
+  });
+
   it("rebuilds tool cards from a snapshot, including calls refused for malformed arguments", () => {
     const d = empty();
     d.turns = [
