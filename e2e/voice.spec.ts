@@ -65,3 +65,20 @@ test("ask aloud, hear the answer, find the spoken turn after a reload", async ({
   await expect(page.getByTestId("assistant-message").last()).toHaveAttribute("data-voice", "true");
   expect(errors).toEqual([]);
 });
+
+test("a microphone the browser refuses: the call says why and offers to try again", async ({
+  page,
+  operator,
+}) => {
+  await page.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = () =>
+      Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+  });
+  await signIn(page, operator);
+  await page.getByRole("button", { name: "Start a voice call" }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "Microphone access was denied" });
+  await expect(alert).toBeVisible();
+  await expect(alert.getByRole("button", { name: "Try again" })).toBeVisible();
+  await alert.getByRole("button", { name: "Close" }).click();
+  await expect(page.getByRole("button", { name: "Start a voice call" })).toBeVisible();
+});

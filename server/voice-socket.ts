@@ -51,6 +51,8 @@ const END_CHANNEL = "voice:end";
 /** The browser must connect the media this soon after the start, or the call ends. */
 const CONNECT_TIMEOUT_MS = 15_000;
 const WARN_BEFORE_S = 60;
+/** A call whose socket dropped (media still flowing) may be resumed this long. */
+const RESUME_MS = 10_000;
 
 interface Call {
   id: string;
@@ -61,6 +63,11 @@ interface Call {
   startedAt: number;
   timers: NodeJS.Timeout[];
   ended: boolean;
+  /** The socket that controls the call now (another one after a resume); undefined while detached. */
+  socket: VoiceSocket | undefined;
+  /** Ends a detached call unless it is resumed in time. */
+  detachTimer?: NodeJS.Timeout;
+  state: string;
 }
 
 /** Every call on this gateway, by id (ended by hang-up, disconnect, take-over or shutdown). */
@@ -176,12 +183,15 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
             startedAt: Date.now(),
             timers: [],
             ended: false,
+            socket,
+            state: "connecting",
           };
           const callLog = log.child({ callId, sessionId });
           const end = async (reason: string, message: string) => {
             if (call.ended) return;
             call.ended = true;
             for (const t of call.timers) clearTimeout(t);
+            clearTimeout(call.detachTimer);
             calls.delete(callId);
             mine.delete(callId);
             await call.pipeline
@@ -214,7 +224,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
               .catch(() => undefined);
             voiceMetrics().callEnded(reason);
             callLog.info({ reason, audioSeconds }, "voice call ended");
-            socket.emit("voice.ended", { callId, reason, message });
+            call.socket?.emit("voice.ended", { callId, reason, message });
           };
           calls.set(callId, { call, end });
           mine.add(callId);
@@ -226,7 +236,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
             }, CONNECT_TIMEOUT_MS),
             setTimeout(
               () => {
-                socket.emit("voice.warning", {
+                call.socket?.emit("voice.warning", {
                   callId,
                   code: "time_running_out",
                   message: "One minute of voice time left in this call.",
@@ -284,9 +294,12 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
           redisUrl: deps.redisUrl,
           input: getConfig().settings.speech.input,
           events: {
-            state: (state) => socket.emit("voice.state", { callId, state }),
-            caption: (role, text) => socket.emit("voice.caption", { callId, role, text }),
-            problem: (code, message) => socket.emit("voice.error", { callId, code, message }),
+            state: (state) => {
+              call.state = state;
+              call.socket?.emit("voice.state", { callId, state });
+            },
+            caption: (role, text) => call.socket?.emit("voice.caption", { callId, role, text }),
+            problem: (code, message) => call.socket?.emit("voice.error", { callId, code, message }),
           },
         });
         call.pipeline = pipeline;
@@ -325,9 +338,31 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
       }),
     );
 
+    socket.on(
+      "voice.resume",
+      handler(socket, log, "voice.resume", hangupPayload, async ({ callId }) => {
+        const entry = calls.get(callId);
+        if (!entry || entry.call.principal.userId !== principal.userId)
+          throw new AppError("not_found", "That call has ended; start a new one.");
+        clearTimeout(entry.call.detachTimer);
+        entry.call.socket = socket;
+        mine.add(callId);
+        log.info({ callId }, "voice call resumed");
+        return { state: entry.call.state };
+      }),
+    );
+
+    // The socket dropped: the media may still flow; the call waits RESUME_MS for the page to come back.
     socket.on("disconnect", () => {
-      for (const callId of [...mine])
-        void calls.get(callId)?.end("disconnected", "The connection to the server was lost.");
+      for (const callId of [...mine]) {
+        const entry = calls.get(callId);
+        if (!entry || entry.call.socket !== socket) continue;
+        entry.call.socket = undefined;
+        entry.call.detachTimer = setTimeout(
+          () => void entry.end("disconnected", "The connection to the server was lost."),
+          RESUME_MS,
+        );
+      }
     });
   });
 }

@@ -14,6 +14,8 @@ export type VoiceStatus = "idle" | "connecting" | CallStatus | "reconnecting" | 
 
 /** How long ICE may take before the call gives up on the audio connection. */
 const ICE_TIMEOUT_MS = 5_000;
+/** How long a dropped socket may take to come back before the call is over (as on the server). */
+const RESUME_MS = 10_000;
 
 export interface VoiceStore {
   status: VoiceStatus;
@@ -133,8 +135,23 @@ export const useVoice = create<VoiceStore>((set, get) => {
       if (e.reason !== "hangup") toast(e.message, e.reason === "replaced" ? "info" : "warning");
       ended(null);
     });
-    s.off("disconnect").on("disconnect", () => {
-      if (get().callId) ended("The connection to the server was lost. Start the call again.", "error");
+    // The socket dropped: the media may still be flowing. Reconnect and take the call back within
+    // RESUME_MS, as the server waits that long; otherwise it is over.
+    s.off("disconnect").on("disconnect", (reason) => {
+      const callId = get().callId;
+      if (!callId || reason === "io client disconnect") return;
+      set({ status: "reconnecting" });
+      const lost = () => {
+        if (get().callId === callId)
+          ended("The connection to the server was lost. Start the call again.", "error");
+      };
+      const timer = setTimeout(lost, RESUME_MS);
+      s.once("connect", () => {
+        clearTimeout(timer);
+        emit<{ state: CallStatus }>("voice.resume", { callId })
+          .then(({ state }) => get().callId === callId && set({ status: state }))
+          .catch(lost);
+      });
     });
   };
 

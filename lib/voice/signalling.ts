@@ -34,6 +34,8 @@ export interface VoiceClientEvents {
   "voice.offer": (p: z.infer<typeof offerPayload>, ack?: Ack<{ sdp: string }>) => void;
   "voice.ptt": (p: z.infer<typeof pttPayload>, ack?: Ack<null>) => void;
   "voice.hangup": (p: z.infer<typeof hangupPayload>, ack?: Ack<null>) => void;
+  /** Takes the call back after the socket reconnected (within 10 s; the media kept flowing). */
+  "voice.resume": (p: z.infer<typeof hangupPayload>, ack?: Ack<{ state: string }>) => void;
   /** Switches between hands-free and push-to-talk during the call. */
   "voice.input": (p: z.infer<typeof inputPayload>, ack?: Ack<null>) => void;
 }

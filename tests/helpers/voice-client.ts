@@ -133,6 +133,15 @@ export class VoiceTestClient {
     }
   }
 
+  /** Drops the signalling socket (the media keeps flowing), reconnects after `ms` and resumes. */
+  async dropSignalling(ms: number): Promise<{ ok: boolean }> {
+    this.socket.disconnect();
+    await new Promise((r) => setTimeout(r, ms));
+    this.socket.connect();
+    await new Promise<void>((r) => this.socket.once("connect", () => r()));
+    return this.call("voice.resume", { callId: this.callId });
+  }
+
   /** Hangs up and waits for the server to say the call ended. */
   async hangup(): Promise<void> {
     const r = await this.call<null>("voice.hangup", { callId: this.callId });

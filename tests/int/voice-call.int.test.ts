@@ -125,6 +125,28 @@ describe("voice call", () => {
     await call.hangup();
   });
 
+  it("goes on after the signalling socket drops and comes back, the media still flowing", async () => {
+    const api = client(stack.base, user.token);
+    const call = await newCall(await api.newSession());
+    expect(await call.dropSignalling(1_000)).toMatchObject({ ok: true });
+    call.say(await phrase("hello how are you today"));
+    await call.waitFor(
+      () => call.captions.some((c) => c.role === "agent" && c.text.includes("hello how are you today")),
+      20_000,
+      "the answer after the resume",
+    );
+    expect(call.ended).toBeUndefined();
+    // Nobody else may take the call over.
+    const other = await seedUser(stack.db);
+    const stranger = new VoiceTestClient(stack.base, other.token);
+    open.push(stranger);
+    expect(await stranger.call("voice.resume", { callId: call.callId })).toMatchObject({
+      ok: false,
+      error: { code: "not_found" },
+    });
+    await call.hangup();
+  });
+
   it("runs a tool asked for by voice and says its result", async () => {
     const api = client(stack.base, user.token);
     const sessionId = await api.newSession();
