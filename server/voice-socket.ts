@@ -22,7 +22,10 @@ import { voiceMetrics } from "../lib/voice/metrics";
 import { speechStatus } from "../lib/voice/speech-client";
 import { webrtcOptions } from "../lib/voice/webrtc-options";
 import { WeriftPeer } from "../lib/voice/werift-peer";
+import { SocketPeer } from "../lib/voice/socket-peer";
+import type { MediaPeer } from "../lib/voice/media-peer";
 import {
+  audioPayload,
   hangupPayload,
   inputPayload,
   offerPayload,
@@ -59,6 +62,8 @@ interface Call {
   sessionId: string;
   principal: Principal;
   peer: WeriftPeer;
+  /** The PCM-over-socket peer, once the page fell back to it. */
+  fallback?: SocketPeer;
   pipeline: VoiceCallPipeline | undefined;
   startedAt: number;
   timers: NodeJS.Timeout[];
@@ -71,7 +76,11 @@ interface Call {
 }
 
 /** Every call on this gateway, by id (ended by hang-up, disconnect, take-over or shutdown). */
-const calls = new Map<string, { call: Call; end: (reason: string, message: string) => Promise<void> }>();
+interface CallEntry {
+  call: Call;
+  end: (reason: string, message: string) => Promise<void>;
+}
+const calls = new Map<string, CallEntry>();
 
 function handler<S extends z.ZodType, T>(
   socket: VoiceSocket,
@@ -131,6 +140,36 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
       const entry = calls.get(callId);
       if (!entry || !mine.has(callId)) throw new AppError("not_found", "No such call (it may have ended).");
       return entry;
+    };
+
+    /** Runs the call's pipeline on `peer` (the WebRTC peer, or the socket after a fallback). */
+    const attachPipeline = async (call: Call, peer: MediaPeer, end: CallEntry["end"]) => {
+      const callId = call.id;
+      const pipeline = new VoiceCallPipeline({
+        callId,
+        principal,
+        session: await sessionFor(principal, call.sessionId, "write"),
+        peer,
+        log: log.child({ callId }),
+        redisUrl: deps.redisUrl,
+        input: getConfig().settings.speech.input,
+        events: {
+          state: (state) => {
+            call.state = state;
+            call.socket?.emit("voice.state", { callId, state });
+          },
+          caption: (role, text) => call.socket?.emit("voice.caption", { callId, role, text }),
+          problem: (code, message) => call.socket?.emit("voice.error", { callId, code, message }),
+        },
+      });
+      call.pipeline = pipeline;
+      try {
+        await pipeline.start();
+      } catch (err) {
+        log.error({ err, callId }, "voice pipeline could not start");
+        await end("failed", "Voice could not start on the server.");
+        throw new AppError("unavailable", "Voice could not start on the server.");
+      }
     };
 
     socket.on(
@@ -253,8 +292,12 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
               );
             }, maxSeconds * 1000),
           );
+          // Lost after it worked: the call is over. Never connected: the page falls back or times out.
+          let connected = false;
           call.peer.onState((state) => {
-            if (state === "failed") void end("media_failed", "The audio connection was lost.");
+            if (state === "connected") connected = true;
+            if (state === "failed" && connected && !call.fallback)
+              void end("media_failed", "The audio connection was lost; what you were saying was not sent.");
           });
           void writeAudit({
             ...actorOf(principal),
@@ -285,34 +328,43 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
             "The audio offer could not be used (one audio track is expected).",
           );
         }
-        const pipeline = new VoiceCallPipeline({
-          callId,
-          principal,
-          session: await sessionFor(principal, call.sessionId, "write"),
-          peer: call.peer,
-          log: log.child({ callId }),
-          redisUrl: deps.redisUrl,
-          input: getConfig().settings.speech.input,
-          events: {
-            state: (state) => {
-              call.state = state;
-              call.socket?.emit("voice.state", { callId, state });
-            },
-            caption: (role, text) => call.socket?.emit("voice.caption", { callId, role, text }),
-            problem: (code, message) => call.socket?.emit("voice.error", { callId, code, message }),
-          },
-        });
-        call.pipeline = pipeline;
-        try {
-          await pipeline.start();
-        } catch (err) {
-          log.error({ err, callId }, "voice pipeline could not start");
-          await end("failed", "Voice could not start on the server.");
-          throw new AppError("unavailable", "Voice could not start on the server.");
-        }
+        await attachPipeline(call, call.peer, end);
         return { sdp: answer };
       }),
     );
+
+    // WebRTC could not connect: the call's audio goes over this socket instead (half-duplex).
+    socket.on(
+      "voice.fallback",
+      handler(socket, log, "voice.fallback", hangupPayload, async ({ callId }) => {
+        const { call, end } = own(callId);
+        if (call.fallback) throw new AppError("conflict", "This call already uses the fallback.");
+        await call.pipeline?.close();
+        call.pipeline = undefined;
+        call.peer.close();
+        const peer = new SocketPeer((pcm) =>
+          call.socket?.emit("voice.audio", {
+            callId,
+            pcm: pcm ? Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength) : null,
+          }),
+        );
+        call.fallback = peer;
+        await attachPipeline(call, peer, end);
+        log.info({ callId }, "voice call fell back to audio over the socket");
+        return null;
+      }),
+    );
+
+    socket.on("voice.audio", (raw: unknown) => {
+      const parsed = audioPayload.safeParse(raw);
+      if (!parsed.success) return; // a stray or oversized chunk is dropped, not answered 50 times a second
+      const entry = calls.get(parsed.data.callId);
+      if (!entry || !mine.has(parsed.data.callId)) return;
+      const b = parsed.data.pcm;
+      const even = b.byteLength & ~1;
+      const copy = new Uint8Array(b.buffer, b.byteOffset, even).slice();
+      entry.call.fallback?.receive(new Int16Array(copy.buffer));
+    });
 
     socket.on(
       "voice.ptt",

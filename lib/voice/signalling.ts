@@ -16,6 +16,11 @@ export const offerPayload = z.object({
 });
 export const pttPayload = z.object({ callId: z.uuid(), pressed: z.boolean() });
 export const hangupPayload = z.object({ callId: z.uuid() });
+/** Fallback audio from the page: 16 kHz mono 16-bit PCM, a few tens of milliseconds at a time. */
+export const audioPayload = z.object({
+  callId: z.uuid(),
+  pcm: z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.byteLength <= 32_000, "16-bit PCM, at most 1 s"),
+});
 export const inputPayload = z.object({ callId: z.uuid(), input: z.enum(["push-to-talk", "hands-free"]) });
 
 export type CallStatus = "connecting" | "listening" | "hearing" | "thinking" | "speaking" | "interrupted";
@@ -36,6 +41,9 @@ export interface VoiceClientEvents {
   "voice.hangup": (p: z.infer<typeof hangupPayload>, ack?: Ack<null>) => void;
   /** Takes the call back after the socket reconnected (within 10 s; the media kept flowing). */
   "voice.resume": (p: z.infer<typeof hangupPayload>, ack?: Ack<{ state: string }>) => void;
+  /** WebRTC could not connect: send and receive the call's audio over this socket (half-duplex). */
+  "voice.fallback": (p: z.infer<typeof hangupPayload>, ack?: Ack<null>) => void;
+  "voice.audio": (p: { callId: string; pcm: ArrayBuffer | Uint8Array }) => void;
   /** Switches between hands-free and push-to-talk during the call. */
   "voice.input": (p: z.infer<typeof inputPayload>, ack?: Ack<null>) => void;
 }
@@ -48,6 +56,8 @@ export interface VoiceServerEvents {
   /** A minute of voice time is left. */
   "voice.warning": (e: { callId: string; code: string; message: string }) => void;
   "voice.ended": (e: { callId: string; reason: string; message: string }) => void;
+  /** Fallback only: the agent's voice, 24 kHz mono 16-bit PCM; null: drop what is queued. */
+  "voice.audio": (e: { callId: string; pcm: ArrayBuffer | Uint8Array | null }) => void;
   error: (e: { code: string; message: string; event?: string }) => void;
   "auth.revoked": (e: { reason: string }) => void;
 }
