@@ -1,6 +1,7 @@
 // A voice call as a person makes one on a first run (no key, the offline voice): press the
 // microphone, ask aloud, see the caption, hear the answer at the page, find the turn in the history
 // after a reload, marked spoken. The fake microphone says VOICE_PHRASE once, two seconds in.
+import { execFileSync } from "node:child_process";
 import type { Page } from "@playwright/test";
 import { FIRST_RUN_PORT, VOICE_PHRASE } from "../playwright.config";
 import { expect, test } from "./fixtures/api";
@@ -81,4 +82,49 @@ test("a microphone the browser refuses: the call says why and offers to try agai
   await expect(alert.getByRole("button", { name: "Try again" })).toBeVisible();
   await alert.getByRole("button", { name: "Close" }).click();
   await expect(page.getByRole("button", { name: "Start a voice call" })).toBeVisible();
+});
+
+test("when direct audio cannot connect, the call goes on over the server connection and says so", async ({
+  page,
+  operator,
+}) => {
+  const wav = execFileSync("espeak-ng", ["--stdout", "-v", "en-us", "hello how are you today"]).toString(
+    "base64",
+  );
+  await page.addInitScript((b64: string) => {
+    // No ICE candidates reach the page's peer: WebRTC never connects.
+    class Unreachable extends RTCPeerConnection {
+      override setRemoteDescription(d: RTCSessionDescriptionInit): Promise<void> {
+        return super.setRemoteDescription({ type: d.type, sdp: d.sdp?.replace(/^a=candidate.*\r?\n/gm, "") });
+      }
+    }
+    window.RTCPeerConnection = Unreachable;
+    // A microphone the test speaks into on cue.
+    navigator.mediaDevices.getUserMedia = async () => {
+      const ctx = new AudioContext();
+      const dest = ctx.createMediaStreamDestination();
+      (window as unknown as { say: () => Promise<void> }).say = async () => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const source = ctx.createBufferSource();
+        source.buffer = await ctx.decodeAudioData(bytes.buffer);
+        source.connect(dest);
+        source.start();
+      };
+      return dest.stream;
+    };
+  }, wav);
+  await signIn(page, operator);
+  await page.getByRole("button", { name: "Start a voice call" }).click();
+  await expect(page.getByTestId("call-notice")).toContainText("Direct audio is blocked here", {
+    timeout: 15_000,
+  });
+  await page.evaluate(() => (window as unknown as { say: () => Promise<void> }).say());
+  await expect(page.getByTestId("call-caption")).toContainText("You: hello how are you today", {
+    timeout: 20_000,
+  });
+  await expect(page.getByTestId("assistant-message").last()).toHaveAttribute("data-complete", "true", {
+    timeout: 20_000,
+  });
+  await page.getByRole("button", { name: "Hang up" }).click();
+  await expect(page.getByTestId("call-bar")).toBeHidden();
 });

@@ -114,6 +114,11 @@ export function CallBar() {
       <span className={styles.caption} data-testid="call-caption" data-role={v.caption?.role}>
         {v.caption ? `${v.caption.role === "user" ? "You" : "Agent"}: ${v.caption.text}` : ""}
       </span>
+      {v.notice && (
+        <span className={styles.notice} role="status" data-testid="call-notice">
+          {v.notice}
+        </span>
+      )}
       {v.offline && (
         <span
           className={styles.offline}

@@ -8,6 +8,7 @@ import { io, type Socket } from "socket.io-client";
 import type { Ack } from "../realtime/events";
 import type { CallStatus, StartReply, VoiceClientEvents, VoiceServerEvents } from "../voice/signalling";
 import { toast } from "./toast-store";
+import { PcmFallback } from "./voice-fallback";
 
 type VoiceSocket = Socket<VoiceServerEvents, VoiceClientEvents>;
 export type VoiceStatus = "idle" | "connecting" | CallStatus | "reconnecting" | "error";
@@ -19,8 +20,10 @@ const RESUME_MS = 10_000;
 
 export interface VoiceStore {
   status: VoiceStatus;
-  /** What went wrong, in words (status "error"), or a notice about the call. */
+  /** What went wrong, in words (status "error"). */
   message: string | null;
+  /** Something to know about the call in progress (e.g. the audio fallback). */
+  notice: string | null;
   /** The call can be taken over from another tab (the last start was refused for that). */
   elsewhere: boolean;
   sessionId: string | null;
@@ -46,6 +49,7 @@ let pc: RTCPeerConnection | null = null;
 let mic: MediaStream | null = null;
 let audioEl: HTMLAudioElement | null = null;
 let meter: { ctx: AudioContext; timer: number } | null = null;
+let fallback: PcmFallback | null = null;
 
 function emit<T>(event: keyof VoiceClientEvents, payload: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -102,6 +106,8 @@ function teardown() {
   }
   pc?.close();
   pc = null;
+  fallback?.close();
+  fallback = null;
   for (const t of mic?.getTracks() ?? []) t.stop();
   mic = null;
   if (audioEl) {
@@ -114,7 +120,16 @@ function teardown() {
 export const useVoice = create<VoiceStore>((set, get) => {
   const ended = (message: string | null, status: VoiceStatus = "idle") => {
     teardown();
-    set({ status, message, callId: null, talking: false, level: 0, caption: null, muted: false });
+    set({
+      status,
+      message,
+      notice: null,
+      callId: null,
+      talking: false,
+      level: 0,
+      caption: null,
+      muted: false,
+    });
   };
 
   const listen = (s: VoiceSocket) => {
@@ -129,6 +144,9 @@ export const useVoice = create<VoiceStore>((set, get) => {
     });
     s.off("voice.warning").on("voice.warning", (e) => {
       if (e.callId === get().callId) toast(e.message, "warning");
+    });
+    s.off("voice.audio").on("voice.audio", (e) => {
+      if (e.callId === get().callId) fallback?.play(e.pcm);
     });
     s.off("voice.ended").on("voice.ended", (e) => {
       if (e.callId !== get().callId) return;
@@ -158,6 +176,7 @@ export const useVoice = create<VoiceStore>((set, get) => {
   return {
     status: "idle",
     message: null,
+    notice: null,
     elsewhere: false,
     sessionId: null,
     callId: null,
@@ -214,7 +233,24 @@ export const useVoice = create<VoiceStore>((set, get) => {
           sdp: pc.localDescription!.sdp,
         });
         await pc.setRemoteDescription({ type: "answer", sdp });
-        await connected(pc);
+        try {
+          await connected(pc);
+        } catch {
+          // No direct audio connection (a firewall blocks UDP): the audio goes over the socket.
+          pc.close();
+          pc = null;
+          await emit("voice.fallback", { callId: reply.callId });
+          const callId = reply.callId;
+          fallback = new PcmFallback(
+            mic,
+            (pcm) => socket?.emit("voice.audio", { callId, pcm }),
+            () => get().talking,
+          );
+          set({
+            notice:
+              "Direct audio is blocked here, so the call's audio goes through the server: the microphone pauses while the agent speaks.",
+          });
+        }
       } catch (err) {
         const callId = get().callId;
         if (callId) void emit("voice.hangup", { callId }).catch(() => undefined);
