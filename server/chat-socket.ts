@@ -3,10 +3,8 @@
 // an error reply to that client only.
 import type { Namespace, Socket } from "socket.io";
 import type { Logger } from "pino";
-import type { z } from "zod";
 import type { Principal } from "../lib/auth/principal";
-import { toAppError } from "../lib/errors";
-import { actorOf, isDenial, writeAudit } from "../lib/audit/log";
+import { socketHandler } from "./socket-handler";
 import { turns } from "../lib/agent/turns";
 import { followSession, lastSeq } from "../lib/realtime/event-log";
 import {
@@ -14,7 +12,6 @@ import {
   joinPayload,
   leavePayload,
   sendPayload,
-  type Ack,
   type ChatClientEvents,
   type ChatServerEvents,
 } from "../lib/realtime/events";
@@ -36,47 +33,6 @@ export type ChatNamespace = Namespace<
   ChatSocketData
 >;
 
-function handler<S extends z.ZodType, T>(
-  socket: ChatSocket,
-  log: Logger,
-  event: keyof ChatClientEvents,
-  schema: S,
-  fn: (payload: z.infer<S>) => Promise<T>,
-) {
-  return (raw: unknown, ack?: Ack<T>) => {
-    const reply = typeof ack === "function" ? ack : undefined;
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const error = {
-        code: "invalid_request",
-        message: `Invalid ${event} payload: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "rejected"}`,
-      };
-      if (reply) reply({ ok: false, error });
-      else socket.emit("error", { ...error, event });
-      return;
-    }
-    fn(parsed.data)
-      .then((data) => reply?.({ ok: true, data }))
-      .catch((err: unknown) => {
-        const e = toAppError(err);
-        if (e.status >= 500) log.error({ err: e.cause ?? e, event }, e.message);
-        if (isDenial(e.code))
-          void writeAudit({
-            ...actorOf(socket.data.principal),
-            ip: socket.handshake.address,
-            action: `request.${e.code}`,
-            outcome: "denied",
-            resource: `socket ${event}`,
-            details: { reason: e.message },
-          });
-        const error = { code: e.code, message: e.message };
-        if (reply) reply({ ok: false, error });
-        else socket.emit("error", { ...error, event });
-      });
-  };
-}
-
 export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: string }): void {
   nsp.on("connection", (socket: ChatSocket) => {
     const { principal } = socket.data;
@@ -86,7 +42,7 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
 
     socket.on(
       "session.join",
-      handler(socket, log, "session.join", joinPayload, async ({ sessionId, afterSeq }) => {
+      socketHandler(socket, log, "session.join", joinPayload, async ({ sessionId, afterSeq }) => {
         await sessionFor(principal, sessionId, "read");
         await follows.get(sessionId)?.();
         const current = await lastSeq(redis(), sessionId);
@@ -113,7 +69,7 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
     );
     socket.on(
       "session.leave",
-      handler(socket, log, "session.leave", leavePayload, async ({ sessionId }) => {
+      socketHandler(socket, log, "session.leave", leavePayload, async ({ sessionId }) => {
         await follows.get(sessionId)?.();
         follows.delete(sessionId);
         return null;
@@ -121,7 +77,7 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
     );
     socket.on(
       "message.send",
-      handler(socket, log, "message.send", sendPayload, async ({ sessionId, content }) => {
+      socketHandler(socket, log, "message.send", sendPayload, async ({ sessionId, content }) => {
         const session = await sessionFor(principal, sessionId, "write");
         await enforceRateLimit(principal, "chatMessages");
         const { messageId, turnId } = await turns().start(principal, session, content);
@@ -130,7 +86,7 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
     );
     socket.on(
       "turn.cancel",
-      handler(socket, log, "turn.cancel", cancelPayload, async ({ sessionId, turnId }) => {
+      socketHandler(socket, log, "turn.cancel", cancelPayload, async ({ sessionId, turnId }) => {
         await sessionFor(principal, sessionId, "write");
         return turns().cancel(sessionId, turnId);
       }),

@@ -3,10 +3,10 @@
 // call per user at a time (a second tab may take it over); the media runs on a WebRTC peer here.
 import type { Namespace, Socket } from "socket.io";
 import type { Logger } from "pino";
-import type { z } from "zod";
 import type { Principal } from "../lib/auth/principal";
-import { AppError, toAppError } from "../lib/errors";
-import { actorOf, isDenial, writeAudit } from "../lib/audit/log";
+import { AppError } from "../lib/errors";
+import { actorOf, writeAudit } from "../lib/audit/log";
+import { socketHandler } from "./socket-handler";
 import { getConfig } from "../lib/config";
 import { db } from "../lib/server/db";
 import { redis } from "../lib/server/redis";
@@ -15,7 +15,6 @@ import { enforceRateLimit } from "../lib/ratelimit/policy";
 import { tenantConfig } from "../lib/tenancy/tenant-config";
 import { admitVoiceStart } from "../lib/policy/admission";
 import { channelHub } from "../lib/realtime/channel-hub";
-import type { Ack } from "../lib/realtime/events";
 import { VoiceCallPipeline } from "../lib/voice/call";
 import { voiceAllowance, refuseWhenSpent } from "../lib/voice/minutes";
 import { voiceMetrics } from "../lib/voice/metrics";
@@ -82,47 +81,6 @@ interface CallEntry {
 }
 const calls = new Map<string, CallEntry>();
 
-function handler<S extends z.ZodType, T>(
-  socket: VoiceSocket,
-  log: Logger,
-  event: keyof VoiceClientEvents,
-  schema: S,
-  fn: (payload: z.infer<S>) => Promise<T>,
-) {
-  return (raw: unknown, ack?: Ack<T>) => {
-    const reply = typeof ack === "function" ? ack : undefined;
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const error = {
-        code: "invalid_request",
-        message: `Invalid ${event} payload: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "rejected"}`,
-      };
-      if (reply) reply({ ok: false, error });
-      else socket.emit("error", { ...error, event });
-      return;
-    }
-    fn(parsed.data)
-      .then((data) => reply?.({ ok: true, data }))
-      .catch((err: unknown) => {
-        const e = toAppError(err);
-        if (e.status >= 500) log.error({ err: e.cause ?? e, event }, e.message);
-        if (isDenial(e.code))
-          void writeAudit({
-            ...actorOf(socket.data.principal),
-            ip: socket.handshake.address,
-            action: `request.${e.code}`,
-            outcome: "denied",
-            resource: `socket ${event}`,
-            details: { reason: e.message },
-          });
-        const error = { code: e.code, message: e.message };
-        if (reply) reply({ ok: false, error });
-        else socket.emit("error", { ...error, event });
-      });
-  };
-}
-
 export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: string }): void {
   // A take-over elsewhere (or on another gateway) ends the call here.
   void channelHub(deps.redisUrl)
@@ -174,7 +132,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
 
     socket.on(
       "voice.start",
-      handler(
+      socketHandler(
         socket,
         log,
         "voice.start",
@@ -315,7 +273,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
 
     socket.on(
       "voice.offer",
-      handler(socket, log, "voice.offer", offerPayload, async ({ callId, sdp }) => {
+      socketHandler(socket, log, "voice.offer", offerPayload, async ({ callId, sdp }) => {
         const { call, end } = own(callId);
         if (call.pipeline) throw new AppError("conflict", "This call is already connected.");
         let answer: string;
@@ -336,7 +294,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
     // WebRTC could not connect: the call's audio goes over this socket instead (half-duplex).
     socket.on(
       "voice.fallback",
-      handler(socket, log, "voice.fallback", hangupPayload, async ({ callId }) => {
+      socketHandler(socket, log, "voice.fallback", hangupPayload, async ({ callId }) => {
         const { call, end } = own(callId);
         if (call.fallback) throw new AppError("conflict", "This call already uses the fallback.");
         await call.pipeline?.close();
@@ -368,7 +326,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
 
     socket.on(
       "voice.ptt",
-      handler(socket, log, "voice.ptt", pttPayload, async ({ callId, pressed }) => {
+      socketHandler(socket, log, "voice.ptt", pttPayload, async ({ callId, pressed }) => {
         own(callId).call.pipeline?.ptt(pressed);
         return null;
       }),
@@ -376,7 +334,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
 
     socket.on(
       "voice.input",
-      handler(socket, log, "voice.input", inputPayload, async ({ callId, input }) => {
+      socketHandler(socket, log, "voice.input", inputPayload, async ({ callId, input }) => {
         own(callId).call.pipeline?.setInput(input);
         return null;
       }),
@@ -384,7 +342,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
 
     socket.on(
       "voice.hangup",
-      handler(socket, log, "voice.hangup", hangupPayload, async ({ callId }) => {
+      socketHandler(socket, log, "voice.hangup", hangupPayload, async ({ callId }) => {
         await own(callId).end("hangup", "Call ended.");
         return null;
       }),
@@ -392,7 +350,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
 
     socket.on(
       "voice.resume",
-      handler(socket, log, "voice.resume", hangupPayload, async ({ callId }) => {
+      socketHandler(socket, log, "voice.resume", hangupPayload, async ({ callId }) => {
         const entry = calls.get(callId);
         if (!entry || entry.call.principal.userId !== principal.userId)
           throw new AppError("not_found", "That call has ended; start a new one.");

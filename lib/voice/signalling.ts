@@ -19,7 +19,10 @@ export const hangupPayload = z.object({ callId: z.uuid() });
 /** Fallback audio from the page: 16 kHz mono 16-bit PCM, a few tens of milliseconds at a time. */
 export const audioPayload = z.object({
   callId: z.uuid(),
-  pcm: z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.byteLength <= 32_000, "16-bit PCM, at most 1 s"),
+  pcm: z.custom<Uint8Array>(
+    (v) => v instanceof Uint8Array && v.byteLength <= 32_000,
+    "16-bit PCM, at most 1 s",
+  ),
 });
 export const inputPayload = z.object({ callId: z.uuid(), input: z.enum(["push-to-talk", "hands-free"]) });
 

@@ -3,6 +3,7 @@
 // echo cancellation on this path, so the page mutes its microphone while the agent speaks
 // (half-duplex) and says so.
 import { OUTPUT_RATE, type MediaPeer, type PeerState } from "./media-peer";
+import { PcmQueue } from "./pcm-queue";
 
 /** Audio is sent this far ahead of real time (the page buffers it). */
 const LEAD_MS = 200;
@@ -11,8 +12,7 @@ const CHUNK_SAMPLES = (OUTPUT_RATE * CHUNK_MS) / 1000;
 
 export class SocketPeer implements MediaPeer {
   private audioListeners: ((pcm: Int16Array) => void)[] = [];
-  private queue: Int16Array[] = [];
-  private offset = 0;
+  private readonly queue = new PcmQueue();
   private queuedSamples = 0;
   private sentSamples = 0;
   /** Wall-clock time (ms) until which audio already sent will play at the page. */
@@ -44,15 +44,12 @@ export class SocketPeer implements MediaPeer {
   }
 
   play(pcm: Int16Array): void {
-    if (pcm.length === 0) return;
     this.queue.push(pcm);
     this.queuedSamples += pcm.length;
   }
 
   takeBack(): Int16Array[] {
-    const rest = this.queue.map((pcm, i) => (i === 0 ? pcm.subarray(this.offset) : pcm));
-    this.queue = [];
-    this.offset = 0;
+    const rest = this.queue.drain();
     this.queuedSamples = this.sentSamples;
     // What the page has buffered is dropped there.
     if (this.playingUntil > performance.now()) this.send(null);
@@ -76,23 +73,11 @@ export class SocketPeer implements MediaPeer {
   private pump(): void {
     const now = performance.now();
     if (this.playingUntil < now) this.playingUntil = now;
-    while (this.queue.length > 0 && this.playingUntil - now < LEAD_MS) {
-      const chunk = new Int16Array(CHUNK_SAMPLES);
-      let n = 0;
-      while (n < CHUNK_SAMPLES && this.queue.length > 0) {
-        const head = this.queue[0]!;
-        const k = Math.min(CHUNK_SAMPLES - n, head.length - this.offset);
-        chunk.set(head.subarray(this.offset, this.offset + k), n);
-        n += k;
-        this.offset += k;
-        if (this.offset >= head.length) {
-          this.queue.shift();
-          this.offset = 0;
-        }
-      }
-      this.sentSamples += n;
-      this.playingUntil += (n * 1000) / OUTPUT_RATE;
-      this.send(chunk.subarray(0, n));
+    while (!this.queue.empty && this.playingUntil - now < LEAD_MS) {
+      const { samples, filled } = this.queue.take(CHUNK_SAMPLES)!;
+      this.sentSamples += filled;
+      this.playingUntil += (filled * 1000) / OUTPUT_RATE;
+      this.send(samples.subarray(0, filled));
     }
   }
 }

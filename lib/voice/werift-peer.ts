@@ -5,6 +5,7 @@ import OpusScript from "opusscript";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecParameters } from "werift";
 import { INPUT_RATE, OUTPUT_FRAME_MS, OUTPUT_RATE, type MediaPeer, type PeerState } from "./media-peer";
 import { isLoopbackHost, onlyLoopbackCandidates } from "./webrtc-options";
+import { PcmQueue } from "./pcm-queue";
 
 const FRAME_SAMPLES = (OUTPUT_RATE * OUTPUT_FRAME_MS) / 1000;
 const RTP_TICKS_PER_FRAME = 960; // Opus RTP runs a 48 kHz clock whatever the coded rate
@@ -28,8 +29,7 @@ export class WeriftPeer implements MediaPeer {
   private readonly silence: Buffer;
   private audioListeners: ((pcm: Int16Array) => void)[] = [];
   private stateListeners: ((s: PeerState) => void)[] = [];
-  private queue: Int16Array[] = [];
-  private queueOffset = 0;
+  private readonly queue = new PcmQueue();
   private queuedSamples = 0;
   private sentSamples = 0;
   private seq = Math.floor(Math.random() * 65_536);
@@ -101,17 +101,13 @@ export class WeriftPeer implements MediaPeer {
   }
 
   play(pcm: Int16Array): void {
-    if (pcm.length === 0) return;
     this.queue.push(pcm);
     this.queuedSamples += pcm.length;
   }
 
   takeBack(): Int16Array[] {
-    const rest = this.queue.map((pcm, i) => (i === 0 ? pcm.subarray(this.queueOffset) : pcm));
-    this.queue = [];
-    this.queueOffset = 0;
     this.queuedSamples = this.sentSamples;
-    return rest;
+    return this.queue.drain();
   }
 
   queuedMs(): number {
@@ -190,21 +186,9 @@ export class WeriftPeer implements MediaPeer {
 
   /** The next 20 ms of queued audio (zero-padded at the end), or undefined when nothing is queued. */
   private takeFrame(): Int16Array | undefined {
-    if (this.queue.length === 0) return undefined;
-    const frame = new Int16Array(FRAME_SAMPLES);
-    let filled = 0;
-    while (filled < FRAME_SAMPLES && this.queue.length > 0) {
-      const head = this.queue[0]!;
-      const n = Math.min(FRAME_SAMPLES - filled, head.length - this.queueOffset);
-      frame.set(head.subarray(this.queueOffset, this.queueOffset + n), filled);
-      filled += n;
-      this.queueOffset += n;
-      if (this.queueOffset >= head.length) {
-        this.queue.shift();
-        this.queueOffset = 0;
-      }
-    }
-    this.sentSamples += filled;
-    return frame;
+    const next = this.queue.take(FRAME_SAMPLES);
+    if (!next) return undefined;
+    this.sentSamples += next.filled;
+    return next.samples;
   }
 }

@@ -5,6 +5,7 @@ import OpusScript from "opusscript";
 import { io, type Socket } from "socket.io-client";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecParameters } from "werift";
 import type { Ack } from "@/lib/realtime/events";
+import { PcmQueue } from "@/lib/voice/pcm-queue";
 import type { StartReply, VoiceClientEvents, VoiceServerEvents } from "@/lib/voice/signalling";
 
 const RATE = 24_000;
@@ -28,8 +29,9 @@ export class VoiceTestClient {
   private track = new MediaStreamTrack({ kind: "audio" });
   private enc = new OpusScript(RATE, 1, OpusScript.Application.VOIP);
   private dec = new OpusScript(RATE, 1, OpusScript.Application.VOIP);
-  private queue: Int16Array[] = [];
-  private queueOffset = 0;
+  private readonly queue = new PcmQueue();
+  private queuedSamples = 0;
+  private sentSamples = 0;
   private timer: NodeJS.Timeout | undefined;
   private seq = 1000;
   private ts = 5000;
@@ -103,8 +105,9 @@ export class VoiceTestClient {
 
   /** Queues speech (24 kHz mono) after what is queued; returns when it will have been sent. */
   say(pcm: Int16Array): number {
-    const queued = this.queue.reduce((n, q) => n + q.length, 0) - this.queueOffset;
+    const queued = this.queuedSamples - this.sentSamples;
     this.queue.push(pcm);
+    this.queuedSamples += pcm.length;
     this.speechEndsAt = performance.now() + ((queued + pcm.length) / RATE) * 1000;
     return this.speechEndsAt;
   }
@@ -182,20 +185,8 @@ export class VoiceTestClient {
   }
 
   private take(): Int16Array | undefined {
-    if (this.queue.length === 0) return undefined;
-    const out = new Int16Array(FRAME);
-    let n = 0;
-    while (n < FRAME && this.queue.length) {
-      const head = this.queue[0]!;
-      const k = Math.min(FRAME - n, head.length - this.queueOffset);
-      out.set(head.subarray(this.queueOffset, this.queueOffset + k), n);
-      n += k;
-      this.queueOffset += k;
-      if (this.queueOffset >= head.length) {
-        this.queue.shift();
-        this.queueOffset = 0;
-      }
-    }
-    return out;
+    const next = this.queue.take(FRAME);
+    if (next) this.sentSamples += next.filled;
+    return next?.samples;
   }
 }

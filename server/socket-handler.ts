@@ -1,0 +1,58 @@
+// One handler shape for every socket.io event a client sends with an acknowledgement: the payload is
+// validated (a bad one is answered `invalid_request` naming the field), errors are answered with
+// their code and message, server errors are logged, refusals are audited.
+import type { Socket } from "socket.io";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { Principal } from "../lib/auth/principal";
+import { toAppError } from "../lib/errors";
+import { actorOf, isDenial, writeAudit } from "../lib/audit/log";
+import type { Ack } from "../lib/realtime/events";
+
+/** What the handler needs of a socket: who it is, where from, and a way to report an error. */
+interface HandlerSocket {
+  data: { principal: Principal };
+  handshake: Socket["handshake"];
+  emit(event: "error", e: { code: string; message: string; event?: string }): unknown;
+}
+
+export function socketHandler<S extends z.ZodType, T>(
+  socket: HandlerSocket,
+  log: Logger,
+  event: string,
+  schema: S,
+  fn: (payload: z.infer<S>) => Promise<T>,
+) {
+  return (raw: unknown, ack?: Ack<T>) => {
+    const reply = typeof ack === "function" ? ack : undefined;
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const error = {
+        code: "invalid_request",
+        message: `Invalid ${event} payload: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "rejected"}`,
+      };
+      if (reply) reply({ ok: false, error });
+      else socket.emit("error", { ...error, event });
+      return;
+    }
+    fn(parsed.data)
+      .then((data) => reply?.({ ok: true, data }))
+      .catch((err: unknown) => {
+        const e = toAppError(err);
+        if (e.status >= 500) log.error({ err: e.cause ?? e, event }, e.message);
+        if (isDenial(e.code))
+          void writeAudit({
+            ...actorOf(socket.data.principal),
+            ip: socket.handshake.address,
+            action: `request.${e.code}`,
+            outcome: "denied",
+            resource: `socket ${event}`,
+            details: { reason: e.message },
+          });
+        const error = { code: e.code, message: e.message };
+        if (reply) reply({ ok: false, error });
+        else socket.emit("error", { ...error, event });
+      });
+  };
+}
