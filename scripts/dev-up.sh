@@ -10,8 +10,9 @@ started_at=$SECONDS
 cd "$ROOT"
 
 check_tools
+speech_profile=0
 case ",${COMPOSE_PROFILES:-}," in
-  *,speech,*) log "note: the speech profile adds no native services yet; speech uses the configured providers" ;;
+  *,speech,*) speech_profile=1 ;;
 esac
 
 # Leftovers of an earlier run: app processes always, backing services when asked or when unhealthy.
@@ -31,17 +32,19 @@ npx tsx scripts/migrate.ts || die "migrations failed; the stack was not started"
 creds="$(npx tsx scripts/seed.ts)" || die "seeding the default tenant failed"
 json_field() { node -e 'const o=JSON.parse(process.argv[1]); process.stdout.write(String(o[process.argv[2]]))' "$1" "$2"; }
 
-# With no key for the chat provider and no provider chosen (env, settings, tenants.yaml), the model
-# roles fall back to the project's offline provider: start it as one more managed process. A key or
-# a provider configured later (env on the next run, or the settings panel at once) wins.
+# With no key for the chat provider (or the speech services) and no provider chosen (env, settings,
+# tenants.yaml), those roles fall back to the project's offline provider: start it as one more
+# managed process. COMPOSE_PROFILES=speech starts it in any case (offline speech engines, natively).
+# A key or a provider configured later (env on the next run, or the settings panel at once) wins.
 offline_url="${SOMA_OFFLINE_BASE_URL:-http://127.0.0.1:$OFFLINE_PORT/v1}"
 chat="$(SOMA_OFFLINE_BASE_URL="$offline_url" npx tsx scripts/chat-model.ts)" || die "the configuration is invalid (see above)"
-if [ "$(json_field "$chat" offline)" = "true" ]; then
+if [ "$(json_field "$chat" offline)" = "true" ] || [ "$(json_field "$chat" offlineSpeech)" = "true" ] \
+  || [ "$speech_profile" = 1 ]; then
   if [ -z "${SOMA_OFFLINE_BASE_URL:-}" ]; then
     reserve_port offline-provider "$OFFLINE_PORT" SOMA_OFFLINE_PORT
     spawn offline-provider npx tsx scripts/provider-stub.ts --port "$OFFLINE_PORT"
     wait_for offline-provider 60 http_ok "http://127.0.0.1:$OFFLINE_PORT/healthz"
-    ok "offline demo model on :$OFFLINE_PORT (no chat provider key is set)"
+    ok "offline provider on :$OFFLINE_PORT (chat, speech to text and text to speech without a key)"
   fi
   export SOMA_OFFLINE_BASE_URL="$offline_url"
 fi
@@ -64,6 +67,11 @@ else
   chat_line="$(json_field "$chat" label) · $(json_field "$chat" model)   (from $(json_field "$chat" origin))
                switch: Settings → Models in the UI, or SOMA_MODELS_CHAT_PROVIDER / _NAME (see .env.example)"
 fi
+if [ "$(json_field "$chat" offlineSpeech)" = "true" ]; then
+  voice_line="offline engines (espeak-ng speaks, pocketsphinx listens): press the microphone in the chat"
+else
+  voice_line="the speech providers in Settings → Speech: press the microphone in the chat"
+fi
 cat <<MSG
 
 ${C_OK}Stack started${C_RST} in $((SECONDS - started_at))s
@@ -75,6 +83,7 @@ ${C_OK}Stack started${C_RST} in $((SECONDS - started_at))s
   OPA          http://127.0.0.1:$OPA_PORT
   Logs         $LOG_DIR/<service>.log   (make dev-logs to follow them all)
   Chat model   $chat_line
+  Voice        $voice_line
   Dev login    $(field email) / $(field password)   (tenant: $(field tenant))
   API token    $(field token)
                curl -H "Authorization: Bearer $(field token)" http://localhost:$GATEWAY_PORT/api/v1/me
