@@ -20,6 +20,7 @@ import { voiceAllowance, refuseWhenSpent } from "../lib/voice/minutes";
 import { voiceMetrics } from "../lib/voice/metrics";
 import { speechStatus } from "../lib/voice/speech-client";
 import { webrtcOptions } from "../lib/voice/webrtc-options";
+import { forgetCall, renewCall, RENEW_MS, sweepLostCalls } from "../lib/voice/call-liveness";
 import { WeriftPeer } from "../lib/voice/werift-peer";
 import { SocketPeer } from "../lib/voice/socket-peer";
 import type { MediaPeer } from "../lib/voice/media-peer";
@@ -82,6 +83,15 @@ interface CallEntry {
 const calls = new Map<string, CallEntry>();
 
 export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: string }): void {
+  // Calls of a gateway that died are ended by whichever gateway sweeps first; ours are kept alive.
+  const liveness = setInterval(() => {
+    for (const callId of calls.keys()) void renewCall(redis(), callId).catch(() => undefined);
+    void sweepLostCalls(db(), redis())
+      .then((n) => n > 0 && deps.log.warn({ calls: n }, "voice calls of a lost gateway ended"))
+      .catch(() => undefined);
+  }, RENEW_MS);
+  liveness.unref();
+
   // A take-over elsewhere (or on another gateway) ends the call here.
   void channelHub(deps.redisUrl)
     .listen(
@@ -219,11 +229,13 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
             await redis()
               .eval(RELEASE, 1, activeKey, callId)
               .catch(() => undefined);
+            await forgetCall(redis(), callId).catch(() => undefined);
             voiceMetrics().callEnded(reason);
             callLog.info({ reason, audioSeconds }, "voice call ended");
             call.socket?.emit("voice.ended", { callId, reason, message });
           };
           calls.set(callId, { call, end });
+          await renewCall(redis(), callId);
           mine.add(callId);
           voiceMetrics().callStarted();
           callLog.info({ maxSeconds }, "voice call started");

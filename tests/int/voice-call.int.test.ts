@@ -6,6 +6,9 @@ import { parseWav } from "@/lib/audio/wav";
 import { speak } from "@/lib/provider-stub/speech/espeak";
 import { client, seedUser, startChatStack, type ChatStack, type TestUser } from "../helpers/chat";
 import { VoiceTestClient } from "../helpers/voice-client";
+import { settings } from "../helpers/services";
+import { createRedis } from "@/lib/server/redis";
+import { renewCall, sweepLostCalls } from "@/lib/voice/call-liveness";
 
 let stack: ChatStack;
 let user: TestUser;
@@ -267,5 +270,34 @@ describe("voice call", () => {
       ok: false,
       error: { code: "not_found" },
     });
+  });
+});
+
+describe("calls of a gateway that died", () => {
+  it("are ended by the sweeper and counted up to their last sign of life; live ones are left alone", async () => {
+    const redis = createRedis(settings().redis.url);
+    const owner = await seedUser(stack.db);
+    const sessionId = await client(stack.base, owner.token).newSession();
+    const base = { tenantId: owner.tenantId, userId: owner.userId, sessionId };
+    const startedAt = new Date(Date.now() - 5 * 60_000);
+    const lost = await stack.db.voiceCall.create({ data: { ...base, startedAt } });
+    const alive = await stack.db.voiceCall.create({ data: { ...base, startedAt } });
+    await renewCall(redis, alive.id);
+    expect(await sweepLostCalls(stack.db, redis)).toBeGreaterThanOrEqual(1);
+    const row = await stack.db.voiceCall.findUniqueOrThrow({ where: { id: lost.id } });
+    expect(row.endReason).toBe("gateway_lost");
+    expect(row.audioSeconds).toBeGreaterThan(260);
+    expect(row.audioSeconds).toBeLessThan(275);
+    const usage = await stack.db.usageRecord.findFirstOrThrow({ where: { sessionId, model: "voice-call" } });
+    expect(usage.audioSeconds).toBeCloseTo(row.audioSeconds, 3);
+    expect((await stack.db.voiceCall.findUniqueOrThrow({ where: { id: alive.id } })).endedAt).toBeNull();
+    // A second sweep counts nothing twice.
+    await sweepLostCalls(stack.db, redis);
+    expect(await stack.db.usageRecord.count({ where: { sessionId, model: "voice-call" } })).toBe(1);
+    await stack.db.voiceCall.update({
+      where: { id: alive.id },
+      data: { endedAt: new Date(), endReason: "test" },
+    });
+    redis.disconnect();
   });
 });
