@@ -277,6 +277,9 @@ export class VoiceCallPipeline {
       this.opts.log.info({ callId: this.opts.callId }, "transcript dropped as the agent's own echo");
       return this.afterNothingSaid();
     }
+    // With barge-in off, what is said while the agent talks is not taken (push-to-talk still is).
+    if (this.answer && !getConfig().settings.speech.bargeIn.enabled && this.input === "hands-free")
+      return this.afterNothingSaid();
     this.opts.events.caption("user", text);
     if (this.answer) await this.interrupt(false);
     await this.ask(text);
