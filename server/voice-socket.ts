@@ -126,7 +126,8 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
             call.state = state;
             call.socket?.emit("voice.state", { callId, state });
           },
-          caption: (role, text) => call.socket?.emit("voice.caption", { callId, role, text }),
+          caption: (role, text, partial) =>
+            call.socket?.emit("voice.caption", { callId, role, text, ...(partial ? { partial } : {}) }),
           problem: (code, message) => call.socket?.emit("voice.error", { callId, code, message }),
         },
       });

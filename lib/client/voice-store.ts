@@ -137,7 +137,8 @@ export const useVoice = create<VoiceStore>((set, get) => {
       if (e.callId === get().callId) set({ status: e.state });
     });
     s.off("voice.caption").on("voice.caption", (e) => {
-      if (e.callId === get().callId) set({ caption: { role: e.role, text: e.text } });
+      if (e.callId === get().callId)
+        set({ caption: { role: e.role, text: e.partial ? `${e.text}…` : e.text } });
     });
     s.off("voice.error").on("voice.error", (e) => {
       if (e.callId === get().callId) toast(e.message, "error");

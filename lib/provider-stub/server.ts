@@ -263,6 +263,14 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
             resample(wav.samples, wav.sampleRate, 16_000),
             model.startsWith("offline-"),
           );
+          // stream=true: the words as transcript.text.delta events, then transcript.text.done (as OpenAI).
+          if (multipartField(raw, "stream") === "true") {
+            res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+            for (const word of text.split(/(?<= )/).filter(Boolean))
+              res.write(`data: ${JSON.stringify({ type: "transcript.text.delta", delta: word })}\n\n`);
+            res.write(`data: ${JSON.stringify({ type: "transcript.text.done", text })}\n\n`);
+            return res.end();
+          }
           return send(res, 200, { text });
         } catch (err) {
           if (err instanceof SpeechUnavailable) return apiError(res, 503, err.message, "speech_unavailable");

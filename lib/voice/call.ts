@@ -33,7 +33,8 @@ export type CallState = "listening" | "hearing" | "thinking" | "speaking" | "int
 
 export interface CallEvents {
   state(state: CallState): void;
-  caption(role: "user" | "agent", text: string): void;
+  /** `partial`: the person's words so far, while they are being recognised. */
+  caption(role: "user" | "agent", text: string, partial?: boolean): void;
   /** A recoverable problem (the call goes on): shown as a toast. */
   problem(code: string, message: string): void;
 }
@@ -233,7 +234,9 @@ export class VoiceCallPipeline {
       case "speculate": {
         const audio = this.utteranceAudio();
         const abort = new AbortController();
-        const result = transcribe(audio, abort.signal);
+        const result = transcribe(audio, abort.signal, (partial) => {
+          if (!abort.signal.aborted) this.opts.events.caption("user", partial, true);
+        });
         result.catch(() => undefined);
         this.speculation = { audio, result, abort };
         break;
@@ -260,7 +263,9 @@ export class VoiceCallPipeline {
     const sttStart = performance.now();
     let text: string;
     try {
-      text = speculation ? await speculation.result : await transcribe(audio);
+      text = speculation
+        ? await speculation.result
+        : await transcribe(audio, undefined, (partial) => this.opts.events.caption("user", partial, true));
     } catch (err) {
       if (this.closed) return;
       const message = err instanceof SpeechError ? err.message : "Speech recognition failed.";

@@ -53,7 +53,8 @@ export interface VoiceClientEvents {
 
 export interface VoiceServerEvents {
   "voice.state": (e: { callId: string; state: CallStatus }) => void;
-  "voice.caption": (e: { callId: string; role: "user" | "agent"; text: string }) => void;
+  /** `partial`: the person's words so far; a final caption follows. */
+  "voice.caption": (e: { callId: string; role: "user" | "agent"; text: string; partial?: boolean }) => void;
   /** Something failed but the call goes on (speech to text, the voice): a toast. */
   "voice.error": (e: { callId: string; code: string; message: string }) => void;
   /** A minute of voice time is left. */

@@ -100,8 +100,21 @@ async function post(role: SpeechRole, path: string, body: BodyInit, timeoutMs: n
   }
 }
 
-/** The words in 16 kHz mono PCM ("" when there are none). */
-export async function transcribe(pcm: Int16Array, signal?: AbortSignal): Promise<string> {
+/**
+ * Models that stream their transcript (`stream=true`: server-sent `transcript.text.delta` events),
+ * so captions fill in while the words are recognised: OpenAI's gpt-4o transcribe models and the
+ * project's own provider. Others (whisper-1, most local servers) answer once.
+ */
+export function streamsTranscript(model: string): boolean {
+  return /^gpt-4o(-mini)?-transcribe/.test(model) || /^(stub|offline)-stt$/.test(model);
+}
+
+/** The words in 16 kHz mono PCM ("" when there are none); `onPartial` sees the text so far. */
+export async function transcribe(
+  pcm: Int16Array,
+  signal?: AbortSignal,
+  onPartial?: (text: string) => void,
+): Promise<string> {
   const s = getConfig().settings.speech.stt;
   const form = new FormData();
   form.set(
@@ -111,10 +124,45 @@ export async function transcribe(pcm: Int16Array, signal?: AbortSignal): Promise
   );
   form.set("model", s.model);
   form.set("response_format", "json");
+  const stream = Boolean(onPartial) && streamsTranscript(s.model);
+  if (stream) form.set("stream", "true");
   if (s.language) form.set("language", s.language.split("-")[0]!);
   const res = await post("stt", "/audio/transcriptions", form, STT_TIMEOUT_MS, signal);
+  if (stream && res.headers.get("content-type")?.startsWith("text/event-stream"))
+    return readTranscriptStream(res, onPartial!);
   const body = (await res.json().catch(() => ({}))) as { text?: unknown };
   return typeof body.text === "string" ? body.text.trim() : "";
+}
+
+async function readTranscriptStream(res: Response, onPartial: (text: string) => void): Promise<string> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  let text = "";
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buf += decoder.decode(chunk, { stream: true });
+    let cut: number;
+    while ((cut = buf.indexOf("\n\n")) >= 0) {
+      const data = buf
+        .slice(0, cut)
+        .split("\n")
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trim())
+        .join("");
+      buf = buf.slice(cut + 2);
+      if (!data || data === "[DONE]") continue;
+      let e: { type?: string; delta?: unknown; text?: unknown };
+      try {
+        e = JSON.parse(data) as typeof e;
+      } catch {
+        continue;
+      }
+      if (e.type === "transcript.text.delta" && typeof e.delta === "string") {
+        text += e.delta;
+        onPartial(text.trim());
+      } else if (e.type === "transcript.text.done" && typeof e.text === "string") return e.text.trim();
+    }
+  }
+  return text.trim();
 }
 
 /** Speaks `text` as 24 kHz mono PCM, delivered in chunks as the provider streams it. */

@@ -19,7 +19,10 @@ export interface Heard {
 export class VoiceTestClient {
   readonly socket: Socket<VoiceServerEvents, VoiceClientEvents>;
   readonly states: { state: string; at: number }[] = [];
+  /** Final captions, both sides. */
   readonly captions: { role: string; text: string }[] = [];
+  /** The person's words so far, while they were being recognised. */
+  readonly partials: string[] = [];
   readonly problems: { code: string; message: string }[] = [];
   ended: { reason: string; message: string } | undefined;
   /** One entry per 20 ms packet received, with its loudness. */
@@ -41,7 +44,9 @@ export class VoiceTestClient {
   constructor(base: string, token: string) {
     this.socket = io(`${base}/voice`, { auth: { token }, transports: ["websocket"], reconnection: false });
     this.socket.on("voice.state", (e) => this.states.push({ state: e.state, at: performance.now() }));
-    this.socket.on("voice.caption", (e) => this.captions.push({ role: e.role, text: e.text }));
+    this.socket.on("voice.caption", (e) =>
+      e.partial ? this.partials.push(e.text) : this.captions.push({ role: e.role, text: e.text }),
+    );
     this.socket.on("voice.error", (e) => this.problems.push(e));
     this.socket.on("voice.ended", (e) => (this.ended = e));
   }

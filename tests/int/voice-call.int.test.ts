@@ -53,6 +53,10 @@ describe("voice call", () => {
     const speechEnd = call.say(await phrase("what is six times seven"));
     await call.waitFor(() => call.captions.some((c) => c.role === "user"), 15_000, "the user's caption");
     expect(call.captions.find((c) => c.role === "user")!.text).toBe("what is six times seven");
+    // The caption filled in as the words were recognised (the provider streams its transcript).
+    expect(call.partials.length).toBeGreaterThan(1);
+    expect(call.partials[0]).toBe("what");
+    expect(call.partials.at(-1)).toBe("what is six times seven");
     await call.waitFor(() => call.firstAudioAfter(speechEnd) !== undefined, 15_000, "the agent's voice");
     await call.waitFor(() => call.states.at(-1)?.state === "listening", 20_000, "listening again");
     expect(
