@@ -23,9 +23,8 @@ describe("docker-compose.yml", () => {
         "--format",
         "json",
       ],
-      {
-        cwd: ROOT,
-      },
+      // The passwords scripts/compose-env.sh would generate.
+      { cwd: ROOT, env: { ...process.env, POSTGRES_PASSWORD: "pg-test", REDIS_PASSWORD: "redis-test" } },
     );
     const cfg = JSON.parse(stdout) as {
       services: Record<
