@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import type { Db } from "../server/db";
 import { AppError } from "../errors";
 import { afterFailedSignIn, afterSignIn, beforeSignIn } from "./login-guard";
-import { verifyPassword } from "./password";
+import { hashPassword, needsRehash, verifyPassword } from "./password";
 import { hashSecret } from "./tokens";
 import { SECURE_SESSION_COOKIE, SESSION_COOKIE, webSessionKey, type Principal } from "./principal";
 import { publishRevocation } from "./revocation";
@@ -14,7 +14,7 @@ export const WEB_SESSION_TTL_S = 7 * 24 * 3600;
 
 /** Same work for unknown emails as for wrong passwords, so timing does not reveal accounts. */
 const DUMMY_HASH =
-  "scrypt$16384$8$1$c29tYWFnZW50LWR1bW15$0000000000000000000000000000000000000000000000000000000000000000";
+  "scrypt$131072$8$1$c29tYWFnZW50LWR1bW15$0000000000000000000000000000000000000000000000000000000000000000";
 
 export async function signIn(
   db: Db,
@@ -35,6 +35,12 @@ export async function signIn(
     throw new AppError("unauthorized", "Wrong email or password.");
   }
   await afterSignIn(redis, normalized, ip);
+  // A hash from before the cost was raised is replaced now that the password is at hand.
+  if (needsRehash(user.passwordHash))
+    await db.user.updateMany({
+      where: { id: user.id, passwordHash: user.passwordHash },
+      data: { passwordHash: await hashPassword(password) },
+    });
   const principal: Principal = {
     kind: "session",
     userId: user.id,

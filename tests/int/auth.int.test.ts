@@ -2,11 +2,12 @@
 // not, a revoked one stops at once (cache entry dropped), and /api/v1/* answers 401 as JSON.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { randomUUID } from "node:crypto";
+import { randomUUID, scryptSync } from "node:crypto";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticate, SESSION_COOKIE, tokenCacheKey } from "@/lib/auth/principal";
 import { signIn, signOut } from "@/lib/auth/web-session";
+import { verifyPassword } from "@/lib/auth/password";
 import { hashSecret } from "@/lib/auth/tokens";
 import { seedTenantUser } from "@/lib/jobs/seed";
 import { createDb } from "@/lib/server/db";
@@ -107,6 +108,22 @@ describe("the /api/v1 gate", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.headers.get("x-request-id")).toBeTruthy();
+  });
+
+  it("replaces a password hash of the old, cheaper scrypt cost at the next sign-in", async () => {
+    const salt = Buffer.from("old-cost-salt-16");
+    const key = scryptSync(password, salt, 32, { N: 16_384, r: 8, p: 1 });
+    const old = `scrypt$16384$8$1$${salt.toString("base64url")}$${key.toString("base64url")}`;
+    await db.user.update({ where: { email }, data: { passwordHash: old } });
+    await signIn(db, redis, email, password);
+    const { passwordHash } = await db.user.findUniqueOrThrow({ where: { email } });
+    expect(passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(await verifyPassword(password, passwordHash!)).toBe(true);
+    // A wrong password changes nothing.
+    await db.user.update({ where: { email }, data: { passwordHash: old } });
+    await expect(signIn(db, redis, email, "wrong")).rejects.toMatchObject({ code: "unauthorized" });
+    expect((await db.user.findUniqueOrThrow({ where: { email } })).passwordHash).toBe(old);
+    await signIn(db, redis, email, password);
   });
 
   it("signs in by password (one message for any failure), and refuses cross-site cookie writes", async () => {

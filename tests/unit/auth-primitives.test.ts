@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bearerToken, cookieValue, generateToken, hashSecret, TOKEN_PREFIX } from "@/lib/auth/tokens";
-import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import { hashPassword, needsRehash, verifyPassword } from "@/lib/auth/password";
 import { routeLabel } from "@/lib/server/metrics";
 
 describe("API tokens", () => {
@@ -35,6 +35,13 @@ describe("passwords", () => {
     expect(await verifyPassword("correct horse", h)).toBe(true);
     expect(await verifyPassword("wrong horse", h)).toBe(false);
     expect(await verifyPassword("x", "garbage")).toBe(false);
+  });
+  it("hash at N=2^17 and ask for a new hash when one was made at another cost", async () => {
+    const h = await hashPassword("correct horse");
+    expect(h).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(needsRehash(h)).toBe(false);
+    expect(needsRehash("scrypt$16384$8$1$c2FsdA$a2V5")).toBe(true);
+    expect(needsRehash("bcrypt$whatever")).toBe(true);
   });
 });
 
