@@ -4,8 +4,10 @@
 // the browser cannot cancel the agent's echo, so the microphone sends silence while the agent speaks.
 
 export class PcmFallback {
-  private readonly input = new AudioContext({ sampleRate: 16_000 });
-  private readonly output = new AudioContext({ sampleRate: 24_000 });
+  // Both at the device's own rate: the microphone is resampled to 16 kHz here, and 24 kHz buffers
+  // play at any rate (a MediaStream source in a context of another rate is not reliably resampled).
+  private readonly input = new AudioContext();
+  private readonly output = new AudioContext();
   private readonly processor: ScriptProcessorNode;
   private playing: AudioBufferSourceNode[] = [];
   private nextTime = 0;
@@ -17,13 +19,20 @@ export class PcmFallback {
     talking: () => boolean,
   ) {
     const source = this.input.createMediaStreamSource(stream);
-    this.processor = this.input.createScriptProcessor(1024, 1, 1);
+    this.processor = this.input.createScriptProcessor(4096, 1, 1);
+    const step = this.input.sampleRate / 16_000;
+    let pos = 0; // where the next 16 kHz sample falls in the current buffer
     this.processor.onaudioprocess = (e) => {
       const f = e.inputBuffer.getChannelData(0);
-      const pcm = new Int16Array(f.length);
-      if (!this.speaking() || talking())
-        for (let i = 0; i < f.length; i++) pcm[i] = Math.max(-1, Math.min(1, f[i]!)) * 32_767;
-      send(pcm.buffer);
+      const out: number[] = [];
+      const open = !this.speaking() || talking();
+      for (; pos < f.length; pos += step) {
+        const k = Math.floor(pos);
+        const v = f[k]! + ((f[k + 1] ?? f[k]!) - f[k]!) * (pos - k);
+        out.push(open ? Math.max(-1, Math.min(1, v)) * 32_767 : 0);
+      }
+      pos -= f.length;
+      send(Int16Array.from(out).buffer);
     };
     source.connect(this.processor);
     this.processor.connect(this.input.destination); // a processor only runs when connected

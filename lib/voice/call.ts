@@ -65,7 +65,8 @@ export class VoiceCallPipeline {
   private utterance: Int16Array[] = [];
   private utteranceSamples = 0;
   private prefix: Int16Array[] = [];
-  private state: CallState = "listening";
+  /** Unset until the pipeline runs, so its first state ("listening") reaches the page. */
+  private state: CallState | undefined;
   private answer: Answer | undefined;
   /** Audio taken back from the peer when the agent was paused, to resume with. */
   private held: Int16Array[] | undefined;
@@ -355,6 +356,10 @@ export class VoiceCallPipeline {
           clearTimeout(a.toolCue);
           for (const piece of a.chunker.flush()) this.say(a, piece);
           a.ended = true;
+          // The answer is a spoken one whether or not it plays to the end (a hang-up stops the voice).
+          void db()
+            .message.updateMany({ where: { turnId: a.turnId, role: "assistant" }, data: { source: "voice" } })
+            .catch(() => undefined);
           void a.speaking.then(() => this.afterAnswer(a));
         }
     }
@@ -444,9 +449,6 @@ export class VoiceCallPipeline {
       await new Promise((r) => setTimeout(r, Math.min(100, Math.max(20, left))));
     }
     if (this.answer !== a || this.closed) return;
-    await db()
-      .message.updateMany({ where: { turnId: a.turnId, role: "assistant" }, data: { source: "voice" } })
-      .catch(() => undefined);
     this.answer = undefined;
     if (this.state !== "hearing") this.setState("listening");
   }
