@@ -60,6 +60,8 @@ for (const role of ["STT", "TTS"]) {
   env[`SOMA_SPEECH_${role}_BASE_URL`] = stub.url;
 }
 const { gateway, base } = await startGateway(stub, env);
+// A failed run must not leave its gateway behind (it would hold the test database and Redis).
+process.on("exit", () => gateway.kill("SIGTERM"));
 const db = createDb(getConfig().settings.database.url);
 // Two questions in turn: the test model echoes each one, and a question repeating the agent's last
 // words within 5 s would (rightly) be dropped as the agent's own echo.
