@@ -2,7 +2,14 @@
 // SOMA_WEBRTC_HOST (an announced address behind NAT or in a container; 127.0.0.1 for tests, which
 // then also ignore the browser's other addresses). SOMA_WEBRTC_PORTS=min-max bounds the UDP ports.
 import type { EnvMap } from "../config/env";
-import type { WeriftPeerOptions } from "./werift-peer";
+
+/** Where the WebRTC peer offers media. */
+export interface WeriftPeerOptions {
+  /** The one address to offer (default: every interface, and loopback). */
+  host?: string;
+  /** UDP port range for ICE, [min, max]. */
+  portRange?: [number, number];
+}
 
 export function webrtcOptions(env: EnvMap = process.env): WeriftPeerOptions {
   const host = env.SOMA_WEBRTC_HOST?.trim();

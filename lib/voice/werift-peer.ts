@@ -4,7 +4,7 @@
 import OpusScript from "opusscript";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecParameters } from "werift";
 import { INPUT_RATE, OUTPUT_FRAME_MS, OUTPUT_RATE, type MediaPeer, type PeerState } from "./media-peer";
-import { isLoopbackHost, onlyLoopbackCandidates } from "./webrtc-options";
+import { isLoopbackHost, onlyLoopbackCandidates, type WeriftPeerOptions } from "./webrtc-options";
 import { PcmQueue } from "./pcm-queue";
 
 const FRAME_SAMPLES = (OUTPUT_RATE * OUTPUT_FRAME_MS) / 1000;
@@ -13,13 +13,6 @@ const RTP_TICKS_PER_FRAME = 960; // Opus RTP runs a 48 kHz clock whatever the co
 const LEAD_MS = 20;
 /** Packets held to put late ones back in order. */
 const REORDER_DEPTH = 3;
-
-export interface WeriftPeerOptions {
-  /** The one address to offer (default: every interface, and loopback). */
-  host?: string;
-  /** UDP port range for ICE, [min, max]. */
-  portRange?: [number, number];
-}
 
 export class WeriftPeer implements MediaPeer {
   private readonly pc: RTCPeerConnection;
