@@ -16,6 +16,7 @@ import { tenantConfig } from "../lib/tenancy/tenant-config";
 import { admitVoiceStart } from "../lib/policy/admission";
 import { channelHub } from "../lib/realtime/channel-hub";
 import { VoiceCallPipeline } from "../lib/voice/call";
+import { RELEASE_IF_HELD } from "../lib/agent/turns";
 import { voiceAllowance, refuseWhenSpent } from "../lib/voice/minutes";
 import { voiceMetrics } from "../lib/voice/metrics";
 import { speechStatus } from "../lib/voice/speech-client";
@@ -226,9 +227,8 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
                 }),
               ])
               .catch((err: unknown) => callLog.error({ err }, "voice call could not be recorded"));
-            const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
             await redis()
-              .eval(RELEASE, 1, activeKey, callId)
+              .eval(RELEASE_IF_HELD, 1, activeKey, callId)
               .catch(() => undefined);
             await forgetCall(redis(), callId).catch(() => undefined);
             voiceMetrics().callEnded(reason);

@@ -29,7 +29,8 @@ const DEFAULT_TITLE = "New chat";
 export const turnLeaseKey = (sessionId: string) => `session:${sessionId}:active-turn`;
 export const turnStartSeqKey = (turnId: string) => `turn:${turnId}:start-seq`;
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** Deletes KEYS[1] only if it still holds ARGV[1] (a lease or claim released by its holder). */
+export const RELEASE_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 interface Active {
@@ -116,7 +117,7 @@ class TurnManager {
       ]);
       messageId = message.id;
     } catch (err) {
-      await this.redis.eval(RELEASE, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
+      await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
       throw err;
     }
     const record = new TurnRecord(this.db, this.redis, sessionId, turnId);
@@ -143,7 +144,7 @@ class TurnManager {
       clearTimeout(timer);
       clearInterval(renew);
       this.active.delete(turnId);
-      await this.redis.eval(RELEASE, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
+      await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
     };
     const done = this.run(record, principal, content, controller.signal, release).finally(release);
     this.active.set(turnId, { sessionId, controller, done });

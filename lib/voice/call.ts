@@ -248,7 +248,6 @@ export class VoiceCallPipeline {
         break;
       case "end":
         this.speechEndedAt = performance.now() - getConfig().settings.speech.turnDetection.silenceMs;
-        voiceMetrics().stage("vad_end", getConfig().settings.speech.turnDetection.silenceMs / 1000);
         void this.finishUtterance(this.speculation);
         this.speculation = undefined;
         break;
