@@ -23,6 +23,7 @@ import { speechStatus } from "../lib/voice/speech-client";
 import { webrtcOptions } from "../lib/voice/webrtc-options";
 import { forgetCall, renewCall, RENEW_MS, sweepLostCalls } from "../lib/voice/call-liveness";
 import { WeriftPeer } from "../lib/voice/werift-peer";
+import { warmUpVad } from "../lib/voice/vad";
 import { SocketPeer } from "../lib/voice/socket-peer";
 import type { MediaPeer } from "../lib/voice/media-peer";
 import {
@@ -30,6 +31,7 @@ import {
   hangupPayload,
   inputPayload,
   offerPayload,
+  playedPayload,
   pttPayload,
   startPayload,
   type StartReply,
@@ -84,6 +86,8 @@ interface CallEntry {
 const calls = new Map<string, CallEntry>();
 
 export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: string }): void {
+  // The voice activity model loads now, not in the middle of the first call.
+  setImmediate(warmUpVad);
   // Calls of a gateway that died are ended by whichever gateway sweeps first; ours are kept alive.
   const liveness = setInterval(() => {
     for (const callId of calls.keys()) void renewCall(redis(), callId).catch(() => undefined);
@@ -268,7 +272,12 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
           call.peer.onState((state) => {
             if (state === "connected") connected = true;
             if (state === "failed" && connected && !call.fallback)
-              void end("media_failed", "The audio connection was lost; what you were saying was not sent.");
+              void end(
+                "media_failed",
+                call.pipeline?.hearing
+                  ? "The audio connection was lost; what you were saying was not sent."
+                  : "The audio connection was lost.",
+              );
           });
           void writeAudit({
             ...actorOf(principal),
@@ -344,6 +353,13 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
         return null;
       }),
     );
+
+    // Sent while the agent is being interrupted: no answer, and a bad one is dropped like a bad chunk.
+    socket.on("voice.played", (raw: unknown) => {
+      const parsed = playedPayload.safeParse(raw);
+      if (!parsed.success || !mine.has(parsed.data.callId)) return;
+      calls.get(parsed.data.callId)?.call.pipeline?.played(parsed.data.rtpTimestamp);
+    });
 
     socket.on(
       "voice.input",

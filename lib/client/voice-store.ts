@@ -17,6 +17,8 @@ export type VoiceStatus = "idle" | "connecting" | CallStatus | "reconnecting" | 
 const ICE_TIMEOUT_MS = 5_000;
 /** How long a dropped socket may take to come back before the call is over (as on the server). */
 const RESUME_MS = 10_000;
+/** After the agent is interrupted, time for the audio already here to play before reporting it. */
+const PLAYOUT_DRAIN_MS = 150;
 
 export interface VoiceStore {
   status: VoiceStatus;
@@ -134,7 +136,10 @@ export const useVoice = create<VoiceStore>((set, get) => {
 
   const listen = (s: VoiceSocket) => {
     s.off("voice.state").on("voice.state", (e) => {
-      if (e.callId === get().callId) set({ status: e.state });
+      if (e.callId !== get().callId) return;
+      set({ status: e.state });
+      // What was still buffered here plays out first; then say how far the agent's voice got.
+      if (e.state === "interrupted") setTimeout(() => reportPlayed(e.callId), PLAYOUT_DRAIN_MS);
     });
     s.off("voice.caption").on("voice.caption", (e) => {
       if (e.callId === get().callId)
@@ -263,6 +268,7 @@ export const useVoice = create<VoiceStore>((set, get) => {
 
     async hangup() {
       const callId = get().callId;
+      if (callId) reportPlayed(callId);
       if (callId) await emit("voice.hangup", { callId }).catch(() => undefined);
       ended(null);
     },
@@ -272,6 +278,7 @@ export const useVoice = create<VoiceStore>((set, get) => {
       if (!callId || input !== "push-to-talk" || talking === pressed || muted) return;
       mic?.getAudioTracks().forEach((t) => (t.enabled = pressed));
       set({ talking: pressed });
+      if (pressed) reportPlayed(callId);
       void emit("voice.ptt", { callId, pressed }).catch(() => undefined);
     },
 
@@ -294,6 +301,15 @@ export const useVoice = create<VoiceStore>((set, get) => {
     },
   };
 });
+
+/**
+ * Tells the gateway the RTP timestamp of the last agent audio played here, so an interrupted answer
+ * keeps what was heard. Over the socket fallback there is no RTP: the gateway estimates.
+ */
+function reportPlayed(callId: string): void {
+  const played = pc?.getReceivers()[0]?.getSynchronizationSources()[0];
+  if (played) socket?.emit("voice.played", { callId, rtpTimestamp: played.rtpTimestamp });
+}
 
 function gathered(peer: RTCPeerConnection): Promise<void> {
   if (peer.iceGatheringState === "complete") return Promise.resolve();

@@ -46,6 +46,8 @@ export const messageView = z.object({
       callId: z.string(),
       interrupted: z.boolean().optional(),
       heardMs: z.number().optional(),
+      /** Who measured heardMs: the page's report of what it played, or the gateway's estimate. */
+      heardFrom: z.enum(["page", "server"]).optional(),
       fullText: z.string().optional(),
     })
     .nullable(),

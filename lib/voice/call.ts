@@ -20,6 +20,8 @@ import { heardText, type SpokenPiece } from "./truncation";
 import { SileroVad, VAD_FRAME } from "./vad";
 import { voiceMetrics } from "./metrics";
 
+/** A push-to-talk press interrupts at once: the page's played-audio report just before it counts. */
+const PLAYED_REPORT_FRESH_MS = 1_000;
 /** Words after a pause that confirm an interruption; silence after it lets the agent go on. */
 export const BARGE_IN_CONFIRM_MS = 1_500;
 /** A tool running this long gets a spoken cue. */
@@ -71,6 +73,8 @@ export class VoiceCallPipeline {
   /** Audio taken back from the peer when the agent was paused, to resume with. */
   private held: Int16Array[] | undefined;
   private pausedAt: number | undefined;
+  /** The page's last report of the agent audio it had played (see `played`). */
+  private playedReport: { ms: number; at: number } | undefined;
   private bargeTimer: NodeJS.Timeout | undefined;
   private speculation: { audio: Int16Array; result: Promise<string>; abort: AbortController } | undefined;
   private unfollow: (() => Promise<void>) | undefined;
@@ -116,6 +120,16 @@ export class VoiceCallPipeline {
     this.setState("listening");
   }
 
+  /**
+   * The page played the agent's audio up to this RTP timestamp (it reports when the agent is
+   * interrupted, and before a push-to-talk press): an interruption keeps what was really heard,
+   * the browser's jitter buffer and the network included.
+   */
+  played(rtpTimestamp: number): void {
+    const ms = this.opts.peer.playedMsAt(rtpTimestamp);
+    if (ms !== undefined) this.playedReport = { ms, at: performance.now() };
+  }
+
   /** Push-to-talk: pressed starts an utterance (interrupting the agent), released ends it. */
   ptt(pressed: boolean): void {
     if (this.closed || pressed === this.pttDown) return;
@@ -152,6 +166,11 @@ export class VoiceCallPipeline {
       this.opts.peer.takeBack();
     }
     await this.unfollow?.().catch(() => undefined);
+  }
+
+  /** The person is speaking (an utterance in progress, not yet sent). */
+  get hearing(): boolean {
+    return this.state === "hearing" || this.pttDown;
   }
 
   private setState(state: CallState): void {
@@ -459,6 +478,7 @@ export class VoiceCallPipeline {
     if (this.held !== undefined) return;
     const t0 = performance.now();
     this.pausedAt = this.opts.peer.sentMs();
+    this.playedReport = undefined;
     this.held = this.opts.peer.takeBack();
     voiceMetrics().stage("barge_in", (performance.now() - t0) / 1000);
     this.setState("interrupted");
@@ -477,6 +497,7 @@ export class VoiceCallPipeline {
     const held = this.held ?? [];
     this.held = undefined;
     this.pausedAt = undefined;
+    this.playedReport = undefined;
     for (const pcm of held) this.opts.peer.play(pcm);
     this.setState(this.answer?.firstAudioAt ? "speaking" : "thinking");
   }
@@ -490,9 +511,14 @@ export class VoiceCallPipeline {
     if (!a) return;
     clearTimeout(this.bargeTimer);
     clearTimeout(a.toolCue);
-    const played =
-      (now || this.pausedAt === undefined ? this.opts.peer.sentMs() : this.pausedAt) -
-      (a.audioStart ?? this.opts.peer.sentMs());
+    const sent = now || this.pausedAt === undefined ? this.opts.peer.sentMs() : this.pausedAt;
+    const report = this.playedReport;
+    // After a pause, the report the page sent when told of it; for an immediate stop, one just before.
+    const paused = !now && this.pausedAt !== undefined;
+    const fresh = report && (paused || performance.now() - report.at < PLAYED_REPORT_FRESH_MS);
+    const reported = fresh ? report.ms : undefined;
+    this.playedReport = undefined;
+    const played = Math.min(sent, reported ?? sent) - (a.audioStart ?? this.opts.peer.sentMs());
     this.opts.peer.takeBack();
     this.held = undefined;
     this.pausedAt = undefined;
@@ -514,7 +540,13 @@ export class VoiceCallPipeline {
       data: {
         content: heard,
         source: "voice",
-        voice: { callId: this.opts.callId, interrupted: true, heardMs, fullText: full },
+        voice: {
+          callId: this.opts.callId,
+          interrupted: true,
+          heardMs,
+          heardFrom: reported === undefined ? "server" : "page",
+          fullText: full,
+        },
       },
     });
     await db()

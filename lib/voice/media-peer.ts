@@ -21,5 +21,11 @@ export interface MediaPeer {
   queuedMs(): number;
   /** Milliseconds of agent audio sent since the peer started. */
   sentMs(): number;
+  /**
+   * Milliseconds of agent audio (as `sentMs` counts) up to the end of the packet with this RTP
+   * timestamp: the page reports the last one it played, so an interruption keeps what was heard.
+   * Undefined when the peer has no RTP or the timestamp is not one of its recent packets.
+   */
+  playedMsAt(rtpTimestamp: number): number | undefined;
   close(): void;
 }

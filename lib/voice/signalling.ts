@@ -24,6 +24,11 @@ export const audioPayload = z.object({
     "16-bit PCM, at most 1 s",
   ),
 });
+/** The RTP timestamp of the last agent audio the page played (RTCRtpSynchronizationSource.rtpTimestamp). */
+export const playedPayload = z.object({
+  callId: z.uuid(),
+  rtpTimestamp: z.number().int().min(0).max(0xffffffff),
+});
 export const inputPayload = z.object({ callId: z.uuid(), input: z.enum(["push-to-talk", "hands-free"]) });
 
 export type CallStatus = "connecting" | "listening" | "hearing" | "thinking" | "speaking" | "interrupted";
@@ -47,6 +52,8 @@ export interface VoiceClientEvents {
   /** WebRTC could not connect: send and receive the call's audio over this socket (half-duplex). */
   "voice.fallback": (p: z.infer<typeof hangupPayload>, ack?: Ack<null>) => void;
   "voice.audio": (p: { callId: string; pcm: ArrayBuffer | Uint8Array }) => void;
+  /** How far the page played the agent's audio: sent when told the agent was interrupted, before a push-to-talk press and a hang-up. */
+  "voice.played": (p: z.infer<typeof playedPayload>) => void;
   /** Switches between hands-free and push-to-talk during the call. */
   "voice.input": (p: z.infer<typeof inputPayload>, ack?: Ack<null>) => void;
 }

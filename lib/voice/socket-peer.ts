@@ -65,6 +65,11 @@ export class SocketPeer implements MediaPeer {
     return (this.sentSamples * 1000) / OUTPUT_RATE;
   }
 
+  /** No RTP here: the page drops what it buffered when the agent is paused, so the estimate holds. */
+  playedMsAt(): undefined {
+    return undefined;
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);

@@ -24,6 +24,14 @@ function loadModel(): Promise<ort.InferenceSession> {
   return model;
 }
 
+/**
+ * Loads the model ahead of the first call (about 100 ms of blocked event loop, which would stall
+ * every other call's audio if it happened mid-call). Failures surface when a call starts.
+ */
+export function warmUpVad(): void {
+  loadModel().catch(() => undefined);
+}
+
 /** One call's detector: frames must be fed in order. */
 export class SileroVad {
   private state = new Float32Array(2 * 128);

@@ -13,6 +13,16 @@ const RTP_TICKS_PER_FRAME = 960; // Opus RTP runs a 48 kHz clock whatever the co
 const LEAD_MS = 20;
 /** Packets held to put late ones back in order. */
 const REORDER_DEPTH = 3;
+/**
+ * No packet from the person for this long: the media is lost. A browser sends packets while the
+ * call lasts, muted or not (silence, or with DTX one every 400 ms), so an utterance cut off by a
+ * lost connection is never taken for a finished one: it is dropped, and the call ends.
+ */
+const MEDIA_LOST_MS = 5_000;
+/** A longer jump in the person's RTP timestamps is a new stream, not a pause to fill (5 s). */
+const MAX_GAP_TICKS = 5 * 48_000;
+/** Frames of agent audio remembered to map the page's played RTP timestamp back (10 s). */
+const PLAYED_WINDOW = 500;
 
 export class WeriftPeer implements MediaPeer {
   private readonly pc: RTCPeerConnection;
@@ -32,7 +42,12 @@ export class WeriftPeer implements MediaPeer {
   private timer: NodeJS.Timeout | undefined;
   private talking = false;
   private lastSeq: number | undefined;
-  private held = new Map<number, Buffer>();
+  private held = new Map<number, RtpPacket>();
+  /** The RTP timestamp the next packet should carry: a later one means the sender paused (DTX). */
+  private nextTs: number | undefined;
+  private lastPacketAt = 0;
+  /** RTP timestamp and audio sent up to the end of each recent frame carrying audio, oldest first. */
+  private readonly recentFrames: { ts: number; sentSamples: number }[] = [];
   private closed = false;
   private readonly loopbackOnly: boolean;
 
@@ -111,6 +126,15 @@ export class WeriftPeer implements MediaPeer {
     return (this.sentSamples * 1000) / OUTPUT_RATE;
   }
 
+  playedMsAt(rtpTimestamp: number): number | undefined {
+    // Newest first: the last frame carrying audio at or before the reported one (RTP wraps at 2^32).
+    for (let i = this.recentFrames.length - 1; i >= 0; i--) {
+      const f = this.recentFrames[i]!;
+      if (((rtpTimestamp - f.ts) | 0) >= 0) return (f.sentSamples * 1000) / OUTPUT_RATE;
+    }
+    return undefined;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -121,16 +145,17 @@ export class WeriftPeer implements MediaPeer {
   }
 
   private receive(rtp: RtpPacket): void {
+    this.lastPacketAt = performance.now();
     const seq = rtp.header.sequenceNumber;
     if (this.lastSeq !== undefined && ((seq - this.lastSeq) & 0xffff) > 0x8000) return; // late or repeated
-    this.held.set(seq, rtp.payload);
+    this.held.set(seq, rtp);
     for (;;) {
       const next = this.lastSeq === undefined ? seq : (this.lastSeq + 1) & 0xffff;
-      const payload = this.held.get(next);
-      if (payload) {
+      const packet = this.held.get(next);
+      if (packet) {
         this.held.delete(next);
         this.lastSeq = next;
-        this.decode(payload);
+        this.decode(packet);
         continue;
       }
       if (this.held.size <= REORDER_DEPTH) break;
@@ -139,7 +164,8 @@ export class WeriftPeer implements MediaPeer {
     }
   }
 
-  private decode(payload: Buffer): void {
+  private decode(packet: RtpPacket): void {
+    const { payload } = packet;
     if (this.closed || payload.length === 0) return;
     let pcm: Buffer;
     try {
@@ -148,7 +174,23 @@ export class WeriftPeer implements MediaPeer {
       return;
     }
     const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
+    // A sender in discontinuous transmission (silence) sends a packet now and then; the time between
+    // is silence, and the endpointer must hear it as such or a turn never ends.
+    const ts = packet.header.timestamp;
+    const gap = this.nextTs === undefined ? 0 : (ts - this.nextTs) | 0;
+    if (gap > 0 && gap <= MAX_GAP_TICKS) {
+      const silence = new Int16Array(Math.round((gap * INPUT_RATE) / 48_000));
+      for (const l of this.audioListeners) l(silence);
+    }
+    this.nextTs = (ts + (samples.length * 48_000) / INPUT_RATE) >>> 0;
     for (const l of this.audioListeners) l(samples);
+  }
+
+  /** On the output clock: no packet from the person for MEDIA_LOST_MS means the media is lost. */
+  private watchInput(now: number): void {
+    if (this.nextTs === undefined || now - this.lastPacketAt <= MEDIA_LOST_MS) return;
+    this.nextTs = undefined;
+    for (const l of this.stateListeners) l("failed");
   }
 
   private startClock(): void {
@@ -158,6 +200,7 @@ export class WeriftPeer implements MediaPeer {
       if (this.closed) return;
       const due = Math.floor((performance.now() - this.clockStart + LEAD_MS) / OUTPUT_FRAME_MS);
       while (this.framesSent < due) this.sendFrame();
+      this.watchInput(performance.now());
       this.timer = setTimeout(tick, OUTPUT_FRAME_MS / 2);
     };
     tick();
@@ -172,6 +215,10 @@ export class WeriftPeer implements MediaPeer {
     this.talking = Boolean(frame);
     const header = new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts, marker });
     this.out.writeRtp(new RtpPacket(header, payload));
+    if (frame) {
+      this.recentFrames.push({ ts: this.ts, sentSamples: this.sentSamples });
+      if (this.recentFrames.length > PLAYED_WINDOW) this.recentFrames.shift();
+    }
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + RTP_TICKS_PER_FRAME) >>> 0;
     this.framesSent++;

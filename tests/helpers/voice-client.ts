@@ -14,6 +14,8 @@ const FRAME = 480; // 20 ms at 24 kHz
 export interface Heard {
   at: number;
   rms: number;
+  /** The packet's RTP timestamp (48 kHz clock). */
+  ts: number;
 }
 
 export class VoiceTestClient {
@@ -82,7 +84,11 @@ export class VoiceTestClient {
         const s = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
         let sum = 0;
         for (const v of s) sum += v * v;
-        this.heard.push({ at: performance.now(), rms: Math.sqrt(sum / Math.max(1, s.length)) });
+        this.heard.push({
+          at: performance.now(),
+          rms: Math.sqrt(sum / Math.max(1, s.length)),
+          ts: rtp.header.timestamp,
+        });
       }),
     );
     await pc.setLocalDescription(await pc.createOffer());
@@ -150,6 +156,17 @@ export class VoiceTestClient {
     return this.call("voice.resume", { callId: this.callId });
   }
 
+  /** The media stops (a network gone, a laptop lid shut): no more packets, nothing closed. */
+  loseMedia(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Reports, as a page does, the RTP timestamp of the last agent audio played. */
+  played(rtpTimestamp: number): void {
+    this.socket.emit("voice.played", { callId: this.callId, rtpTimestamp });
+  }
+
   /** Hangs up and waits for the server to say the call ended. */
   async hangup(): Promise<void> {
     const r = await this.call<null>("voice.hangup", { callId: this.callId });
@@ -168,12 +185,16 @@ export class VoiceTestClient {
   private pump(): void {
     const start = performance.now();
     let sent = 0;
-    const silence = new Int16Array(FRAME);
+    // Between phrases, one silent packet encoded once (as the gateway does): ten clients in one
+    // process would otherwise spend a core encoding silence.
+    const silence = this.enc.encode(Buffer.alloc(FRAME * 2), FRAME);
     const tick = () => {
       const due = Math.floor((performance.now() - start) / 20);
       while (sent < due) {
-        const frame = this.take() ?? silence;
-        const payload = this.enc.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), FRAME);
+        const frame = this.take();
+        const payload = frame
+          ? this.enc.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), FRAME)
+          : silence;
         this.track.writeRtp(
           new RtpPacket(
             new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts }),

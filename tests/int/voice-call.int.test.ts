@@ -115,7 +115,7 @@ describe("voice call", () => {
       messages: {
         role: string;
         content: string;
-        voice: { interrupted?: boolean; heardMs?: number; fullText?: string } | null;
+        voice: { interrupted?: boolean; heardMs?: number; heardFrom?: string; fullText?: string } | null;
       }[];
     };
     const story = detail.messages.find((m) => m.role === "assistant" && m.voice?.interrupted);
@@ -124,12 +124,70 @@ describe("voice call", () => {
     expect(story!.content.length).toBeGreaterThan(10);
     expect(story!.content.length).toBeLessThan(story!.voice!.fullText!.length);
     expect(story!.voice!.heardMs).toBeGreaterThan(1_500);
+    expect(story!.voice!.heardFrom, "no report from this client: the gateway's estimate").toBe("server");
     // The interruption itself was a message, answered.
     expect(detail.messages.filter((m) => m.role === "user").map((m) => m.content)).toEqual([
       "tell me a long story about the sea",
       "stop talking please",
     ]);
     await call.hangup();
+  });
+
+  it("keeps what the page reports it played when that is less than was sent", async () => {
+    // A page with a deep playout buffer had played less than the gateway sent: its report of the
+    // last RTP timestamp played decides what the interrupted answer keeps.
+    const me = await seedUser(stack.db); // voice starts are limited per user and minute
+    const api = client(stack.base, me.token);
+    const sessionId = await api.newSession();
+    const call = await newCall(sessionId, me.token);
+    const askedEnd = call.say(await phrase("tell me a long story about the sea"));
+    await call.waitFor(() => call.firstAudioAfter(askedEnd) !== undefined, 15_000, "the story to start");
+    const first = call.firstAudioAfter(askedEnd)!;
+    await new Promise((r) => setTimeout(r, 2_500));
+    // The page's last played packet: the one that arrived a second into the story.
+    const playedPacket = call.heard.find((h) => h.at >= first.at + 1_000)!;
+    const expectedMs = (((playedPacket.ts - first.ts) >>> 0) / 48_000) * 1000 + 20;
+    const interruption = await phrase("stop talking please");
+    const bargeAt = call.say(interruption) - (interruption.length / 24_000) * 1000;
+    await call.waitFor(
+      () => call.states.some((s) => s.state === "interrupted" && s.at >= bargeAt),
+      5_000,
+      "the pause",
+    );
+    call.played(playedPacket.ts);
+    await call.waitFor(() => call.states.at(-1)?.state === "listening", 20_000, "listening after the answer");
+    const detail = (await api.get(`/api/v1/sessions/${sessionId}`)).json as unknown as {
+      messages: {
+        role: string;
+        voice: { interrupted?: boolean; heardMs?: number; heardFrom?: string } | null;
+      }[];
+    };
+    const story = detail.messages.find((m) => m.role === "assistant" && m.voice?.interrupted);
+    expect(story?.voice?.heardFrom).toBe("page");
+    // The first loud packet may come a frame or two after the answer's first audio frame.
+    expect(story!.voice!.heardMs).toBeGreaterThanOrEqual(expectedMs - 20);
+    expect(story!.voice!.heardMs).toBeLessThanOrEqual(expectedMs + 100);
+    await call.hangup();
+  });
+
+  it("ends the call when the media is lost mid-utterance, and sends none of it", async () => {
+    const me = await seedUser(stack.db); // voice starts are limited per user and minute
+    const api = client(stack.base, me.token);
+    const sessionId = await api.newSession();
+    const call = await newCall(sessionId, me.token);
+    const words = await phrase("tell me a long story about the sea");
+    call.say(words.subarray(0, Math.floor(words.length * 0.6)));
+    await call.waitFor(() => call.states.some((s) => s.state === "hearing"), 5_000, "the person heard");
+    call.loseMedia(); // mid-word: no silence follows, no packet at all
+    await call.waitFor(() => call.ended !== undefined, 10_000, "the call to end");
+    expect(call.ended).toMatchObject({ reason: "media_failed" });
+    expect(call.ended!.message).toContain("what you were saying was not sent");
+    const detail = (await api.get(`/api/v1/sessions/${sessionId}`)).json as unknown as {
+      messages: unknown[];
+    };
+    expect(detail.messages).toEqual([]);
+    const row = await stack.db.voiceCall.findUniqueOrThrow({ where: { id: call.callId } });
+    expect(row.endReason).toBe("media_failed");
   });
 
   it("goes on after the signalling socket drops and comes back, the media still flowing", async () => {
