@@ -1,7 +1,7 @@
 // Browser sign-in: email and password (scrypt hashes) give an httpOnly SameSite=Lax session cookie;
 // the session itself lives in Redis, so signing out ends it at once on every gateway process. A
 // session carries the role its user signed in with, so each user's sessions are also listed in a
-// Redis set: disabling the user or changing their role ends all of them (endWebSessionsOf).
+// Redis sorted set: disabling the user or changing their role ends all of them (endWebSessionsOf).
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Db } from "../server/db";
@@ -14,7 +14,7 @@ import { publishRevocation } from "./revocation";
 
 export const WEB_SESSION_TTL_S = 7 * 24 * 3600;
 
-/** The hashes of a user's web sessions (some may have expired already). */
+/** The hashes of a user's web sessions, scored by when they expire (past ones are pruned at sign-in). */
 export const userWebSessionsKey = (userId: string) => `auth:user-websessions:${userId}`;
 
 export const DISABLED_MESSAGE = "This account is disabled. Ask an admin of your tenant to enable it again.";
@@ -66,7 +66,8 @@ export async function signIn(
   await redis
     .multi()
     .set(webSessionKey(sessionHash), JSON.stringify(principal), "EX", WEB_SESSION_TTL_S)
-    .sadd(userWebSessionsKey(user.id), sessionHash)
+    .zremrangebyscore(userWebSessionsKey(user.id), "-inf", Date.now())
+    .zadd(userWebSessionsKey(user.id), Date.now() + WEB_SESSION_TTL_S * 1000, sessionHash)
     .expire(userWebSessionsKey(user.id), WEB_SESSION_TTL_S)
     .exec();
   // An admin who disabled the user or changed their role between the read above and the write
@@ -82,7 +83,7 @@ export async function signIn(
 }
 
 async function endWebSession(redis: Redis, userId: string, sessionHash: string): Promise<void> {
-  await redis.multi().del(webSessionKey(sessionHash)).srem(userWebSessionsKey(userId), sessionHash).exec();
+  await redis.multi().del(webSessionKey(sessionHash)).zrem(userWebSessionsKey(userId), sessionHash).exec();
 }
 
 /**
@@ -90,11 +91,11 @@ async function endWebSession(redis: Redis, userId: string, sessionHash: string):
  * open is closed by the `user` revocation; see endUserAccess.) Returns how many were still live.
  */
 export async function endWebSessionsOf(redis: Redis, userId: string): Promise<number> {
-  const hashes = await redis.smembers(userWebSessionsKey(userId));
+  const hashes = await redis.zrange(userWebSessionsKey(userId), 0, -1);
   if (!hashes.length) return 0;
   const tx = redis.multi();
   for (const h of hashes) tx.del(webSessionKey(h));
-  tx.srem(userWebSessionsKey(userId), ...hashes);
+  tx.zrem(userWebSessionsKey(userId), ...hashes);
   const results = (await tx.exec()) ?? [];
   return results.slice(0, hashes.length).filter(([err, n]) => !err && n === 1).length;
 }
