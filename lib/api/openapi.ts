@@ -5,6 +5,7 @@ import * as s from "../sessions/schemas";
 import { createTokenBody } from "../auth/token-service";
 import { auditRowView } from "../audit/query";
 import { connectionTestBody } from "../settings/connection-test";
+import { updateUserBody, userList, userView } from "../users/schemas";
 import { ERROR_STATUS } from "../errors";
 
 const schema = (t: z.ZodType, io: "input" | "output" = "output") => {
@@ -35,7 +36,7 @@ const STATUS_TEXT: Record<number, string> = {
   402: "Over the tenant's token budget (code budget_exceeded)",
   403: "Not allowed",
   404: "Not found (or not visible to the caller)",
-  409: "Conflict (a turn is already running, or none is)",
+  409: "Conflict (a turn is already running, or none is; the tenant's last admin)",
   413: "Body or message too large",
   415: "Body is not JSON",
   429: "Rate limited (Retry-After)",
@@ -81,6 +82,9 @@ export function openApiDocument(serverUrl: string) {
         ShareSession: schema(s.shareSessionBody, "input"),
         Share: schema(s.shareView),
         AuditRow: schema(auditRowView),
+        User: schema(userView),
+        UserList: schema(userList),
+        UpdateUser: schema(updateUserBody, "input"),
         ConnectionTest: schema(connectionTestBody, "input"),
         SettingsView: {
           type: "object",
@@ -265,7 +269,7 @@ export function openApiDocument(serverUrl: string) {
         get: {
           summary: "Follow a session's events (SSE); Last-Event-ID resumes",
           description:
-            "The stream ends with `session.revoked` ({type, sessionId, reason}) when the session is unshared from the caller, or `auth.revoked` when the caller's token is revoked or they sign out.",
+            "The stream ends with `session.revoked` ({type, sessionId, reason}) when the session is unshared from the caller, or `auth.revoked` when the caller's token is revoked, they sign out, or an admin disables them or changes their role.",
           parameters: [{ name: "Last-Event-ID", in: "header", schema: { type: "integer" } }],
           responses: { "200": { description: "Event stream", content: sse }, ...errors(401, 404, 503) },
         },
@@ -407,6 +411,36 @@ export function openApiDocument(serverUrl: string) {
               },
             },
             ...errors(400, 401, 403),
+          },
+        },
+      },
+      "/api/v1/admin/users": {
+        get: {
+          summary: "The members of the caller's tenant, with role and disabled state (tenant admins)",
+          parameters: [
+            {
+              name: "limit",
+              in: "query",
+              schema: { type: "integer", minimum: 1, maximum: 500, default: 100 },
+            },
+            { name: "cursor", in: "query", schema: { type: "string" } },
+          ],
+          responses: {
+            "200": { description: "A page, by email", content: json("UserList") },
+            ...errors(400, 401, 403),
+          },
+        },
+      },
+      "/api/v1/admin/users/{id}": {
+        parameters: [idParam],
+        patch: {
+          summary: "Disable or enable a user of the tenant, or change their role (tenant admins)",
+          description:
+            "Ends what the user has open within a second: their sockets get `auth.revoked` with the reason and close, their SSE streams end with `auth.revoked`, their web sessions end (the next request is a 401). Their API tokens stop working while they are disabled. 409 for disabling yourself or leaving the tenant without an enabled admin; 404 for an unknown id or another tenant's user.",
+          requestBody: { required: true, content: json("UpdateUser") },
+          responses: {
+            "200": { description: "The user as changed", content: json("User") },
+            ...errors(400, 401, 403, 404, 409, 415, 503),
           },
         },
       },
