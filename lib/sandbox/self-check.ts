@@ -57,32 +57,48 @@ export async function checkSandbox(opts: SandboxCheckOptions): Promise<SandboxCh
     tmpBytes: opts.tmpBytes,
     uid: opts.uid,
   };
+  const result = await runCheck(workspace, limits, opts);
+  // The executor must be able to remove what a sandbox wrote (the workspace sweeper does it too).
   try {
-    const r = await runSandboxed({
-      command: ["/bin/sh", "-c", "id -u && echo ok > /workspace/check && cat /workspace/check"],
-      workspace,
-      limits,
-      limitAddressSpace: true,
-    });
-    const expected = `${opts.uid}\nok\n`;
-    if (r.outcome === "exited" && r.exitCode === 0 && r.stdout === expected)
-      return { ok: true, ms: Math.round(performance.now() - started) };
-    const said = (r.stderr || r.stdout).trim().slice(0, 500) || "(no output)";
-    // bwrap cannot reach the workspace to bind it, or the sandbox's user cannot write it.
-    if (said.includes(workspace) || said.includes("/workspace/check"))
+    fs.rmSync(workspace, { recursive: true, force: true });
+  } catch (err) {
+    if (result.ok)
       return {
         ok: false,
         reason:
-          `the sandbox's user (uid ${opts.uid}) cannot write its workspace under ${opts.workspaceRoot}: ` +
-          `every directory above it must be searchable by others (executor.workspaceRoot). Sandbox said: ${said}`,
+          `cannot remove the sandbox's files under ${opts.workspaceRoot}: ${(err as Error).message} ` +
+          "(the executor needs root with CAP_DAC_OVERRIDE and CAP_FOWNER)",
       };
+  }
+  return result.ok ? { ok: true, ms: Math.round(performance.now() - started) } : result;
+}
+
+async function runCheck(
+  workspace: string,
+  limits: SandboxLimits,
+  opts: SandboxCheckOptions,
+): Promise<SandboxCheck> {
+  const r = await runSandboxed({
+    command: ["/bin/sh", "-c", "id -u && echo ok > /workspace/check && cat /workspace/check"],
+    workspace,
+    limits,
+    limitAddressSpace: true,
+  });
+  if (r.outcome === "exited" && r.exitCode === 0 && r.stdout === `${opts.uid}\nok\n`)
+    return { ok: true, ms: r.durationMs };
+  const said = (r.stderr || r.stdout).trim().slice(0, 500) || "(no output)";
+  // bwrap cannot reach the workspace to bind it, or the sandbox's user cannot write it.
+  if (said.includes(workspace) || said.includes("/workspace/check"))
     return {
       ok: false,
       reason:
-        `a trivial sandboxed command failed (${r.outcome}, exit ${r.exitCode ?? r.signal ?? "none"}): ` +
-        `${hint(said)}. Sandbox said: ${said}`,
+        `the sandbox's user (uid ${opts.uid}) cannot write its workspace under ${opts.workspaceRoot}: ` +
+        `every directory above it must be searchable by others (executor.workspaceRoot). Sandbox said: ${said}`,
     };
-  } finally {
-    fs.rmSync(workspace, { recursive: true, force: true });
-  }
+  return {
+    ok: false,
+    reason:
+      `a trivial sandboxed command failed (${r.outcome}, exit ${r.exitCode ?? r.signal ?? "none"}): ` +
+      `${hint(said)}. Sandbox said: ${said}`,
+  };
 }

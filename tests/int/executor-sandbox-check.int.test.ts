@@ -6,6 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { checkSandbox } from "@/lib/sandbox/self-check";
 import { startProcess, stopProcess } from "../helpers/services";
 
@@ -69,9 +70,21 @@ describe.skipIf(process.getuid?.() !== 0)("sandbox self-check", () => {
     expect(output).toMatch(/cannot write its workspace under .*soma-closed-/);
   });
 
-  it("lets a working executor start", async () => {
-    const { code, output } = await startExecutorExpectingExit([]);
-    expect(code).toBeNull();
+  it("starts with only the capabilities docker-compose.yml gives it, and no new privileges", async () => {
+    // Docker's seccomp, AppArmor and /proc masks cannot be reproduced here; the capabilities can.
+    const compose = YAML.parse(fs.readFileSync("docker-compose.yml", "utf8")) as {
+      services: Record<string, { cap_add?: string[] }>;
+    };
+    const caps = compose.services["tool-executor"]?.cap_add ?? [];
+    expect(caps.length).toBeGreaterThan(0);
+    const bounding = ["-all", ...caps.map((c) => `+${c.toLowerCase()}`)].join(",");
+    const { code, output } = await startExecutorExpectingExit([
+      "setpriv",
+      "--no-new-privs",
+      `--bounding-set=${bounding}`,
+      "--inh-caps=-all",
+    ]);
+    expect(code, output.slice(-2000)).toBeNull();
     expect(output).toContain('"sandbox self-check passed"');
   });
 });
