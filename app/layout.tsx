@@ -3,6 +3,10 @@ import type { ReactNode } from "react";
 import "./globals.css";
 import { Toasts } from "@/components/toasts";
 
+// Every page renders per request: its inline scripts must carry that response's CSP nonce
+// (lib/http/security-headers.ts), which a page prerendered at build time could not know.
+export const dynamic = "force-dynamic";
+
 export const metadata: Metadata = {
   title: "SomaAgent",
   description: "Realtime, speech-first AI agents",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: every tier against the real services. Usage: test.sh all|unit|int|e2e
-#   unit: typecheck, lint, format, vitest unit, OPA policy tests
+#   unit: typecheck, lint, format, vitest unit, OPA policy tests, npm audit of runtime dependencies
+#         (needs the registry; SOMA_SKIP_AUDIT="<why>" skips it knowingly)
 #   int:  vitest *.int.test.ts against Postgres, Redis, Kafka, OpenFGA, OPA
 #   e2e:  production build of the gateway + Playwright in Debian's Chromium
 # Tests use their own database (somaagent_test), Redis db 1 and OpenFGA store; dev data is untouched.
@@ -39,6 +40,8 @@ run_unit() {
   log "format"; npx prettier --check . >/dev/null || { npx prettier --check . ; die "files need formatting: npm run format"; }
   log "unit tests"; npx vitest run --project unit
   log "OPA policy tests"; "$BIN_DIR/opa-$OPA_VERSION" test conf/opa -v | tail -n 3
+  log "npm audit (runtime dependencies: high and critical fail, conf/npm-audit-allowlist.json excuses)"
+  npx tsx scripts/audit.ts || die "npm audit failed (see above)"
 }
 # The integration tier starts the real gateway process and the e2e tier drives it: both need the
 # production build, made once per run.

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { principalOrThrow, type AuthDeps } from "../lib/auth/principal";
 import { AppError, toAppError } from "../lib/errors";
-import { securityHeaders } from "../lib/http/security-headers";
+import { contentSecurityPolicy, newCspNonce, securityHeaders } from "../lib/http/security-headers";
 import { clientAddress, CLIENT_IP_HEADER } from "../lib/http/client-ip";
 import { addressKind } from "../lib/net/address";
 import { bearerToken } from "../lib/auth/tokens";
@@ -88,7 +88,7 @@ const COMPAT_API_PATHS = new Set(["/settings_get", "/settings_set"]);
 
 export function createHttpHandler(deps: HandlerDeps) {
   const m = metrics();
-  const headers = securityHeaders({ dev: deps.dev, https: deps.https ?? false });
+  const headers = securityHeaders({ https: deps.https ?? false });
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
@@ -109,6 +109,12 @@ export function createHttpHandler(deps: HandlerDeps) {
     // does not wait on idle keep-alive sockets until the grace period ends.
     if (deps.isShuttingDown()) res.setHeader("connection", "close");
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    // A nonce per response. Next takes the nonce from the request's CSP header, so the one set here
+    // replaces whatever the client sent: a caller cannot choose the nonce its page is rendered with.
+    const csp = contentSecurityPolicy({ dev: deps.dev, ...(deps.dev ? {} : { nonce: newCspNonce() }) });
+    req.headers["content-security-policy"] = csp;
+    delete req.headers["content-security-policy-report-only"];
+    res.setHeader("content-security-policy", csp);
 
     res.on("finish", () => {
       const route = routeLabel(url.pathname);

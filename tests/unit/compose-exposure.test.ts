@@ -8,7 +8,19 @@ import YAML from "yaml";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const compose = YAML.parse(fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as {
-  services: Record<string, { ports?: string[]; environment?: Record<string, string>; command?: string[] }>;
+  services: Record<
+    string,
+    {
+      ports?: string[];
+      environment?: Record<string, string>;
+      command?: string[];
+      user?: string;
+      cap_add?: string[];
+      cap_drop?: string[];
+      privileged?: boolean;
+      security_opt?: string[];
+    }
+  >;
 };
 
 describe("docker-compose.yml exposure", () => {
@@ -28,5 +40,24 @@ describe("docker-compose.yml exposure", () => {
     expect(compose.services.redis?.command).toContain("--requirepass");
     const text = fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8");
     expect(text).not.toMatch(/soma:soma@/);
+  });
+});
+
+describe("docker-compose.yml privileges", () => {
+  it("runs only the tool executor as root, with the few capabilities its sandbox needs and no new privileges", () => {
+    const executor = compose.services["tool-executor"]!;
+    expect(executor.user).toBe("root");
+    expect(executor.cap_drop).toEqual(["ALL"]);
+    // The list tests/int/executor-sandbox-check.int.test.ts starts the executor with.
+    expect(executor.cap_add).toEqual(["SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL"]);
+    expect(executor.security_opt).toContain("no-new-privileges:true");
+    expect(executor.privileged).toBeUndefined();
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name === "tool-executor") continue;
+      expect(service.user, `${name} keeps the image's user`).toBeUndefined();
+      expect(service.cap_add, `${name} gets no capabilities`).toBeUndefined();
+      expect(service.security_opt, `${name} keeps Docker's confinement`).toBeUndefined();
+      expect(service.privileged).toBeUndefined();
+    }
   });
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { sessionSecret } from "@/lib/auth/principal";
 import { clearedCookie, sessionCookie } from "@/lib/auth/web-session";
-import { securityHeaders } from "@/lib/http/security-headers";
+import { contentSecurityPolicy, newCspNonce, securityHeaders } from "@/lib/http/security-headers";
 
 describe("session cookie", () => {
   it("is __Host- prefixed, Secure, host-only and on / over https", () => {
@@ -25,9 +25,27 @@ describe("session cookie", () => {
 
 describe("security headers", () => {
   it("send HSTS over https only", () => {
-    expect(securityHeaders({ dev: false, https: true })["strict-transport-security"]).toBe(
+    expect(securityHeaders({ https: true })["strict-transport-security"]).toBe(
       "max-age=31536000; includeSubDomains",
     );
-    expect(securityHeaders({ dev: false })["strict-transport-security"]).toBeUndefined();
+    expect(securityHeaders({})["strict-transport-security"]).toBeUndefined();
+  });
+});
+
+describe("content security policy", () => {
+  const scriptSrc = (csp: string) => csp.split("; ").find((d) => d.startsWith("script-src "));
+  it("allows production scripts by nonce only: no 'unsafe-inline', no 'unsafe-eval'", () => {
+    const csp = contentSecurityPolicy({ dev: false, nonce: "abc123==" });
+    expect(scriptSrc(csp)).toBe("script-src 'self' 'nonce-abc123==' 'strict-dynamic'");
+    expect(csp).toContain("object-src 'none'");
+    expect(scriptSrc(contentSecurityPolicy({ dev: false }))).toBe("script-src 'self'");
+  });
+  it("keeps 'unsafe-eval' in development only, for hot reloading", () => {
+    expect(scriptSrc(contentSecurityPolicy({ dev: true }))).toContain("'unsafe-eval'");
+  });
+  it("makes a new nonce each time, in the characters Next accepts", () => {
+    const nonces = new Set(Array.from({ length: 100 }, () => newCspNonce()));
+    expect(nonces.size).toBe(100);
+    for (const n of nonces) expect(n).toMatch(/^[A-Za-z0-9+/]{22}==$/);
   });
 });

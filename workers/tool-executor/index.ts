@@ -23,6 +23,7 @@ import { channelHub } from "../../lib/realtime/channel-hub";
 import { TOOL_CANCEL_CHANNEL } from "../../lib/tools/cancel";
 import { getConfig } from "../../lib/config";
 import { followSettingsChanges } from "../../lib/settings/reload-listener";
+import { checkSandbox } from "../../lib/sandbox/self-check";
 
 const config = loadConfigOrExit("tool-executor");
 const { settings } = config;
@@ -35,6 +36,23 @@ const secrets = loadSecretStore({
 const masker = createMasker(secrets.all());
 // Every log line passes through the masker, so a secret that reaches a message or error is hidden.
 const log = logger().child({}, { formatters: { log: (obj) => masker.deep(obj) } });
+
+// Every code tool runs in the sandbox: if it cannot work here (no root to switch users, no user
+// namespaces in a container), refuse to start and say why, rather than fail every such call.
+const sandbox = await checkSandbox({
+  uid: settings.executor.sandboxUidBase,
+  workspaceRoot: workspaceRoot(settings),
+  tmpBytes: settings.executor.sandboxTmpMb * 1024 * 1024,
+});
+if (!sandbox.ok) {
+  // stderr too: a log transport may not flush before exit, and this is the line an operator needs.
+  process.stderr.write(
+    `tool-executor: the tool sandbox does not work here, not starting: ${sandbox.reason}\n`,
+  );
+  log.fatal({ reason: sandbox.reason }, "the tool sandbox does not work here, not starting");
+  process.exit(78); // EX_CONFIG, like an invalid configuration
+}
+log.info({ ms: sandbox.ms }, "sandbox self-check passed");
 const executorId = newExecutorId();
 const bus = createBus(settings, `${settings.kafka.clientId}-executor`);
 const host = new ToolHost();
