@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: every tier against the real services. Usage: test.sh all|unit|int|e2e
 #   unit: typecheck, lint, format, vitest unit, OPA policy tests, npm audit of runtime dependencies
-#         (needs the registry; SOMA_SKIP_AUDIT="<why>" skips it knowingly)
+#         (needs the registry's audit endpoint; where it is refused the run says so and goes on,
+#         unless SOMA_REQUIRE_AUDIT=1; SOMA_SKIP_AUDIT="<why>" skips it knowingly)
 #   int:  vitest *.int.test.ts against Postgres, Redis, Kafka, OpenFGA, OPA
 #   e2e:  production build of the gateway + Playwright in Debian's Chromium
 # Tests use their own database (somaagent_test), Redis db 1 and OpenFGA store; dev data is untouched.
@@ -41,7 +42,15 @@ run_unit() {
   log "unit tests"; npx vitest run --project unit
   log "OPA policy tests"; "$BIN_DIR/opa-$OPA_VERSION" test conf/opa -v | tail -n 3
   log "npm audit (runtime dependencies: high and critical fail, conf/npm-audit-allowlist.json excuses)"
-  npx tsx scripts/audit.ts || die "npm audit failed (see above)"
+  # Exit 1: advisories not excused (fails). Exit 2: the audit could not run (the registry refused or
+  # was unreachable): said loudly, and fatal only with SOMA_REQUIRE_AUDIT=1 (the release pipeline).
+  local rc=0
+  npx tsx scripts/audit.ts || rc=$?
+  if [ "$rc" = 2 ] && [ "${SOMA_REQUIRE_AUDIT:-0}" != 1 ]; then
+    warn "npm audit could NOT run here (see above): runtime dependencies were not checked for advisories"
+  elif [ "$rc" != 0 ]; then
+    die "npm audit failed (see above)"
+  fi
 }
 # The integration tier starts the real gateway process and the e2e tier drives it: both need the
 # production build, made once per run.

@@ -37,6 +37,7 @@ POSTGRES_DB="somaagent"
 if [ -t 1 ]; then C_OK=$'\e[32m'; C_ERR=$'\e[31m'; C_DIM=$'\e[2m'; C_RST=$'\e[0m'; else C_OK=""; C_ERR=""; C_DIM=""; C_RST=""; fi
 log() { printf '%s[%s]%s %s\n' "$C_DIM" "$(date +%H:%M:%S)" "$C_RST" "$*"; }
 ok() { printf '%s✔%s %s\n' "$C_OK" "$C_RST" "$*"; }
+warn() { printf '%s! %s%s\n' "$C_ERR" "$*" "$C_RST" >&2; }
 die() { printf '%s✘ %s%s\n' "$C_ERR" "$*" "$C_RST" >&2; exit 1; }
 
 is_root() { [ "$(id -u)" = "0" ]; }
