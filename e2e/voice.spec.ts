@@ -3,7 +3,11 @@
 // after a reload, marked spoken. The fake microphone says VOICE_PHRASE once, two seconds in.
 import { execFileSync } from "node:child_process";
 import type { Page } from "@playwright/test";
-import { FIRST_RUN_PORT, VOICE_PHRASE } from "../playwright.config";
+import { FIRST_RUN_PORT, KILLED_GATEWAY_PORT, VOICE_PHRASE } from "../playwright.config";
+import { startStubProvider } from "../lib/provider-stub/server";
+import { startGateway } from "../tests/helpers/chat";
+import { stopProcess } from "../tests/helpers/services";
+import { voiceEnv } from "../tests/helpers/voice-client";
 import { expect, test } from "./fixtures/api";
 import { signIn } from "./fixtures/ui";
 
@@ -251,4 +255,40 @@ test("speaking over the agent silences it at once, and the answer keeps what was
   expect(kept!.content.length).toBeGreaterThan(10);
   expect(kept!.voice!.fullText!.startsWith(kept!.content.replace(/\s+\S*$/, ""))).toBe(true);
   expect(kept!.content.length).toBeLessThan(kept!.voice!.fullText!.length);
+});
+
+test.describe("a gateway killed mid-call", () => {
+  test.use({ baseURL: `http://127.0.0.1:${KILLED_GATEWAY_PORT}` });
+
+  test("the page says the connection was lost, and a new call works once the gateway is back", async ({
+    page,
+    operator,
+  }) => {
+    const stub = await startStubProvider();
+    const env = voiceEnv(stub.url);
+    let { gateway } = await startGateway(stub, env, KILLED_GATEWAY_PORT);
+    try {
+      await speakingMicrophone(page, { story: "tell me a long story about the sea" });
+      await signIn(page, operator);
+      await page.getByRole("button", { name: "Start a voice call" }).click();
+      const status = page.getByTestId("call-status");
+      await expect(status).toHaveText(/Listening/, { timeout: 15_000 });
+      await say(page, "story");
+      await expect(status).toHaveText(/Speaking/, { timeout: 20_000 });
+
+      gateway.kill("SIGKILL");
+      await expect(status).toHaveText(/Reconnecting/, { timeout: 5_000 });
+      const lost = page.getByRole("alert").filter({ hasText: "The connection to the server was lost" });
+      await expect(lost).toBeVisible({ timeout: 15_000 });
+
+      ({ gateway } = await startGateway(stub, env, KILLED_GATEWAY_PORT));
+      await lost.getByRole("button", { name: "Try again" }).click();
+      await expect(page.getByTestId("call-status")).toHaveText(/Listening/, { timeout: 20_000 });
+      await page.getByRole("button", { name: "Hang up" }).click();
+      await expect(page.getByTestId("call-bar")).toBeHidden();
+    } finally {
+      await stopProcess(gateway);
+      await stub.close();
+    }
+  });
 });

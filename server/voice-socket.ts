@@ -19,10 +19,13 @@ import { VoiceCallPipeline } from "../lib/voice/call";
 import { RELEASE_IF_HELD } from "../lib/agent/turns";
 import { voiceAllowance, refuseWhenSpent } from "../lib/voice/minutes";
 import { voiceMetrics } from "../lib/voice/metrics";
-import { speechStatus } from "../lib/voice/speech-client";
+import { SpeechError, speechStatus } from "../lib/voice/speech-client";
 import { webrtcOptions } from "../lib/voice/webrtc-options";
 import { forgetCall, renewCall, RENEW_MS, sweepLostCalls } from "../lib/voice/call-liveness";
 import { WeriftPeer } from "../lib/voice/werift-peer";
+import { RealtimeCall } from "../lib/voice/realtime/call";
+import { createRealtimeCall, type RealtimeCallCreated } from "../lib/voice/realtime/provider";
+import { realtimeSession } from "../lib/voice/realtime/session";
 import { warmUpVad } from "../lib/voice/vad";
 import { SocketPeer } from "../lib/voice/socket-peer";
 import type { MediaPeer } from "../lib/voice/media-peer";
@@ -35,6 +38,7 @@ import {
   pttPayload,
   startPayload,
   type StartReply,
+  type VoiceMode,
   type VoiceClientEvents,
   type VoiceServerEvents,
 } from "../lib/voice/signalling";
@@ -53,6 +57,17 @@ export type VoiceNamespace = Namespace<
 >;
 
 const ACTIVE_KEY = (userId: string) => `voice:active:${userId}`;
+
+/**
+ * The mode of a new call: the one asked for, else the settings' (realtime only where its provider
+ * is usable: with no key a first run's calls are cascaded on the offline engines).
+ */
+function voiceMode(asked: VoiceMode | undefined): VoiceMode {
+  if (asked) return asked;
+  return getConfig().settings.speech.mode === "realtime" && speechStatus("realtime").configured
+    ? "realtime"
+    : "cascaded";
+}
 const END_CHANNEL = "voice:end";
 /** The browser must connect the media this soon after the start, or the call ends. */
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -64,10 +79,12 @@ interface Call {
   id: string;
   sessionId: string;
   principal: Principal;
-  peer: WeriftPeer;
+  /** cascaded: the gateway's own pipeline on its WebRTC peer; realtime: the provider's, relayed. */
+  mode: VoiceMode;
+  peer: WeriftPeer | undefined;
   /** The PCM-over-socket peer, once the page fell back to it. */
   fallback?: SocketPeer;
-  pipeline: VoiceCallPipeline | undefined;
+  pipeline: VoiceCallPipeline | RealtimeCall | undefined;
   startedAt: number;
   timers: NodeJS.Timeout[];
   ended: boolean;
@@ -146,6 +163,53 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
       }
     };
 
+    /** Realtime: the offer goes to the provider with the server's session; the gateway keeps the sideband. */
+    const relayRealtime = async (call: Call, sdp: string, end: CallEntry["end"]): Promise<string> => {
+      const callId = call.id;
+      const input = getConfig().settings.speech.input;
+      let created: RealtimeCallCreated;
+      const started = performance.now();
+      try {
+        created = await createRealtimeCall(sdp, realtimeSession(input));
+      } catch (err) {
+        const message = err instanceof SpeechError ? err.message : "The realtime voice could not start.";
+        voiceMetrics().providerError("realtime");
+        log.warn({ callId, err: message }, "realtime call not created");
+        await end("failed", message);
+        throw new AppError("unavailable", `${message} Cascaded voice may still work.`, {
+          details: { fallback: "cascaded" },
+        });
+      }
+      voiceMetrics().realtimeRelay((performance.now() - started - created.providerMs) / 1000);
+      const rt = new RealtimeCall({
+        callId,
+        providerCallId: created.providerCallId,
+        principal,
+        session: await sessionFor(principal, call.sessionId, "write"),
+        log: log.child({ callId, providerCallId: created.providerCallId }),
+        input,
+        events: {
+          state: (state) => {
+            call.state = state;
+            call.socket?.emit("voice.state", { callId, state });
+          },
+          caption: (role, text, partial) =>
+            call.socket?.emit("voice.caption", { callId, role, text, ...(partial ? { partial } : {}) }),
+          problem: (code, message) => call.socket?.emit("voice.error", { callId, code, message }),
+        },
+        onLost: () => void end("realtime_lost", "The realtime connection was lost; start the call again."),
+      });
+      call.pipeline = rt;
+      try {
+        await rt.start();
+      } catch (err) {
+        const message = err instanceof SpeechError ? err.message : "The realtime voice could not start.";
+        await end("failed", message);
+        throw new AppError("unavailable", message, { details: { fallback: "cascaded" } });
+      }
+      return created.answerSdp;
+    };
+
     socket.on(
       "voice.start",
       socketHandler(
@@ -153,12 +217,17 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
         log,
         "voice.start",
         startPayload,
-        async ({ sessionId, takeOver }): Promise<StartReply> => {
+        async ({ sessionId, takeOver, mode: asked }): Promise<StartReply> => {
           await sessionFor(principal, sessionId, "write");
           const conf = await tenantConfig(db(), redis(), principal.tenantId);
           const { settings } = getConfig();
-          await admitVoiceStart({ principal, conf, model: settings.models.chat.name });
-          for (const role of ["stt", "tts"] as const) {
+          const mode = voiceMode(asked);
+          await admitVoiceStart({
+            principal,
+            conf,
+            model: mode === "realtime" ? settings.speech.realtime.model : settings.models.chat.name,
+          });
+          for (const role of mode === "realtime" ? (["realtime"] as const) : (["stt", "tts"] as const)) {
             const status = speechStatus(role);
             if (!status.configured)
               throw new AppError("unavailable", status.reason ?? "Voice is not configured.");
@@ -191,7 +260,8 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
             id: callId,
             sessionId,
             principal,
-            peer: new WeriftPeer(webrtcOptions()),
+            mode,
+            peer: mode === "cascaded" ? new WeriftPeer(webrtcOptions()) : undefined,
             pipeline: undefined,
             startedAt: Date.now(),
             timers: [],
@@ -210,7 +280,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
             await call.pipeline
               ?.close()
               .catch((err: unknown) => callLog.warn({ err }, "voice pipeline did not close"));
-            call.peer.close();
+            call.peer?.close();
             const audioSeconds = (Date.now() - call.startedAt) / 1000;
             await db()
               .$transaction([
@@ -269,7 +339,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
           );
           // Lost after it worked: the call is over. Never connected: the page falls back or times out.
           let connected = false;
-          call.peer.onState((state) => {
+          call.peer?.onState((state) => {
             if (state === "connected") connected = true;
             if (state === "failed" && connected && !call.fallback)
               void end(
@@ -287,8 +357,11 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
             resource: `session ${sessionId}`,
             details: { callId },
           });
-          const offline = speechStatus("stt").offline || speechStatus("tts").offline;
-          return { callId, input: settings.speech.input, offline, maxSeconds };
+          const offline =
+            mode === "realtime"
+              ? speechStatus("realtime").offline
+              : speechStatus("stt").offline || speechStatus("tts").offline;
+          return { callId, mode, input: settings.speech.input, offline, maxSeconds };
         },
       ),
     );
@@ -298,6 +371,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
       socketHandler(socket, log, "voice.offer", offerPayload, async ({ callId, sdp }) => {
         const { call, end } = own(callId);
         if (call.pipeline) throw new AppError("conflict", "This call is already connected.");
+        if (!call.peer) return { sdp: await relayRealtime(call, sdp, end) };
         let answer: string;
         try {
           answer = await call.peer.answer(sdp);
@@ -319,6 +393,8 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
       socketHandler(socket, log, "voice.fallback", hangupPayload, async ({ callId }) => {
         const { call, end } = own(callId);
         if (call.fallback) throw new AppError("conflict", "This call already uses the fallback.");
+        if (!call.peer)
+          throw new AppError("conflict", "A realtime call has no audio fallback; use cascaded voice.");
         await call.pipeline?.close();
         call.pipeline = undefined;
         call.peer.close();

@@ -23,9 +23,12 @@ const STATUS_TEXT: Record<VoiceStatus, string> = {
 export function MicButton({ disabled }: { disabled: boolean }) {
   const status = useVoice((s) => s.status);
   const start = useVoice((s) => s.start);
+  const voice = useChat((s) => s.models?.voice);
   const inCall = status !== "idle" && status !== "error";
   if (inCall) return null;
+  const off = voice !== undefined && !voice.usable;
   const call = async () => {
+    if (off) return useVoice.getState().unavailable(`Voice is not set up. ${voice.reason ?? ""}`.trim());
     if (!useChat.getState().view) await useChat.getState().newSession();
     const id = useChat.getState().view?.sessionId;
     if (id) await start(id);
@@ -33,9 +36,9 @@ export function MicButton({ disabled }: { disabled: boolean }) {
   return (
     <button
       type="button"
-      className={styles.mic}
+      className={off ? `${styles.mic} ${styles.off}` : styles.mic}
       aria-label="Start a voice call"
-      title="Talk to the agent"
+      title={off ? "Voice is not set up" : "Talk to the agent"}
       disabled={disabled}
       onClick={() => void call()}
     >
@@ -78,6 +81,7 @@ export function CallBar() {
     return (
       <div className={styles.bar} data-status="error" role="alert">
         <span className={styles.message}>{v.message}</span>
+        {v.setup && <a href="/settings">Open Settings</a>}
         {v.elsewhere && v.sessionId && (
           <button type="button" onClick={() => void v.start(v.sessionId!, { takeOver: true })}>
             Take over here
@@ -86,6 +90,11 @@ export function CallBar() {
         {!v.elsewhere && v.sessionId && (
           <button type="button" onClick={() => void v.start(v.sessionId!)}>
             Try again
+          </button>
+        )}
+        {v.mode === "realtime" && v.sessionId && (
+          <button type="button" onClick={() => void v.start(v.sessionId!, { mode: "cascaded" })}>
+            Use cascaded voice
           </button>
         )}
         <button type="button" onClick={v.dismiss}>

@@ -238,7 +238,50 @@ async function runToolCall(call: Extract<ParsedCall, { ok: true }>, input: TurnI
   return text;
 }
 
-function stopOutcome(signal: AbortSignal, model: string): TurnOutcome {
+/**
+ * One tool call asked for by a model outside this loop (the realtime provider): checked and run as
+ * the turn's own calls are (allowed tools, the bus, the executor, audit), recorded in the turn.
+ * Returns what goes back to the model: the result, or the error.
+ */
+export async function callToolFor(
+  input: TurnInput,
+  call: { id: string; name: string; arguments: string },
+): Promise<string> {
+  const p = parseCall(call);
+  if (p.ok && p.name !== "response") return runToolCall(p, input);
+  const error = p.ok ? `The tool "${p.name}" is not offered here.` : p.error;
+  void input.record.emit({
+    type: "tool.finished",
+    turnId: input.record.turnId,
+    toolCallId: call.id,
+    tool: call.name,
+    status: "failed",
+    error,
+    durationMs: 0,
+  });
+  await input.record.toolMessage(call.id, `Error: ${error}`);
+  return `Error: ${error}`;
+}
+
+/** The tools a realtime session offers, in the Realtime API's shape (as settings allow). */
+export function realtimeTools(): {
+  type: "function";
+  name: string;
+  description: string;
+  parameters: unknown;
+}[] {
+  return openAiTools()
+    .flatMap((t) => (t.type === "function" ? [t.function] : []))
+    .filter((f) => f.name !== "response")
+    .map((f) => ({
+      type: "function",
+      name: f.name,
+      description: f.description ?? "",
+      parameters: f.parameters,
+    }));
+}
+
+export function stopOutcome(signal: AbortSignal, model: string): TurnOutcome {
   const why = signal.reason as StopReason;
   if (why === "deadline")
     return {

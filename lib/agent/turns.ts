@@ -15,7 +15,10 @@ import { channelHub } from "../realtime/channel-hub";
 import { appendEvent } from "../realtime/event-log";
 import { cancelToolCalls } from "../tools/cancel";
 import { dropHistory } from "./context";
-import { runTurn, type StopReason } from "./run-turn";
+import { runTurn, type StopReason, type TurnInput, type TurnOutcome } from "./run-turn";
+
+/** What answers a turn: the chat model's loop (runTurn), or another (a realtime call's provider). */
+export type TurnDriver = (input: TurnInput) => Promise<TurnOutcome>;
 import { TurnRecord } from "./turn-record";
 import { tenantConfig } from "../tenancy/tenant-config";
 import { admitMessage } from "../policy/admission";
@@ -66,6 +69,8 @@ class TurnManager {
     content: string,
     /** A spoken message: marked voice, with the call it came from. */
     spoken?: { callId: string },
+    /** Runs the turn instead of the chat model (a realtime call, whose provider answers). */
+    driver?: TurnDriver,
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
     const sessionId = session.id;
     const { settings } = getConfig();
@@ -146,7 +151,7 @@ class TurnManager {
       this.active.delete(turnId);
       await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
     };
-    const done = this.run(record, principal, content, controller.signal, release).finally(release);
+    const done = this.run(record, principal, content, controller.signal, release, driver).finally(release);
     this.active.set(turnId, { sessionId, controller, done });
     return { messageId, turnId, seq: started.seq };
   }
@@ -157,10 +162,11 @@ class TurnManager {
     content: string,
     signal: AbortSignal,
     release: () => Promise<void>,
+    driver: TurnDriver = runTurn,
   ): Promise<void> {
     const log = logger().child({ turnId: record.turnId, sessionId: record.sessionId });
     try {
-      const outcome = await runTurn({
+      const outcome = await driver({
         record,
         tenantId: principal.tenantId,
         userId: principal.userId,

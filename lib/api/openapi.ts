@@ -137,6 +137,37 @@ export function openApiDocument(serverUrl: string) {
           },
           required: ["ok", "latencyMs", "message"],
         },
+        ModelStatus: {
+          type: "object",
+          required: ["configured", "provider", "model", "offline"],
+          properties: {
+            configured: { type: "boolean" },
+            provider: { type: "string" },
+            model: { type: "string" },
+            offline: { type: "boolean", description: "Served by the offline provider" },
+            reason: { type: "string", description: "Why it cannot be used, when not configured" },
+          },
+        },
+        ModelsStatus: {
+          type: "object",
+          required: ["chat", "utility", "embedding", "stt", "tts", "voice"],
+          properties: {
+            chat: ref("ModelStatus"),
+            utility: ref("ModelStatus"),
+            embedding: ref("ModelStatus"),
+            stt: ref("ModelStatus"),
+            tts: ref("ModelStatus"),
+            voice: {
+              type: "object",
+              required: ["usable", "offline"],
+              properties: {
+                usable: { type: "boolean" },
+                offline: { type: "boolean" },
+                reason: { type: "string" },
+              },
+            },
+          },
+        },
         Usage: {
           type: "object",
           description: "Token usage (prompt + completion) and cost in USD; periods are UTC.",
@@ -362,6 +393,17 @@ export function openApiDocument(serverUrl: string) {
         delete: {
           summary: "Stop sharing the session with a user (at once)",
           responses: { "204": { description: "No longer shared" }, ...errors(401, 403, 404) },
+        },
+      },
+      "/api/v1/models": {
+        get: {
+          summary: "The models and speech services in use, and whether each can be used",
+          description:
+            "`voice.usable` is false when speech to text or text to speech has no usable provider (`reason` says which and what to do); `offline` marks the offline engines.",
+          responses: {
+            "200": { description: "Model status", content: json("ModelsStatus") },
+            ...errors(401, 503),
+          },
         },
       },
       "/api/v1/usage": {

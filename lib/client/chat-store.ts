@@ -20,6 +20,13 @@ interface ModelStatus {
   reason?: string;
 }
 
+/** GET /api/v1/models, as far as the page uses it. */
+export interface ModelsView {
+  chat: ModelStatus;
+  /** Whether a call can start (speech to text and text to speech usable), and if not why. */
+  voice: { usable: boolean; offline: boolean; reason?: string };
+}
+
 export interface BudgetLine {
   limit: number;
   used: number;
@@ -32,7 +39,7 @@ export interface UsageSummary {
 
 export interface ChatStore {
   me: { email: string; role: string } | null;
-  models: { chat: ModelStatus } | null;
+  models: ModelsView | null;
   usage: UsageSummary | null;
   sessions: SessionSummary[];
   sessionsLoading: boolean;
@@ -144,7 +151,7 @@ export const useChat = create<ChatStore>()((set, get) => {
       void get().refreshUsage();
       const [list, models] = await Promise.allSettled([
         api<{ items: SessionSummary[] }>("/api/v1/sessions?limit=100"),
-        api<{ chat: ModelStatus }>("/api/v1/models"),
+        api<ModelsView>("/api/v1/models"),
       ]);
       set({
         sessions: list.status === "fulfilled" ? list.value.items : [],
@@ -247,7 +254,7 @@ export const useChat = create<ChatStore>()((set, get) => {
 
     async refreshModels() {
       // Keeps the last known status when the read fails (the next turn event tries again).
-      const models = await api<{ chat: ModelStatus }>("/api/v1/models").catch(() => null);
+      const models = await api<ModelsView>("/api/v1/models").catch(() => null);
       if (models) set({ models });
     },
 

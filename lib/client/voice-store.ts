@@ -6,7 +6,13 @@
 import { create } from "zustand";
 import { io, type Socket } from "socket.io-client";
 import type { Ack } from "../realtime/events";
-import type { CallStatus, StartReply, VoiceClientEvents, VoiceServerEvents } from "../voice/signalling";
+import type {
+  CallStatus,
+  StartReply,
+  VoiceClientEvents,
+  VoiceMode,
+  VoiceServerEvents,
+} from "../voice/signalling";
 import { toast } from "./toast-store";
 import { PcmFallback } from "./voice-fallback";
 
@@ -28,7 +34,11 @@ export interface VoiceStore {
   notice: string | null;
   /** The call can be taken over from another tab (the last start was refused for that). */
   elsewhere: boolean;
+  /** Voice is not set up (no usable speech provider): the message says what to do in Settings. */
+  setup: boolean;
   sessionId: string | null;
+  /** The last call's mode: after a realtime failure the bar offers cascaded voice. */
+  mode: VoiceMode | null;
   callId: string | null;
   input: "push-to-talk" | "hands-free";
   offline: boolean;
@@ -38,12 +48,14 @@ export interface VoiceStore {
   level: number;
   /** The last words heard or said, as captions. */
   caption: { role: "user" | "agent"; text: string } | null;
-  start: (sessionId: string, opts?: { takeOver?: boolean }) => Promise<void>;
+  start: (sessionId: string, opts?: { takeOver?: boolean; mode?: VoiceMode }) => Promise<void>;
   hangup: () => Promise<void>;
   ptt: (pressed: boolean) => void;
   toggleMute: () => void;
   setInput: (input: "push-to-talk" | "hands-free") => void;
   dismiss: () => void;
+  /** Says why no call can start (voice not set up), without asking the server. */
+  unavailable: (message: string) => void;
 }
 
 let socket: VoiceSocket | null = null;
@@ -125,6 +137,7 @@ export const useVoice = create<VoiceStore>((set, get) => {
     set({
       status,
       message,
+      setup: false,
       notice: null,
       callId: null,
       talking: false,
@@ -156,6 +169,9 @@ export const useVoice = create<VoiceStore>((set, get) => {
     });
     s.off("voice.ended").on("voice.ended", (e) => {
       if (e.callId !== get().callId) return;
+      // A realtime call that failed says so in the bar, which offers cascaded voice.
+      if (get().mode === "realtime" && (e.reason === "realtime_lost" || e.reason === "failed"))
+        return ended(e.message, "error");
       if (e.reason !== "hangup") toast(e.message, e.reason === "replaced" ? "info" : "warning");
       ended(null);
     });
@@ -184,7 +200,9 @@ export const useVoice = create<VoiceStore>((set, get) => {
     message: null,
     notice: null,
     elsewhere: false,
+    setup: false,
     sessionId: null,
+    mode: null,
     callId: null,
     input: "push-to-talk",
     offline: false,
@@ -195,7 +213,7 @@ export const useVoice = create<VoiceStore>((set, get) => {
 
     async start(sessionId, opts = {}) {
       if (get().callId) return;
-      set({ status: "connecting", message: null, elsewhere: false, sessionId, caption: null });
+      set({ status: "connecting", message: null, elsewhere: false, sessionId, caption: null, mode: null });
       try {
         mic = await navigator.mediaDevices.getUserMedia({
           audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true, channelCount: 1 },
@@ -211,10 +229,15 @@ export const useVoice = create<VoiceStore>((set, get) => {
       } catch (err) {
         const code = (err as { code?: string }).code;
         teardown();
-        set({ status: "error", message: (err as Error).message, elsewhere: code === "conflict" });
+        set({
+          status: "error",
+          message: (err as Error).message,
+          elsewhere: code === "conflict",
+          setup: false,
+        });
         return;
       }
-      set({ callId: reply.callId, input: reply.input, offline: reply.offline });
+      set({ callId: reply.callId, mode: reply.mode, input: reply.input, offline: reply.offline });
       try {
         pc = new RTCPeerConnection({ iceServers: [] });
         for (const track of mic.getAudioTracks()) pc.addTrack(track, mic);
@@ -242,6 +265,11 @@ export const useVoice = create<VoiceStore>((set, get) => {
         try {
           await connected(pc);
         } catch {
+          if (reply.mode === "realtime") {
+            // The provider's media cannot be reached from here; cascaded voice has a fallback.
+            void emit("voice.hangup", { callId: reply.callId }).catch(() => undefined);
+            return ended("The realtime voice could not connect from this network.", "error");
+          }
           // No direct audio connection (a firewall blocks UDP): the audio goes over the socket.
           pc.close();
           pc = null;
@@ -297,7 +325,11 @@ export const useVoice = create<VoiceStore>((set, get) => {
     },
 
     dismiss() {
-      set({ status: "idle", message: null, elsewhere: false });
+      set({ status: "idle", message: null, elsewhere: false, setup: false });
+    },
+
+    unavailable(message) {
+      set({ status: "error", message, elsewhere: false, setup: true, sessionId: null });
     },
   };
 });

@@ -215,7 +215,7 @@ export const codeDefaults: Settings = {
     input: "hands-free",
     realtime: {
       provider: "openai",
-      model: "gpt-4o-realtime-preview",
+      model: "gpt-realtime",
       baseUrl: "https://api.openai.com/v1",
       apiKeyEnv: "OPENAI_API_KEY",
       voice: "alloy",

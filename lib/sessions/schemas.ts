@@ -46,8 +46,8 @@ export const messageView = z.object({
       callId: z.string(),
       interrupted: z.boolean().optional(),
       heardMs: z.number().optional(),
-      /** Who measured heardMs: the page's report of what it played, or the gateway's estimate. */
-      heardFrom: z.enum(["page", "server"]).optional(),
+      /** Who measured heardMs: the page's played report, the gateway's estimate, or the realtime provider. */
+      heardFrom: z.enum(["page", "server", "provider"]).optional(),
       fullText: z.string().optional(),
     })
     .nullable(),

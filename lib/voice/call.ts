@@ -6,10 +6,9 @@ import type { Logger } from "pino";
 import type { Principal } from "../auth/principal";
 import { getConfig } from "../config";
 import { turns } from "../agent/turns";
-import { dropHistory } from "../agent/context";
 import { db } from "../server/db";
 import { redis } from "../server/redis";
-import { appendEvent, followSession, lastSeq } from "../realtime/event-log";
+import { followSession, lastSeq } from "../realtime/event-log";
 import { TURN_END_EVENTS, type SessionEvent } from "../realtime/events";
 import { SpeechChunker } from "./chunker";
 import { Endpointer, type EndpointEvent } from "./endpointer";
@@ -17,9 +16,13 @@ import { isEcho, RecentSpeech } from "./echo-filter";
 import { OUTPUT_RATE, type MediaPeer } from "./media-peer";
 import { SpeechError, synthesize, transcribe } from "./speech-client";
 import { heardText, type SpokenPiece } from "./truncation";
+import { Slots } from "./slots";
+import { keepHeardText } from "./interrupted-answer";
 import { SileroVad, VAD_FRAME } from "./vad";
 import { voiceMetrics } from "./metrics";
 
+/** How long an interruption waits for the cancelled turn to end before correcting its message. */
+const TURN_END_WAIT_MS = 2_000;
 /** A push-to-talk press interrupts at once: the page's played-audio report just before it counts. */
 const PLAYED_REPORT_FRESH_MS = 1_000;
 /** Words after a pause that confirm an interruption; silence after it lets the agent go on. */
@@ -49,10 +52,13 @@ interface Answer {
   audioStart: number | undefined;
   /** Pending TTS, in order. */
   speaking: Promise<void>;
-  inFlight: number;
+  /** Speech requests in flight (at most TTS_PARALLEL). */
+  ttsSlots: Slots;
   tts: AbortController;
   ended: boolean;
   firstAudioAt?: number;
+  /** The chunker cut the first piece to speak (for the first_sentence stage). */
+  firstPieceCut?: boolean;
   messageId?: string;
   fullText: string;
   toolCue?: NodeJS.Timeout;
@@ -82,6 +88,8 @@ export class VoiceCallPipeline {
   private input: "push-to-talk" | "hands-free";
   private closed = false;
   private vadChain: Promise<void> = Promise.resolve();
+  /** Interrupted turns waiting for their end event (see turnEnded). */
+  private readonly endings = new Map<string, () => void>();
   /** When the person's last utterance ended (for latency metrics). */
   private speechEndedAt = 0;
 
@@ -332,6 +340,7 @@ export class VoiceCallPipeline {
   }
 
   private onSessionEvent(e: SessionEvent): void {
+    if ("turnId" in e && TURN_END_EVENTS.has(e.type)) this.endings.get(e.turnId)?.();
     if (this.closed) return;
     if (e.type === "turn.started") {
       if (e.source !== "voice") return;
@@ -341,7 +350,7 @@ export class VoiceCallPipeline {
         pieces: [],
         audioStart: undefined,
         speaking: Promise.resolve(),
-        inFlight: 0,
+        ttsSlots: new Slots(TTS_PARALLEL),
         tts: new AbortController(),
         ended: false,
         fullText: "",
@@ -386,14 +395,18 @@ export class VoiceCallPipeline {
   /** Queues one piece: synthesised at most TTS_PARALLEL at a time, played in order. */
   private say(a: Answer, text: string): void {
     if (a.tts.signal.aborted) return;
+    if (a.pieces.length === 0 && !a.firstPieceCut) {
+      a.firstPieceCut = true;
+      if (this.speechEndedAt)
+        voiceMetrics().stage("first_sentence", (performance.now() - this.speechEndedAt) / 1000);
+    }
     this.opts.events.caption("agent", text);
     const audio: Int16Array[] = [];
     let done = false;
     let notify: (() => void) | undefined;
     const started = performance.now();
     const synth = (async () => {
-      while (a.inFlight >= TTS_PARALLEL) await new Promise((r) => setTimeout(r, 5));
-      a.inFlight++;
+      await a.ttsSlots.acquire();
       try {
         await synthesize(
           text,
@@ -404,7 +417,7 @@ export class VoiceCallPipeline {
           a.tts.signal,
         );
       } finally {
-        a.inFlight--;
+        a.ttsSlots.release();
         done = true;
         notify?.();
       }
@@ -526,49 +539,38 @@ export class VoiceCallPipeline {
     this.answer = undefined;
     const sessionId = this.opts.session.id;
     if (!a.ended) {
+      const ended = this.turnEnded(a.turnId);
       await turns()
         .cancel(sessionId, a.turnId)
         .catch(() => undefined);
-      await this.turnEnded(a.turnId);
+      await ended;
     }
     const heardMs = Math.max(0, Math.round(played));
     const heard = heardText(a.pieces, heardMs);
     if (!a.messageId) return;
-    const full = a.fullText;
-    await db().message.updateMany({
-      where: { id: a.messageId },
-      data: {
-        content: heard,
-        source: "voice",
-        voice: {
-          callId: this.opts.callId,
-          interrupted: true,
-          heardMs,
-          heardFrom: reported === undefined ? "server" : "page",
-          fullText: full,
-        },
-      },
-    });
-    await db()
-      .message.updateMany({ where: { turnId: a.turnId, role: "assistant" }, data: { source: "voice" } })
-      .catch(() => undefined);
-    await dropHistory(redis(), sessionId);
-    await appendEvent(redis(), sessionId, {
-      type: "message.truncated",
+    await keepHeardText({
+      sessionId,
       turnId: a.turnId,
       messageId: a.messageId,
-      content: heard,
+      callId: this.opts.callId,
+      heard,
       heardMs,
+      heardFrom: reported === undefined ? "server" : "page",
+      fullText: a.fullText,
     });
     this.opts.log.info({ callId: this.opts.callId, turnId: a.turnId, heardMs }, "answer interrupted");
   }
 
-  /** Resolves once the turn's row is no longer running (its final text is written). */
-  private async turnEnded(turnId: string): Promise<void> {
-    for (let i = 0; i < 100; i++) {
-      const t = await db().turn.findUnique({ where: { id: turnId }, select: { status: true } });
-      if (!t || t.status !== "running") return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  /** Resolves at the turn's end event (its final text is written by then), or after 2 s. */
+  private turnEnded(turnId: string): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.endings.delete(turnId);
+        resolve();
+      };
+      const timer = setTimeout(done, TURN_END_WAIT_MS);
+      this.endings.set(turnId, done);
+    });
   }
 }

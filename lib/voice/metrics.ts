@@ -4,8 +4,15 @@ import client from "prom-client";
 import { metrics } from "../server/metrics";
 import { singleton } from "../singleton";
 
+/**
+ * From the end of the person's speech: stt (the transcript in hand), llm_ttft (the answer's first
+ * token), first_sentence (its first piece cut to speak), e2e (its first audio sent); tts_ttfb: a
+ * piece's first synthesised audio after it was asked for; send: audio queued at an idle peer to its
+ * first packet sent; barge_in: the person's voice detected to the agent silenced; tool_output: a
+ * realtime function call to its output sent back.
+ */
 export type VoiceStage =
-  "vad_end" | "stt" | "llm_ttft" | "first_sentence" | "tts_ttfb" | "send" | "e2e" | "barge_in";
+  "stt" | "llm_ttft" | "first_sentence" | "tts_ttfb" | "send" | "e2e" | "barge_in" | "tool_output";
 
 export function voiceMetrics() {
   return singleton("voice-metrics", () => {
@@ -15,6 +22,12 @@ export function voiceMetrics() {
       help: "Voice pipeline latency by stage (e2e: end of the person's speech to the agent's first audio sent)",
       labelNames: ["stage"] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 0.8, 1, 1.5, 2.5, 5],
+      registers,
+    });
+    const relay = new client.Histogram({
+      name: "somaagent_realtime_relay_overhead_seconds",
+      help: "Time the gateway adds to relaying a realtime call's offer (its time minus the provider's)",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16],
       registers,
     });
     const active = new client.Gauge({
@@ -51,7 +64,8 @@ export function voiceMetrics() {
         active.dec();
         ended.inc({ reason });
       },
-      providerError: (service: "stt" | "tts") => providerErrors.inc({ service }),
+      realtimeRelay: (seconds: number) => relay.observe(seconds),
+      providerError: (service: "stt" | "tts" | "realtime") => providerErrors.inc({ service }),
       echoDrop: () => echoDrops.inc(),
       falseInterruption: () => falseInterruptions.inc(),
     };

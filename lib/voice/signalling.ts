@@ -4,8 +4,12 @@
 import { z } from "zod";
 import type { Ack } from "../realtime/events";
 
+export type VoiceMode = "cascaded" | "realtime";
+
 export const startPayload = z.object({
   sessionId: z.uuid(),
+  /** Unset: the settings' mode (speech.mode); "cascaded" also after a realtime failure. */
+  mode: z.enum(["cascaded", "realtime"]).optional(),
   /** End this user's call in another tab or device and start here. */
   takeOver: z.boolean().optional(),
 });
@@ -35,6 +39,7 @@ export type CallStatus = "connecting" | "listening" | "hearing" | "thinking" | "
 
 export interface StartReply {
   callId: string;
+  mode: VoiceMode;
   input: "push-to-talk" | "hands-free";
   /** The speech services run on the offline engines (rough recognition): the UI says so. */
   offline: boolean;

@@ -7,7 +7,13 @@ import { providerKey } from "../settings/provider-keys";
 import { wavFromSamples } from "../audio/wav";
 import { INPUT_RATE, OUTPUT_RATE } from "./media-peer";
 
-export type SpeechRole = "stt" | "tts";
+export type SpeechRole = "stt" | "tts" | "realtime";
+
+const ROLE_NAME: Record<SpeechRole, string> = {
+  stt: "speech to text",
+  tts: "text to speech",
+  realtime: "realtime voice",
+};
 
 const STT_TIMEOUT_MS = 10_000;
 const TTS_TIMEOUT_MS = 15_000;
@@ -42,6 +48,19 @@ function target(role: SpeechRole) {
   return { s, key, keyRequired, label: providers[s.provider]?.label ?? s.provider };
 }
 
+/**
+ * Where a speech service is and the key for it, for the gateway's own requests only (the realtime
+ * relay and sideband): the key must never reach a page, a log or an error message.
+ */
+export function speechEndpoint(role: SpeechRole): {
+  baseUrl: string;
+  model: string;
+  key: string | undefined;
+} {
+  const { s, key } = target(role);
+  return { baseUrl: s.baseUrl, model: s.model, key };
+}
+
 export function speechStatus(role: SpeechRole): SpeechStatus {
   const { s, key, keyRequired, label } = target(role);
   const base = { provider: s.provider, model: s.model, offline: s.provider === OFFLINE_PROVIDER };
@@ -52,7 +71,7 @@ export function speechStatus(role: SpeechRole): SpeechStatus {
       reason:
         readSecret(s.apiKeyEnv) !== undefined
           ? `The key in ${s.apiKeyEnv} is only sent to the address it belongs to, not ${s.baseUrl}.`
-          : `No API key for ${label} (${role === "stt" ? "speech to text" : "text to speech"}): enter one in Settings → Voice or set ${s.apiKeyEnv}.`,
+          : `No API key for ${label} (${ROLE_NAME[role]}): enter one in Settings → Voice or set ${s.apiKeyEnv}.`,
     };
   return { ...base, configured: true };
 }

@@ -6,6 +6,7 @@ import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecP
 import { INPUT_RATE, OUTPUT_FRAME_MS, OUTPUT_RATE, type MediaPeer, type PeerState } from "./media-peer";
 import { isLoopbackHost, onlyLoopbackCandidates, type WeriftPeerOptions } from "./webrtc-options";
 import { PcmQueue } from "./pcm-queue";
+import { voiceMetrics } from "./metrics";
 
 const FRAME_SAMPLES = (OUTPUT_RATE * OUTPUT_FRAME_MS) / 1000;
 const RTP_TICKS_PER_FRAME = 960; // Opus RTP runs a 48 kHz clock whatever the coded rate
@@ -46,6 +47,8 @@ export class WeriftPeer implements MediaPeer {
   /** The RTP timestamp the next packet should carry: a later one means the sender paused (DTX). */
   private nextTs: number | undefined;
   private lastPacketAt = 0;
+  /** When audio was queued at an idle peer, until its first frame is sent (the send stage). */
+  private idleQueuedAt: number | undefined;
   /** RTP timestamp and audio sent up to the end of each recent frame carrying audio, oldest first. */
   private readonly recentFrames: { ts: number; sentSamples: number }[] = [];
   private closed = false;
@@ -109,12 +112,14 @@ export class WeriftPeer implements MediaPeer {
   }
 
   play(pcm: Int16Array): void {
+    if (this.queue.empty) this.idleQueuedAt ??= performance.now();
     this.queue.push(pcm);
     this.queuedSamples += pcm.length;
   }
 
   takeBack(): Int16Array[] {
     this.queuedSamples = this.sentSamples;
+    this.idleQueuedAt = undefined;
     return this.queue.drain();
   }
 
@@ -228,6 +233,10 @@ export class WeriftPeer implements MediaPeer {
   private takeFrame(): Int16Array | undefined {
     const next = this.queue.take(FRAME_SAMPLES);
     if (!next) return undefined;
+    if (this.idleQueuedAt !== undefined) {
+      voiceMetrics().stage("send", (performance.now() - this.idleQueuedAt) / 1000);
+      this.idleQueuedAt = undefined;
+    }
     this.sentSamples += next.filled;
     return next.samples;
   }

@@ -18,6 +18,17 @@ export interface Heard {
   ts: number;
 }
 
+/** A gateway's environment for calls on loopback with the stub provider's speech (hands-free). */
+export function voiceEnv(stubUrl: string): Record<string, string> {
+  const env: Record<string, string> = { SOMA_WEBRTC_HOST: "127.0.0.1", SOMA_SPEECH_INPUT: "hands-free" };
+  for (const role of ["STT", "TTS"]) {
+    env[`SOMA_SPEECH_${role}_PROVIDER`] = "stub";
+    env[`SOMA_SPEECH_${role}_MODEL`] = `stub-${role.toLowerCase()}`;
+    env[`SOMA_SPEECH_${role}_BASE_URL`] = stubUrl;
+  }
+  return env;
+}
+
 export class VoiceTestClient {
   readonly socket: Socket<VoiceServerEvents, VoiceClientEvents>;
   readonly states: { state: string; at: number }[] = [];

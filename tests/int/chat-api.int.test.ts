@@ -144,6 +144,10 @@ describe("sessions REST", () => {
     // The utility role is on OpenAI with no key in the test environment.
     expect(res.json.utility).toMatchObject({ configured: false, provider: "openai" });
     expect((res.json.utility as { reason: string }).reason).toMatch(/OPENAI_API_KEY/);
+    // Speech is on OpenAI with no key too: no call can start, and the microphone button says why.
+    expect(res.json.stt).toMatchObject({ configured: false, provider: "openai" });
+    expect(res.json.voice).toMatchObject({ usable: false, offline: false });
+    expect((res.json.voice as { reason: string }).reason).toMatch(/speech to text/);
   });
 
   it("serves an OpenAPI 3.1 document covering the session routes", async () => {

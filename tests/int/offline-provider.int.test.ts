@@ -62,6 +62,7 @@ describe("the offline demo model on a first run", () => {
       offline: true,
     });
     expect(res.json.embedding).toMatchObject({ provider: "offline", offline: true });
+    expect(res.json.voice).toEqual({ usable: true, offline: true });
   });
 
   it("answers arithmetic by running code_execution in the sandbox", async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseWav } from "@/lib/audio/wav";
 import { speak } from "@/lib/provider-stub/speech/espeak";
 import { client, seedUser, startChatStack, type ChatStack, type TestUser } from "../helpers/chat";
-import { VoiceTestClient } from "../helpers/voice-client";
+import { VoiceTestClient, voiceEnv } from "../helpers/voice-client";
 import { settings } from "../helpers/services";
 import { createRedis } from "@/lib/server/redis";
 import { renewCall, sweepLostCalls } from "@/lib/voice/call-liveness";
@@ -16,16 +16,6 @@ const open: VoiceTestClient[] = [];
 
 async function phrase(text: string): Promise<Int16Array> {
   return parseWav(await speak(text, "alloy", 1, 24_000))!.samples;
-}
-
-function voiceEnv(stubUrl: string): Record<string, string> {
-  const env: Record<string, string> = { SOMA_WEBRTC_HOST: "127.0.0.1", SOMA_SPEECH_INPUT: "hands-free" };
-  for (const role of ["STT", "TTS"]) {
-    env[`SOMA_SPEECH_${role}_PROVIDER`] = "stub";
-    env[`SOMA_SPEECH_${role}_MODEL`] = `stub-${role.toLowerCase()}`;
-    env[`SOMA_SPEECH_${role}_BASE_URL`] = stubUrl;
-  }
-  return env;
 }
 
 async function newCall(sessionId: string, token = user.token) {
