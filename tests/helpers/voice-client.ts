@@ -74,7 +74,10 @@ export class VoiceTestClient {
   }
 
   /** voice.start, then the offer and answer; resolves once media flows. */
-  async start(sessionId: string, opts: { takeOver?: boolean } = {}): Promise<StartReply> {
+  async start(
+    sessionId: string,
+    opts: { takeOver?: boolean; mode?: "cascaded" | "realtime" } = {},
+  ): Promise<StartReply> {
     const started = await this.call<StartReply>("voice.start", { sessionId, ...opts });
     if (!started.ok) throw Object.assign(new Error(started.error.message), { code: started.error.code });
     this.callId = started.data.callId;
