@@ -67,6 +67,8 @@ const LOOKAHEAD_MS = 400;
 const MAX_BUFFER_MS = 30_000;
 /** OpenAI refuses to commit less than 100 ms of audio. */
 const MIN_COMMIT_MS = 100;
+/** A call whose media never connects is ended after this long. */
+const CONNECT_TIMEOUT_MS = 30_000;
 /** Events kept for the first sideband when they happen before it connects. */
 const BACKLOG = 1_000;
 
@@ -136,13 +138,20 @@ export class RealtimeCall {
     this.vad.catch((err: unknown) => this.log.error({ err }, "the realtime stub cannot load Silero VAD"));
     this.endpointer = this.newEndpointer();
     this.peer.onAudio((pcm) => this.onAudio(pcm));
+    const connectTimer = setTimeout(() => {
+      this.log.warn("realtime stub call media never connected: ending the call");
+      this.end();
+    }, CONNECT_TIMEOUT_MS);
+    connectTimer.unref();
     this.peer.onState((state) => {
+      if (state !== "connecting") clearTimeout(connectTimer);
       if (state === "failed" || state === "closed") {
         this.log.debug({ state }, "realtime stub call media ended");
         this.end();
       }
     });
     this.watcher = setInterval(() => this.watchPlayback(), 20);
+    this.watcher.unref();
   }
 
   /** The SDP answer to the client's offer. */
