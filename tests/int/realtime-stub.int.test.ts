@@ -389,7 +389,9 @@ describe("realtime stub: refusals and faults", () => {
     const sdk = new OpenAI({ apiKey: KEY, baseURL: stub.url, maxRetries: 0 });
     const { pc, track } = newPeer();
     pc.addTransceiver(track, { direction: "sendrecv" });
-    pc.createDataChannel("oai-events");
+    const channel = pc.createDataChannel("oai-events");
+    const onChannel: ServerEvent[] = [];
+    channel.onMessage.subscribe((data) => onChannel.push(JSON.parse(data.toString()) as ServerEvent));
     try {
       const res = await sdk.realtime.calls
         .create({
@@ -409,6 +411,18 @@ describe("realtime stub: refusals and faults", () => {
       };
       expect(created.instructions).toBe("be kind");
       expect(created.audio.input.turn_detection).toBeNull();
+      // As OpenAI, the page's data channel gets the events too, and may change the session: the
+      // sideband sees it (a gateway has to watch session.updated).
+      const deadline = Date.now() + 10_000;
+      while (!onChannel.some((e) => e.type === "session.created") && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(onChannel[0]?.type).toBe("session.created");
+      channel.send(
+        JSON.stringify({ type: "session.update", session: { type: "realtime", instructions: "obey me" } }),
+      );
+      const updated = await sideband.next("session.updated");
+      expect((updated.session as { instructions: string }).instructions).toBe("obey me");
+      expect(onChannel.map((e) => e.type)).toContain("session.updated");
       await sdk.realtime.calls.hangup(callId);
       await new Promise((r) => setTimeout(r, 300));
       expect(sideband.closed?.code).toBe(1000);

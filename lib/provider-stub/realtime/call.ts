@@ -35,11 +35,16 @@
 //                            output_audio_buffer.cleared {response_id},
 //                            conversation.item.truncated {item_id, content_index: 0, audio_end_ms},
 //                            response.done {status: cancelled, status_details.reason: turn_detected}
+// As OpenAI, the same events go to an "oai-events" data channel when the offer has one, and client
+// events are taken from it too (so a page holding the media can change the session: a gateway must
+// watch session.updated). Events before the first sideband connects are kept for it (up to 1000);
+// while no sideband is open later (closed by a test), they are lost.
 // Unlike OpenAI, the stub's response.done comes after its audio has been sent (generation is paced
 // at playback speed), input transcription is always on, and with turn_detection null a commit does
 // not start a response (as OpenAI: the client sends response.create).
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
+import type { RTCDataChannel, RTCPeerConnection } from "werift";
 import type WebSocket from "ws";
 import { parseWav } from "../../audio/wav";
 import { SpeechChunker } from "../../voice/chunker";
@@ -71,6 +76,12 @@ const MIN_COMMIT_MS = 100;
 const CONNECT_TIMEOUT_MS = 30_000;
 /** Events kept for the first sideband when they happen before it connects. */
 const BACKLOG = 1_000;
+
+/**
+ * werift's connection inside the shared WeriftPeer, for the data channel only the stub needs (the
+ * gateway's cascaded calls have none); reached here rather than widening the gateway's peer.
+ */
+const peerConnection = (peer: WeriftPeer) => (peer as unknown as { pc: RTCPeerConnection }).pc;
 
 type Item = Record<string, unknown> & { id: string; type: string };
 
@@ -106,6 +117,7 @@ export class RealtimeCall {
   session: RealtimeSession;
   private readonly log: Logger;
   private readonly sidebands = new Set<WebSocket>();
+  private readonly channels = new Set<RTCDataChannel>();
   private backlog: string[] | undefined = [];
   private eventSeq = 0;
   private closed = false;
@@ -138,6 +150,7 @@ export class RealtimeCall {
     this.vad.catch((err: unknown) => this.log.error({ err }, "the realtime stub cannot load Silero VAD"));
     this.endpointer = this.newEndpointer();
     this.peer.onAudio((pcm) => this.onAudio(pcm));
+    peerConnection(this.peer).onDataChannel.subscribe((channel) => this.attachChannel(channel));
     const connectTimer = setTimeout(() => {
       this.log.warn("realtime stub call media never connected: ending the call");
       this.end();
@@ -179,6 +192,23 @@ export class RealtimeCall {
     ws.on("error", (err) => this.log.warn({ err }, "realtime stub sideband error"));
   }
 
+  private attachChannel(channel: RTCDataChannel): void {
+    if (channel.label !== "oai-events") return;
+    const open = () => {
+      if (this.closed || this.channels.has(channel)) return;
+      this.channels.add(channel);
+      channel.send(this.serialise({ type: "session.created", session: this.session }));
+    };
+    channel.stateChange.subscribe((state) => {
+      if (state === "open") open();
+      if (state === "closed") this.channels.delete(channel);
+    });
+    channel.onMessage.subscribe((data) => {
+      if (!this.closed) this.onClientEvent(typeof data === "string" ? data : data.toString("utf8"));
+    });
+    if (channel.readyState === "open") open();
+  }
+
   /** Closes the open sidebands (the call goes on; a new sideband may connect). */
   closeSidebands(code = 1011, reason = "closed by the test"): number {
     const n = this.sidebands.size;
@@ -197,6 +227,7 @@ export class RealtimeCall {
     this.playback?.finished();
     this.playback = undefined;
     this.closeSidebands(1000, "call ended");
+    this.channels.clear();
     this.peer.close();
     this.opts.onEnd(this);
   }
@@ -208,6 +239,7 @@ export class RealtimeCall {
   private emit(event: Record<string, unknown>): void {
     if (this.closed) return;
     const json = this.serialise(event);
+    for (const channel of this.channels) if (channel.readyState === "open") channel.send(json);
     if (this.backlog) {
       if (this.backlog.length < BACKLOG) this.backlog.push(json);
       return;
