@@ -259,6 +259,62 @@ describe("realtime stub: hands-free", () => {
   });
 });
 
+describe("realtime stub: client controls", () => {
+  it("response.cancel stops the answer, output_audio_buffer.clear the audio, truncate cuts the item", async () => {
+    const { media, sideband } = await newCall();
+    sideband.send({
+      type: "conversation.item.create",
+      item: {
+        type: "message",
+        role: "user",
+        content: [{ type: "input_text", text: "tell me a long story about the sea" }],
+      },
+    });
+    await sideband.next("conversation.item.added");
+    sideband.send({ type: "response.create" });
+    const started = await sideband.next("output_audio_buffer.started", { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    sideband.send({ type: "response.cancel" });
+    const done = await sideband.next("response.done");
+    const response = done.response as {
+      id: string;
+      status: string;
+      status_details: { reason: string };
+      output: { id: string }[];
+    };
+    expect(response).toMatchObject({ id: started.response_id, status: "cancelled" });
+    expect(response.status_details.reason).toBe("client_cancelled");
+    expect(response.output[0]!.id).toMatch(/^item_/);
+    // The sentence already queued still plays until the client clears it; then it stops at once.
+    sideband.send({ type: "output_audio_buffer.clear" });
+    const cleared = await sideband.next("output_audio_buffer.cleared");
+    expect(cleared.response_id).toBe(started.response_id);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(media.heard.filter((h) => h.at > cleared.at + 150 && h.rms > 300)).toEqual([]);
+    // The client says how much was heard; beyond the audio sent is refused.
+    const itemId = response.output[0]!.id;
+    sideband.send({
+      type: "conversation.item.truncate",
+      item_id: itemId,
+      content_index: 0,
+      audio_end_ms: 900,
+    });
+    const truncated = await sideband.next("conversation.item.truncated");
+    expect(truncated).toMatchObject({ item_id: itemId, content_index: 0, audio_end_ms: 900 });
+    sideband.send({
+      type: "conversation.item.truncate",
+      item_id: itemId,
+      content_index: 0,
+      audio_end_ms: 60_000,
+      event_id: "client_long",
+    });
+    const long = await sideband.next("error", {
+      where: (e) => (e.error as { event_id: string }).event_id === "client_long",
+    });
+    expect((long.error as { code: string }).code).toBe("invalid_value");
+  });
+});
+
 describe("realtime stub: push-to-talk", () => {
   it("with turn_detection null waits for a commit, and answers on response.create", async () => {
     const { media, sideband } = await newCall({
@@ -430,6 +486,16 @@ describe("realtime stub: refusals and faults", () => {
       await pc.close();
     }
   });
+
+  it("lets ephemeral keys expire", async () => {
+    const minted = await post(
+      "/realtime/client_secrets",
+      JSON.stringify({ expires_after: { anchor: "created_at", seconds: 10 } }),
+    );
+    const { value, expires_at: expiresAt } = (await minted.json()) as { value: string; expires_at: number };
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt * 1000 - Date.now()) + 200));
+    await refusedCall(value, "401");
+  }, 30_000);
 
   it("answers unknown or malformed client events with an error event", async () => {
     const { sideband } = await newCall();

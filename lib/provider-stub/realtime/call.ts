@@ -780,10 +780,11 @@ export class RealtimeCall {
     this.playback = undefined;
     playback.finished();
     if (!playback.started) return;
-    this.emit({ type: "output_audio_buffer.cleared", response_id: playback.responseId });
-    if (!truncate) return;
+    // The item's audio is now what was sent: a later truncate cannot go past it.
     const audioEndMs = Math.max(0, Math.round(this.peer.sentMs() - playback.startQueuedMs));
     this.itemAudioMs.set(playback.itemId, audioEndMs);
+    this.emit({ type: "output_audio_buffer.cleared", response_id: playback.responseId });
+    if (!truncate) return;
     this.emit({
       type: "conversation.item.truncated",
       item_id: playback.itemId,
