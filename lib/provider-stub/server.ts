@@ -4,7 +4,8 @@
 // e2e/fixtures/voice/phrases.txt). Tests, Playwright and
 // people trying the UI offline point the real `openai` client at it. It keeps a log of the requests
 // it received (GET /__stub/requests) so a test can assert that none reached it. POST /__stub/faults
-// {path, status, count} makes the next `count` requests to `path` fail with `status`.
+// {path, status, count} makes the next `count` requests to `path` fail with `status`. The OpenAI
+// Realtime API over WebRTC (client secrets, calls, the sideband) is served by realtime/routes.ts.
 import http from "node:http";
 import { createHash, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -12,6 +13,9 @@ import { countTokens, scriptReply, type StubReply } from "./script";
 import { multipartField, multipartFile, parseWav, resample } from "../audio/wav";
 import { speak, SpeechUnavailable } from "./speech/espeak";
 import { Recognizer } from "./speech/recognizer";
+import { RealtimeStub, refuseUpgrade } from "./realtime/routes";
+import { webrtcOptions, type WeriftPeerOptions } from "../voice/webrtc-options";
+import { logger } from "../server/logger";
 
 export const STUB_MODELS = [
   "stub-chat",
@@ -38,6 +42,8 @@ export interface StubOptions {
   apiKey?: string;
   /** Called as the first token of a streamed answer is written (benchmarks time the gateway with it). */
   onFirstToken?: (lastUserMessage: string) => void;
+  /** Where realtime calls offer media (default: SOMA_WEBRTC_HOST / SOMA_WEBRTC_PORTS, as the gateway). */
+  webrtc?: WeriftPeerOptions;
 }
 
 export interface StubRequestLog {
@@ -213,6 +219,18 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
   /** Injected failures by path: the next `count` requests get `status` (POST /__stub/faults). */
   const faults = new Map<string, { status: number; count: number }>();
   const recognizer = new Recognizer();
+  const realtime = new RealtimeStub({
+    recognizer,
+    webrtc: opts.webrtc ?? webrtcOptions(),
+    log: logger().child({ component: "provider-stub" }),
+    ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+  });
+  const takeFault = (path: string) => {
+    const fault = faults.get(path);
+    if (!fault || fault.count <= 0) return undefined;
+    fault.count--;
+    return fault;
+  };
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://stub");
@@ -237,11 +255,19 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
         faults.clear();
         return send(res, 200, {});
       }
-      const fault = faults.get(path);
-      if (fault && fault.count > 0) {
-        fault.count--;
+      if (path === "/__stub/realtime/close-sidebands" && req.method === "POST") {
+        const b = (await readBody(req).catch(() => ({}))) as { call_id?: unknown };
+        const callId = typeof b.call_id === "string" ? b.call_id : undefined;
+        return send(res, 200, { closed: realtime.closeSidebands(callId) });
+      }
+      const fault = takeFault(path);
+      if (fault) {
         for await (const _ of req); // drain the body
         return apiError(res, fault.status, `injected fault ${fault.status}`, "server_error");
+      }
+      if (path.startsWith("/v1/realtime")) {
+        requests.push({ path, at: new Date().toISOString() });
+        return realtime.handle(req, res, path);
       }
       if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`)
         return apiError(res, 401, "Incorrect API key provided.", "invalid_api_key");
@@ -359,6 +385,15 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
       else res.end();
     });
   });
+  server.on("upgrade", (req, socket, head) => {
+    const url = new URL(req.url ?? "/", "http://stub");
+    const path = url.pathname.replace(/\/+$/, "");
+    requests.push({ path, at: new Date().toISOString() });
+    const fault = takeFault(path);
+    if (fault) return refuseUpgrade(socket, fault.status, "server_error", `injected fault ${fault.status}`);
+    if (path !== "/v1/realtime") return refuseUpgrade(socket, 404, "unknown_url", `Unknown endpoint ${path}`);
+    realtime.upgrade(req, socket, head, url);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
@@ -370,6 +405,7 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
     requests,
     close: () =>
       new Promise<void>((resolve) => {
+        realtime.close();
         recognizer.close();
         server.closeAllConnections();
         server.close(() => resolve());
