@@ -264,6 +264,7 @@ test.describe("a gateway killed mid-call", () => {
     page,
     operator,
   }) => {
+    test.setTimeout(120_000); // a gateway started twice, and a 10 s wait for the page to give up
     const stub = await startStubProvider();
     const env = voiceEnv(stub.url);
     let { gateway } = await startGateway(stub, env, KILLED_GATEWAY_PORT);
