@@ -21,6 +21,7 @@ import { findTool } from "../tools/registry";
 import type { ToolOutcome } from "../tools/types";
 import type { ToolHost } from "./tool-host";
 import { isAlive } from "./heartbeat";
+import { imagePath, mountWorkspace, unmountWorkspace } from "../sandbox/workspace-quota";
 
 export class RetryLater extends Error {}
 
@@ -36,6 +37,11 @@ export interface ExecutorDeps {
   /** Hides every secret of `secrets` (made once per process: the store does not change). */
   masker: Masker;
   log: Logger;
+  /**
+   * The host can loop-mount (probed at start): each session's workspace is then its own image of
+   * executor.workspaceMaxMb. False or absent: plain directories, no quota.
+   */
+  workspaceQuota?: boolean;
   deliver: (result: ToolResult) => Promise<void>;
   observe?: (tool: string, status: string, seconds: number) => void;
 }
@@ -94,13 +100,42 @@ export function workspaceRoot(settings: Settings): string {
   return path.join("/var/tmp/somaagent", tag, "workspaces");
 }
 
-function prepareWorkspace(settings: Settings, sessionId: string, uid: number): string {
-  const root = workspaceRoot(settings);
+/** Sessions whose workspace this process mounted, unmounted again when it stops. */
+const mountedHere = new Set<string>();
+
+async function prepareWorkspace(deps: ExecutorDeps, sessionId: string, uid: number): Promise<string> {
+  const root = workspaceRoot(deps.settings);
   fs.mkdirSync(root, { recursive: true, mode: 0o711 });
   const dir = path.join(root, sessionId);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const maxMb = deps.settings.executor.workspaceMaxMb;
+  // An image made while the quota was on stays this session's workspace if the quota is turned off.
+  if (deps.workspaceQuota && (maxMb > 0 || fs.existsSync(imagePath(root, sessionId)))) {
+    await mountWorkspace({ root, sessionId, uid, maxMb: maxMb || 16 });
+    mountedHere.add(sessionId);
+  } else {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
   if (process.getuid?.() === 0 && fs.statSync(dir).uid !== uid) chownTree(dir, uid);
   return dir;
+}
+
+/**
+ * Unmounts the workspaces this process mounted (a clean stop leaves no mounts behind; their images
+ * keep the files, and the next call of the session mounts it again). Returns how many failed.
+ */
+export async function unmountWorkspaces(settings: Settings, log: Logger): Promise<number> {
+  const root = workspaceRoot(settings);
+  let failed = 0;
+  for (const sessionId of mountedHere) {
+    try {
+      await unmountWorkspace(root, sessionId);
+      mountedHere.delete(sessionId);
+    } catch (err) {
+      failed += 1;
+      log.warn({ err, sessionId }, "could not unmount a session's workspace");
+    }
+  }
+  return failed;
 }
 
 async function deadLetter(deps: ExecutorDeps, raw: string, reason: string): Promise<void> {
@@ -300,7 +335,18 @@ async function runTool(
     tmpBytes: s.sandboxTmpMb * 1024 * 1024,
     uid,
   };
-  const workspace = usesWorkspace ? prepareWorkspace(deps.settings, req.sessionId, uid) : "";
+  let workspace = "";
+  if (usesWorkspace) {
+    try {
+      workspace = await prepareWorkspace(deps, req.sessionId, uid);
+    } catch (err) {
+      deps.log.error({ err, sessionId: req.sessionId }, "the session's workspace could not be prepared");
+      return {
+        status: "failed",
+        error: `the session's workspace could not be prepared: ${(err as Error).message}`,
+      };
+    }
+  }
   return deps.host.run(
     {
       tool: req.tool,

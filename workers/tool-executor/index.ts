@@ -12,7 +12,7 @@ import { loadSecretStore } from "../../lib/secrets/store";
 import { createMasker } from "../../lib/secrets/mask";
 import { ToolHost } from "../../lib/executor/tool-host";
 import { newExecutorId, startHeartbeat } from "../../lib/executor/heartbeat";
-import { processToolRequest, workspaceRoot } from "../../lib/executor/process-request";
+import { processToolRequest, unmountWorkspaces, workspaceRoot } from "../../lib/executor/process-request";
 import { startWorkspaceSweeper } from "../../lib/executor/workspace-sweeper";
 import { createExecutorMetrics } from "../../lib/executor/metrics";
 import { consumerLagReader } from "../../lib/executor/consumer-lag";
@@ -24,6 +24,7 @@ import { TOOL_CANCEL_CHANNEL } from "../../lib/tools/cancel";
 import { getConfig } from "../../lib/config";
 import { followSettingsChanges } from "../../lib/settings/reload-listener";
 import { checkSandbox } from "../../lib/sandbox/self-check";
+import { probeWorkspaceQuota } from "../../lib/sandbox/workspace-quota";
 
 const config = loadConfigOrExit("tool-executor");
 const { settings } = config;
@@ -53,6 +54,19 @@ if (!sandbox.ok) {
   process.exit(78); // EX_CONFIG, like an invalid configuration
 }
 log.info({ ms: sandbox.ms }, "sandbox self-check passed");
+// A workspace quota needs loop mounts (root, /dev/loop-control, e2fsprogs). Without them the executor
+// still runs, with plain workspace directories as before, and says so once here.
+// Probed even when executor.workspaceMaxMb is 0: images made earlier stay their sessions' workspaces.
+const quotaProbe = await probeWorkspaceQuota(workspaceRoot(settings));
+const workspaceQuota = quotaProbe.ok;
+if (quotaProbe.ok)
+  log.info({ ms: quotaProbe.ms, maxMb: settings.executor.workspaceMaxMb }, "workspace quota available");
+else if (settings.executor.workspaceMaxMb > 0)
+  log.warn(
+    { reason: quotaProbe.reason },
+    "NO workspace quota on this host: executor.workspaceMaxMb is not enforced, and a session can " +
+      "fill the disk under executor.workspaceRoot",
+  );
 const executorId = newExecutorId();
 const bus = createBus(settings, `${settings.kafka.clientId}-executor`);
 const host = new ToolHost();
@@ -102,6 +116,7 @@ await bus.consume(
         secrets,
         masker,
         log,
+        workspaceQuota,
         deliver,
         observe: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds),
       });
@@ -151,6 +166,7 @@ onShutdown(log, [
   },
   () => bus.close(), // stops taking work and waits for running handlers
   async () => host.close(),
+  async () => void (await unmountWorkspaces(settings, log)),
   stopCancelListener,
   stopSettingsListener,
   async () => channelHub(settings.redis.url).close(),
