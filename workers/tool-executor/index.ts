@@ -25,6 +25,7 @@ import { getConfig } from "../../lib/config";
 import { followSettingsChanges } from "../../lib/settings/reload-listener";
 import { checkSandbox } from "../../lib/sandbox/self-check";
 import { probeWorkspaceQuota } from "../../lib/sandbox/workspace-quota";
+import { cgroupLayout } from "../../lib/sandbox/cgroup";
 
 const config = loadConfigOrExit("tool-executor");
 const { settings } = config;
@@ -54,6 +55,13 @@ if (!sandbox.ok) {
   process.exit(78); // EX_CONFIG, like an invalid configuration
 }
 log.info({ ms: sandbox.ms }, "sandbox self-check passed");
+const cgroups = cgroupLayout();
+if (cgroups.version === 0)
+  log.warn(
+    { reason: cgroups.reason },
+    "no per-call cgroup: sandbox memory is bounded only by rlimits (docs/sandbox.md)",
+  );
+else log.info({ cgroupVersion: cgroups.version }, "per-call cgroups available");
 // A workspace quota needs loop mounts (root, /dev/loop-control, e2fsprogs). Without them the executor
 // still runs, with plain workspace directories as before, and says so once here.
 // Probed even when executor.workspaceMaxMb is 0: images made earlier stay their sessions' workspaces.
