@@ -21,7 +21,7 @@ import { findTool } from "../tools/registry";
 import type { ToolOutcome } from "../tools/types";
 import type { ToolHost } from "./tool-host";
 import { isAlive } from "./heartbeat";
-import { imagePath, mountWorkspace, unmountWorkspace } from "../sandbox/workspace-quota";
+import { imagePath, isMounted, mountWorkspace, unmountWorkspace } from "../sandbox/workspace-quota";
 
 export class RetryLater extends Error {}
 
@@ -100,8 +100,13 @@ export function workspaceRoot(settings: Settings): string {
   return path.join("/var/tmp/somaagent", tag, "workspaces");
 }
 
-/** Sessions whose workspace this process mounted, unmounted again when it stops. */
-const mountedHere = new Set<string>();
+/**
+ * Workspaces this process has mounted (or found mounted at start): calls running in each, when the
+ * last one ended, and an unmount under way. Idle ones are unmounted (their images keep the files),
+ * so a busy host does not hold a loop device per session it ever served; a clean stop unmounts all.
+ */
+const mounted = new Map<string, { busy: number; lastUsed: number; unmounting?: Promise<void> }>();
+const IDLE_UNMOUNT_MS = 10 * 60_000;
 
 async function prepareWorkspace(deps: ExecutorDeps, sessionId: string, uid: number): Promise<string> {
   const root = workspaceRoot(deps.settings);
@@ -110,8 +115,19 @@ async function prepareWorkspace(deps: ExecutorDeps, sessionId: string, uid: numb
   const maxMb = deps.settings.executor.workspaceMaxMb;
   // An image made while the quota was on stays this session's workspace if the quota is turned off.
   if (deps.workspaceQuota && (maxMb > 0 || fs.existsSync(imagePath(root, sessionId)))) {
-    await mountWorkspace({ root, sessionId, uid, maxMb: maxMb || 16 });
-    mountedHere.add(sessionId);
+    // An idle unmount under way finishes first (its failure is logged where it ran); from the last
+    // check to busy += 1 nothing awaits, so no unmount can start on a workspace a call is taking.
+    for (let u = mounted.get(sessionId)?.unmounting; u; u = mounted.get(sessionId)?.unmounting)
+      await u.catch(() => undefined);
+    const use = mounted.get(sessionId) ?? { busy: 0, lastUsed: 0 };
+    mounted.set(sessionId, use);
+    use.busy += 1;
+    try {
+      await mountWorkspace({ root, sessionId, uid, maxMb: maxMb || 16 });
+    } catch (err) {
+      releaseWorkspace(sessionId);
+      throw err;
+    }
   } else {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
@@ -119,20 +135,54 @@ async function prepareWorkspace(deps: ExecutorDeps, sessionId: string, uid: numb
   return dir;
 }
 
+function releaseWorkspace(sessionId: string): void {
+  const use = mounted.get(sessionId);
+  if (!use) return;
+  use.busy -= 1;
+  use.lastUsed = Date.now();
+}
+
+/** Counts the workspaces already mounted under the root (an executor killed before it unmounted). */
+export function adoptMountedWorkspaces(settings: Settings): number {
+  const root = workspaceRoot(settings);
+  let names: string[];
+  try {
+    names = fs.readdirSync(root).filter((n) => /^[0-9a-f-]{36}$/.test(n));
+  } catch {
+    return 0; // no root yet
+  }
+  let adopted = 0;
+  for (const sessionId of names)
+    if (!mounted.has(sessionId) && isMounted(path.join(root, sessionId))) {
+      mounted.set(sessionId, { busy: 0, lastUsed: Date.now() });
+      adopted += 1;
+    }
+  return adopted;
+}
+
 /**
- * Unmounts the workspaces this process mounted (a clean stop leaves no mounts behind; their images
- * keep the files, and the next call of the session mounts it again). Returns how many failed.
+ * Unmounts this process's workspaces that no call uses and none has used for `idleMs` (all idle
+ * ones with 0: a clean stop). The next call of such a session mounts its image again (tens of ms).
+ * Returns how many could not be unmounted (each logged).
  */
-export async function unmountWorkspaces(settings: Settings, log: Logger): Promise<number> {
+export async function unmountIdleWorkspaces(
+  settings: Settings,
+  log: Logger,
+  idleMs = IDLE_UNMOUNT_MS,
+): Promise<number> {
   const root = workspaceRoot(settings);
   let failed = 0;
-  for (const sessionId of mountedHere) {
+  for (const [sessionId, use] of mounted) {
+    if (use.busy > 0 || use.unmounting || Date.now() - use.lastUsed < idleMs) continue;
+    use.unmounting = unmountWorkspace(root, sessionId);
     try {
-      await unmountWorkspace(root, sessionId);
-      mountedHere.delete(sessionId);
+      await use.unmounting;
+      mounted.delete(sessionId);
     } catch (err) {
       failed += 1;
       log.warn({ err, sessionId }, "could not unmount a session's workspace");
+    } finally {
+      delete use.unmounting;
     }
   }
   return failed;
@@ -347,20 +397,24 @@ async function runTool(
       };
     }
   }
-  return deps.host.run(
-    {
-      tool: req.tool,
-      args: resolved,
-      ctx: {
-        toolCallId: req.toolCallId,
-        sessionId: req.sessionId,
-        tenantId: req.tenantId,
-        ...(req.actor ? { userId: req.actor.userId } : {}),
-        workspace,
-        limits,
-        httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
+  try {
+    return await deps.host.run(
+      {
+        tool: req.tool,
+        args: resolved,
+        ctx: {
+          toolCallId: req.toolCallId,
+          sessionId: req.sessionId,
+          tenantId: req.tenantId,
+          ...(req.actor ? { userId: req.actor.userId } : {}),
+          workspace,
+          limits,
+          httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
+        },
       },
-    },
-    limits.timeoutMs + 10_000,
-  );
+      limits.timeoutMs + 10_000,
+    );
+  } finally {
+    if (workspace) releaseWorkspace(req.sessionId);
+  }
 }

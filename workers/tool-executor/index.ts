@@ -12,7 +12,12 @@ import { loadSecretStore } from "../../lib/secrets/store";
 import { createMasker } from "../../lib/secrets/mask";
 import { ToolHost } from "../../lib/executor/tool-host";
 import { newExecutorId, startHeartbeat } from "../../lib/executor/heartbeat";
-import { processToolRequest, unmountWorkspaces, workspaceRoot } from "../../lib/executor/process-request";
+import {
+  adoptMountedWorkspaces,
+  processToolRequest,
+  unmountIdleWorkspaces,
+  workspaceRoot,
+} from "../../lib/executor/process-request";
 import { startWorkspaceSweeper } from "../../lib/executor/workspace-sweeper";
 import { createExecutorMetrics } from "../../lib/executor/metrics";
 import { consumerLagReader } from "../../lib/executor/consumer-lag";
@@ -68,7 +73,15 @@ else log.info({ cgroupVersion: cgroups.version }, "per-call cgroups available");
 const quotaProbe = await probeWorkspaceQuota(workspaceRoot(settings));
 const workspaceQuota = quotaProbe.ok;
 if (quotaProbe.ok)
-  log.info({ ms: quotaProbe.ms, maxMb: settings.executor.workspaceMaxMb }, "workspace quota available");
+  log.info(
+    {
+      ms: quotaProbe.ms,
+      maxMb: settings.executor.workspaceMaxMb,
+      // Left mounted by an executor that was killed: this one unmounts them when idle or stopping.
+      adopted: adoptMountedWorkspaces(settings),
+    },
+    "workspace quota available",
+  );
 else if (settings.executor.workspaceMaxMb > 0)
   log.warn(
     { reason: quotaProbe.reason },
@@ -87,6 +100,10 @@ const stopSweeper = startWorkspaceSweeper(
   settings.executor.workspaceSweepMs,
   log,
 );
+const idleUnmounts = setInterval(() => {
+  void unmountIdleWorkspaces(settings, log);
+}, settings.executor.workspaceSweepMs);
+idleUnmounts.unref();
 const stopHeartbeat = startHeartbeat(redis(), executorId);
 const deliver = resultDelivery({
   route: settings.executor.resultRoute,
@@ -174,7 +191,10 @@ onShutdown(log, [
   },
   () => bus.close(), // stops taking work and waits for running handlers
   async () => host.close(),
-  async () => void (await unmountWorkspaces(settings, log)),
+  async () => {
+    clearInterval(idleUnmounts);
+    await unmountIdleWorkspaces(settings, log, 0);
+  },
   stopCancelListener,
   stopSettingsListener,
   async () => channelHub(settings.redis.url).close(),
