@@ -142,6 +142,14 @@ export const settingsSchema = z
         healthPort: z.number().int().min(0).max(65535),
         workspaceRoot: z.string(),
         workspaceSweepMs: z.number().int().min(100),
+        /**
+         * Size of a session's workspace (its own loop-mounted ext4 image): writes past it fail with
+         * "no space left". 0 = no quota (a plain directory). Applies to workspaces made after a change.
+         */
+        workspaceMaxMb: z
+          .number()
+          .int()
+          .refine((mb) => mb === 0 || (mb >= 16 && mb <= 1_048_576), "0 (no quota) or 16 to 1048576 MiB"),
         secretsFile: z.string(),
         resultRoute: z.enum(["bus", "callback"]),
         callbackUrl: z.url(),
@@ -253,6 +261,7 @@ export const codeDefaults: Settings = {
     healthPort: 3001,
     workspaceRoot: "", // empty: .services/workspaces, or /var/tmp/somaagent when sandbox uids cannot reach the checkout
     workspaceSweepMs: 60_000,
+    workspaceMaxMb: 512,
     secretsFile: "",
     resultRoute: "bus",
     callbackUrl: "http://127.0.0.1:3000/api/internal/tool-results",

@@ -21,6 +21,7 @@ import { findTool } from "../tools/registry";
 import type { ToolOutcome } from "../tools/types";
 import type { ToolHost } from "./tool-host";
 import { isAlive } from "./heartbeat";
+import { imagePath, isMounted, mountWorkspace, unmountWorkspace } from "../sandbox/workspace-quota";
 
 export class RetryLater extends Error {}
 
@@ -36,6 +37,11 @@ export interface ExecutorDeps {
   /** Hides every secret of `secrets` (made once per process: the store does not change). */
   masker: Masker;
   log: Logger;
+  /**
+   * The host can loop-mount (probed at start): each session's workspace is then its own image of
+   * executor.workspaceMaxMb. False or absent: plain directories, no quota.
+   */
+  workspaceQuota?: boolean;
   deliver: (result: ToolResult) => Promise<void>;
   observe?: (tool: string, status: string, seconds: number) => void;
 }
@@ -94,13 +100,92 @@ export function workspaceRoot(settings: Settings): string {
   return path.join("/var/tmp/somaagent", tag, "workspaces");
 }
 
-function prepareWorkspace(settings: Settings, sessionId: string, uid: number): string {
-  const root = workspaceRoot(settings);
+/**
+ * Workspaces this process has mounted (or found mounted at start): calls running in each, when the
+ * last one ended, and an unmount under way. Idle ones are unmounted (their images keep the files),
+ * so a busy host does not hold a loop device per session it ever served; a clean stop unmounts all.
+ */
+const mounted = new Map<string, { busy: number; lastUsed: number; unmounting?: Promise<void> }>();
+const IDLE_UNMOUNT_MS = 10 * 60_000;
+
+async function prepareWorkspace(deps: ExecutorDeps, sessionId: string, uid: number): Promise<string> {
+  const root = workspaceRoot(deps.settings);
   fs.mkdirSync(root, { recursive: true, mode: 0o711 });
   const dir = path.join(root, sessionId);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const maxMb = deps.settings.executor.workspaceMaxMb;
+  // An image made while the quota was on stays this session's workspace if the quota is turned off.
+  if (deps.workspaceQuota && (maxMb > 0 || fs.existsSync(imagePath(root, sessionId)))) {
+    // An idle unmount under way finishes first (its failure is logged where it ran); from the last
+    // check to busy += 1 nothing awaits, so no unmount can start on a workspace a call is taking.
+    for (let u = mounted.get(sessionId)?.unmounting; u; u = mounted.get(sessionId)?.unmounting)
+      await u.catch(() => undefined);
+    const use = mounted.get(sessionId) ?? { busy: 0, lastUsed: 0 };
+    mounted.set(sessionId, use);
+    use.busy += 1;
+    try {
+      await mountWorkspace({ root, sessionId, uid, maxMb: maxMb || 16 });
+    } catch (err) {
+      releaseWorkspace(sessionId);
+      throw err;
+    }
+  } else {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
   if (process.getuid?.() === 0 && fs.statSync(dir).uid !== uid) chownTree(dir, uid);
   return dir;
+}
+
+function releaseWorkspace(sessionId: string): void {
+  const use = mounted.get(sessionId);
+  if (!use) return;
+  use.busy -= 1;
+  use.lastUsed = Date.now();
+}
+
+/** Counts the workspaces already mounted under the root (an executor killed before it unmounted). */
+export function adoptMountedWorkspaces(settings: Settings): number {
+  const root = workspaceRoot(settings);
+  let names: string[];
+  try {
+    names = fs.readdirSync(root).filter((n) => /^[0-9a-f-]{36}$/.test(n));
+  } catch {
+    return 0; // no root yet
+  }
+  let adopted = 0;
+  for (const sessionId of names)
+    if (!mounted.has(sessionId) && isMounted(path.join(root, sessionId))) {
+      mounted.set(sessionId, { busy: 0, lastUsed: Date.now() });
+      adopted += 1;
+    }
+  return adopted;
+}
+
+/**
+ * Unmounts this process's workspaces that no call uses and none has used for `idleMs` (all idle
+ * ones with 0: a clean stop). The next call of such a session mounts its image again (tens of ms).
+ * Returns how many could not be unmounted (each logged).
+ */
+export async function unmountIdleWorkspaces(
+  settings: Settings,
+  log: Logger,
+  idleMs = IDLE_UNMOUNT_MS,
+): Promise<number> {
+  const root = workspaceRoot(settings);
+  let failed = 0;
+  for (const [sessionId, use] of mounted) {
+    if (use.busy > 0 || use.unmounting || Date.now() - use.lastUsed < idleMs) continue;
+    use.unmounting = unmountWorkspace(root, sessionId);
+    try {
+      await use.unmounting;
+      mounted.delete(sessionId);
+    } catch (err) {
+      failed += 1;
+      log.warn({ err, sessionId }, "could not unmount a session's workspace");
+    } finally {
+      delete use.unmounting;
+    }
+  }
+  return failed;
 }
 
 async function deadLetter(deps: ExecutorDeps, raw: string, reason: string): Promise<void> {
@@ -300,21 +385,36 @@ async function runTool(
     tmpBytes: s.sandboxTmpMb * 1024 * 1024,
     uid,
   };
-  const workspace = usesWorkspace ? prepareWorkspace(deps.settings, req.sessionId, uid) : "";
-  return deps.host.run(
-    {
-      tool: req.tool,
-      args: resolved,
-      ctx: {
-        toolCallId: req.toolCallId,
-        sessionId: req.sessionId,
-        tenantId: req.tenantId,
-        ...(req.actor ? { userId: req.actor.userId } : {}),
-        workspace,
-        limits,
-        httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
+  let workspace = "";
+  if (usesWorkspace) {
+    try {
+      workspace = await prepareWorkspace(deps, req.sessionId, uid);
+    } catch (err) {
+      deps.log.error({ err, sessionId: req.sessionId }, "the session's workspace could not be prepared");
+      return {
+        status: "failed",
+        error: `the session's workspace could not be prepared: ${(err as Error).message}`,
+      };
+    }
+  }
+  try {
+    return await deps.host.run(
+      {
+        tool: req.tool,
+        args: resolved,
+        ctx: {
+          toolCallId: req.toolCallId,
+          sessionId: req.sessionId,
+          tenantId: req.tenantId,
+          ...(req.actor ? { userId: req.actor.userId } : {}),
+          workspace,
+          limits,
+          httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
+        },
       },
-    },
-    limits.timeoutMs + 10_000,
-  );
+      limits.timeoutMs + 10_000,
+    );
+  } finally {
+    if (workspace) releaseWorkspace(req.sessionId);
+  }
 }

@@ -1,5 +1,11 @@
-// Per-call cgroup (v1 memory + pids controllers) when the executor may create one (root on a host
-// with cgroup v1 mounted at /sys/fs/cgroup). Without it the sandbox falls back to rlimits only.
+// Per-call cgroup (memory + pids limits) when the executor may create one. Two layouts:
+// - cgroup v1 (memory and pids hierarchies at /sys/fs/cgroup/<controller>): used whenever present;
+// - cgroup v2, only when v1 memory is absent: the unified hierarchy (/sys/fs/cgroup, or
+//   /sys/fs/cgroup/unified on a hybrid host) offering memory and pids. The executor makes its
+//   subtree somaagent-sandbox there, enables both controllers for it, and gives each call a child
+//   with memory.max, memory.swap.max and pids.max.
+// Without either the sandbox falls back to rlimits only. The v2 path is unit-tested against a
+// directory laid out like cgroupfs, not on a real v2 host (docs/sandbox.md).
 import fs from "node:fs";
 import path from "node:path";
 
@@ -14,6 +20,11 @@ export interface CallCgroup {
   remove(): void;
 }
 
+export type CgroupLayout =
+  | { version: 1; memory: string; pids: string }
+  | { version: 2; parent: string }
+  | { version: 0; reason: string };
+
 function writable(dir: string): boolean {
   try {
     fs.accessSync(dir, fs.constants.W_OK);
@@ -23,19 +34,86 @@ function writable(dir: string): boolean {
   }
 }
 
-let availability: boolean | undefined;
-export function cgroupsAvailable(): boolean {
-  availability ??= writable(path.join(ROOT, "memory")) && writable(path.join(ROOT, "pids"));
-  return availability;
+function words(file: string): string[] {
+  try {
+    return fs.readFileSync(file, "utf8").split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
-export function createCallCgroup(
+/** Writes "+memory +pids" into a subtree_control that lacks either. */
+function enableControllers(dir: string): void {
+  const file = path.join(dir, "cgroup.subtree_control");
+  const on = words(file);
+  const missing = ["memory", "pids"].filter((c) => !on.includes(c));
+  if (missing.length > 0) fs.writeFileSync(file, missing.map((c) => `+${c}`).join(" "));
+}
+
+/**
+ * Which cgroup layout this host offers the executor, under `root` (a directory laid out like
+ * /sys/fs/cgroup in tests). v2 is chosen only when v1 memory is absent, and it prepares the
+ * executor's subtree (so its failure, e.g. EBUSY in a container's own cgroup, is a reason here).
+ */
+export function detectCgroups(root: string = ROOT): CgroupLayout {
+  const memory = path.join(root, "memory");
+  const pids = path.join(root, "pids");
+  if (fs.existsSync(memory)) {
+    if (writable(memory) && writable(pids)) return { version: 1, memory, pids };
+    return { version: 0, reason: "cgroup v1 memory and pids are not both writable by the executor" };
+  }
+  const unified = [root, path.join(root, "unified")].find((dir) =>
+    fs.existsSync(path.join(dir, "cgroup.controllers")),
+  );
+  if (!unified) return { version: 0, reason: "no cgroup v1 memory controller and no cgroup v2 hierarchy" };
+  const offered = words(path.join(unified, "cgroup.controllers"));
+  if (!offered.includes("memory") || !offered.includes("pids"))
+    return {
+      version: 0,
+      reason: `cgroup v2 at ${unified} offers only [${offered.join(" ")}], not memory and pids`,
+    };
+  if (!writable(unified)) return { version: 0, reason: `cgroup v2 at ${unified} is not writable` };
+  const parent = path.join(unified, PARENT);
+  try {
+    enableControllers(unified);
+    fs.mkdirSync(parent, { recursive: true });
+    enableControllers(parent);
+  } catch (err) {
+    return {
+      version: 0,
+      reason: `cannot delegate memory and pids to ${parent}: ${(err as Error).message}`,
+    };
+  }
+  return { version: 2, parent };
+}
+
+let detected: CgroupLayout | undefined;
+export function cgroupLayout(): CgroupLayout {
+  detected ??= detectCgroups();
+  return detected;
+}
+
+export function cgroupsAvailable(): boolean {
+  return cgroupLayout().version !== 0;
+}
+
+function removeDirs(dirs: string[]): void {
+  for (const dir of dirs) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      /* still has processes for a moment; the kernel frees it when they are gone */
+    }
+  }
+}
+
+function v1Cgroup(
+  layout: { memory: string; pids: string },
   id: string,
   limits: { memoryBytes: number; maxProcesses: number },
 ): CallCgroup | undefined {
-  if (!cgroupsAvailable()) return undefined;
-  const mem = path.join(ROOT, "memory", PARENT, id);
-  const pids = path.join(ROOT, "pids", PARENT, id);
+  const mem = path.join(layout.memory, PARENT, id);
+  const pids = path.join(layout.pids, PARENT, id);
   try {
     fs.mkdirSync(mem, { recursive: true });
     fs.mkdirSync(pids, { recursive: true });
@@ -48,6 +126,7 @@ export function createCallCgroup(
     }
     fs.writeFileSync(path.join(pids, "pids.max"), String(limits.maxProcesses));
   } catch {
+    removeDirs([mem, pids]);
     return undefined;
   }
   return {
@@ -60,14 +139,50 @@ export function createCallCgroup(
         return false;
       }
     },
-    remove() {
-      for (const dir of [mem, pids]) {
-        try {
-          fs.rmdirSync(dir);
-        } catch {
-          /* still has processes for a moment; the kernel frees it when they are gone */
-        }
+    remove: () => removeDirs([mem, pids]),
+  };
+}
+
+function v2Cgroup(
+  parent: string,
+  id: string,
+  limits: { memoryBytes: number; maxProcesses: number },
+): CallCgroup | undefined {
+  const dir = path.join(parent, id);
+  try {
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "memory.max"), String(limits.memoryBytes));
+    // No swap, as memsw does on v1: the limit fails fast instead of paging slowly past it.
+    try {
+      fs.writeFileSync(path.join(dir, "memory.swap.max"), "0");
+    } catch {
+      /* no swap controller on this kernel (no swap accounting) */
+    }
+    fs.writeFileSync(path.join(dir, "pids.max"), String(limits.maxProcesses));
+  } catch {
+    removeDirs([dir]);
+    return undefined;
+  }
+  return {
+    procsFiles: [path.join(dir, "cgroup.procs")],
+    oomKilled() {
+      try {
+        const events = fs.readFileSync(path.join(dir, "memory.events"), "utf8");
+        return Number(/^oom_kill (\d+)/m.exec(events)?.[1] ?? 0) > 0;
+      } catch {
+        return false;
       }
     },
+    remove: () => removeDirs([dir]),
   };
+}
+
+export function createCallCgroup(
+  id: string,
+  limits: { memoryBytes: number; maxProcesses: number },
+  layout: CgroupLayout = cgroupLayout(),
+): CallCgroup | undefined {
+  if (layout.version === 1) return v1Cgroup(layout, id, limits);
+  if (layout.version === 2) return v2Cgroup(layout.parent, id, limits);
+  return undefined;
 }

@@ -4,8 +4,8 @@
 // a per-call cgroup for memory and process count where available, a wall-clock timeout, an output
 // cap and a scrubbed environment. Network is shared only when the caller says the tool may use it.
 //
-// Not covered: seccomp syscall filtering, disk quota beyond RLIMIT_FSIZE per file, and kernel
-// exploits that break namespaces. See docs/sandbox.md.
+// Not covered: seccomp syscall filtering, a disk quota where the workspace cannot be loop-mounted
+// (lib/sandbox/workspace-quota.ts), and kernel exploits that break namespaces. See docs/sandbox.md.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";

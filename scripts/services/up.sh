@@ -8,6 +8,8 @@ command -v curl >/dev/null && command -v ss >/dev/null || apt_ensure curl iprout
 # The tool executor's sandbox: bubblewrap, util-linux's setpriv/prlimit, and the runtimes it offers.
 command -v bwrap >/dev/null || apt_ensure bubblewrap
 { command -v setpriv >/dev/null && command -v prlimit >/dev/null; } || apt_ensure util-linux
+# The workspace quota's images (docs/sandbox.md, "Workspace quota"); flock and mount are util-linux.
+[ -x /usr/sbin/mkfs.ext4 ] || [ -x /sbin/mkfs.ext4 ] || apt_ensure e2fsprogs
 [ -x /usr/bin/python3 ] || apt_ensure python3
 # The offline provider's voice and ears (espeak-ng, pocketsphinx).
 "$HERE/speech.sh" install

@@ -12,7 +12,12 @@ import { loadSecretStore } from "../../lib/secrets/store";
 import { createMasker } from "../../lib/secrets/mask";
 import { ToolHost } from "../../lib/executor/tool-host";
 import { newExecutorId, startHeartbeat } from "../../lib/executor/heartbeat";
-import { processToolRequest, workspaceRoot } from "../../lib/executor/process-request";
+import {
+  adoptMountedWorkspaces,
+  processToolRequest,
+  unmountIdleWorkspaces,
+  workspaceRoot,
+} from "../../lib/executor/process-request";
 import { startWorkspaceSweeper } from "../../lib/executor/workspace-sweeper";
 import { createExecutorMetrics } from "../../lib/executor/metrics";
 import { consumerLagReader } from "../../lib/executor/consumer-lag";
@@ -24,6 +29,8 @@ import { TOOL_CANCEL_CHANNEL } from "../../lib/tools/cancel";
 import { getConfig } from "../../lib/config";
 import { followSettingsChanges } from "../../lib/settings/reload-listener";
 import { checkSandbox } from "../../lib/sandbox/self-check";
+import { probeWorkspaceQuota } from "../../lib/sandbox/workspace-quota";
+import { cgroupLayout } from "../../lib/sandbox/cgroup";
 
 const config = loadConfigOrExit("tool-executor");
 const { settings } = config;
@@ -53,6 +60,34 @@ if (!sandbox.ok) {
   process.exit(78); // EX_CONFIG, like an invalid configuration
 }
 log.info({ ms: sandbox.ms }, "sandbox self-check passed");
+const cgroups = cgroupLayout();
+if (cgroups.version === 0)
+  log.warn(
+    { reason: cgroups.reason },
+    "no per-call cgroup: sandbox memory is bounded only by rlimits (docs/sandbox.md)",
+  );
+else log.info({ cgroupVersion: cgroups.version }, "per-call cgroups available");
+// A workspace quota needs loop mounts (root, /dev/loop-control, e2fsprogs). Without them the executor
+// still runs, with plain workspace directories as before, and says so once here.
+// Probed even when executor.workspaceMaxMb is 0: images made earlier stay their sessions' workspaces.
+const quotaProbe = await probeWorkspaceQuota(workspaceRoot(settings));
+const workspaceQuota = quotaProbe.ok;
+if (quotaProbe.ok)
+  log.info(
+    {
+      ms: quotaProbe.ms,
+      maxMb: settings.executor.workspaceMaxMb,
+      // Left mounted by an executor that was killed: this one unmounts them when idle or stopping.
+      adopted: adoptMountedWorkspaces(settings),
+    },
+    "workspace quota available",
+  );
+else if (settings.executor.workspaceMaxMb > 0)
+  log.warn(
+    { reason: quotaProbe.reason },
+    "NO workspace quota on this host: executor.workspaceMaxMb is not enforced, and a session can " +
+      "fill the disk under executor.workspaceRoot",
+  );
 const executorId = newExecutorId();
 const bus = createBus(settings, `${settings.kafka.clientId}-executor`);
 const host = new ToolHost();
@@ -65,6 +100,10 @@ const stopSweeper = startWorkspaceSweeper(
   settings.executor.workspaceSweepMs,
   log,
 );
+const idleUnmounts = setInterval(() => {
+  void unmountIdleWorkspaces(settings, log);
+}, settings.executor.workspaceSweepMs);
+idleUnmounts.unref();
 const stopHeartbeat = startHeartbeat(redis(), executorId);
 const deliver = resultDelivery({
   route: settings.executor.resultRoute,
@@ -102,6 +141,7 @@ await bus.consume(
         secrets,
         masker,
         log,
+        workspaceQuota,
         deliver,
         observe: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds),
       });
@@ -151,6 +191,10 @@ onShutdown(log, [
   },
   () => bus.close(), // stops taking work and waits for running handlers
   async () => host.close(),
+  async () => {
+    clearInterval(idleUnmounts);
+    await unmountIdleWorkspaces(settings, log, 0);
+  },
   stopCancelListener,
   stopSettingsListener,
   async () => channelHub(settings.redis.url).close(),
