@@ -283,6 +283,10 @@ test.describe("a gateway killed mid-call", () => {
       await expect(lost).toBeVisible({ timeout: 15_000 });
 
       ({ gateway } = await startGateway(stub, env, KILLED_GATEWAY_PORT));
+      // The turn it was answering is marked interrupted (by the restarted gateway's sweeper).
+      await expect(page.getByText("The gateway stopped while this turn ran.")).toBeVisible({
+        timeout: 30_000,
+      });
       await lost.getByRole("button", { name: "Try again" }).click();
       await expect(page.getByTestId("call-status")).toHaveText(/Listening/, { timeout: 20_000 });
       await page.getByRole("button", { name: "Hang up" }).click();

@@ -21,7 +21,7 @@ import { voiceAllowance, refuseWhenSpent } from "../lib/voice/minutes";
 import { voiceMetrics } from "../lib/voice/metrics";
 import { SpeechError, speechStatus } from "../lib/voice/speech-client";
 import { webrtcOptions } from "../lib/voice/webrtc-options";
-import { forgetCall, renewCall, RENEW_MS, sweepLostCalls } from "../lib/voice/call-liveness";
+import { callLost, forgetCall, renewCall, RENEW_MS, sweepLostCalls } from "../lib/voice/call-liveness";
 import { WeriftPeer } from "../lib/voice/werift-peer";
 import { RealtimeCall } from "../lib/voice/realtime/call";
 import { createRealtimeCall, type RealtimeCallCreated } from "../lib/voice/realtime/provider";
@@ -240,7 +240,10 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
           const ttl = settings.speech.maxCallMinutes * 60 + 60;
           if ((await redis().set(activeKey, callId, "EX", ttl, "NX")) !== "OK") {
             const other = await redis().get(activeKey);
-            if (!takeOver)
+            // A call whose gateway was killed is not "in another tab": it is over, and this one starts.
+            const startedMsAgo = (ttl - (await redis().ttl(activeKey))) * 1000;
+            const lost = other !== null && (await callLost(redis(), other, startedMsAgo));
+            if (!takeOver && !lost)
               throw new AppError(
                 "conflict",
                 "A call is active in another tab. Take it over to continue here.",

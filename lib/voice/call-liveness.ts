@@ -14,6 +14,16 @@ export async function renewCall(redis: Redis, callId: string): Promise<void> {
   await redis.set(key(callId), String(Date.now()), "EX", LIVENESS_TTL_S);
 }
 
+/**
+ * Whether a call's gateway has stopped renewing it (killed): its last renewal is older than one and
+ * a half renewal periods. `startedMsAgo` covers a call whose first renewal is not written yet.
+ */
+export async function callLost(redis: Redis, callId: string, startedMsAgo: number): Promise<boolean> {
+  const seen = await redis.get(key(callId));
+  if (seen !== null) return Date.now() - Number(seen) > RENEW_MS * 1.5;
+  return startedMsAgo > RENEW_MS * 1.5;
+}
+
 export async function forgetCall(redis: Redis, callId: string): Promise<void> {
   await redis.del(key(callId));
 }
