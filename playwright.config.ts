@@ -17,8 +17,8 @@ const STUB_KEY = "e2e-stub-key";
  */
 export const FIRST_RUN_PORT = 3200;
 const OFFLINE_PORT = 3191;
-/** A gateway a voice spec starts and kills itself (e2e/voice.spec.ts). */
-export const KILLED_GATEWAY_PORT = 3210;
+/** Gateways the voice specs start themselves (to kill one, or to set realtime mode): one at a time. */
+export const OWN_GATEWAY_PORT = 3210;
 const FIRST_RUN_SETTINGS = path.resolve("tmp/test/e2e-first-run/settings.json");
 /**
  * What the fake microphone hears: a steady 440 Hz tone of our own, looped, rather than Chromium's

@@ -3,7 +3,7 @@
 // after a reload, marked spoken. The fake microphone says VOICE_PHRASE once, two seconds in.
 import { execFileSync } from "node:child_process";
 import type { Page } from "@playwright/test";
-import { FIRST_RUN_PORT, KILLED_GATEWAY_PORT, VOICE_PHRASE } from "../playwright.config";
+import { FIRST_RUN_PORT, OWN_GATEWAY_PORT, VOICE_PHRASE } from "../playwright.config";
 import { startStubProvider } from "../lib/provider-stub/server";
 import { startGateway } from "../tests/helpers/chat";
 import { stopProcess } from "../tests/helpers/services";
@@ -258,7 +258,7 @@ test("speaking over the agent silences it at once, and the answer keeps what was
 });
 
 test.describe("a gateway killed mid-call", () => {
-  test.use({ baseURL: `http://127.0.0.1:${KILLED_GATEWAY_PORT}` });
+  test.use({ baseURL: `http://127.0.0.1:${OWN_GATEWAY_PORT}` });
 
   test("the page says the connection was lost, and a new call works once the gateway is back", async ({
     page,
@@ -267,7 +267,7 @@ test.describe("a gateway killed mid-call", () => {
     test.setTimeout(120_000); // a gateway started twice, and a 10 s wait for the page to give up
     const stub = await startStubProvider();
     const env = voiceEnv(stub.url);
-    let { gateway } = await startGateway(stub, env, KILLED_GATEWAY_PORT);
+    let { gateway } = await startGateway(stub, env, OWN_GATEWAY_PORT);
     try {
       await speakingMicrophone(page, { story: "tell me a long story about the sea" });
       await signIn(page, operator);
@@ -282,7 +282,7 @@ test.describe("a gateway killed mid-call", () => {
       const lost = page.getByRole("alert").filter({ hasText: "The connection to the server was lost" });
       await expect(lost).toBeVisible({ timeout: 15_000 });
 
-      ({ gateway } = await startGateway(stub, env, KILLED_GATEWAY_PORT));
+      ({ gateway } = await startGateway(stub, env, OWN_GATEWAY_PORT));
       // The turn it was answering is marked interrupted (by the restarted gateway's sweeper).
       await expect(page.getByText("The gateway stopped while this turn ran.")).toBeVisible({
         timeout: 30_000,
@@ -291,6 +291,50 @@ test.describe("a gateway killed mid-call", () => {
       await expect(page.getByTestId("call-status")).toHaveText(/Listening/, { timeout: 20_000 });
       await page.getByRole("button", { name: "Hang up" }).click();
       await expect(page.getByTestId("call-bar")).toBeHidden();
+    } finally {
+      await stopProcess(gateway);
+      await stub.close();
+    }
+  });
+});
+
+test.describe("a realtime call", () => {
+  test.use({ baseURL: `http://127.0.0.1:${OWN_GATEWAY_PORT}` });
+
+  test("talks to the provider's model through the gateway: captions, audio, history", async ({
+    page,
+    operator,
+  }) => {
+    test.setTimeout(120_000);
+    const stub = await startStubProvider({ webrtc: { host: "127.0.0.1" } }); // media on loopback only
+    const env = {
+      ...voiceEnv(stub.url),
+      SOMA_SPEECH_MODE: "realtime",
+      SOMA_SPEECH_REALTIME_PROVIDER: "stub",
+      SOMA_SPEECH_REALTIME_MODEL: "stub-realtime",
+      SOMA_SPEECH_REALTIME_BASE_URL: stub.url,
+    };
+    const { gateway } = await startGateway(stub, env, OWN_GATEWAY_PORT);
+    try {
+      await speakingMicrophone(page, { question: "what is six times seven" });
+      await signIn(page, operator);
+      await page.getByRole("button", { name: "Start a voice call" }).click();
+      await expect(page.getByTestId("call-status")).toHaveText(/Listening/, { timeout: 20_000 });
+      const loudness = agentLoudness(page, 30_000);
+      await say(page, "question");
+      await expect(page.getByTestId("call-caption")).toContainText("You: what is six times seven", {
+        timeout: 20_000,
+      });
+      await expect(page.getByTestId("call-caption")).toContainText("Agent:", { timeout: 20_000 });
+      expect(await loudness, "the provider's voice reached the page").toBeGreaterThan(0.01);
+      await expect(page.getByTestId("assistant-message").last()).toHaveAttribute("data-complete", "true", {
+        timeout: 20_000,
+      });
+      await page.getByRole("button", { name: "Hang up" }).click();
+      await page.reload();
+      await expect(page.getByTestId("user-message").last()).toHaveText(/^what is six times seven/);
+      await expect(page.getByTestId("user-message").last()).toHaveAttribute("data-voice", "true");
+      await expect(page.getByTestId("assistant-message").last()).toHaveAttribute("data-voice", "true");
     } finally {
       await stopProcess(gateway);
       await stub.close();

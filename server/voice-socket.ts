@@ -207,6 +207,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
         await end("failed", message);
         throw new AppError("unavailable", message, { details: { fallback: "cascaded" } });
       }
+      voiceMetrics().realtimeOffer((performance.now() - started) / 1000);
       return created.answerSdp;
     };
 

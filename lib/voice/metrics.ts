@@ -30,6 +30,17 @@ export function voiceMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16],
       registers,
     });
+    const realtimeOffer = new client.Histogram({
+      name: "somaagent_realtime_offer_seconds",
+      help: "A realtime call's offer received to the provider's answer returned to the page",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers,
+    });
+    const realtimeActive = new client.Gauge({
+      name: "somaagent_realtime_calls_active",
+      help: "Realtime voice calls whose sideband this gateway holds",
+      registers,
+    });
     const active = new client.Gauge({
       name: "somaagent_voice_calls_active",
       help: "Voice calls in progress on this gateway",
@@ -65,6 +76,9 @@ export function voiceMetrics() {
         ended.inc({ reason });
       },
       realtimeRelay: (seconds: number) => relay.observe(seconds),
+      realtimeOffer: (seconds: number) => realtimeOffer.observe(seconds),
+      realtimeStarted: () => realtimeActive.inc(),
+      realtimeEnded: () => realtimeActive.dec(),
       providerError: (service: "stt" | "tts" | "realtime") => providerErrors.inc({ service }),
       echoDrop: () => echoDrops.inc(),
       falseInterruption: () => falseInterruptions.inc(),

@@ -46,7 +46,7 @@ function seenByPage(c: VoiceTestClient): string {
 
 beforeAll(async () => {
   db = createDb(settings().database.url);
-  stub = await startStubProvider({ apiKey: KEY });
+  stub = await startStubProvider({ apiKey: KEY, webrtc: { host: "127.0.0.1" } });
   const env: Record<string, string> = {
     SOMA_WEBRTC_HOST: "127.0.0.1",
     SOMA_SPEECH_INPUT: "hands-free",

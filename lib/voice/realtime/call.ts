@@ -56,6 +56,8 @@ export class RealtimeCall {
   private ws: WebSocket | undefined;
   private state: CallState | undefined;
   private closed = false;
+  /** Counted in somaagent_realtime_calls_active (from a working start to close). */
+  private counted = false;
   private answering: Answering | undefined;
   /** Answer events that came before the turn had started (the transcript comes after them). */
   private early: ServerEvent[] = [];
@@ -84,6 +86,8 @@ export class RealtimeCall {
 
   async start(): Promise<void> {
     await this.connect();
+    this.counted = true;
+    voiceMetrics().realtimeStarted();
     this.setState("listening");
   }
 
@@ -182,6 +186,7 @@ export class RealtimeCall {
     if (this.closed) return;
     this.finish({ status: "interrupted", code: "call_ended", reason: "The call ended during the answer." });
     this.closed = true;
+    if (this.counted) voiceMetrics().realtimeEnded();
     const ws = this.ws;
     this.ws = undefined;
     ws?.close();
