@@ -15,7 +15,7 @@ import { enforceRateLimit } from "../lib/ratelimit/policy";
 import { tenantConfig } from "../lib/tenancy/tenant-config";
 import { admitVoiceStart } from "../lib/policy/admission";
 import { channelHub } from "../lib/realtime/channel-hub";
-import { VoiceCallPipeline } from "../lib/voice/call";
+import { VoiceCallPipeline, type CallEvents } from "../lib/voice/call";
 import { RELEASE_IF_HELD } from "../lib/agent/turns";
 import { voiceAllowance, refuseWhenSpent } from "../lib/voice/minutes";
 import { voiceMetrics } from "../lib/voice/metrics";
@@ -95,6 +95,20 @@ interface Call {
   state: string;
 }
 
+/** What a call's engine tells the page: over whichever socket controls the call now. */
+function callEvents(call: Call): CallEvents {
+  const callId = call.id;
+  return {
+    state: (state) => {
+      call.state = state;
+      call.socket?.emit("voice.state", { callId, state });
+    },
+    caption: (role, text, partial) =>
+      call.socket?.emit("voice.caption", { callId, role, text, ...(partial ? { partial } : {}) }),
+    problem: (code, message) => call.socket?.emit("voice.error", { callId, code, message }),
+  };
+}
+
 /** Every call on this gateway, by id (ended by hang-up, disconnect, take-over or shutdown). */
 interface CallEntry {
   call: Call;
@@ -143,15 +157,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
         log: log.child({ callId }),
         redisUrl: deps.redisUrl,
         input: getConfig().settings.speech.input,
-        events: {
-          state: (state) => {
-            call.state = state;
-            call.socket?.emit("voice.state", { callId, state });
-          },
-          caption: (role, text, partial) =>
-            call.socket?.emit("voice.caption", { callId, role, text, ...(partial ? { partial } : {}) }),
-          problem: (code, message) => call.socket?.emit("voice.error", { callId, code, message }),
-        },
+        events: callEvents(call),
       });
       call.pipeline = pipeline;
       try {
@@ -188,15 +194,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
         session: await sessionFor(principal, call.sessionId, "write"),
         log: log.child({ callId, providerCallId: created.providerCallId }),
         input,
-        events: {
-          state: (state) => {
-            call.state = state;
-            call.socket?.emit("voice.state", { callId, state });
-          },
-          caption: (role, text, partial) =>
-            call.socket?.emit("voice.caption", { callId, role, text, ...(partial ? { partial } : {}) }),
-          problem: (code, message) => call.socket?.emit("voice.error", { callId, code, message }),
-        },
+        events: callEvents(call),
         onLost: () => void end("realtime_lost", "The realtime connection was lost; start the call again."),
       });
       call.pipeline = rt;

@@ -17,6 +17,7 @@ import { OUTPUT_RATE, type MediaPeer } from "./media-peer";
 import { SpeechError, synthesize, transcribe } from "./speech-client";
 import { heardText, type SpokenPiece } from "./truncation";
 import { Slots } from "./slots";
+import { FrameCutter } from "./frames";
 import { keepHeardText } from "./interrupted-answer";
 import { SileroVad, VAD_FRAME } from "./vad";
 import { voiceMetrics } from "./metrics";
@@ -69,7 +70,7 @@ export class VoiceCallPipeline {
   private vad!: SileroVad;
   private readonly endpointer: Endpointer;
   private readonly recent = new RecentSpeech();
-  private pending = new Int16Array(0);
+  private readonly frames = new FrameCutter(VAD_FRAME);
   private utterance: Int16Array[] = [];
   private utteranceSamples = 0;
   private prefix: Int16Array[] = [];
@@ -191,20 +192,12 @@ export class VoiceCallPipeline {
 
   private onAudio(pcm: Int16Array): void {
     if (this.closed) return;
-    const joined = new Int16Array(this.pending.length + pcm.length);
-    joined.set(this.pending);
-    joined.set(pcm, this.pending.length);
-    let offset = 0;
-    while (joined.length - offset >= VAD_FRAME) {
-      const frame = joined.slice(offset, offset + VAD_FRAME);
-      offset += VAD_FRAME;
+    for (const frame of this.frames.push(pcm))
       this.vadChain = this.vadChain
         .then(() => this.onFrame(frame))
         .catch((err: unknown) => {
           this.opts.log.error({ err }, "voice activity detection failed");
         });
-    }
-    this.pending = joined.slice(offset);
   }
 
   private async onFrame(frame: Int16Array): Promise<void> {

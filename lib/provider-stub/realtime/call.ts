@@ -64,6 +64,7 @@ import {
   type RealtimeSession,
 } from "./session";
 import { AUDIO_RESPONSE_USAGE, FAILED_RESPONSE_USAGE, FUNCTION_CALL_RESPONSE_USAGE } from "./usage";
+import { FrameCutter } from "../../voice/frames";
 
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 /** The next sentence is synthesised once less than this much audio waits to be sent. */
@@ -134,7 +135,7 @@ export class RealtimeCall {
   private endpointer: Endpointer;
   private endpointerOffsetMs = 0;
   private frames = 0;
-  private pending = new Int16Array(0);
+  private readonly cutter = new FrameCutter(VAD_FRAME);
   private chain: Promise<void> = Promise.resolve();
   private prefix: Int16Array[] = [];
   private utterance: Int16Array[] | undefined;
@@ -424,18 +425,10 @@ export class RealtimeCall {
 
   private onAudio(pcm: Int16Array): void {
     if (this.closed) return;
-    const joined = new Int16Array(this.pending.length + pcm.length);
-    joined.set(this.pending);
-    joined.set(pcm, this.pending.length);
-    let offset = 0;
-    while (joined.length - offset >= VAD_FRAME) {
-      const frame = joined.slice(offset, offset + VAD_FRAME);
-      offset += VAD_FRAME;
+    for (const frame of this.cutter.push(pcm))
       this.chain = this.chain
         .then(() => this.onFrame(frame))
         .catch((err: unknown) => this.log.error({ err }, "realtime stub voice activity detection failed"));
-    }
-    this.pending = joined.slice(offset);
   }
 
   private async onFrame(frame: Int16Array): Promise<void> {
