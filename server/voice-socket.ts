@@ -74,6 +74,8 @@ const CONNECT_TIMEOUT_MS = 15_000;
 const WARN_BEFORE_S = 60;
 /** A call whose socket dropped (media still flowing) may be resumed this long. */
 const RESUME_MS = 10_000;
+/** A realtime call's audio does not pass through the gateway: it may go on longer without the socket. */
+const REALTIME_RESUME_MS = 30_000;
 
 interface Call {
   id: string;
@@ -477,7 +479,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
         entry.call.socket = undefined;
         entry.call.detachTimer = setTimeout(
           () => void entry.end("disconnected", "The connection to the server was lost."),
-          RESUME_MS,
+          entry.call.mode === "realtime" ? REALTIME_RESUME_MS : RESUME_MS,
         );
       }
     });

@@ -23,6 +23,8 @@ export type VoiceStatus = "idle" | "connecting" | CallStatus | "reconnecting" | 
 const ICE_TIMEOUT_MS = 5_000;
 /** How long a dropped socket may take to come back before the call is over (as on the server). */
 const RESUME_MS = 10_000;
+/** A realtime call's audio goes straight to the provider: it may wait longer for the socket. */
+const REALTIME_RESUME_MS = 30_000;
 /** After the agent is interrupted, time for the audio already here to play before reporting it. */
 const PLAYOUT_DRAIN_MS = 150;
 
@@ -185,7 +187,7 @@ export const useVoice = create<VoiceStore>((set, get) => {
         if (get().callId === callId)
           ended("The connection to the server was lost. Start the call again.", "error");
       };
-      const timer = setTimeout(lost, RESUME_MS);
+      const timer = setTimeout(lost, get().mode === "realtime" ? REALTIME_RESUME_MS : RESUME_MS);
       s.once("connect", () => {
         clearTimeout(timer);
         emit<{ state: CallStatus }>("voice.resume", { callId })

@@ -179,6 +179,20 @@ describe("realtime voice call", () => {
     await call.hangup();
   });
 
+  it("goes on after the signalling socket drops and comes back (the audio never passed through it)", async () => {
+    const me = await seedUser(db);
+    const sessionId = await client(base, me.token).newSession();
+    const { call } = await newCall(me.token, sessionId);
+    expect((await call.dropSignalling(1_000)).ok).toBe(true);
+    call.say(await phrase("what is six times seven"));
+    await call.waitFor(
+      () => call.captions.some((c) => c.role === "agent"),
+      20_000,
+      "the answer after the resume",
+    );
+    await call.hangup();
+  });
+
   it("ends the call when the sideband is lost for good, and goes on when it comes back", async () => {
     const me = await seedUser(db);
     const api = client(base, me.token);
