@@ -99,9 +99,12 @@ for (let i = 0; i < 10; i++) {
   await reader.cancel();
 }
 
-let asked = 0;
+// Each call alternates its own questions (a global turn would let a call repeat its last one).
+const asked = new Map<VoiceTestClient, number>();
 async function ask(call: VoiceTestClient): Promise<number> {
-  const q = questions[asked++ % questions.length]!;
+  const n = asked.get(call) ?? 0;
+  asked.set(call, n + 1);
+  const q = questions[n % questions.length]!;
   const before = call.states.length;
   const sentEnd = call.say(q.pcm);
   const speechEnd = sentEnd - q.trailMs;
