@@ -49,7 +49,8 @@ interface Answering {
   audioStartedAt?: number;
   /** Provider function-call ids whose output is still to come. */
   toolsPending: number;
-  truncated: boolean;
+  /** The cut to what was heard, being written (the turn ends after it). */
+  truncating?: Promise<void>;
 }
 
 export class RealtimeCall {
@@ -255,7 +256,7 @@ export class RealtimeCall {
     }
     const driver: TurnDriver = (input) =>
       new Promise<TurnOutcome>((resolve) => {
-        const a: Answering = { input, resolve, text: "", pieces: [], toolsPending: 0, truncated: false };
+        const a: Answering = { input, resolve, text: "", pieces: [], toolsPending: 0 };
         this.answering = a;
         input.signal.addEventListener("abort", () => {
           this.send({ type: "response.cancel" });
@@ -310,8 +311,7 @@ export class RealtimeCall {
         void this.runTool(a, str(e.call_id), str(e.name), str(e.arguments, "{}"));
         return;
       case "conversation.item.truncated":
-        a.truncated = true;
-        void this.truncate(a, Number(e.audio_end_ms ?? 0));
+        a.truncating = this.truncate(a, Number(e.audio_end_ms ?? 0));
         return;
       case "response.done": {
         const r = (e.response ?? {}) as {
@@ -330,7 +330,7 @@ export class RealtimeCall {
           return; // the answer comes in the next response, after the tool's output
         if (r.status === "cancelled") {
           // Spoken over: the truncation (if any) is written before the turn ends.
-          setTimeout(() => this.settle(a, { status: "cancelled", model }), a.truncated ? 300 : 0);
+          void (a.truncating ?? Promise.resolve()).then(() => this.settle(a, { status: "cancelled", model }));
           return;
         }
         if (r.status === "failed" || r.status === "incomplete") {
