@@ -63,12 +63,14 @@ beforeAll(async () => {
   // SOMA_STUB_API_KEY with that address (an environment key goes nowhere else).
   confDir = path.join(dir, "conf");
   fs.cpSync(path.join(ROOT, "tests/fixtures/settings-conf"), confDir, { recursive: true, dereference: true });
+  // The copy may still be a link to the repository's conf (cpSync keeps links inside a tree on
+  // some Node versions): replace it with a file, never write through it.
   const providersFile = path.join(confDir, "model_providers.yaml");
+  const providers = fs.readFileSync(providersFile, "utf8");
+  fs.rmSync(providersFile);
   fs.writeFileSync(
     providersFile,
-    fs
-      .readFileSync(providersFile, "utf8")
-      .replace(/(\n {2}stub:\n(?: {4}.*\n)*? {4}baseUrl: ).*/, `$1${stub.url}`),
+    providers.replace(/(\n {2}stub:\n(?: {4}.*\n)*? {4}baseUrl: ).*/, `$1${stub.url}`),
   );
   // The test provider listens on a random port: its address is the one thing set beforehand.
   fs.writeFileSync(settingsFile, JSON.stringify({ models: { chat: { baseUrl: stub.url } } }));
