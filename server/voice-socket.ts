@@ -72,6 +72,14 @@ const END_CHANNEL = "voice:end";
 /** The browser must connect the media this soon after the start, or the call ends. */
 const CONNECT_TIMEOUT_MS = 15_000;
 const WARN_BEFORE_S = 60;
+
+/** How long one call may last: speech.maxCallSeconds when set, else speech.maxCallMinutes. */
+function callLimitOf(speech: { maxCallMinutes: number; maxCallSeconds: number }) {
+  if (speech.maxCallSeconds > 0)
+    return { seconds: speech.maxCallSeconds, label: `${speech.maxCallSeconds} seconds` };
+  const m = speech.maxCallMinutes;
+  return { seconds: m * 60, label: m === 1 ? "1 minute" : `${m} minutes` };
+}
 /** A call whose socket dropped (media still flowing) may be resumed this long. */
 const RESUME_MS = 10_000;
 /** A realtime call's audio does not pass through the gateway: it may go on longer without the socket. */
@@ -259,7 +267,8 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
             data: { id: callId, tenantId: principal.tenantId, userId: principal.userId, sessionId },
             select: { id: true },
           });
-          const maxSeconds = Math.floor(Math.min(allowance.seconds, settings.speech.maxCallMinutes * 60));
+          const callLimit = callLimitOf(settings.speech);
+          const maxSeconds = Math.floor(Math.min(allowance.seconds, callLimit.seconds));
           const call: Call = {
             id: callId,
             sessionId,
@@ -309,7 +318,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
               .eval(RELEASE_IF_HELD, 1, activeKey, callId)
               .catch(() => undefined);
             await forgetCall(redis(), callId).catch(() => undefined);
-            voiceMetrics().callEnded(reason);
+            voiceMetrics().callEnded(reason, mode, audioSeconds);
             callLog.info({ reason, audioSeconds }, "voice call ended");
             call.socket?.emit("voice.ended", { callId, reason, message });
           };
@@ -327,17 +336,21 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
                 call.socket?.emit("voice.warning", {
                   callId,
                   code: "time_running_out",
-                  message: "One minute of voice time left in this call.",
+                  message:
+                    maxSeconds >= WARN_BEFORE_S
+                      ? "One minute of voice time left in this call."
+                      : `${maxSeconds} seconds of voice time left in this call.`,
                 });
               },
               Math.max(0, maxSeconds - WARN_BEFORE_S) * 1000,
             ),
             setTimeout(() => {
+              const budget = allowance.seconds <= callLimit.seconds;
               void end(
-                allowance.seconds <= settings.speech.maxCallMinutes * 60 ? "budget" : "max_duration",
-                allowance.seconds <= settings.speech.maxCallMinutes * 60
+                budget ? "budget" : "max_duration",
+                budget
                   ? "Your organisation's voice minutes for today are used up; you can still type."
-                  : `Calls end after ${settings.speech.maxCallMinutes} minutes; start a new one to go on.`,
+                  : `Calls end after ${callLimit.label}; start a new one to go on.`,
               );
             }, maxSeconds * 1000),
           );

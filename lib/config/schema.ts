@@ -116,6 +116,8 @@ export const settingsSchema = z
         bargeIn: z.object({ enabled: z.boolean(), sensitivity: z.number().min(0).max(1) }).strict(),
         /** A voice call ends after this long (the daily voice budget may end it sooner). */
         maxCallMinutes: z.number().int().min(1).max(240),
+        /** When above 0, calls end after this many seconds instead (SOMA_SPEECH_MAX_CALL_SECONDS: tests, demos). */
+        maxCallSeconds: z.number().int().min(0).max(14_400),
         stt: z
           .object({
             ...speechEndpoint,
@@ -237,6 +239,7 @@ export const codeDefaults: Settings = {
     },
     bargeIn: { enabled: true, sensitivity: 0.5 },
     maxCallMinutes: 30,
+    maxCallSeconds: 0,
     stt: {
       provider: "openai",
       model: "gpt-4o-mini-transcribe",

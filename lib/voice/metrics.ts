@@ -52,6 +52,13 @@ export function voiceMetrics() {
       labelNames: ["reason"] as const,
       registers,
     });
+    const duration = new client.Histogram({
+      name: "somaagent_voice_call_seconds",
+      help: "How long voice calls lasted, by mode (cascaded or realtime)",
+      labelNames: ["mode"] as const,
+      buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+      registers,
+    });
     const providerErrors = new client.Counter({
       name: "somaagent_voice_provider_errors_total",
       help: "Speech provider failures, by service",
@@ -71,9 +78,11 @@ export function voiceMetrics() {
     return {
       stage: (stage: VoiceStage, seconds: number) => stages.observe({ stage }, seconds),
       callStarted: () => active.inc(),
-      callEnded: (reason: string) => {
+      /** reason "budget" counts the calls the daily voice budget cut off. */
+      callEnded: (reason: string, mode: string, seconds: number) => {
         active.dec();
         ended.inc({ reason });
+        duration.observe({ mode }, seconds);
       },
       realtimeRelay: (seconds: number) => relay.observe(seconds),
       realtimeOffer: (seconds: number) => realtimeOffer.observe(seconds),

@@ -353,3 +353,41 @@ describe("calls of a gateway that died", () => {
     redis.disconnect();
   });
 });
+
+describe("a call that reaches its time limit", () => {
+  it("is warned, then ended with the reason, and its length is measured", async () => {
+    const short = await startChatStack((stub) => ({
+      ...voiceEnv(stub.url),
+      SOMA_SPEECH_MAX_CALL_SECONDS: "3",
+    }));
+    try {
+      const me = await seedUser(short.db);
+      const sessionId = await client(short.base, me.token).newSession();
+      const call = new VoiceTestClient(short.base, me.token);
+      open.push(call);
+      const warnings: { code: string; message: string }[] = [];
+      call.socket.on("voice.warning", (w: { code: string; message: string }) => warnings.push(w));
+      await call.start(sessionId);
+      await call.waitFor(() => call.ended !== undefined, 10_000, "the call to end at its limit");
+      expect(warnings).toEqual([
+        expect.objectContaining({
+          code: "time_running_out",
+          message: "3 seconds of voice time left in this call.",
+        }),
+      ]);
+      expect(call.ended).toMatchObject({
+        reason: "max_duration",
+        message: "Calls end after 3 seconds; start a new one to go on.",
+      });
+      const row = await short.db.voiceCall.findUniqueOrThrow({ where: { id: call.callId } });
+      expect(row.endReason).toBe("max_duration");
+      expect(row.audioSeconds).toBeGreaterThanOrEqual(3);
+      expect(row.audioSeconds).toBeLessThan(6);
+      const metrics = await (await fetch(`${short.base}/metrics`)).text();
+      expect(metrics).toMatch(/somaagent_voice_call_seconds_count\{mode="cascaded"\} 1/);
+      expect(metrics).toMatch(/somaagent_voice_calls_ended_total\{reason="max_duration"\} 1/);
+    } finally {
+      await short.close();
+    }
+  }, 90_000);
+});
