@@ -193,7 +193,11 @@ export async function testConnection(input: ConnectionTest): Promise<ConnectionR
         break;
       }
       case "realtime":
-        await client.models.retrieve(model);
+        // What a realtime call needs first: a client secret for the model (shortest life, never shown).
+        await client.realtime.clientSecrets.create({
+          expires_after: { anchor: "created_at", seconds: 10 },
+          session: { type: "realtime", model },
+        });
         break;
     }
     const r = result(true, { message: "" });

@@ -313,6 +313,35 @@ describe("POST /api/v1/settings/test", () => {
     }
   });
 
+  it("tests realtime by minting a client secret, which it never shows", async () => {
+    const control = stub.url.replace(/\/v1$/, "");
+    await fetch(`${control}/__stub/requests`, { method: "DELETE" });
+    const ok = await test({
+      target: "speech.realtime",
+      provider: "stub",
+      baseUrl: stub.url,
+      apiKey: STUB_KEY,
+    });
+    expect(ok.json).toMatchObject({ ok: true });
+    expect(JSON.stringify(ok.json)).not.toMatch(/ek_/);
+    const seen = (await (await fetch(`${control}/__stub/requests`)).json()) as {
+      requests: { path: string }[];
+    };
+    expect(seen.requests.map((r) => r.path)).toContain("/v1/realtime/client_secrets");
+    await fetch(`${control}/__stub/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: "/v1/realtime/client_secrets", status: 500, count: 1 }),
+    });
+    const failed = await test({
+      target: "speech.realtime",
+      provider: "stub",
+      baseUrl: stub.url,
+      apiKey: STUB_KEY,
+    });
+    expect(failed.json).toMatchObject({ ok: false, code: "provider_error" });
+  });
+
   it("says in plain words when the key is wrong, the model unknown or the host unreachable", async () => {
     const bad = await test({ target: "models.chat", provider: "stub", baseUrl: stub.url, apiKey: "wrong" });
     expect(bad.json).toMatchObject({
