@@ -72,14 +72,6 @@ const END_CHANNEL = "voice:end";
 /** The browser must connect the media this soon after the start, or the call ends. */
 const CONNECT_TIMEOUT_MS = 15_000;
 const WARN_BEFORE_S = 60;
-
-/** How long one call may last: speech.maxCallSeconds when set, else speech.maxCallMinutes. */
-function callLimitOf(speech: { maxCallMinutes: number; maxCallSeconds: number }) {
-  if (speech.maxCallSeconds > 0)
-    return { seconds: speech.maxCallSeconds, label: `${speech.maxCallSeconds} seconds` };
-  const m = speech.maxCallMinutes;
-  return { seconds: m * 60, label: m === 1 ? "1 minute" : `${m} minutes` };
-}
 /** A call whose socket dropped (media still flowing) may be resumed this long. */
 const RESUME_MS = 10_000;
 /** A realtime call's audio does not pass through the gateway: it may go on longer without the socket. */
@@ -125,6 +117,14 @@ interface CallEntry {
   end: (reason: string, message: string) => Promise<void>;
 }
 const calls = new Map<string, CallEntry>();
+
+/** How long one call may last: speech.maxCallSeconds when set, else speech.maxCallMinutes. */
+function callLimitOf(speech: { maxCallMinutes: number; maxCallSeconds: number }) {
+  if (speech.maxCallSeconds > 0)
+    return { seconds: speech.maxCallSeconds, label: `${speech.maxCallSeconds} seconds` };
+  const m = speech.maxCallMinutes;
+  return { seconds: m * 60, label: m === 1 ? "1 minute" : `${m} minutes` };
+}
 
 export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: string }): void {
   // The voice activity model loads now, not in the middle of the first call.
@@ -246,7 +246,8 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
           await enforceRateLimit(principal, "voiceSessions");
           const callId = crypto.randomUUID();
           const activeKey = ACTIVE_KEY(principal.userId);
-          const ttl = settings.speech.maxCallMinutes * 60 + 60;
+          const callLimit = callLimitOf(settings.speech);
+          const ttl = callLimit.seconds + 60; // the one-call-per-person key outlives the longest call
           if ((await redis().set(activeKey, callId, "EX", ttl, "NX")) !== "OK") {
             const other = await redis().get(activeKey);
             // A call whose gateway was killed is not "in another tab": it is over, and this one starts.
@@ -267,7 +268,6 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
             data: { id: callId, tenantId: principal.tenantId, userId: principal.userId, sessionId },
             select: { id: true },
           });
-          const callLimit = callLimitOf(settings.speech);
           const maxSeconds = Math.floor(Math.min(allowance.seconds, callLimit.seconds));
           const call: Call = {
             id: callId,
