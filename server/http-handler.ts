@@ -83,8 +83,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
   sendJson(res, e.status, e.toBody(), e.headers);
 }
 
-/** The settings API's compatibility paths (the runtime document's names), authenticated like /api/v1. */
-const COMPAT_API_PATHS = new Set(["/settings_get", "/settings_set"]);
+/** The compatibility paths of the settings and realtime APIs (the runtime document's names), authenticated like /api/v1. */
+const COMPAT_API_PATHS = new Set(["/settings_get", "/settings_set", "/realtime_session"]);
 
 export function createHttpHandler(deps: HandlerDeps) {
   const m = metrics();

@@ -11,21 +11,24 @@ import { getConfig } from "../lib/config";
 import { db } from "../lib/server/db";
 import { redis } from "../lib/server/redis";
 import { sessionFor } from "../lib/sessions/service";
-import { enforceRateLimit } from "../lib/ratelimit/policy";
-import { tenantConfig } from "../lib/tenancy/tenant-config";
-import { admitVoiceStart } from "../lib/policy/admission";
 import { channelHub } from "../lib/realtime/channel-hub";
 import { VoiceCallPipeline, type CallEvents } from "../lib/voice/call";
-import { RELEASE_IF_HELD } from "../lib/agent/turns";
-import { voiceAllowance, refuseWhenSpent } from "../lib/voice/minutes";
 import { voiceMetrics } from "../lib/voice/metrics";
 import { SpeechError, speechStatus } from "../lib/voice/speech-client";
 import { webrtcOptions } from "../lib/voice/webrtc-options";
-import { callLost, forgetCall, renewCall, RENEW_MS, sweepLostCalls } from "../lib/voice/call-liveness";
+import { renewCall, RENEW_MS, sweepLostCalls } from "../lib/voice/call-liveness";
+import {
+  admitCall,
+  claimCallSlot,
+  END_CHANNEL,
+  recordCallEnd,
+  recordCallStart,
+} from "../lib/voice/call-admission";
 import { WeriftPeer } from "../lib/voice/werift-peer";
 import { RealtimeCall } from "../lib/voice/realtime/call";
 import { createRealtimeCall, type RealtimeCallCreated } from "../lib/voice/realtime/provider";
 import { realtimeSession } from "../lib/voice/realtime/session";
+import { directCallIds, endDirectCall } from "../lib/voice/realtime/direct";
 import { warmUpVad } from "../lib/voice/vad";
 import { SocketPeer } from "../lib/voice/socket-peer";
 import type { MediaPeer } from "../lib/voice/media-peer";
@@ -56,8 +59,6 @@ export type VoiceNamespace = Namespace<
   { principal: Principal }
 >;
 
-const ACTIVE_KEY = (userId: string) => `voice:active:${userId}`;
-
 /**
  * The mode of a new call: the one asked for, else the settings' (realtime only where its provider
  * is usable: with no key a first run's calls are cascaded on the offline engines).
@@ -68,7 +69,6 @@ function voiceMode(asked: VoiceMode | undefined): VoiceMode {
     ? "realtime"
     : "cascaded";
 }
-const END_CHANNEL = "voice:end";
 /** The browser must connect the media this soon after the start, or the call ends. */
 const CONNECT_TIMEOUT_MS = 15_000;
 const WARN_BEFORE_S = 60;
@@ -90,6 +90,8 @@ interface Call {
   startedAt: number;
   timers: NodeJS.Timeout[];
   ended: boolean;
+  /** When the page's offer came (for offer → connected); cleared once reported. */
+  offeredAt?: number;
   /** The socket that controls the call now (another one after a resume); undefined while detached. */
   socket: VoiceSocket | undefined;
   /** Ends a detached call unless it is resumed in time. */
@@ -118,20 +120,13 @@ interface CallEntry {
 }
 const calls = new Map<string, CallEntry>();
 
-/** How long one call may last: speech.maxCallSeconds when set, else speech.maxCallMinutes. */
-function callLimitOf(speech: { maxCallMinutes: number; maxCallSeconds: number }) {
-  if (speech.maxCallSeconds > 0)
-    return { seconds: speech.maxCallSeconds, label: `${speech.maxCallSeconds} seconds` };
-  const m = speech.maxCallMinutes;
-  return { seconds: m * 60, label: m === 1 ? "1 minute" : `${m} minutes` };
-}
-
 export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: string }): void {
   // The voice activity model loads now, not in the middle of the first call.
   setImmediate(warmUpVad);
   // Calls of a gateway that died are ended by whichever gateway sweeps first; ours are kept alive.
   const liveness = setInterval(() => {
-    for (const callId of calls.keys()) void renewCall(redis(), callId).catch(() => undefined);
+    for (const callId of [...calls.keys(), ...directCallIds()])
+      void renewCall(redis(), callId).catch(() => undefined);
     void sweepLostCalls(db(), redis())
       .then((n) => n > 0 && deps.log.warn({ calls: n }, "voice calls of a lost gateway ended"))
       .catch(() => undefined);
@@ -142,7 +137,11 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
   void channelHub(deps.redisUrl)
     .listen(
       END_CHANNEL,
-      (callId) => void calls.get(callId)?.end("replaced", "This call continues in another tab."),
+      (callId) =>
+        void (
+          calls.get(callId)?.end("replaced", "This call continues in another tab.") ??
+          endDirectCall(callId, "replaced")
+        ),
     )
     .catch(() => undefined);
 
@@ -184,12 +183,13 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
       const callId = call.id;
       const input = getConfig().settings.speech.input;
       let created: RealtimeCallCreated;
+      const session = realtimeSession(input);
       const started = performance.now();
       try {
-        created = await createRealtimeCall(sdp, realtimeSession(input));
+        created = await createRealtimeCall(sdp, session);
       } catch (err) {
         const message = err instanceof SpeechError ? err.message : "The realtime voice could not start.";
-        voiceMetrics().providerError("realtime");
+        voiceMetrics().providerError("realtime", err instanceof SpeechError ? err.status : undefined);
         log.warn({ callId, err: message }, "realtime call not created");
         await end("failed", message);
         throw new AppError("unavailable", `${message} Cascaded voice may still work.`, {
@@ -204,6 +204,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
         session: await sessionFor(principal, call.sessionId, "write"),
         log: log.child({ callId, providerCallId: created.providerCallId }),
         input,
+        realtimeSession: session,
         events: callEvents(call),
         onLost: () => void end("realtime_lost", "The realtime connection was lost; start the call again."),
       });
@@ -227,48 +228,12 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
         "voice.start",
         startPayload,
         async ({ sessionId, takeOver, mode: asked }): Promise<StartReply> => {
-          await sessionFor(principal, sessionId, "write");
-          const conf = await tenantConfig(db(), redis(), principal.tenantId);
           const { settings } = getConfig();
           const mode = voiceMode(asked);
-          await admitVoiceStart({
-            principal,
-            conf,
-            model: mode === "realtime" ? settings.speech.realtime.model : settings.models.chat.name,
-          });
-          for (const role of mode === "realtime" ? (["realtime"] as const) : (["stt", "tts"] as const)) {
-            const status = speechStatus(role);
-            if (!status.configured)
-              throw new AppError("unavailable", status.reason ?? "Voice is not configured.");
-          }
-          const allowance = await voiceAllowance(db(), principal.tenantId, conf?.budgets);
-          refuseWhenSpent(allowance, conf?.budgets?.voiceMinutesDaily);
-          await enforceRateLimit(principal, "voiceSessions");
+          const { allowance, callLimit, maxSeconds } = await admitCall(principal, sessionId, mode);
           const callId = crypto.randomUUID();
-          const activeKey = ACTIVE_KEY(principal.userId);
-          const callLimit = callLimitOf(settings.speech);
-          const ttl = callLimit.seconds + 60; // the one-call-per-person key outlives the longest call
-          if ((await redis().set(activeKey, callId, "EX", ttl, "NX")) !== "OK") {
-            const other = await redis().get(activeKey);
-            // A call whose gateway was killed is not "in another tab": it is over, and this one starts.
-            const startedMsAgo = (ttl - (await redis().ttl(activeKey))) * 1000;
-            const lost = other !== null && (await callLost(redis(), other, startedMsAgo));
-            if (!takeOver && !lost)
-              throw new AppError(
-                "conflict",
-                "A call is active in another tab. Take it over to continue here.",
-                {
-                  details: { reason: "active_elsewhere" },
-                },
-              );
-            if (other) await redis().publish(END_CHANNEL, other);
-            await redis().set(activeKey, callId, "EX", ttl);
-          }
-          await db().voiceCall.create({
-            data: { id: callId, tenantId: principal.tenantId, userId: principal.userId, sessionId },
-            select: { id: true },
-          });
-          const maxSeconds = Math.floor(Math.min(allowance.seconds, callLimit.seconds));
+          await claimCallSlot(principal, callId, callLimit.seconds, takeOver ?? false);
+          await recordCallStart(principal, callId, sessionId);
           const call: Call = {
             id: callId,
             sessionId,
@@ -295,37 +260,14 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
               .catch((err: unknown) => callLog.warn({ err }, "voice pipeline did not close"));
             call.peer?.close();
             const audioSeconds = (Date.now() - call.startedAt) / 1000;
-            await db()
-              .$transaction([
-                db().voiceCall.update({
-                  where: { id: callId },
-                  data: { endedAt: new Date(), endReason: reason, audioSeconds },
-                  select: { id: true },
-                }),
-                db().usageRecord.create({
-                  data: {
-                    tenantId: principal.tenantId,
-                    userId: principal.userId,
-                    sessionId,
-                    model: "voice-call",
-                    audioSeconds,
-                  },
-                  select: { id: true },
-                }),
-              ])
-              .catch((err: unknown) => callLog.error({ err }, "voice call could not be recorded"));
-            await redis()
-              .eval(RELEASE_IF_HELD, 1, activeKey, callId)
-              .catch(() => undefined);
-            await forgetCall(redis(), callId).catch(() => undefined);
-            voiceMetrics().callEnded(reason, mode, audioSeconds);
+            await recordCallEnd({ principal, callId, sessionId, mode, reason, audioSeconds }).catch(
+              (err: unknown) => callLog.error({ err }, "voice call could not be recorded"),
+            );
             callLog.info({ reason, audioSeconds }, "voice call ended");
             call.socket?.emit("voice.ended", { callId, reason, message });
           };
           calls.set(callId, { call, end });
-          await renewCall(redis(), callId);
           mine.add(callId);
-          voiceMetrics().callStarted();
           callLog.info({ maxSeconds }, "voice call started");
           call.timers.push(
             setTimeout(() => {
@@ -388,6 +330,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
       socketHandler(socket, log, "voice.offer", offerPayload, async ({ callId, sdp }) => {
         const { call, end } = own(callId);
         if (call.pipeline) throw new AppError("conflict", "This call is already connected.");
+        call.offeredAt = performance.now();
         if (!call.peer) return { sdp: await relayRealtime(call, sdp, end) };
         let answer: string;
         try {
@@ -454,6 +397,15 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
       calls.get(parsed.data.callId)?.call.pipeline?.played(parsed.data.rtpTimestamp);
     });
 
+    socket.on("voice.connected", (raw: unknown) => {
+      const parsed = hangupPayload.safeParse(raw);
+      if (!parsed.success || !mine.has(parsed.data.callId)) return;
+      const call = calls.get(parsed.data.callId)?.call;
+      if (call?.offeredAt === undefined) return;
+      voiceMetrics().offerConnected(call.mode, (performance.now() - call.offeredAt) / 1000);
+      call.offeredAt = undefined;
+    });
+
     socket.on(
       "voice.input",
       socketHandler(socket, log, "voice.input", inputPayload, async ({ callId, input }) => {
@@ -501,9 +453,10 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
 
 /** Graceful shutdown: every call here ends (its turn is interrupted by the turn manager). */
 export async function endAllCalls(): Promise<void> {
-  await Promise.allSettled(
-    [...calls.values()].map((c) =>
+  await Promise.allSettled([
+    ...[...calls.values()].map((c) =>
       c.end("server_shutdown", "The server is restarting; call again in a moment."),
     ),
-  );
+    ...directCallIds().map((id) => endDirectCall(id, "server_shutdown")),
+  ]);
 }

@@ -42,6 +42,8 @@ export interface TurnOutcome {
   code?: string;
   reason?: string;
   model: string;
+  /** What the turn cost when its driver priced it (realtime: per token kind); else from its usage. */
+  costUsd?: number;
 }
 
 class TurnFailure extends Error {

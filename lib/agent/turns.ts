@@ -180,7 +180,7 @@ class TurnManager {
         principal.tenantId,
         principal.userId,
         outcome.reason,
-        costUsd(getConfig().settings.models.chat.provider, outcome.model, record.usage),
+        outcome.costUsd ?? costUsd(getConfig().settings.models.chat.provider, outcome.model, record.usage),
       );
       await release();
       const { turnId } = record;

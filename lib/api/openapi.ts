@@ -535,6 +535,85 @@ export function openApiDocument(serverUrl: string) {
           },
         },
       },
+      "/api/v1/realtime/session": {
+        post: {
+          summary:
+            "Start a realtime call directly (speech.realtime.allowDirect): a client secret without tools",
+          description:
+            "Also at `POST /realtime_session`. The same checks as a call over `/voice`; reserves the call's longest length of voice minutes. Post the offer to `callsUrl` with the secret, then attach within `attachWithinSeconds`. 404 while direct starts are off; 409 while the person has another call.",
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["sessionId"],
+                  properties: {
+                    sessionId: { type: "string", format: "uuid" },
+                    input: { type: "string", enum: ["push-to-talk", "hands-free"] },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            "201": {
+              description: "Started; attach within attachWithinSeconds",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: {
+                      callId: { type: "string", format: "uuid" },
+                      clientSecret: { type: "string" },
+                      expiresAt: { type: "integer", description: "Unix seconds" },
+                      model: { type: "string" },
+                      callsUrl: { type: "string" },
+                      attachWithinSeconds: { type: "integer" },
+                      maxSeconds: { type: "integer" },
+                    },
+                  },
+                },
+              },
+            },
+            ...errors(400, 401, 402, 403, 404, 409, 429, 503),
+          },
+        },
+      },
+      "/api/v1/realtime/calls/{callId}/attach": {
+        parameters: [
+          { name: "callId", in: "path", required: true, schema: { type: "string", format: "uuid" } },
+        ],
+        post: {
+          summary: "Hand a directly started call to the gateway (sideband, tools, turns, usage)",
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["providerCallId"],
+                  properties: { providerCallId: { type: "string" } },
+                },
+              },
+            },
+          },
+          responses: {
+            "200": {
+              description: "Attached",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: { callId: { type: "string" }, maxSeconds: { type: "integer" } },
+                  },
+                },
+              },
+            },
+            ...errors(400, 401, 404, 409, 503),
+          },
+        },
+      },
       "/api/v1/sessions/{id}/cancel": {
         parameters: [idParam],
         post: {

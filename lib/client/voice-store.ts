@@ -266,6 +266,8 @@ export const useVoice = create<VoiceStore>((set, get) => {
         await pc.setRemoteDescription({ type: "answer", sdp });
         try {
           await connected(pc);
+          // Only the page sees a realtime call's media connect (offer → connected, a gateway metric).
+          socket?.emit("voice.connected", { callId: reply.callId });
         } catch {
           if (reply.mode === "realtime") {
             // The provider's media cannot be reached from here; cascaded voice has a fallback.

@@ -103,9 +103,22 @@ export const providerSchema = z
       .default({}),
     /** Voices it offers (text-to-speech and realtime); the first is the default. */
     voices: z.array(z.string().min(1)).default([]),
-    /** US dollars per million tokens, per model, for the cost recorded with each turn's usage. */
+    /**
+     * US dollars per million tokens, per model, for the cost recorded with each turn's usage; a
+     * realtime model's audio tokens have their own prices (text prices when not given).
+     */
     prices: z
-      .record(z.string(), z.object({ input: z.number().min(0), output: z.number().min(0) }).strict())
+      .record(
+        z.string(),
+        z
+          .object({
+            input: z.number().min(0),
+            output: z.number().min(0),
+            audioInput: z.number().min(0).optional(),
+            audioOutput: z.number().min(0).optional(),
+          })
+          .strict(),
+      )
       .default({}),
     notes: z.string().optional(),
   })

@@ -103,7 +103,16 @@ export const settingsSchema = z
       .object({
         mode: z.enum(["realtime", "cascaded"]),
         input: z.enum(["push-to-talk", "hands-free"]),
-        realtime: z.object({ ...speechEndpoint, voice: z.string().min(1) }).strict(),
+        realtime: z
+          .object({
+            ...speechEndpoint,
+            voice: z.string().min(1),
+            /** Let the browser start a call itself with a short-lived client secret (POST /api/v1/realtime/session). */
+            allowDirect: z.boolean(),
+            /** How long a direct start's client secret lives (seconds). */
+            clientSecretTtlSeconds: z.number().int().min(10).max(600),
+          })
+          .strict(),
         turnDetection: z
           .object({
             type: z.enum(["server_vad", "semantic_vad"]),
@@ -229,6 +238,8 @@ export const codeDefaults: Settings = {
       baseUrl: "https://api.openai.com/v1",
       apiKeyEnv: "OPENAI_API_KEY",
       voice: "alloy",
+      allowDirect: false,
+      clientSecretTtlSeconds: 60,
     },
     turnDetection: {
       type: "server_vad",

@@ -289,7 +289,7 @@ export class VoiceCallPipeline {
     } catch (err) {
       if (this.closed) return;
       const message = err instanceof SpeechError ? err.message : "Speech recognition failed.";
-      voiceMetrics().providerError("stt");
+      voiceMetrics().providerError("stt", err instanceof SpeechError ? err.status : undefined);
       this.opts.log.warn({ err: err instanceof SpeechError ? err.message : err }, "speech to text failed");
       this.opts.events.problem("stt_failed", `${message} What you said was not sent; please say it again.`);
       return this.afterNothingSaid();
@@ -451,7 +451,7 @@ export class VoiceCallPipeline {
         await synth;
       } catch (err) {
         if (a.tts.signal.aborted) return;
-        voiceMetrics().providerError("tts");
+        voiceMetrics().providerError("tts", err instanceof SpeechError ? err.status : undefined);
         this.opts.log.warn({ err: err instanceof SpeechError ? err.message : err }, "text to speech failed");
         if (!a.voiceLost) {
           a.voiceLost = true;

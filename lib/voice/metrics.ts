@@ -36,6 +36,18 @@ export function voiceMetrics() {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
       registers,
     });
+    const offerConnected = new client.Histogram({
+      name: "somaagent_voice_offer_connected_seconds",
+      help: "A call's offer received to the page's media connected (as the page reports it), by mode",
+      labelNames: ["mode"] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers,
+    });
+    const sessionReverts = new client.Counter({
+      name: "somaagent_realtime_session_reverts_total",
+      help: "Realtime session changes the gateway did not make (instructions or tools), reverted",
+      registers,
+    });
     const realtimeActive = new client.Gauge({
       name: "somaagent_realtime_calls_active",
       help: "Realtime voice calls whose sideband this gateway holds",
@@ -61,8 +73,8 @@ export function voiceMetrics() {
     });
     const providerErrors = new client.Counter({
       name: "somaagent_voice_provider_errors_total",
-      help: "Speech provider failures, by service",
-      labelNames: ["service"] as const,
+      help: "Speech provider failures, by service and HTTP status (timeout, unreachable: no status)",
+      labelNames: ["service", "status"] as const,
       registers,
     });
     const echoDrops = new client.Counter({
@@ -86,9 +98,12 @@ export function voiceMetrics() {
       },
       realtimeRelay: (seconds: number) => relay.observe(seconds),
       realtimeOffer: (seconds: number) => realtimeOffer.observe(seconds),
+      offerConnected: (mode: string, seconds: number) => offerConnected.observe({ mode }, seconds),
+      sessionReverted: () => sessionReverts.inc(),
       realtimeStarted: () => realtimeActive.inc(),
       realtimeEnded: () => realtimeActive.dec(),
-      providerError: (service: "stt" | "tts" | "realtime") => providerErrors.inc({ service }),
+      providerError: (service: "stt" | "tts" | "realtime", status?: number | string) =>
+        providerErrors.inc({ service, status: status === undefined ? "none" : String(status) }),
       echoDrop: () => echoDrops.inc(),
       falseInterruption: () => falseInterruptions.inc(),
     };

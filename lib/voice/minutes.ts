@@ -1,10 +1,13 @@
 // Voice minutes: a call's length is usage (usage_records.audio_seconds), counted against the
 // tenant's `budgets.voiceMinutesDaily`. A call cannot start with nothing left, is warned a minute
-// before the end, and is ended when the budget runs out. Calls still running are not yet counted.
+// before the end, and is ended when the budget runs out. Calls still running are not yet counted,
+// except the time a direct realtime start reserved (./reservations.ts).
+import type { Redis } from "ioredis";
 import type { TenantConfig } from "../config/files";
 import { AppError } from "../errors";
 import type { Db } from "../server/db";
 import { periodOf } from "../budget/usage";
+import { reservedVoiceSeconds } from "./reservations";
 
 export interface VoiceAllowance {
   /** Seconds of calls left today; Infinity without a budget. */
@@ -14,6 +17,7 @@ export interface VoiceAllowance {
 
 export async function voiceAllowance(
   db: Db,
+  redis: Redis,
   tenantId: string,
   budgets: TenantConfig["budgets"] | undefined,
 ): Promise<VoiceAllowance> {
@@ -24,8 +28,9 @@ export async function voiceAllowance(
     where: { tenantId, createdAt: { gte: p.dayStart } },
     _sum: { audioSeconds: true },
   });
+  const reserved = await reservedVoiceSeconds(redis, tenantId);
   return {
-    seconds: Math.max(0, limit * 60 - (used._sum.audioSeconds ?? 0)),
+    seconds: Math.max(0, limit * 60 - (used._sum.audioSeconds ?? 0) - reserved),
     resetsAt: p.nextDay.toISOString(),
   };
 }

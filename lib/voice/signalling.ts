@@ -59,6 +59,8 @@ export interface VoiceClientEvents {
   "voice.audio": (p: { callId: string; pcm: ArrayBuffer | Uint8Array }) => void;
   /** How far the page played the agent's audio: sent when told the agent was interrupted, before a push-to-talk press and a hang-up. */
   "voice.played": (p: z.infer<typeof playedPayload>) => void;
+  /** The page's peer connection reached "connected" (once per call; no answer). */
+  "voice.connected": (p: z.infer<typeof hangupPayload>) => void;
   /** Switches between hands-free and push-to-talk during the call. */
   "voice.input": (p: z.infer<typeof inputPayload>, ack?: Ack<null>) => void;
 }

@@ -3,7 +3,14 @@
 // /v1/realtime/calls, sends a steady 20 ms Opus stream (speech when asked, silence otherwise) and
 // records the loudness of what it hears; and a `ws` sideband that records every server event.
 import OpusScript from "opusscript";
-import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecParameters } from "werift";
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RtpHeader,
+  RtpPacket,
+  RTCRtpCodecParameters,
+  type RTCDataChannel,
+} from "werift";
 import WebSocket from "ws";
 import { PcmQueue } from "@/lib/voice/pcm-queue";
 
@@ -63,8 +70,21 @@ export class RealtimeMediaClient {
   private seq = 1000;
   private ts = 5000;
 
-  constructor() {
+  /** Events received on the "oai-events" data channel, when the client opened one. */
+  readonly channelEvents: ServerEvent[] = [];
+  private readonly channel: RTCDataChannel | undefined;
+
+  /** `dataChannel`: offer an "oai-events" channel, as a browser holding a client secret may. */
+  constructor(opts: { dataChannel?: boolean } = {}) {
     ({ pc: this.pc, track: this.track } = newPeer());
+    if (opts.dataChannel) {
+      this.channel = this.pc.createDataChannel("oai-events");
+      this.channel.onMessage.subscribe((data) =>
+        this.channelEvents.push(
+          JSON.parse(typeof data === "string" ? data : data.toString("utf8")) as ServerEvent,
+        ),
+      );
+    }
     const t = this.pc.addTransceiver(this.track, { direction: "sendrecv" });
     t.onTrack.subscribe((track) =>
       track.onReceiveRtp.subscribe((rtp) => {
@@ -93,6 +113,14 @@ export class RealtimeMediaClient {
     await this.pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
     await until(() => this.pc.connectionState === "connected", 15_000, "media to connect");
     this.pump();
+  }
+
+  /** Sends a client event over the data channel (once it is open). */
+  async sendEvent(event: Record<string, unknown>): Promise<void> {
+    const ch = this.channel;
+    if (!ch) throw new Error("this client has no data channel");
+    await until(() => ch.readyState === "open", 10_000, "the data channel to open");
+    ch.send(JSON.stringify(event));
   }
 
   /** Queues speech (24 kHz mono) after what is queued; returns when it will have been sent. */

@@ -124,6 +124,8 @@ export class VoiceTestClient {
         }
       });
     });
+    // As the page does: the gateway cannot see a realtime call's media connect.
+    this.socket.emit("voice.connected", { callId: this.callId });
     this.pump();
     return started.data;
   }

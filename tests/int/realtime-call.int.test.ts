@@ -113,7 +113,23 @@ describe("realtime voice call", () => {
     const turn = await db.turn.findFirstOrThrow({ where: { sessionId } });
     expect(turn.status).toBe("completed");
     expect(turn.promptTokens + turn.completionTokens).toBeGreaterThan(0);
+    // Priced per token kind (stub-realtime: text 1/2, audio 10/20 USD per 1M): the stub's fixed
+    // usage of one spoken answer, 20 text + 100 audio in, 20 text + 60 audio out.
+    const usage = await db.usageRecord.findFirstOrThrow({ where: { turnId: turn.id } });
+    expect(Number(usage.costUsd)).toBeCloseTo((20 * 1 + 100 * 10 + 20 * 2 + 60 * 20) / 1e6, 8);
     expect(seenByPage(call)).not.toContain(KEY);
+    // The page reported its media connected: offer → connected is measured per mode.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/somaagent_voice_offer_connected_seconds_count\{mode="realtime"\} [1-9]/);
+  });
+
+  it("has no direct start unless speech.realtime.allowDirect is on (404)", async () => {
+    const me = await seedUser(db);
+    const api = client(base, me.token);
+    const sessionId = await api.newSession();
+    const r = await api.post("/api/v1/realtime/session", { sessionId });
+    expect(r.status).toBe(404);
+    expect(r.json.error?.message).toMatch(/allowDirect/);
   });
 
   it("runs the tool the provider asks for through the executor and sends its output back", async () => {

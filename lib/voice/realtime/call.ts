@@ -17,8 +17,10 @@ import type { CallEvents, CallState } from "../call";
 import { keepHeardText } from "../interrupted-answer";
 import { heardText, type SpokenPiece } from "../truncation";
 import { voiceMetrics } from "../metrics";
+import { realtimeCostUsd, type RealtimeTokens } from "../../budget/pricing";
 import { hangupRealtimeCall, openSideband } from "./provider";
-import { turnDetection, type InputMode } from "./session";
+import { guardedPart, turnDetection, type InputMode, type RealtimeSession } from "./session";
+import { actorOf, writeAudit } from "../../audit/log";
 
 /** The sideband may be reopened this long after it dropped; then the call ends (no tools without it). */
 const SIDEBAND_RECONNECT_MS = 5_000;
@@ -51,6 +53,26 @@ interface Answering {
   toolsPending: number;
   /** The cut to what was heard, being written (the turn ends after it). */
   truncating?: Promise<void>;
+  /** Tokens of every response of this turn, by kind (priced apart). */
+  tokens: RealtimeTokens;
+}
+
+interface RealtimeUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  input_token_details?: { text_tokens?: number; audio_tokens?: number };
+  output_token_details?: { text_tokens?: number; audio_tokens?: number };
+}
+
+/** Adds a response's usage to the turn's; without details every token counts as text. */
+function addTokens(t: RealtimeTokens, u: RealtimeUsage | undefined): void {
+  if (!u) return;
+  const audioIn = u.input_token_details?.audio_tokens ?? 0;
+  const audioOut = u.output_token_details?.audio_tokens ?? 0;
+  t.audioIn += audioIn;
+  t.audioOut += audioOut;
+  t.textIn += u.input_token_details?.text_tokens ?? Math.max(0, (u.input_tokens ?? 0) - audioIn);
+  t.textOut += u.output_token_details?.text_tokens ?? Math.max(0, (u.output_tokens ?? 0) - audioOut);
 }
 
 export class RealtimeCall {
@@ -64,6 +86,9 @@ export class RealtimeCall {
   private early: ServerEvent[] = [];
   private userText = new Map<string, string>();
   private input: InputMode;
+  /** `session.update`s this gateway sent whose `session.updated` has not come back yet. */
+  private ownUpdates = 0;
+  private sessionSent = false;
 
   constructor(
     private readonly opts: {
@@ -74,6 +99,10 @@ export class RealtimeCall {
       events: CallEvents;
       log: Logger;
       input: InputMode;
+      /** The session the gateway set up: a change of its instructions or tools by anyone else is reverted. */
+      realtimeSession: RealtimeSession;
+      /** Send the whole session once the sideband opens (a direct start: its tools come only now). */
+      sendSession?: boolean;
       /** The sideband is gone for good: the call must end. */
       onLost: () => void;
     },
@@ -118,6 +147,39 @@ export class RealtimeCall {
       if (this.ws === ws && !this.closed) void this.reconnect();
     });
     ws.on("error", () => undefined);
+    if (this.opts.sendSession && !this.sessionSent) {
+      this.sessionSent = true;
+      // Everything but the model (fixed when the call was created).
+      const { model: _model, ...session } = this.opts.realtimeSession;
+      this.updateSession(session);
+    }
+  }
+
+  private updateSession(session: object): void {
+    this.ownUpdates++;
+    this.send({ type: "session.update", session });
+  }
+
+  /**
+   * Someone else (the page, over a data channel) changed the instructions or tools: they are set back
+   * and the attempt is audited. While the gateway's own update is on its way, the next
+   * `session.updated` may predate it; that update sets things right by itself.
+   */
+  private guardSession(session: { instructions?: unknown; tools?: unknown }): void {
+    const ours = this.ownUpdates > 0;
+    if (ours) this.ownUpdates--;
+    if (ours || guardedPart(session) === guardedPart(this.opts.realtimeSession)) return;
+    const { instructions, tools, tool_choice } = this.opts.realtimeSession;
+    this.updateSession({ type: "realtime", instructions, tools, tool_choice });
+    voiceMetrics().sessionReverted();
+    this.opts.log.warn({ callId: this.opts.callId }, "realtime session changed by the page: reverted");
+    void writeAudit({
+      ...actorOf(this.opts.principal),
+      action: "realtime.session_reverted",
+      outcome: "denied",
+      resource: `voice call ${this.opts.callId}`,
+      details: { providerCallId: this.opts.providerCallId },
+    });
   }
 
   private async reconnect(): Promise<void> {
@@ -174,10 +236,7 @@ export class RealtimeCall {
 
   setInput(input: InputMode): void {
     this.input = input;
-    this.send({
-      type: "session.update",
-      session: { type: "realtime", audio: { input: { turn_detection: turnDetection(input) } } },
-    });
+    this.updateSession({ type: "realtime", audio: { input: { turn_detection: turnDetection(input) } } });
   }
 
   /** The provider measures what was played itself (`audio_end_ms`): the page's report is not needed. */
@@ -199,6 +258,9 @@ export class RealtimeCall {
   private onEvent(e: ServerEvent): void {
     if (this.closed) return;
     switch (e.type) {
+      case "session.updated":
+        this.guardSession(e.session ?? {});
+        return;
       case "input_audio_buffer.speech_started":
         this.setState(this.answering?.audioStartedAt ? "interrupted" : "hearing");
         return;
@@ -222,7 +284,7 @@ export class RealtimeCall {
       case "error": {
         const err = (e.error ?? {}) as { code?: string; message?: string };
         if (err.code && HARMLESS_ERRORS.has(err.code)) return;
-        voiceMetrics().providerError("realtime");
+        voiceMetrics().providerError("realtime", "event"); // an `error` event: no HTTP status
         this.opts.log.warn({ code: err.code, message: err.message }, "realtime provider error");
         this.opts.events.problem(
           "realtime_error",
@@ -256,7 +318,14 @@ export class RealtimeCall {
     }
     const driver: TurnDriver = (input) =>
       new Promise<TurnOutcome>((resolve) => {
-        const a: Answering = { input, resolve, text: "", pieces: [], toolsPending: 0 };
+        const a: Answering = {
+          input,
+          resolve,
+          text: "",
+          pieces: [],
+          toolsPending: 0,
+          tokens: { textIn: 0, audioIn: 0, textOut: 0, audioOut: 0 },
+        };
         this.answering = a;
         input.signal.addEventListener("abort", () => {
           this.send({ type: "response.cancel" });
@@ -317,11 +386,12 @@ export class RealtimeCall {
         const r = (e.response ?? {}) as {
           status?: string;
           status_details?: { error?: { message?: string } };
-          usage?: { input_tokens?: number; output_tokens?: number };
+          usage?: RealtimeUsage;
           output?: { type?: string }[];
         };
         a.input.record.usage.promptTokens += r.usage?.input_tokens ?? 0;
         a.input.record.usage.completionTokens += r.usage?.output_tokens ?? 0;
+        addTokens(a.tokens, r.usage);
         a.input.record.steps += 1;
         if (
           r.status === "completed" &&
@@ -393,9 +463,11 @@ export class RealtimeCall {
     return a.messageId;
   }
 
-  private settle(a: Answering, outcome: TurnOutcome): void {
+  private settle(a: Answering, settled: TurnOutcome): void {
     if (this.answering !== a) return;
     this.answering = undefined;
+    const { provider, model } = getConfig().settings.speech.realtime;
+    const outcome = { ...settled, costUsd: realtimeCostUsd(provider, model, a.tokens) };
     const { turnId } = a.input.record;
     void this.completeAnswer(a)
       .then(() =>

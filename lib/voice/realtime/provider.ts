@@ -30,19 +30,22 @@ function failure(status: number, text: string): SpeechError {
   return new SpeechError("realtime", code, why, status);
 }
 
-/** Relays the page's offer: the provider's answer and its call id. */
-export async function createRealtimeCall(offerSdp: string, session: object): Promise<RealtimeCallCreated> {
+/** POSTs to the provider with the server's key: the answer's text, or a SpeechError saying why not. */
+async function post(
+  path: string,
+  body: BodyInit,
+  contentType?: string,
+): Promise<{ res: Response; text: string }> {
   const { baseUrl, key } = speechEndpoint("realtime");
-  const form = new FormData();
-  form.set("sdp", offerSdp);
-  form.set("session", JSON.stringify(session));
-  const started = performance.now();
   let res: Response;
   try {
-    res = await fetch(`${baseUrl.replace(/\/+$/, "")}/realtime/calls`, {
+    res = await fetch(`${baseUrl.replace(/\/+$/, "")}${path}`, {
       method: "POST",
-      body: form,
-      headers: key ? { authorization: `Bearer ${key}` } : {},
+      body,
+      headers: {
+        ...(contentType ? { "content-type": contentType } : {}),
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+      },
       signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
     });
   } catch (err) {
@@ -57,6 +60,16 @@ export async function createRealtimeCall(offerSdp: string, session: object): Pro
   }
   const text = await res.text();
   if (!res.ok) throw failure(res.status, text);
+  return { res, text };
+}
+
+/** Relays the page's offer: the provider's answer and its call id. */
+export async function createRealtimeCall(offerSdp: string, session: object): Promise<RealtimeCallCreated> {
+  const form = new FormData();
+  form.set("sdp", offerSdp);
+  form.set("session", JSON.stringify(session));
+  const started = performance.now();
+  const { res, text } = await post("/realtime/calls", form);
   const location = res.headers.get("location") ?? "";
   const providerCallId = location.split("/").filter(Boolean).pop() ?? "";
   if (!providerCallId || !text.startsWith("v="))
@@ -66,6 +79,29 @@ export async function createRealtimeCall(offerSdp: string, session: object): Pro
       "The realtime voice provider gave an answer that is not usable.",
     );
   return { providerCallId, answerSdp: text, providerMs: performance.now() - started };
+}
+
+/** A short-lived client secret for the browser's own start (`ek_…`): it never reaches a log. */
+export async function mintClientSecret(
+  session: object,
+  ttlSeconds: number,
+): Promise<{ value: string; expiresAt: number }> {
+  const { text } = await post(
+    "/realtime/client_secrets",
+    JSON.stringify({ expires_after: { anchor: "created_at", seconds: ttlSeconds }, session }),
+    "application/json",
+  );
+  let body: { value?: unknown; expires_at?: unknown };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    body = {};
+  }
+  if (typeof body.value !== "string" || !body.value)
+    throw new SpeechError("realtime", "failed", "The realtime voice provider gave no usable client secret.");
+  const expiresAt =
+    typeof body.expires_at === "number" ? body.expires_at : Math.floor(Date.now() / 1000) + ttlSeconds;
+  return { value: body.value, expiresAt };
 }
 
 /** Ends the provider's call (best effort: the sideband closing ends it too). */

@@ -23,7 +23,18 @@ export function turnDetection(input: InputMode): object | null {
       };
 }
 
-export function realtimeSession(input: InputMode): object {
+export interface RealtimeSession {
+  type: "realtime";
+  instructions: string;
+  tools: ReturnType<typeof realtimeTools>;
+  [key: string]: unknown;
+}
+
+/**
+ * The session for a call. `tools: false` for a direct start's client secret: the browser holds that
+ * session, so it gets no tools until the gateway attaches and adds them over its sideband.
+ */
+export function realtimeSession(input: InputMode, opts: { tools?: boolean } = {}): RealtimeSession {
   const { speech, agent } = getConfig().settings;
   return {
     type: "realtime",
@@ -40,7 +51,19 @@ export function realtimeSession(input: InputMode): object {
       },
       output: { voice: speech.realtime.voice },
     },
-    tools: realtimeTools(),
+    tools: opts.tools === false ? [] : realtimeTools(),
     tool_choice: "auto",
   };
+}
+
+/** What of a session the page must not change: the instructions and the tools (names, descriptions). */
+export function guardedPart(session: { instructions?: unknown; tools?: unknown }): string {
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const tools = Array.isArray(session.tools)
+    ? (session.tools as { name?: unknown; description?: unknown }[])
+    : [];
+  return JSON.stringify({
+    instructions: text(session.instructions),
+    tools: tools.map((t) => [text(t.name), text(t.description)]).sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+  });
 }
