@@ -20,6 +20,11 @@ const OFFLINE_PORT = 3191;
 /** Gateways the voice specs start themselves (to kill one, or to set realtime mode): one at a time. */
 export const OWN_GATEWAY_PORT = 3210;
 const FIRST_RUN_SETTINGS = path.resolve("tmp/test/e2e-first-run/settings.json");
+// The shared settings documents of this run: the main gateway and its executor share one, the first
+// run gateway has its own (as it has its own settings file). Kept in the environment so the test
+// workers, which load this file again, agree.
+process.env.SOMA_E2E_RUN ??= crypto.randomUUID().slice(0, 8);
+const SETTINGS_SCOPE = `e2e-${process.env.SOMA_E2E_RUN}`;
 /**
  * What the fake microphone hears: a steady 440 Hz tone of our own, looped, rather than Chromium's
  * built-in fake input (a 35 ms beep every 500 ms, which has changed between Chromium releases).
@@ -147,10 +152,12 @@ export default defineConfig({
         SOMA_EXECUTOR_HEALTH_PORT: String(EXECUTOR_HEALTH_PORT),
         SOMA_BUS_TRANSPORT: "bullmq",
         SOMA_SETTINGS_FILE: SETTINGS_FILE,
+        SOMA_SETTINGS_SCOPE: SETTINGS_SCOPE,
       },
     },
     gateway(PORT, {
       SOMA_SETTINGS_FILE: SETTINGS_FILE,
+      SOMA_SETTINGS_SCOPE: SETTINGS_SCOPE,
       SOMA_MODELS_CHAT_BASE_URL: `http://127.0.0.1:${STUB_PORT}/v1`,
       SOMA_WEBRTC_HOST: "127.0.0.1",
     }),
@@ -162,6 +169,7 @@ export default defineConfig({
     },
     gateway(FIRST_RUN_PORT, {
       SOMA_SETTINGS_FILE: FIRST_RUN_SETTINGS,
+      SOMA_SETTINGS_SCOPE: `${SETTINGS_SCOPE}-first-run`,
       SOMA_OFFLINE_BASE_URL: `http://127.0.0.1:${OFFLINE_PORT}/v1`,
       OPENAI_API_KEY: "", // whatever the machine has: a first run has no key
       SOMA_WEBRTC_HOST: "127.0.0.1", // tests connect only on loopback

@@ -109,8 +109,8 @@ export function Field({ spec, s, tools }: { spec: FieldSpec; s: SettingsState; t
           {...common}
           type="number"
           inputMode="decimal"
-          min={spec.min}
-          max={spec.max}
+          min={state.min}
+          max={state.max}
           step={spec.step ?? "any"}
           value={typeof value === "number" && !Number.isNaN(value) ? value : ""}
           onChange={(e) => s.set(spec.key, e.target.value === "" ? Number.NaN : Number(e.target.value))}

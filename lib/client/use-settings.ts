@@ -4,28 +4,9 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { FIELD_BY_KEY } from "../settings/fields";
 import { api, ApiError } from "./api";
+import type { FieldState, SettingsView } from "../settings/view";
 
-export interface FieldState {
-  value?: unknown;
-  set?: boolean;
-  source: string | null;
-  origin: string | null;
-  locked: boolean;
-  lockedBy?: string;
-}
-export interface ProviderInfo {
-  label: string;
-  baseUrl: string;
-  apiKeyEnv: string;
-  keyRequired: boolean;
-  models: Record<string, string>;
-  voices: string[];
-}
-export interface SettingsView {
-  fields: Record<string, FieldState>;
-  providers: Record<string, ProviderInfo>;
-  file: string;
-}
+export type { FieldState, ProviderInfo, SettingsView } from "../settings/view";
 
 /** A field value as the text an input shows. */
 export function asText(v: unknown): string {
@@ -36,13 +17,13 @@ export function asText(v: unknown): string {
 }
 
 /** Client-side checks that mirror the server's, so mistakes show before saving. */
-export function checkField(key: string, value: unknown): string | null {
+export function checkField(key: string, value: unknown, state?: FieldState): string | null {
   const spec = FIELD_BY_KEY.get(key);
   if (!spec) return null;
   if (spec.kind === "number") {
     if (typeof value !== "number" || Number.isNaN(value)) return "Enter a number.";
-    if (spec.min !== undefined && value < spec.min) return `At least ${spec.min}.`;
-    if (spec.max !== undefined && value > spec.max) return `At most ${spec.max}.`;
+    if (state?.min !== undefined && value < state.min) return `At least ${state.min}.`;
+    if (state?.max !== undefined && value > state.max) return `At most ${state.max}.`;
   }
   if (spec.kind === "url") {
     try {
@@ -135,7 +116,8 @@ export function useSettings() {
       });
       setErrors((e) => {
         const next = { ...e };
-        const problem = FIELD_BY_KEY.get(key)?.kind === "secret" ? null : checkField(key, v);
+        const problem =
+          FIELD_BY_KEY.get(key)?.kind === "secret" ? null : checkField(key, v, view?.fields[key]);
         if (problem) next[key] = problem;
         else delete next[key];
         return next;

@@ -24,8 +24,7 @@ export interface FieldSpec {
   help: string;
   kind: FieldKind;
   options?: string[];
-  min?: number;
-  max?: number;
+  /** Number fields: the input's step (the bounds come from the settings schema, with the view). */
   step?: number;
   /** For provider fields: the fields the chosen provider fills in. */
   fills?: { baseUrl: string; apiKeyEnv: string; model?: { key: string; suggest: string }; voice?: string };
@@ -99,7 +98,6 @@ function modelRole(role: "chat" | "utility" | "embedding", group: string): Field
       label: "Context length",
       help: "Tokens the model accepts; older messages are trimmed to fit.",
       kind: "number",
-      min: 1,
       step: 1,
     },
     {
@@ -109,8 +107,6 @@ function modelRole(role: "chat" | "utility" | "embedding", group: string): Field
       label: "Temperature",
       help: "0 is focused and repeatable, 2 is most varied.",
       kind: "number",
-      min: 0,
-      max: 2,
       step: 0.1,
     },
     {
@@ -128,7 +124,6 @@ function modelRole(role: "chat" | "utility" | "embedding", group: string): Field
       label: "Requests per minute",
       help: "Your provider account's limit; calls wait rather than exceed it. 0 means no limit.",
       kind: "number",
-      min: 0,
       step: 1,
     },
     {
@@ -138,7 +133,6 @@ function modelRole(role: "chat" | "utility" | "embedding", group: string): Field
       label: "Tokens per minute",
       help: "Your provider account's limit; 0 means no limit.",
       kind: "number",
-      min: 0,
       step: 1,
     },
   ];
@@ -203,8 +197,6 @@ export const FIELDS: FieldSpec[] = [
     label: "Threshold",
     help: "Server VAD, 0 to 1: higher needs louder speech (good in noisy rooms).",
     kind: "number",
-    min: 0,
-    max: 1,
     step: 0.05,
   },
   {
@@ -214,8 +206,6 @@ export const FIELDS: FieldSpec[] = [
     label: "Prefix padding (ms)",
     help: "Audio kept from just before speech starts.",
     kind: "number",
-    min: 0,
-    max: 5000,
     step: 50,
   },
   {
@@ -225,8 +215,6 @@ export const FIELDS: FieldSpec[] = [
     label: "Silence (ms)",
     help: "How long a pause ends your turn.",
     kind: "number",
-    min: 100,
-    max: 10000,
     step: 50,
   },
   {
@@ -253,8 +241,6 @@ export const FIELDS: FieldSpec[] = [
     label: "Sensitivity",
     help: "0 to 1: higher interrupts on quieter speech.",
     kind: "number",
-    min: 0,
-    max: 1,
     step: 0.05,
   },
   {
@@ -264,8 +250,6 @@ export const FIELDS: FieldSpec[] = [
     label: "Longest call (minutes)",
     help: "A voice call ends after this long; the daily voice budget may end it sooner.",
     kind: "number",
-    min: 1,
-    max: 240,
     step: 1,
   },
   provider("speech.stt", SPEECH, "Speech to text"),
@@ -310,8 +294,6 @@ export const FIELDS: FieldSpec[] = [
     label: "Speed",
     help: "0.25 to 4; 1 is normal.",
     kind: "number",
-    min: 0.25,
-    max: 4,
     step: 0.05,
   },
   ...endpoint("speech.tts", SPEECH, "Text to speech"),
@@ -331,8 +313,6 @@ export const FIELDS: FieldSpec[] = [
     label: "Maximum steps per turn",
     help: "Model calls one answer may take (each tool use is a step).",
     kind: "number",
-    min: 1,
-    max: 200,
     step: 1,
   },
   {
@@ -342,7 +322,6 @@ export const FIELDS: FieldSpec[] = [
     label: "Tool timeout (ms)",
     help: "A tool that runs longer is stopped.",
     kind: "number",
-    min: 100,
     step: 1000,
   },
   {

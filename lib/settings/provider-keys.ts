@@ -57,3 +57,9 @@ export function writeProviderKeys(update: Record<string, string | null>): void {
   writeFileAtomic(providerKeysFile(), `${JSON.stringify(keys, null, 2)}\n`, 0o600);
   cache = undefined;
 }
+
+/** Replaces every stored key at once (this host's copy of the shared keys). */
+export function replaceProviderKeys(keys: Record<string, string>): void {
+  writeFileAtomic(providerKeysFile(), `${JSON.stringify(keys, null, 2)}\n`, 0o600);
+  cache = undefined;
+}

@@ -1,27 +1,19 @@
-// Every process follows settings changes: when any gateway saves settings it announces it on Redis,
-// and each process reads its configuration again (a change is in effect everywhere within a second).
+// Every process follows settings changes: at start its copy of the settings is brought up to date
+// with the shared document (./shared.ts), and when any process saves settings it announces the new
+// version on Redis and each process applies it (in effect everywhere within a second).
 import type { Logger } from "pino";
-import { reloadConfig } from "../config";
 import { channelHub } from "../realtime/channel-hub";
-import { SETTINGS_CHANNEL } from "./service";
+import { redis } from "../server/redis";
+import { onAnnouncement, SETTINGS_CHANNEL, syncAtStart } from "./shared";
 
-export function followSettingsChanges(redisUrl: string, log: Logger): Promise<() => Promise<void>> {
+export async function followSettingsChanges(redisUrl: string, log: Logger): Promise<() => Promise<void>> {
+  await syncAtStart(redis(), log);
   return channelHub(redisUrl).listen(SETTINGS_CHANNEL, (message) => {
-    let from: number | undefined;
-    try {
-      from = (JSON.parse(message) as { pid?: number }).pid;
-    } catch {
-      from = undefined;
-    }
-    if (from === process.pid) return; // this process applied it already
-    try {
-      reloadConfig();
-      log.info("settings changed: configuration reloaded");
-    } catch (err) {
+    onAnnouncement(message, log).catch((err: unknown) =>
       log.error(
         { err: (err as Error).message },
-        "settings changed but cannot be loaded; keeping the previous ones",
-      );
-    }
+        "settings changed but cannot be applied; keeping the previous ones",
+      ),
+    );
   });
 }

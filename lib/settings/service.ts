@@ -1,20 +1,15 @@
 // The settings API: the effective value of every editable field with the source that set it, and
-// partial updates written to tmp/settings.json (configuration source 2). An update is validated
-// field by field, refused for fields an environment variable locks, checked by loading the whole
-// configuration with it, written atomically, applied in this process and announced over Redis so
-// every other gateway and worker reloads within a second. API keys go to provider-keys.json, never
-// into settings.json, and are never returned: only whether one is set.
+// partial updates of the shared settings document (configuration source 2: Postgres, with this
+// host's tmp/settings.json as its copy, ./shared.ts). An update is validated field by field, refused
+// for fields an environment variable locks, checked by loading the whole configuration with it,
+// stored as the next version, written to this host's copy, applied in this process and announced
+// over Redis so every other gateway and worker applies it within a second. API keys go to
+// provider-keys.json (and, sealed, to Postgres when SOMA_SETTINGS_KEY is set), never into
+// settings.json, and are never returned: only whether one is set.
 import fs from "node:fs";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import {
-  ConfigError,
-  getConfig,
-  loadConfig,
-  reloadConfig,
-  type LoadedConfig,
-  type SourceName,
-} from "../config";
+import { ConfigError, getConfig, loadConfig, reloadConfig, type LoadedConfig } from "../config";
 import { readSecret } from "../config/env";
 import { flatten, unflatten } from "../config/paths";
 import { PROVIDER_GROUPS } from "../config/provider-groups";
@@ -24,36 +19,15 @@ import { FIELD_BY_KEY, FIELDS, isSecretField, secretGroup } from "./fields";
 import { removeStaleTemps, writeFileAtomic } from "./atomic-write";
 import { providerKeysFile, readProviderKeys, writeProviderKeys } from "./provider-keys";
 import { envKeyMayGoTo, keyVariableAllowed, keyVariableHint } from "./key-policy";
+import { db } from "../server/db";
+import { announce, processId, wroteVersion } from "./shared";
+import { keysShared, readStored, writeStored } from "./store";
+import type { FieldState, SettingsView } from "./view";
 
-export const SETTINGS_CHANNEL = "settings:changed";
+export { SETTINGS_CHANNEL } from "./shared";
 const LOCK_KEY = "settings:write-lock";
 
-export interface FieldState {
-  value?: unknown;
-  /** Secret fields: whether a key is available (from its variable or stored). */
-  set?: boolean;
-  source: SourceName | null;
-  origin: string | null;
-  locked: boolean;
-  /** The environment variable that locks it. */
-  lockedBy?: string;
-}
-
-export interface SettingsView {
-  fields: Record<string, FieldState>;
-  providers: Record<
-    string,
-    {
-      label: string;
-      baseUrl: string;
-      apiKeyEnv: string;
-      keyRequired: boolean;
-      models: Record<string, string>;
-      voices: string[];
-    }
-  >;
-  file: string;
-}
+export type { FieldState, SettingsView } from "./view";
 
 function leaf(settings: unknown, key: string): unknown {
   return key.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], settings);
@@ -107,6 +81,7 @@ export function settingsView(config: LoadedConfig = getConfig()): SettingsView {
       origin: p?.origin ?? null,
       locked: p?.source === "env",
       ...(lockedBy ? { lockedBy } : {}),
+      ...(f.kind === "number" ? numberBounds(f.key) : {}),
     };
   }
   const providers: SettingsView["providers"] = {};
@@ -129,6 +104,16 @@ function leafSchema(key: string): z.ZodType {
   let node: z.ZodType = settingsSchema;
   for (const part of key.split(".")) node = (node as z.ZodObject<z.ZodRawShape>).shape[part] as z.ZodType;
   return node;
+}
+
+/** A number field's bounds, as the settings schema enforces them (the panel shows and checks them). */
+export function numberBounds(key: string): { min?: number; max?: number } {
+  const schema = leafSchema(key) as z.ZodType & { minValue?: number | null; maxValue?: number | null };
+  const finite = (v: number | null | undefined) =>
+    typeof v === "number" && Number.isFinite(v) && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined;
+  const min = finite(schema.minValue);
+  const max = finite(schema.maxValue);
+  return { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };
 }
 
 const fieldError = (field: string, message: string) => ({ field, message });
@@ -269,7 +254,8 @@ export async function updateSettings(
     const { values, keys } = validatePatch(body, config);
     const file = config.settingsPath;
     removeStaleTemps(file);
-    const current = readSettingsFile(file);
+    const stored = await readStored(db());
+    const current = stored ? flatten(stored.document) : readSettingsFile(file);
     const next = new Map(current);
     for (const [key, value] of values) {
       next.set(key, value);
@@ -303,22 +289,32 @@ export async function updateSettings(
 
     // A stored key goes with its address: moving a group to another address forgets the key (unless
     // a new one comes with the change), so a key cannot be redirected to a host it was not meant for.
-    const stored = readProviderKeys();
+    const storedKeys = readProviderKeys();
     for (const g of PROVIDER_GROUPS)
       if (
         !keys.has(g.prefix) &&
-        stored[g.prefix] &&
+        storedKeys[g.prefix] &&
         leaf(candidate.settings, `${g.prefix}.baseUrl`) !== leaf(config.settings, `${g.prefix}.baseUrl`)
       )
         keys.set(g.prefix, null);
 
     const before = settingsView(config).fields;
+    const nextKeys = { ...stored?.keys, ...readProviderKeys() };
+    for (const [group, value] of keys) {
+      if (value === null || value === "") delete nextKeys[group];
+      else nextKeys[group] = value;
+    }
+    const version = await writeStored(db(), {
+      after: stored?.version ?? null,
+      document: unflatten(next),
+      ...(keysShared() && (keys.size || !stored?.keys) ? { keys: nextKeys } : {}),
+      by: processId(),
+    });
     writeFileAtomic(file, content);
     if (keys.size) writeProviderKeys(Object.fromEntries(keys));
     const applied = reloadConfig();
-    await redis
-      .publish(SETTINGS_CHANNEL, JSON.stringify({ pid: process.pid, at: Date.now() }))
-      .catch(() => undefined);
+    wroteVersion(version);
+    await announce(redis, version);
     const view = settingsView(applied);
     const changes: ChangeRecord[] = [];
     for (const key of FIELD_BY_KEY.keys()) {

@@ -32,6 +32,12 @@ export async function waitUntil(
   }
 }
 
+/**
+ * The shared settings document the processes a test file starts use (one per file, so one file's
+ * settings changes never reach another's gateways); a test may pass its own SOMA_SETTINGS_SCOPE.
+ */
+export const SETTINGS_SCOPE = `test-${crypto.randomUUID()}`;
+
 export function startProcess(
   cmd: string,
   args: string[],
@@ -39,7 +45,7 @@ export function startProcess(
 ): ChildProcess & { output: () => string } {
   const child = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, SOMA_SETTINGS_SCOPE: SETTINGS_SCOPE, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
