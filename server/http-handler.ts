@@ -3,8 +3,10 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { principalOrThrow, type AuthDeps } from "../lib/auth/principal";
+import { principalOrThrow, type AuthDeps, type Principal } from "../lib/auth/principal";
+import { dropForwarded, forwardPrincipal } from "../lib/auth/forwarded-principal";
 import { AppError, toAppError } from "../lib/errors";
+import { reportFailure } from "../lib/http/failure";
 import { contentSecurityPolicy, newCspNonce, securityHeaders } from "../lib/http/security-headers";
 import { clientAddress, CLIENT_IP_HEADER } from "../lib/http/client-ip";
 import { addressKind } from "../lib/net/address";
@@ -105,6 +107,8 @@ export function createHttpHandler(deps: HandlerDeps) {
       deps.trustedProxies,
     );
     req.headers[CLIENT_IP_HEADER] = client;
+    dropForwarded(req.headers);
+    let principal: Principal | undefined;
     // While shutting down, each finished response also closes its connection, so server.close()
     // does not wait on idle keep-alive sockets until the grace period ends.
     if (deps.isShuttingDown()) res.setHeader("connection", "close");
@@ -155,11 +159,13 @@ export function createHttpHandler(deps: HandlerDeps) {
       }
       const compat = COMPAT_API_PATHS.has(url.pathname);
       if (url.pathname === "/api/v1" || url.pathname.startsWith("/api/v1/") || compat) {
-        const principal = await principalOrThrow(
+        principal = await principalOrThrow(
           { authorization: req.headers.authorization, cookie: req.headers.cookie },
           deps.auth(),
         );
         if (principal.kind === "session") checkCsrf(req, deps.allowedOrigins);
+        // The route handler uses this principal instead of authenticating the request again.
+        res.on("close", forwardPrincipal(req.headers, principal));
       } else if (!deps.ui && !url.pathname.startsWith("/api/") && !compat) {
         // Headless mode: the API only, no pages.
         throw new AppError(
@@ -169,9 +175,16 @@ export function createHttpHandler(deps: HandlerDeps) {
       }
       await deps.next(req, res);
     } catch (err) {
-      const e = toAppError(err);
-      if (e.status >= 500) log.error({ err: e.cause ?? e, code: e.code }, e.message);
-      sendError(res, e);
+      sendError(
+        res,
+        await reportFailure(err, {
+          log,
+          resource: `${req.method ?? "GET"} ${url.pathname}`,
+          principal,
+          ip: client,
+          requestId,
+        }),
+      );
     }
   };
 }

@@ -1,12 +1,12 @@
 // One handler shape for every socket.io event a client sends with an acknowledgement: the payload is
 // validated (a bad one is answered `invalid_request` naming the field), errors are answered with
-// their code and message, server errors are logged, refusals are audited.
+// their code and message through the shared failure edge (lib/http/failure.ts): server errors are
+// logged, refusals are audited.
 import type { Socket } from "socket.io";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { Principal } from "../lib/auth/principal";
-import { toAppError } from "../lib/errors";
-import { actorOf, isDenial, writeAudit } from "../lib/audit/log";
+import { reportFailure } from "../lib/http/failure";
 import type { Ack } from "../lib/realtime/events";
 
 /** What the handler needs of a socket: who it is, where from, and a way to report an error. */
@@ -38,18 +38,13 @@ export function socketHandler<S extends z.ZodType, T>(
     }
     fn(parsed.data)
       .then((data) => reply?.({ ok: true, data }))
-      .catch((err: unknown) => {
-        const e = toAppError(err);
-        if (e.status >= 500) log.error({ err: e.cause ?? e, event }, e.message);
-        if (isDenial(e.code))
-          void writeAudit({
-            ...actorOf(socket.data.principal),
-            ip: socket.handshake.address,
-            action: `request.${e.code}`,
-            outcome: "denied",
-            resource: `socket ${event}`,
-            details: { reason: e.message },
-          });
+      .catch(async (err: unknown) => {
+        const e = await reportFailure(err, {
+          log,
+          resource: `socket ${event}`,
+          principal: socket.data.principal,
+          ip: socket.handshake.address,
+        });
         const error = { code: e.code, message: e.message };
         if (reply) reply({ ok: false, error });
         else socket.emit("error", { ...error, event });

@@ -1,12 +1,11 @@
-// socket.io on the gateway's HTTP server: one instance, Redis adapter so several gateway processes
-// share rooms, authentication in namespace middleware, rooms named after identities.
+// socket.io on the gateway's HTTP server: one instance, authentication in namespace middleware. No
+// adapter and no rooms: a socket's events come from the Redis channels of what it follows (a session's
+// turn events, a call's end, a revocation; lib/realtime/channel-hub.ts), whichever gateway it is on.
 import type { Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
 import type { Logger } from "pino";
 import { authenticate, type AuthDeps, type Credentials, type Principal } from "../lib/auth/principal";
 import { listenForRevocations, watchRevocations } from "../lib/auth/revocation";
-import { createRedis } from "../lib/server/redis";
 import { attachChat } from "./chat-socket";
 import { attachVoice, endAllCalls } from "./voice-socket";
 
@@ -28,11 +27,6 @@ export interface SocketData {
 const RECHECK_MS = 30_000;
 
 export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
-  const pub = createRedis(deps.redisUrl, { blocking: true });
-  const sub = pub.duplicate();
-  pub.on("error", () => undefined);
-  sub.on("error", () => undefined);
-
   const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(
     server,
     {
@@ -45,7 +39,6 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
         // Browsers always send Origin; scripts and tests without one authenticate by token.
         callback(null, !origin || deps.allowedOrigins.includes(origin));
       },
-      adapter: createAdapter(pub, sub),
     },
   );
 
@@ -71,7 +64,6 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
         });
     });
     io.of(nsp).on("connection", (socket) => {
-      void socket.join(`user:${socket.data.principal.userId}`);
       // Ended by a revocation: say why, then close (the client does not reconnect on a server close).
       const revoke = (reason: string) => {
         (socket.emit as (event: string, payload: unknown) => boolean)("auth.revoked", { reason });
@@ -108,8 +100,6 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
     async close() {
       await endAllCalls();
       await io.close();
-      pub.disconnect();
-      sub.disconnect();
     },
   };
 }

@@ -1,15 +1,11 @@
 // GET /api/v1/tools: every tool with its JSON-schema arguments.
 import { requirePrincipal } from "@/lib/auth/require";
-import { toResponse } from "@/lib/errors";
+import { route } from "@/lib/http/route";
 import { listTools, toolSchema } from "@/lib/tools/registry";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(request: Request) {
-  try {
-    await requirePrincipal(request);
-    return Response.json({ items: listTools().map(toolSchema) });
-  } catch (err) {
-    return toResponse(err);
-  }
-}
+export const GET = route(async (request) => {
+  await requirePrincipal(request);
+  return Response.json({ items: listTools().map(toolSchema) });
+});

@@ -1,7 +1,8 @@
 // POST /api/v1/tools/{name}/invoke: run one tool through the same outbox, bus and executor as the
 // agent, and answer with its outcome. For scripts and CI.
 import { requirePrincipal } from "@/lib/auth/require";
-import { AppError, fromZod, toResponse } from "@/lib/errors";
+import { AppError, fromZod } from "@/lib/errors";
+import { route } from "@/lib/http/route";
 import { jsonBody } from "@/lib/http/json-body";
 import { getConfig } from "@/lib/config";
 import { findTool } from "@/lib/tools/registry";
@@ -11,39 +12,31 @@ import { invokeBody } from "./schema";
 
 export const dynamic = "force-dynamic";
 
-export async function POST(request: Request, ctx: { params: Promise<{ name: string }> }) {
-  try {
-    const principal = await requirePrincipal(request);
-    await enforceRateLimit(principal, "toolInvocations");
-    const { name } = await ctx.params;
-    const tool = findTool(name);
-    if (!tool)
-      throw new AppError("not_found", `There is no tool named "${name}". GET /api/v1/tools lists them.`);
-    const { settings } = getConfig();
-    const body = await jsonBody(request, invokeBody, settings.server.bodyLimitBytes);
-    const args = tool.args.safeParse(body.args);
-    if (!args.success) {
-      const err = fromZod(args.error, "tool arguments");
-      throw new AppError(
-        "invalid_request",
-        err.message.replace("tool arguments: ", "tool arguments: args."),
-        {
-          details: (err.details as { field: string; message: string }[]).map((d) => ({
-            ...d,
-            field: `args.${d.field}`,
-          })),
-        },
-      );
-    }
-    return Response.json(
-      await invokeTool({
-        principal,
-        tool: name,
-        args: body.args,
-        ...(body.sessionId ? { sessionId: body.sessionId } : {}),
-      }),
-    );
-  } catch (err) {
-    return toResponse(err);
+export const POST = route(async (request, ctx: { params: Promise<{ name: string }> }) => {
+  const principal = await requirePrincipal(request);
+  await enforceRateLimit(principal, "toolInvocations");
+  const { name } = await ctx.params;
+  const tool = findTool(name);
+  if (!tool)
+    throw new AppError("not_found", `There is no tool named "${name}". GET /api/v1/tools lists them.`);
+  const { settings } = getConfig();
+  const body = await jsonBody(request, invokeBody, settings.server.bodyLimitBytes);
+  const args = tool.args.safeParse(body.args);
+  if (!args.success) {
+    const err = fromZod(args.error, "tool arguments");
+    throw new AppError("invalid_request", err.message.replace("tool arguments: ", "tool arguments: args."), {
+      details: (err.details as { field: string; message: string }[]).map((d) => ({
+        ...d,
+        field: `args.${d.field}`,
+      })),
+    });
   }
-}
+  return Response.json(
+    await invokeTool({
+      principal,
+      tool: name,
+      args: body.args,
+      ...(body.sessionId ? { sessionId: body.sessionId } : {}),
+    }),
+  );
+});
