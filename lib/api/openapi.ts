@@ -7,6 +7,7 @@ import { auditRowView } from "../audit/query";
 import { connectionTestBody } from "../settings/connection-test";
 import { updateUserBody, userList, userView } from "../users/schemas";
 import { ERROR_STATUS } from "../errors";
+import { invokeBody } from "../tools/invoke-body";
 
 const schema = (t: z.ZodType, io: "input" | "output" = "output") => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(t, { io, unrepresentable: "any" }) as Record<
@@ -52,7 +53,24 @@ const sse = {
   },
 };
 
+/** The runtime document's names for some operations: the same operation at another path. */
+const ALIASES: [alias: string, method: "get" | "post", of: string, ofMethod: "get" | "post" | "put"][] = [
+  ["/settings_get", "get", "/api/v1/settings", "get"],
+  ["/settings_set", "post", "/api/v1/settings", "put"],
+  ["/realtime_session", "post", "/api/v1/realtime/session", "post"],
+];
+
 export function openApiDocument(serverUrl: string) {
+  const doc = document(serverUrl);
+  const paths = doc.paths as Record<string, Record<string, object>>;
+  for (const [alias, method, of, ofMethod] of ALIASES)
+    paths[alias] = {
+      [method]: { ...paths[of]![ofMethod], description: `Same as \`${ofMethod.toUpperCase()} ${of}\`.` },
+    };
+  return doc;
+}
+
+function document(serverUrl: string) {
   return {
     openapi: "3.1.0",
     info: {
@@ -234,6 +252,106 @@ export function openApiDocument(serverUrl: string) {
       },
     },
     paths: {
+      "/api/v1/me": {
+        get: {
+          summary: "The authenticated caller",
+          responses: {
+            "200": {
+              description: "Who is calling",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: {
+                      userId: { type: "string" },
+                      tenantId: { type: "string" },
+                      email: { type: "string" },
+                      role: { type: "string", enum: ["admin", "member"] },
+                      via: { type: "string", enum: ["session", "token"] },
+                    },
+                  },
+                },
+              },
+            },
+            ...errors(401),
+          },
+        },
+      },
+      "/api/v1/tools": {
+        get: {
+          summary: "Every tool with its JSON-schema arguments",
+          responses: {
+            "200": {
+              description: "The tools",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: { items: { type: "array", items: { type: "object" } } },
+                  },
+                },
+              },
+            },
+            ...errors(401),
+          },
+        },
+      },
+      "/api/v1/tools/{name}/invoke": {
+        parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+        post: {
+          summary: "Run one tool through the outbox, bus and executor, as the agent would",
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: schema(invokeBody, "input") } },
+          },
+          responses: {
+            "200": {
+              description: "The tool call's outcome",
+              content: { "application/json": { schema: { type: "object" } } },
+            },
+            ...errors(400, 401, 403, 404, 413, 429),
+          },
+        },
+      },
+      "/api/auth/login": {
+        post: {
+          summary: "Sign in with email and password: sets the browser session cookie",
+          security: [],
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["email", "password"],
+                  properties: { email: { type: "string" }, password: { type: "string" } },
+                },
+              },
+            },
+          },
+          responses: { "200": { description: "Signed in" }, ...errors(400, 401, 403, 429) },
+        },
+      },
+      "/api/auth/logout": {
+        post: {
+          summary: "End the browser session and clear its cookie",
+          responses: { "204": { description: "Signed out" } },
+        },
+      },
+      "/api/auth/session": {
+        get: {
+          summary: "Who is signed in, or {user: null} (200 either way)",
+          security: [],
+          responses: { "200": { description: "The signed-in user, or null" } },
+        },
+      },
+      "/api/openapi.json": {
+        get: {
+          summary: "This document",
+          security: [],
+          responses: { "200": { description: "OpenAPI 3.1" } },
+        },
+      },
       "/api/v1/sessions": {
         get: {
           summary: "List the caller's sessions, newest activity first",
@@ -495,7 +613,7 @@ export function openApiDocument(serverUrl: string) {
         put: {
           summary: "Change settings (partial; tenant admins of the deployment's tenant)",
           description:
-            'A nested JSON object of the settings to change, e.g. `{"models":{"chat":{"temperature":0.3}}}`; API keys as `….apiKey` (null removes). Written to tmp/settings.json atomically and applied on every process. Also at `POST /settings_set`.',
+            'A nested JSON object of the settings to change, e.g. `{"models":{"chat":{"temperature":0.3}}}`; API keys as `….apiKey` (null removes). Stored as the next version of the shared settings and applied on every process. Also at `POST /settings_set`.',
           requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } },
           responses: {
             "200": { description: "The new settings", content: json("SettingsView") },

@@ -8,7 +8,7 @@ import { getConfig } from "@/lib/config";
 import { findTool } from "@/lib/tools/registry";
 import { invokeTool } from "@/lib/tools/invoke";
 import { enforceRateLimit } from "@/lib/ratelimit/policy";
-import { invokeBody } from "./schema";
+import { invokeBody } from "@/lib/tools/invoke-body";
 
 export const dynamic = "force-dynamic";
 
