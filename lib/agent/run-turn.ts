@@ -141,11 +141,12 @@ async function streamStep(
   return { text: assistant.text, calls: stored };
 }
 
-type ParsedCall =
+export type ParsedCall =
   | { ok: true; id: string; name: string; args: Record<string, unknown> }
   | { ok: false; id: string; name: string; error: string };
 
-function parseCall(c: { id: string; name: string; arguments: string }): ParsedCall {
+/** A model's tool call checked before it runs: a known tool, allowed by settings, with valid arguments. */
+export function parseCall(c: { id: string; name: string; arguments: string }): ParsedCall {
   const tool = findTool(c.name);
   if (!tool) return { ok: false, id: c.id, name: c.name, error: `There is no tool named "${c.name}".` };
   if (!toolAllowed(c.name))

@@ -55,7 +55,8 @@ async function decide(input: Record<string, unknown>): Promise<RequestDecision> 
   return d;
 }
 
-function tenantInput(principal: Principal, conf: TenantConfig | undefined, maxMessageBytes: number) {
+/** What OPA is told of the tenant (its allowed models and limits; no limit: the largest number). */
+export function tenantInput(principal: Principal, conf: TenantConfig | undefined, maxMessageBytes: number) {
   return {
     id: principal.tenantId,
     ...(conf?.models.allowed ? { allowedModels: conf.models.allowed } : {}),
