@@ -30,7 +30,7 @@ describe("validatePatch", () => {
     expect(refusal([1])).toMatchObject({ code: "invalid_request" });
     expect(refusal({})).toMatchObject({
       code: "invalid_request",
-      message: expect.stringContaining("Nothing"),
+      message: expect.stringContaining("Nothing") as string,
     });
   });
 
