@@ -28,7 +28,8 @@ describe("API tokens", () => {
   });
 });
 
-describe("passwords", () => {
+// scrypt at N=2^17 takes ~0.3 s per hash on a quiet core, several seconds on a busy 2-core machine.
+describe("passwords", { timeout: 30_000 }, () => {
   it("verify only the right password", async () => {
     const h = await hashPassword("correct horse");
     expect(h.startsWith("scrypt$")).toBe(true);
