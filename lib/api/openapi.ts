@@ -7,6 +7,7 @@ import { auditRowView } from "../audit/query";
 import { connectionTestBody } from "../settings/connection-test";
 import { updateUserBody, userList, userView } from "../users/schemas";
 import { ERROR_STATUS } from "../errors";
+import { schedulePaths, scheduleSchemas } from "../schedules/openapi";
 
 const schema = (t: z.ZodType, io: "input" | "output" = "output") => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(t, { io, unrepresentable: "any" }) as Record<
@@ -53,6 +54,7 @@ const sse = {
 };
 
 export function openApiDocument(serverUrl: string) {
+  const helpers = { schema, json, errors, idParam };
   return {
     openapi: "3.1.0",
     info: {
@@ -78,6 +80,7 @@ export function openApiDocument(serverUrl: string) {
         SessionList: schema(s.sessionList),
         SessionDetail: schema(s.sessionDetail),
         MessageAccepted: schema(s.postMessageResult),
+        ...scheduleSchemas(helpers),
         CreateToken: schema(createTokenBody, "input"),
         ShareSession: schema(s.shareSessionBody, "input"),
         Share: schema(s.shareView),
@@ -553,6 +556,7 @@ export function openApiDocument(serverUrl: string) {
           },
         },
       },
+      ...schedulePaths(helpers),
     },
   };
 }

@@ -1,5 +1,5 @@
 -- Schedules get an owner (the user whose turn a run is), an optional session (null: a new one per
--- run), one-off times and the next due time that schedulers claim; runs get their due time (unique
+-- run), one-off times and the next due time that schedulers claim. Runs get their due time (unique
 -- per schedule, so a run is never fired twice), attempts and the session they posted into.
 
 -- AlterTable

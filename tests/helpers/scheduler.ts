@@ -1,0 +1,25 @@
+// A real scheduler process (workers/scheduler) for integration tests, pointed at the test provider.
+import type { StubServer } from "@/lib/provider-stub/server";
+import { gatewayEnv } from "./chat";
+import { startProcess, stopProcess, waitUntil } from "./services";
+
+export type SchedulerProcess = ReturnType<typeof startProcess>;
+
+export async function startScheduler(stub: StubServer, extra: Record<string, string> = {}) {
+  // node --import tsx (not npx): SIGKILL must reach the scheduler itself.
+  const p = startProcess("node", ["--import", "tsx", "workers/scheduler/index.ts"], {
+    ...gatewayEnv(stub, 0, extra),
+    SOMA_SCHEDULER_TICK_MS: "300",
+    SOMA_SCHEDULER_RETRY_BACKOFF_MS: "300",
+    ...extra,
+  });
+  try {
+    await waitUntil(async () => p.output().includes('"scheduler ready"'), 60_000, "the scheduler to start");
+  } catch (err) {
+    await stopProcess(p);
+    throw new Error(`${(err as Error).message}\n${p.output().slice(-2000)}`, { cause: err });
+  }
+  return p;
+}
+
+export { stopProcess };
