@@ -73,7 +73,9 @@ const worker = new Worker(
     if (!handler) throw new Error(`no handler for job ${job.name}`); // unknown names never reach here from us
     return handler.handle(job.data, { made: job.attemptsMade, max: conf.maxAttempts });
   },
-  { connection: connection(), concurrency: conf.concurrency },
+  // A dead scheduler's jobs go back to the queue within ~20 s (the lock is renewed every 5 s while
+  // a turn runs). The run row decides whether it may start again: a run already claimed never is.
+  { connection: connection(), concurrency: conf.concurrency, lockDuration: 10_000, stalledInterval: 10_000 },
 );
 worker.on("failed", (job, err) =>
   log.warn({ jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: err.message }, "job failed"),
