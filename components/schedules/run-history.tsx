@@ -9,7 +9,12 @@ import styles from "./schedules.module.css";
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");
 
-export function RunHistory(props: { scheduleId: string; name: string; refresh: number; onClose: () => void }) {
+export function RunHistory(props: {
+  scheduleId: string;
+  name: string;
+  refresh: number;
+  onClose: () => void;
+}) {
   const [runs, setRuns] = useState<ScheduleRunView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 

@@ -43,7 +43,9 @@ export async function grantNewSchedule(tenantId: string, ownerId: string, schedu
 /** Removes a deleted schedule's tuples; ones already gone are not an error. */
 export async function revokeSchedule(tenantId: string, ownerId: string, scheduleId: string): Promise<void> {
   try {
-    await (await fga()).client.write(
+    await (
+      await fga()
+    ).client.write(
       { deletes: tuples(tenantId, ownerId, scheduleId) },
       { conflict: { onMissingDeletes: ClientWriteRequestOnMissingDeletes.Ignore } },
     );

@@ -85,7 +85,10 @@ export async function fireRun(
         : { status: "failed", error, finishedAt: new Date() },
     });
     if (retry) {
-      log.warn({ err: e.message, code: e.code, attempt: run.attempts }, "schedule run did not start; retrying");
+      log.warn(
+        { err: e.message, code: e.code, attempt: run.attempts },
+        "schedule run did not start; retrying",
+      );
       throw new Error(`run ${runId} did not start (${e.code}): ${e.message}`, { cause: err });
     }
     log.warn({ err: e.message, code: e.code, attempts: run.attempts }, "schedule run failed to start");

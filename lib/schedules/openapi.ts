@@ -25,7 +25,10 @@ export function schedulePaths({ json, errors, idParam }: Helpers) {
     "/api/v1/schedules": {
       get: {
         summary: "List schedules (the caller's; every schedule of the tenant for an admin)",
-        responses: { "200": { description: "Schedules", content: json("ScheduleList") }, ...errors(401, 503) },
+        responses: {
+          "200": { description: "Schedules", content: json("ScheduleList") },
+          ...errors(401, 503),
+        },
       },
       post: {
         summary: "Create a schedule",
@@ -42,7 +45,10 @@ export function schedulePaths({ json, errors, idParam }: Helpers) {
       parameters: [idParam],
       get: {
         summary: "A schedule with its next run and last run",
-        responses: { "200": { description: "The schedule", content: json("Schedule") }, ...errors(401, 404, 503) },
+        responses: {
+          "200": { description: "The schedule", content: json("Schedule") },
+          ...errors(401, 404, 503),
+        },
       },
       patch: {
         summary: "Change a schedule (re-timing or enabling counts the next run from now)",
@@ -61,8 +67,12 @@ export function schedulePaths({ json, errors, idParam }: Helpers) {
       parameters: [idParam],
       post: {
         summary: "Run a schedule now",
-        description: "Queues a run; the scheduler starts its turn at its next tick. Its outcome is in …/runs.",
-        responses: { "202": { description: "Queued", content: json("ScheduleRun") }, ...errors(401, 404, 503) },
+        description:
+          "Queues a run; the scheduler starts its turn at its next tick. Its outcome is in …/runs.",
+        responses: {
+          "202": { description: "Queued", content: json("ScheduleRun") },
+          ...errors(401, 404, 503),
+        },
       },
     },
     "/api/v1/schedules/{id}/runs": {

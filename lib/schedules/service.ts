@@ -10,12 +10,7 @@ import { isUuid } from "../ids";
 import { db } from "../server/db";
 import { nextRunFor } from "./cron";
 import { describeCron } from "./describe-cron";
-import type {
-  CreateScheduleBody,
-  ScheduleRunView,
-  ScheduleView,
-  UpdateScheduleBody,
-} from "./schemas";
+import type { CreateScheduleBody, ScheduleRunView, ScheduleView, UpdateScheduleBody } from "./schemas";
 
 const RUN_FIELDS = {
   id: true,

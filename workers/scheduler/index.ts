@@ -78,7 +78,10 @@ const worker = new Worker(
   { connection: connection(), concurrency: conf.concurrency, lockDuration: 10_000, stalledInterval: 10_000 },
 );
 worker.on("failed", (job, err) =>
-  log.warn({ jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: err.message }, "job failed"),
+  log.warn(
+    { jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: err.message },
+    "job failed",
+  ),
 );
 worker.on("error", (err) => log.warn({ err: err.message }, "schedule worker connection error"));
 
