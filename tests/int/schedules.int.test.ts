@@ -160,6 +160,16 @@ describe("the schedules API", () => {
     expect((await api.get("/api/v1/schedules/not-a-uuid")).status).toBe(404);
     expect((await client(stack.base, "soma_bogus").get("/api/v1/schedules")).status).toBe(401);
   });
+
+  it("is in the OpenAPI document", async () => {
+    const doc = (await (await fetch(`${stack.base}/api/openapi.json`)).json()) as {
+      paths: Record<string, object>;
+      components: { schemas: Record<string, object> };
+    };
+    for (const p of ["", "/{id}", "/{id}/run", "/{id}/runs"])
+      expect(doc.paths).toHaveProperty([`/api/v1/schedules${p}`]);
+    expect(doc.components.schemas.CreateSchedule).toMatchObject({ required: ["name", "prompt"] });
+  });
 });
 
 describe("the scheduler", () => {

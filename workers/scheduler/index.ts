@@ -13,6 +13,8 @@ import { followSettingsChanges } from "../../lib/settings/reload-listener";
 import { handlerTable, type JobHandler } from "../../lib/jobs/registry";
 import { fireRun, SCHEDULE_FIRE, SCHEDULE_QUEUE } from "../../lib/jobs/schedule-fire";
 import { SCHEDULE_TICK, tick } from "../../lib/jobs/schedule-tick";
+import { channelHub } from "../../lib/realtime/channel-hub";
+import { RUN_QUEUED_CHANNEL } from "../../lib/schedules/service";
 import { onShutdown } from "../shutdown";
 
 const { settings } = loadConfigOrExit("scheduler");
@@ -88,6 +90,13 @@ worker.on("error", (err) => log.warn({ err: err.message }, "schedule worker conn
 const tools = await startToolRuntime(log);
 await followSettingsChanges(settings.redis.url, log);
 await worker.waitUntilReady();
+// "Run now" from the API: queue that run at once (every scheduler hears it; the job id keeps it one job).
+const hub = channelHub(settings.redis.url);
+await hub.listen(RUN_QUEUED_CHANNEL, (runId) => {
+  enqueueRun(runId).catch((err: unknown) =>
+    log.warn({ err: (err as Error).message, runId }, "could not queue a run now; the next tick will"),
+  );
+});
 // Job schedulers from before runs were claimed in Postgres fired schedule.fire per schedule: remove them.
 for (const js of await queue.getJobSchedulers())
   if (js.key !== SCHEDULE_TICK) await queue.removeJobScheduler(js.key);
@@ -104,6 +113,7 @@ onShutdown(log, [
     await closing;
   },
   () => tools.close(),
+  async () => hub.close(),
   () => queue.close(),
   () => db().$disconnect(),
   async () => redis().disconnect(),
