@@ -232,7 +232,8 @@ describe("the scheduler", () => {
   }, 90_000);
 
   it("a scheduler killed during a run: the other does not start the run again", async () => {
-    const standby = await startScheduler(stack.stub);
+    if (scheduler) await stopProcess(scheduler);
+    const pair = await Promise.all([startScheduler(stack.stub), startScheduler(stack.stub)]);
     try {
       const sessionId = await api.newSession("Long");
       const s = await schedule({ name: "Long", sessionId, prompt: "[[slow]] a long one" });
@@ -247,9 +248,10 @@ describe("the scheduler", () => {
         30_000,
         "the run's turn to start",
       );
-      // Kill whichever scheduler runs the turn (its job's lock and the turn's lease are left behind).
-      const holder = [scheduler!, standby].find((p) => p.output().includes(run!.turnId!)) ?? scheduler!;
-      const other = holder === standby ? scheduler! : standby;
+      // Kill the scheduler running the turn (its job's lock and the turn's lease are left behind).
+      const holder = pair.find((p) => p.output().includes(run!.turnId!))!;
+      const other = pair.find((p) => p !== holder)!;
+      expect(holder).toBeDefined();
       holder.kill("SIGKILL");
       // The survivor takes the stalled job, finds the run no longer queued, and leaves it; the turn
       // whose runner died is marked interrupted once its lease runs out, and the run records that.
@@ -257,15 +259,17 @@ describe("the scheduler", () => {
         async () => other.output().includes("not queued (taken or done)"),
         60_000,
         "the survivor to take over the stalled job",
-      );
+      ).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}\nsurvivor:\n${other.output().slice(-3000)}`);
+      });
       const ended = await finishedRun(id, 60_000);
       expect(ended).toMatchObject({ id: run!.id, status: "failed", attempts: 1, turnId: run!.turnId });
       expect(ended.error).toMatch(/stopped|interrupted/);
       expect(await stack.db.turn.count({ where: { sessionId } })).toBe(1);
       expect(await stack.db.scheduleRun.count({ where: { scheduleId: id } })).toBe(1);
-      scheduler = other; // afterAll stops the one left running
     } finally {
-      if (standby !== scheduler) await stopProcess(standby);
+      await Promise.all(pair.map((p) => stopProcess(p)));
+      scheduler = undefined;
     }
   }, 150_000);
 });
