@@ -13,6 +13,7 @@ export async function startScheduler(stub: StubServer, extra: Record<string, str
     ...env,
     SOMA_SCHEDULER_TICK_MS: "300",
     SOMA_SCHEDULER_RETRY_BACKOFF_MS: "300",
+    SOMA_SCHEDULER_MAX_ATTEMPTS: "8", // retries over ~38 s
     ...extra,
   });
   try {

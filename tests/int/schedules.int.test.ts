@@ -193,6 +193,30 @@ describe("the scheduler", () => {
     expect((await api.get(`/api/v1/schedules/${id}`)).json.lastRun).toMatchObject({ id: run.id });
   }, 60_000);
 
+  it("a start refused for a passing reason is retried with backoff, then runs", async () => {
+    const sessionId = await api.newSession("Busy");
+    // A typed message's long turn holds the session: the schedule's turn cannot start yet.
+    const typed = await api.post(`/api/v1/sessions/${sessionId}/messages`, { content: "[[slow]] busy" });
+    expect(typed.status).toBe(202);
+    const s = await schedule({ name: "Busy", sessionId, prompt: "after you" });
+    const id = s.json.id as string;
+    await api.post(`/api/v1/schedules/${id}/run`);
+    await waitUntil(
+      async () =>
+        (await runs(id)).some((r) => r.status === "queued" && /already running/.test(r.error ?? "")),
+      30_000,
+      "the first start to be refused",
+    );
+    expect((await api.post(`/api/v1/sessions/${sessionId}/cancel`, {})).status).toBe(202);
+    const run = await finishedRun(id);
+    expect(run.status).toBe("succeeded");
+    expect(run.attempts).toBeGreaterThanOrEqual(2);
+    const detail = await sessionDetail(sessionId);
+    expect(detail.messages.find((m) => m.turnId === run.turnId && m.role === "assistant")?.content).toBe(
+      "Echo: after you",
+    );
+  }, 60_000);
+
   it("every minute on the clock: a new session per run, named after the schedule", async () => {
     const s = await schedule({ name: "Minutely", cron: "* * * * *", prompt: "tick tock" });
     const id = s.json.id as string;
