@@ -77,7 +77,10 @@ export async function fireRun(
   } catch (err) {
     const e = toAppError(err);
     const retry = RETRYABLE.has(e.code) && run.attempts < attempt.max;
-    const error = e.code === "internal" ? `could not start: ${(err as Error).message}` : e.message;
+    // An unexpected error's own text may name internals: the run says only that it happened.
+    const error =
+      e.code === "internal" ? "The turn could not be started (the scheduler logged why)." : e.message;
+    if (e.code === "internal") log.error({ err }, "schedule run could not start its turn");
     await db.scheduleRun.updateMany({
       where: { id: runId, status: "running", turnId },
       data: retry

@@ -7,7 +7,8 @@
 //  - the next time is counted from now, so fires missed while no scheduler ran become one run.
 import { z } from "zod";
 import type { Db } from "../server/db";
-import { nextRunFor } from "../schedules/cron";
+import { nextRunFor, type Timing } from "../schedules/cron";
+import { logger } from "../server/logger";
 
 export const SCHEDULE_TICK = "schedule.tick";
 export const scheduleTickPayload = z.object({}).loose();
@@ -40,6 +41,19 @@ export async function tick(
   return { claimed, enqueued: queued.length, finished };
 }
 
+/** The next time, or null (it stops) for an expression written past the API's validation. */
+function nextOrNull(s: Timing & { id: string }, now: Date): Date | null {
+  try {
+    return nextRunFor(s, now);
+  } catch (err) {
+    logger().warn(
+      { scheduleId: s.id, cron: s.cron, err: (err as Error).message },
+      "schedule has a bad cron expression",
+    );
+    return null;
+  }
+}
+
 /** Schedules written without a next time (by hand, or before this column existed) get one. */
 async function initialiseNextRuns(db: Db, now: Date): Promise<void> {
   const rows = await db.schedule.findMany({
@@ -50,7 +64,7 @@ async function initialiseNextRuns(db: Db, now: Date): Promise<void> {
   for (const s of rows) {
     await db.schedule.updateMany({
       where: { id: s.id, nextRunAt: null },
-      data: { nextRunAt: nextRunFor(s, now) },
+      data: { nextRunAt: nextOrNull(s, now) },
     });
   }
 }
@@ -66,7 +80,7 @@ async function claimDue(db: Db, now: Date): Promise<number> {
   for (const s of due) {
     const dueAt = s.nextRunAt!;
     // A one-off fires once; a cron schedule's next time is the first one after now.
-    const next = s.cron ? nextRunFor(s, now) : null;
+    const next = s.cron ? nextOrNull(s, now) : null;
     const won = await db.$transaction(async (tx) => {
       const moved = await tx.schedule.updateMany({
         where: { id: s.id, enabled: true, nextRunAt: dueAt },
