@@ -1,10 +1,13 @@
 // Schedules in the browser: create one from the page (a bad cron expression is refused at its field,
 // the preview says the timing in words), run it now, follow its run to the session with the answer,
-// switch it off.
+// change its timing, switch it off.
 import { expect, test } from "./fixtures/api";
 import { signIn } from "./fixtures/ui";
 
-test("create a schedule, run it now, read its answer, switch it off", async ({ page, seededUser }) => {
+test("create a schedule, run it now, read its answer, edit it, switch it off", async ({
+  page,
+  seededUser,
+}) => {
   await signIn(page, seededUser);
   await page.getByRole("link", { name: "Schedules" }).click();
   await expect(page.getByRole("heading", { name: "Schedules", level: 1 })).toBeVisible();
@@ -35,6 +38,13 @@ test("create a schedule, run it now, read its answer, switch it off", async ({ p
 
   await page.goto("/schedules");
   await expect(row).toContainText("succeeded");
+  await row.getByRole("button", { name: "Edit" }).click();
+  await expect(page.getByLabel("Cron expression")).toHaveValue("0 9 * * 1-5");
+  await page.getByLabel("Cron expression").fill("30 7 * * *");
+  await expect(page.getByTestId("cron-preview")).toHaveText("every day at 07:30 Europe/Berlin");
+  await page.getByRole("button", { name: "Save schedule" }).click();
+  await expect(row).toContainText("every day at 07:30 Europe/Berlin");
+
   const enabled = page.getByRole("switch", { name: "Enable Morning report" });
   await expect(enabled).toBeChecked();
   await enabled.click();
