@@ -162,6 +162,23 @@ export default defineConfig({
       SOMA_WEBRTC_HOST: "127.0.0.1",
     }),
     {
+      // Runs schedules' turns (e2e/schedules.spec.ts) with the main gateway's settings.
+      command: "npx tsx workers/scheduler/index.ts",
+      wait: { stdout: /"scheduler ready"/ },
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        NODE_ENV: "production",
+        SOMA_BUS_TRANSPORT: "bullmq",
+        SOMA_SETTINGS_FILE: SETTINGS_FILE,
+        SOMA_MODELS_CHAT_BASE_URL: `http://127.0.0.1:${STUB_PORT}/v1`,
+        SOMA_SCHEDULER_TICK_MS: "500",
+        LOG_LEVEL: "info", // its "scheduler ready" line is what Playwright waits for
+      },
+    },
+    {
       command: `npx tsx scripts/provider-stub.ts --port ${OFFLINE_PORT}`,
       url: `http://127.0.0.1:${OFFLINE_PORT}/healthz`,
       reuseExistingServer: false,

@@ -9,6 +9,7 @@ const PAGES = [
   { path: "/settings", ready: "Settings" },
   { path: "/tokens", ready: "API tokens" },
   { path: "/audit", ready: "Audit log" },
+  { path: "/schedules", ready: "Schedules" },
   { path: "/status", ready: "SomaAgent" },
 ];
 

@@ -68,6 +68,7 @@ export function ChatApp() {
           <span title={me?.email}>{me?.email}</span>
           <a href="/settings">Settings</a>
           <a href="/tokens">API tokens</a>
+          <a href="/schedules">Schedules</a>
           {me?.role === "admin" && <a href="/audit">Audit log</a>}
           <a href="/status">Status</a>
           <button type="button" onClick={() => void logout()}>

@@ -71,6 +71,8 @@ class TurnManager {
     spoken?: { callId: string },
     /** Runs the turn instead of the chat model (a realtime call, whose provider answers). */
     driver?: TurnDriver,
+    /** The turn's id, chosen by the caller (a schedule's run records it before the turn starts). */
+    turnId: string = crypto.randomUUID(),
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
     const sessionId = session.id;
     const { settings } = getConfig();
@@ -86,7 +88,6 @@ class TurnManager {
       content,
     });
     await this.listening;
-    const turnId = crypto.randomUUID();
     const leased = await this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
     if (leased !== "OK")
       throw new AppError(

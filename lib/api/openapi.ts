@@ -8,6 +8,7 @@ import { connectionTestBody } from "../settings/connection-test";
 import { updateUserBody, userList, userView } from "../users/schemas";
 import { ERROR_STATUS } from "../errors";
 import { invokeBody } from "../tools/invoke-body";
+import { schedulePaths, scheduleSchemas } from "../schedules/openapi";
 
 const schema = (t: z.ZodType, io: "input" | "output" = "output") => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(t, { io, unrepresentable: "any" }) as Record<
@@ -71,6 +72,7 @@ export function openApiDocument(serverUrl: string) {
 }
 
 function document(serverUrl: string) {
+  const helpers = { schema, json, errors, idParam };
   return {
     openapi: "3.1.0",
     info: {
@@ -96,6 +98,7 @@ function document(serverUrl: string) {
         SessionList: schema(s.sessionList),
         SessionDetail: schema(s.sessionDetail),
         MessageAccepted: schema(s.postMessageResult),
+        ...scheduleSchemas(helpers),
         CreateToken: schema(createTokenBody, "input"),
         ShareSession: schema(s.shareSessionBody, "input"),
         Share: schema(s.shareView),
@@ -750,6 +753,7 @@ function document(serverUrl: string) {
           },
         },
       },
+      ...schedulePaths(helpers),
     },
   };
 }

@@ -19,7 +19,8 @@ const TOKEN_CACHE_TTL_S = 60;
 const NEGATIVE = "none";
 
 export const principalSchema = z.object({
-  kind: z.enum(["token", "session"]),
+  /** "schedule": the scheduler acting as a schedule's owner (never from a request). */
+  kind: z.enum(["token", "session", "schedule"]),
   userId: z.uuid(),
   tenantId: z.uuid(),
   role: z.enum(["admin", "member"]),
@@ -27,6 +28,8 @@ export const principalSchema = z.object({
   tokenId: z.uuid().optional(),
   /** For browser sessions: the hash of the session secret, so a sign-out can find its connections. */
   sessionHash: z.string().optional(),
+  /** For kind "schedule": the schedule whose run this is. */
+  scheduleId: z.uuid().optional(),
 });
 export type Principal = z.infer<typeof principalSchema>;
 

@@ -174,6 +174,19 @@ export const settingsSchema = z
       })
       .strict(),
     tools: z.object({ httpAllowedHosts: z.array(z.string().min(1)) }).strict(),
+    /** The scheduler process (workers/scheduler, docs/schedules.md). */
+    scheduler: z
+      .object({
+        /** How often it looks for due schedules and finished runs. */
+        tickMs: z.number().int().min(100).max(60_000),
+        /** Attempts to start a run's turn (a turn already running, an outage) before it is failed. */
+        maxAttempts: z.number().int().min(1).max(20),
+        /** The first retry's delay; each further one doubles it. */
+        retryBackoffMs: z.number().int().min(100),
+        /** Runs one scheduler starts at once. */
+        concurrency: z.number().int().min(1).max(64),
+      })
+      .strict(),
   })
   .strict();
 
@@ -287,6 +300,7 @@ export const codeDefaults: Settings = {
     sandboxUidBase: 60_000,
   },
   tools: { httpAllowedHosts: [] },
+  scheduler: { tickMs: 5_000, maxAttempts: 5, retryBackoffMs: 5_000, concurrency: 4 },
 };
 
 /** Short, conventional names accepted beside the derived SOMA_* names. */

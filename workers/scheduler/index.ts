@@ -1,61 +1,120 @@
-// Scheduler process: mirrors saved schedules (Postgres) into BullMQ job schedulers and fires them.
+// Scheduler process: ticks (schedule.tick: claim due schedules, queue their runs, record finished
+// ones) and fires runs (schedule.fire: the owner's agent turn, run here like a gateway runs a typed
+// message's turn). Any number may run side by side: claims are atomic in Postgres (docs/schedules.md).
 import { Queue, Worker } from "bullmq";
 import { loadConfigOrExit } from "../../server/config";
 import { configureLogger, logger } from "../../lib/server/logger";
 import { createRedis } from "../../lib/server/redis";
 import { db } from "../../lib/server/db";
-import { fireSchedule, SCHEDULE_FIRE, SCHEDULE_QUEUE } from "../../lib/jobs/schedule-fire";
+import { redis } from "../../lib/server/redis";
+import { turns } from "../../lib/agent/turns";
+import { startToolRuntime } from "../../lib/server/tool-runtime";
+import { followSettingsChanges } from "../../lib/settings/reload-listener";
+import { handlerTable, type JobHandler } from "../../lib/jobs/registry";
+import { fireRun, SCHEDULE_FIRE, SCHEDULE_QUEUE } from "../../lib/jobs/schedule-fire";
+import { SCHEDULE_TICK, tick } from "../../lib/jobs/schedule-tick";
+import { channelHub } from "../../lib/realtime/channel-hub";
+import { RUN_QUEUED_CHANNEL } from "../../lib/schedules/service";
 import { onShutdown } from "../shutdown";
 
 const { settings } = loadConfigOrExit("scheduler");
 configureLogger({ level: settings.server.logLevel, name: "scheduler" });
 const log = logger();
-const SYNC_EVERY_MS = 30_000;
+const conf = settings.scheduler;
 
 const connection = () => createRedis(settings.redis.url, { blocking: true });
 const queue = new Queue(SCHEDULE_QUEUE, { connection: connection() });
+queue.on("error", (err) => log.warn({ err: err.message }, "schedule queue connection error"));
 
-/** Makes the BullMQ job schedulers match the enabled schedules in Postgres. */
-async function sync(): Promise<void> {
-  const schedules = await db().schedule.findMany({
-    where: { enabled: true, session: { deletedAt: null } },
-    select: { id: true, cron: true, timezone: true },
-  });
-  const wanted = new Set(schedules.map((s) => s.id));
-  for (const s of schedules) {
-    await queue.upsertJobScheduler(
-      s.id,
-      { pattern: s.cron, tz: s.timezone },
-      { name: SCHEDULE_FIRE, data: { scheduleId: s.id } },
-    );
-  }
-  for (const existing of await queue.getJobSchedulers()) {
-    if (existing.key && !wanted.has(existing.key)) await queue.removeJobScheduler(existing.key);
-  }
+/** Hands a queued run to schedule.fire; its id is the job id, so a run is queued once at a time. */
+async function enqueueRun(runId: string): Promise<void> {
+  await queue.add(
+    SCHEDULE_FIRE,
+    { runId },
+    {
+      jobId: `run-${runId}`,
+      attempts: conf.maxAttempts,
+      backoff: { type: "exponential", delay: conf.retryBackoffMs },
+      removeOnComplete: true,
+      removeOnFail: true,
+    },
+  );
+}
+
+const handlers: JobHandler[] = [
+  {
+    name: SCHEDULE_TICK,
+    handle: async () => {
+      const r = await tick(db(), enqueueRun);
+      if (r.claimed || r.finished) log.info(r, "schedule tick");
+      return r;
+    },
+  },
+  {
+    name: SCHEDULE_FIRE,
+    handle: async (data, attempt) => {
+      const outcome = await fireRun(db(), data, attempt);
+      log.info(outcome, "schedule run fired");
+      return outcome;
+    },
+  },
+];
+
+let table: ReturnType<typeof handlerTable>;
+try {
+  table = handlerTable(handlers);
+} catch (err) {
+  log.fatal({ err: (err as Error).message }, "scheduler not starting");
+  process.exit(1);
 }
 
 const worker = new Worker(
   SCHEDULE_QUEUE,
   async (job) => {
-    if (job.name !== SCHEDULE_FIRE) throw new Error(`no handler for job ${job.name}`);
-    const fired = await fireSchedule(db(), job.data);
-    log.info({ jobId: job.id, ...(fired ?? { skipped: true }) }, "schedule fired");
+    const handler = table.get(job.name);
+    if (!handler) throw new Error(`no handler for job ${job.name}`); // unknown names never reach here from us
+    return handler.handle(job.data, { made: job.attemptsMade, max: conf.maxAttempts });
   },
-  { connection: connection(), concurrency: 2 },
+  // A dead scheduler's jobs go back to the queue within ~20 s (the lock is renewed every 5 s while
+  // a turn runs). The run row decides whether it may start again: a run already claimed never is.
+  { connection: connection(), concurrency: conf.concurrency, lockDuration: 10_000, stalledInterval: 10_000 },
 );
-worker.on("failed", (job, err) => log.error({ jobId: job?.id, err }, "schedule job failed"));
-worker.on("error", () => undefined);
+worker.on("failed", (job, err) =>
+  log.warn(
+    { jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: err.message },
+    "job failed",
+  ),
+);
+worker.on("error", (err) => log.warn({ err: err.message }, "schedule worker connection error"));
 
+const tools = await startToolRuntime(log);
+await followSettingsChanges(settings.redis.url, log);
 await worker.waitUntilReady();
-await sync().catch((err: unknown) => log.error({ err }, "schedule sync failed"));
-const timer = setInterval(
-  () => void sync().catch((err: unknown) => log.error({ err }, "schedule sync failed")),
-  SYNC_EVERY_MS,
-);
-log.info("scheduler ready");
+// "Run now" from the API: queue that run at once (every scheduler hears it; the job id keeps it one job).
+const hub = channelHub(settings.redis.url);
+await hub.listen(RUN_QUEUED_CHANNEL, (runId) => {
+  enqueueRun(runId).catch((err: unknown) =>
+    log.warn({ err: (err as Error).message, runId }, "could not queue a run now; the next tick will"),
+  );
+});
+// Job schedulers from before runs were claimed in Postgres fired schedule.fire per schedule: remove them.
+for (const js of await queue.getJobSchedulers())
+  if (js.key !== SCHEDULE_TICK) await queue.removeJobScheduler(js.key);
+await queue.upsertJobScheduler(SCHEDULE_TICK, { every: conf.tickMs }, { name: SCHEDULE_TICK, data: {} });
+// One tick now: fires missed while no scheduler ran are due at once (as one run each).
+await tick(db(), enqueueRun).catch((err: unknown) => log.error({ err }, "start-up tick failed"));
+log.info({ tickMs: conf.tickMs, concurrency: conf.concurrency }, "scheduler ready");
+
 onShutdown(log, [
-  async () => clearInterval(timer),
-  () => worker.close(),
+  // Turns being run stop (recorded interrupted, like a gateway's), so their jobs end and the worker closes.
+  async () => {
+    const closing = worker.close();
+    await turns().shutdown();
+    await closing;
+  },
+  () => tools.close(),
+  async () => hub.close(),
   () => queue.close(),
   () => db().$disconnect(),
+  async () => redis().disconnect(),
 ]);
