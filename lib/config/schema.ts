@@ -48,6 +48,12 @@ export const VOICES = [
   "verse",
 ];
 
+/** Bounds of the memory settings, shared with the settings panel's fields. */
+export const MEMORY_BOUNDS = {
+  hybridWeight: { min: 0, max: 1 },
+  minSimilarity: { min: 0, max: 1 },
+} as const;
+
 export const settingsSchema = z
   .object({
     server: z
@@ -165,6 +171,14 @@ export const settingsSchema = z
       })
       .strict(),
     tools: z.object({ httpAllowedHosts: z.array(z.string().min(1)) }).strict(),
+    memory: z
+      .object({
+        /** Meaning's share of a memory search's score (the rest is words); 0: words only, no embeddings. */
+        hybridWeight: z.number().min(MEMORY_BOUNDS.hybridWeight.min).max(MEMORY_BOUNDS.hybridWeight.max),
+        /** A memory matching no word is found by meaning only from this cosine similarity up. */
+        minSimilarity: z.number().min(MEMORY_BOUNDS.minSimilarity.min).max(MEMORY_BOUNDS.minSimilarity.max),
+      })
+      .strict(),
   })
   .strict();
 
@@ -276,6 +290,7 @@ export const codeDefaults: Settings = {
     sandboxUidBase: 60_000,
   },
   tools: { httpAllowedHosts: [] },
+  memory: { hybridWeight: 0.5, minSimilarity: 0.3 },
 };
 
 /** Short, conventional names accepted beside the derived SOMA_* names. */

@@ -2,6 +2,7 @@
 // Shared by the server (what may be changed) and the browser (how each field is shown). Every
 // other setting (ports, database, services) is the operator's, set by environment or files.
 import { PROVIDER_GROUPS } from "../config/provider-groups";
+import { MEMORY_BOUNDS } from "../config/schema";
 
 export type FieldKind =
   | "text"
@@ -352,6 +353,26 @@ export const FIELDS: FieldSpec[] = [
     label: "Allowed tools",
     help: "Tools the agent may use, within what your organisation's policy allows.",
     kind: "tools",
+  },
+  {
+    key: "memory.hybridWeight",
+    section: "agent",
+    group: "Memory",
+    label: "Meaning weight",
+    help: "How much a memory search ranks by meaning (the embedding model) rather than by words. 0 searches by words only.",
+    kind: "number",
+    ...MEMORY_BOUNDS.hybridWeight,
+    step: 0.05,
+  },
+  {
+    key: "memory.minSimilarity",
+    section: "agent",
+    group: "Memory",
+    label: "Least similarity",
+    help: "A memory that shares no word with the search is found by meaning only when at least this similar (0 to 1).",
+    kind: "number",
+    ...MEMORY_BOUNDS.minSimilarity,
+    step: 0.05,
   },
 ];
 
