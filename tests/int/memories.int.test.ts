@@ -1,8 +1,11 @@
 // Memories over the public API, end to end: a real gateway and executor, the offline provider's
 // concept embeddings as the embedding model. Per-user by default, tenant-shared on purpose; who may
 // change what; search by words and by meaning; the agent's memory tools on the same rows.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, postMessageSse, readSse, seedUser, startChatStack, type ChatStack } from "../helpers/chat";
+import { ROOT } from "../helpers/services";
 
 type Memory = {
   id: string;
@@ -161,5 +164,33 @@ describe("the memory tools on the same rows", () => {
       result: { matches: { id: string; content: string }[] };
     };
     expect(result.result.matches.map((x) => x.id)).toEqual([saved.id]);
+  });
+});
+
+describe("scripts/memories-reembed.ts", () => {
+  it("gives memories without a vector one from the current model, so meaning finds them", async () => {
+    // As if saved while the provider was down: no vector.
+    const row = await stack.db.memory.create({
+      data: { tenantId: member.tenantId, userId: member.userId, content: "My kitten sleeps all day" },
+      select: { id: true },
+    });
+    expect((await page(m, "cat")).items.map((x) => x.id)).not.toContain(row.id);
+    const { stdout } = await promisify(execFile)("node", ["--import", "tsx", "scripts/memories-reembed.ts"], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        SOMA_MODELS_EMBEDDING_PROVIDER: "stub",
+        SOMA_MODELS_EMBEDDING_NAME: "stub-embedding",
+        SOMA_MODELS_EMBEDDING_BASE_URL: stack.stub.url,
+      },
+    });
+    expect(stdout).toMatch(/done: \d+ memories embedded with stub-embedding/);
+    const stored = await stack.db.memory.findUniqueOrThrow({
+      where: { id: row.id },
+      select: { embeddingModel: true, embedding: true },
+    });
+    expect(stored.embeddingModel).toBe("stub-embedding");
+    expect(stored.embedding).toHaveLength(256);
+    expect((await page(m, "cat")).items.map((x) => x.id)).toContain(row.id);
   });
 });

@@ -1,5 +1,5 @@
 -- Memories the user can see (docs/memories.md): who saved one, where from, which model made its
--- vector; vectors as real[] (half the size of double precision, what embedding models give).
+-- vector, and vectors as real[] (half the size of double precision, what embedding models give).
 -- Shared memories saved before authors were kept have none: only tenant admins may change them.
 ALTER TABLE "memories" ADD COLUMN     "author_id" UUID,
 ADD COLUMN     "embedding_model" TEXT,
