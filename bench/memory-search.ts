@@ -1,16 +1,20 @@
 // Memory search latency with 10,000 memories for one user (p50/p99): by words only (the baseline,
 // from the same run) and by words + meaning (hybrid ranking, the vector similarity computed in SQL
-// over the user's real[] vectors, or by pgvector when the database has it), plus the query's
+// for the candidates nearest by the vectors' signs, or by pgvector when the database has it), the
+// same with every row's similarity computed exactly (and its recall against that), plus the query's
 // embedding by the offline provider (in this process, over HTTP) and a plain newest-first page.
 // Memories get their vectors from the offline provider's /v1/embeddings, as in production.
 // Needs Postgres with the migrations applied (make dev-up, or scripts/services/up.sh + migrate).
-// Run: npx tsx bench/memory-search.ts [memories=10000] [queries=200]
+// Run: npx tsx bench/memory-search.ts [memories=10000] [queries=200] [--keep]
 import { randomUUID } from "node:crypto";
 import { startStubProvider } from "../lib/provider-stub/server";
 import { CONCEPTS } from "../lib/provider-stub/concepts";
 
-const total = Number(process.argv[2] ?? 10_000);
-const queries = Number(process.argv[3] ?? 200);
+const args = process.argv.slice(2).filter((a) => a !== "--keep");
+/** --keep: leave the memories in place (to EXPLAIN the queries by hand); prints the tenant id. */
+const keep = process.argv.includes("--keep");
+const total = Number(args[0] ?? 10_000);
+const queries = Number(args[1] ?? 200);
 
 // Before anything reads the configuration: the embedding model is the offline provider.
 const stub = await startStubProvider();
@@ -94,7 +98,10 @@ try {
   const base = { tenantId, userId, weight: hybridWeight, minSimilarity, limit: 26, offset: 0 };
   const words: number[] = [];
   const hybrid: number[] = [];
+  const exact: number[] = [];
   const embed: number[] = [];
+  let recalled = 0;
+  let expected = 0;
   const list: number[] = [];
   let hits = 0;
   const missing: string[] = [];
@@ -115,6 +122,18 @@ try {
     const both = await index.search(db, { ...base, text: q, meaning: { model, vector: vectors[0]! } });
     hybrid.push(performance.now() - t);
     if (both.length === 0) missing.push(q);
+    // The same ranking with every row scored exactly: what the candidates may miss.
+    t = performance.now();
+    const all = await index.search(db, {
+      ...base,
+      text: q,
+      meaning: { model, vector: vectors[0]! },
+      candidates: total,
+    });
+    exact.push(performance.now() - t);
+    const got = new Set(both.map((r) => r.id));
+    expected += all.length;
+    recalled += all.filter((r) => got.has(r.id)).length;
     hits += both.length >= byWords.length ? 1 : 0;
     t = performance.now();
     await listMemories(db, { tenantId, userId }, { query: "", limit: 25 });
@@ -123,6 +142,7 @@ try {
   const rows = [
     ["words only (baseline)", fmt(words)],
     ["words + meaning", fmt(hybrid)],
+    ["words + meaning, every row exact", fmt(exact)],
     ["query embedding (offline provider)", fmt(embed)],
     ["newest first, no query", fmt(list)],
   ] as const;
@@ -137,10 +157,14 @@ try {
   const ratio = fmt(hybrid).p50 / fmt(words).p50;
   process.stdout.write(`words + meaning / words only at p50: ${ratio.toFixed(1)}x\n`);
   process.stdout.write(
+    `recall of words + meaning against every row exact (first page of 25): ${((100 * recalled) / (expected || 1)).toFixed(1)}% (${recalled}/${expected})\n`,
+  );
+  process.stdout.write(
     `hybrid found at least as many as words alone for ${hits}/${queries} queries; ${missing.length} found nothing\n`,
   );
 } finally {
-  await db.tenant.delete({ where: { id: tenantId } });
+  if (keep) process.stdout.write(`kept: tenant ${tenantId}, user ${userId}\n`);
+  else await db.tenant.delete({ where: { id: tenantId } });
   await db.$disconnect();
   await stub.close();
 }

@@ -1,8 +1,11 @@
 // Ranked memory search behind one interface, two implementations:
-// - "sql-array": vectors are Postgres real[]; the similarity (a dot product of normalised vectors) is
-//   computed in SQL over the caller's visible rows. Works on any Postgres (Debian has no pgvector).
-// - "pgvector": the same rows, the similarity by pgvector's cosine distance on the same real[] column
-//   cast to vector; chosen when the extension is installed (the compose and Helm images can ship it).
+// - "sql-array": vectors are Postgres real[]; the caller's visible rows are ranked by the ternary
+//   dot product of the vectors' signs (generated bit columns), and the exact similarity (a dot
+//   product of normalised vectors) is computed in SQL for the best candidateCount() of them.
+//   Works on any Postgres (Debian has no pgvector).
+// - "pgvector": the nearest rows and their similarity by pgvector's cosine distance on the same
+//   real[] column cast to vector (exact, in C); chosen when the extension is installed (the compose
+//   and Helm images can ship it).
 // Both rank by score = (1 - w)·words + w·meaning, where words is ts_rank scaled to the best match of
 // the result (1), meaning the cosine similarity and w memory.hybridWeight. A row is a match when it
 // has every query word, or is at least memory.minSimilarity alike in meaning.
@@ -38,6 +41,8 @@ export interface MemorySearch {
   scope?: MemoryScope | undefined;
   limit: number;
   offset: number;
+  /** Rows nearest in meaning to score (default candidateCount()); the bench sets all for an exact ranking. */
+  candidates?: number;
 }
 
 export interface MemoryIndex {
@@ -74,18 +79,29 @@ function wordsOnly(db: Db, q: MemorySearch): Promise<MemoryRow[]> {
     LIMIT ${q.limit} OFFSET ${q.offset}`;
 }
 
-function hybrid(db: Db, q: MemorySearch, similarity: Prisma.Sql): Promise<MemoryRow[]> {
-  const { model } = q.meaning!;
-  return db.$queryRaw<MemoryRow[]>`
-    WITH m AS (
+/**
+ * Words and meaning. The rows scored are those with every query word (the full-text index finds
+ * them) and the candidateCount() rows nearest in meaning by `nearest` (an ordering, best first);
+ * `similarity` is then computed for the candidates only. Every CTE is materialised so nothing is
+ * computed twice, and JIT is off for the statement: compiling it costs more than the query.
+ */
+function hybrid(db: Db, q: MemorySearch, nearest: Prisma.Sql, similarity: Prisma.Sql): Promise<MemoryRow[]> {
+  const { model, vector } = q.meaning!;
+  const tq = Prisma.sql`plainto_tsquery('simple', ${q.text})`;
+  const query = db.$queryRaw<MemoryRow[]>`
+    WITH cand AS MATERIALIZED (
+      SELECT id FROM memories
+      WHERE ${visible(q)} AND embedding_model = ${model} AND cardinality(embedding) = ${vector.length}
+      ORDER BY ${nearest}, created_at DESC
+      LIMIT ${candidateCount(q)}
+    ), said AS MATERIALIZED (
+      SELECT id FROM memories WHERE ${visible(q)} AND to_tsvector('simple', content) @@ ${tq}
+    ), m AS MATERIALIZED (
       SELECT ${COLUMNS},
-        CASE WHEN tsv @@ tq THEN ts_rank(tsv, tq)::float8 ELSE 0 END AS words,
-        CASE WHEN embedding_model = ${model} AND cardinality(embedding) = ${q.meaning!.vector.length}
-          THEN ${similarity} ELSE 0 END AS meaning
-      FROM memories,
-        LATERAL to_tsvector('simple', content) AS tsv,
-        plainto_tsquery('simple', ${q.text}) AS tq
-      WHERE ${visible(q)}
+        CASE WHEN id IN (SELECT id FROM said) THEN ts_rank(to_tsvector('simple', content), ${tq})::float8 ELSE 0 END AS words,
+        CASE WHEN id IN (SELECT id FROM cand) THEN ${similarity} ELSE 0 END AS meaning
+      FROM memories
+      WHERE ${visible(q)} AND (id IN (SELECT id FROM said) OR id IN (SELECT id FROM cand))
     ), hits AS (
       SELECT * FROM m WHERE words > 0 OR meaning >= ${q.minSimilarity}
     )
@@ -95,14 +111,33 @@ function hybrid(db: Db, q: MemorySearch, similarity: Prisma.Sql): Promise<Memory
     FROM hits
     ORDER BY score DESC, created_at DESC, id
     LIMIT ${q.limit} OFFSET ${q.offset}`;
+  return db.$transaction([db.$executeRaw`SET LOCAL jit = off`, query]).then(([, rows]) => rows);
 }
+
+/** The vector's signs as bit strings, as the generated columns embedding_pos/embedding_neg hold them. */
+export function signBits(vector: number[]): { pos: string; neg: string } {
+  return {
+    pos: vector.map((x) => (x > 0 ? "1" : "0")).join(""),
+    neg: vector.map((x) => (x < 0 ? "1" : "0")).join(""),
+  };
+}
+
+/** Rows nearest in meaning that are scored: enough for the page asked for, several times over. */
+export const candidateCount = (q: Pick<MemorySearch, "limit" | "offset" | "candidates">) =>
+  q.candidates ?? Math.max(200, 8 * (q.offset + q.limit));
 
 export const sqlArrayIndex: MemoryIndex = {
   kind: "sql-array",
   search(db, q) {
     if (!q.meaning) return wordsOnly(db, q);
-    const similarity = Prisma.sql`(SELECT sum(a * b) FROM unnest(embedding, ${q.meaning.vector}::real[]) AS v(a, b))::float8`;
-    return hybrid(db, q, similarity);
+    const { vector } = q.meaning;
+    const { pos, neg } = signBits(vector);
+    // Nearest by the ternary dot product of the signs (bit operations on the generated columns:
+    // fast), then the exact similarity for those: a dot product over real[] costs ~50 µs a row.
+    const nearest = Prisma.sql`bit_count((embedding_pos & ${pos}::varbit) | (embedding_neg & ${neg}::varbit))
+      - bit_count((embedding_pos & ${neg}::varbit) | (embedding_neg & ${pos}::varbit)) DESC`;
+    const similarity = Prisma.sql`(SELECT sum(a * b) FROM unnest(embedding, ${vector}::real[]) AS v(a, b))::float8`;
+    return hybrid(db, q, nearest, similarity);
   },
 };
 
@@ -110,8 +145,13 @@ export const pgvectorIndex: MemoryIndex = {
   kind: "pgvector",
   search(db, q) {
     if (!q.meaning) return wordsOnly(db, q);
-    const similarity = Prisma.sql`(1 - (embedding::vector <=> ${q.meaning.vector}::real[]::vector))::float8`;
-    return hybrid(db, q, similarity);
+    const v = Prisma.sql`${q.meaning.vector}::real[]::vector`;
+    return hybrid(
+      db,
+      q,
+      Prisma.sql`embedding::vector <=> ${v}`,
+      Prisma.sql`(1 - (embedding::vector <=> ${v}))::float8`,
+    );
   },
 };
 
