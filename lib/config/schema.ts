@@ -1,6 +1,7 @@
 // The settings every process shares, their code defaults (source 5), and the zod schema that
 // validates the merged result. Keys are the same in every source: env var names derive from them.
 import { z } from "zod";
+import { MEMORY_BOUNDS } from "./memory-bounds";
 
 const modelRole = z
   .object({
@@ -47,12 +48,6 @@ export const VOICES = [
   "shimmer",
   "verse",
 ];
-
-/** Bounds of the memory settings, shared with the settings panel's fields. */
-export const MEMORY_BOUNDS = {
-  hybridWeight: { min: 0, max: 1 },
-  minSimilarity: { min: 0, max: 1 },
-} as const;
 
 export const settingsSchema = z
   .object({

@@ -2,7 +2,7 @@
 // Shared by the server (what may be changed) and the browser (how each field is shown). Every
 // other setting (ports, database, services) is the operator's, set by environment or files.
 import { PROVIDER_GROUPS } from "../config/provider-groups";
-import { MEMORY_BOUNDS } from "../config/schema";
+import { MEMORY_BOUNDS } from "../config/memory-bounds";
 
 export type FieldKind =
   | "text"
