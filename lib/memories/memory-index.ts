@@ -1,11 +1,11 @@
 // Ranked memory search behind one interface, two implementations:
 // - "sql-array": vectors are Postgres real[]; the caller's visible rows are ranked by the ternary
 //   dot product of the vectors' signs (generated bit columns), and the exact similarity (a dot
-//   product of normalised vectors) is computed in SQL for the best candidateCount() of them.
-//   Works on any Postgres (Debian has no pgvector).
+//   product of normalised vectors) is computed in SQL for the best candidateCount() of them and
+//   for the rows with every query word. Works on any Postgres (Debian has no pgvector).
 // - "pgvector": the nearest rows and their similarity by pgvector's cosine distance on the same
-//   real[] column cast to vector (exact, in C); chosen when the extension is installed (the compose
-//   and Helm images can ship it).
+//   real[] column cast to vector (exact, in C); chosen when the database has the extension (an
+//   image such as pgvector/pgvector; compose and Helm do not ship one yet).
 // Both rank by score = (1 - w)·words + w·meaning, where words is ts_rank scaled to the best match of
 // the result (1), meaning the cosine similarity and w memory.hybridWeight. A row is a match when it
 // has every query word, or is at least memory.minSimilarity alike in meaning.
