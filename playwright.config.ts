@@ -53,14 +53,18 @@ if (process.env.TEST_WORKER_INDEX === undefined) {
   fs.writeFileSync(
     SETTINGS_FILE,
     JSON.stringify({
-      models: { chat: { provider: "stub", name: "stub-chat" } },
+      models: {
+        chat: { provider: "stub", name: "stub-chat" },
+        // The offline provider's concept embeddings: memories are searched by meaning too.
+        embedding: { provider: "stub", name: "stub-embedding", baseUrl: `http://127.0.0.1:${STUB_PORT}/v1` },
+      },
       speech: { tts: { provider: "stub", baseUrl: `http://127.0.0.1:${STUB_PORT}/v1` } },
     }),
   );
   // Keys as the settings panel stores them (so the key fields are editable in the tests).
   fs.writeFileSync(
     path.join(path.dirname(SETTINGS_FILE), "provider-keys.json"),
-    JSON.stringify({ "models.chat": STUB_KEY, "speech.tts": STUB_KEY }),
+    JSON.stringify({ "models.chat": STUB_KEY, "models.embedding": STUB_KEY, "speech.tts": STUB_KEY }),
     { mode: 0o600 },
   );
   fs.writeFileSync(MICROPHONE_WAV, wavTone(2, 440, 48_000));

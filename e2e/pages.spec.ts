@@ -8,6 +8,7 @@ const PAGES = [
   { path: "/", ready: "Message" },
   { path: "/settings", ready: "Settings" },
   { path: "/tokens", ready: "API tokens" },
+  { path: "/memories", ready: "Memories" },
   { path: "/audit", ready: "Audit log" },
   { path: "/schedules", ready: "Schedules" },
   { path: "/status", ready: "SomaAgent" },

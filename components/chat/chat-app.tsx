@@ -67,6 +67,7 @@ export function ChatApp() {
         <div className={styles.account}>
           <span title={me?.email}>{me?.email}</span>
           <a href="/settings">Settings</a>
+          <a href="/memories">Memories</a>
           <a href="/tokens">API tokens</a>
           <a href="/schedules">Schedules</a>
           {me?.role === "admin" && <a href="/audit">Audit log</a>}

@@ -71,6 +71,7 @@ export function Conversation() {
             return (
               <li
                 key={item.id}
+                id={`m-${item.id}`}
                 className={styles.user}
                 data-testid="user-message"
                 data-voice={item.voice ?? false}

@@ -6,6 +6,7 @@ import { createTokenBody } from "../auth/token-service";
 import { auditRowView } from "../audit/query";
 import { connectionTestBody } from "../settings/connection-test";
 import { updateUserBody, userList, userView } from "../users/schemas";
+import { createMemoryBody, memoryPage, memoryView, updateMemoryBody } from "../memories/schemas";
 import { ERROR_STATUS } from "../errors";
 import { invokeBody } from "../tools/invoke-body";
 import { schedulePaths, scheduleSchemas } from "../schedules/openapi";
@@ -107,6 +108,10 @@ function document(serverUrl: string) {
         UserList: schema(userList),
         UpdateUser: schema(updateUserBody, "input"),
         ConnectionTest: schema(connectionTestBody, "input"),
+        Memory: schema(memoryView),
+        MemoryPage: schema(memoryPage),
+        CreateMemory: schema(createMemoryBody, "input"),
+        UpdateMemory: schema(updateMemoryBody, "input"),
         SettingsView: {
           type: "object",
           properties: {
@@ -464,6 +469,54 @@ function document(serverUrl: string) {
         delete: {
           summary: "Revoke a token (at once, everywhere)",
           responses: { "204": { description: "Revoked" }, ...errors(401, 404) },
+        },
+      },
+      "/api/v1/memories": {
+        get: {
+          summary: "The caller's memories and the tenant's shared ones: newest first, or ranked by query",
+          description:
+            "With `query`, ranked by words, and by meaning too when an embedding model is configured (`mode: hybrid`; weight `memory.hybridWeight`). Another member's private memories are never listed. `nextCursor` continues the same listing.",
+          parameters: [
+            { name: "query", in: "query", schema: { type: "string", maxLength: 1000 } },
+            { name: "cursor", in: "query", schema: { type: "string" } },
+            {
+              name: "limit",
+              in: "query",
+              schema: { type: "integer", minimum: 1, maximum: 100, default: 25 },
+            },
+            { name: "area", in: "query", schema: { type: "string" } },
+            { name: "scope", in: "query", schema: { type: "string", enum: ["user", "tenant"] } },
+          ],
+          responses: { "200": { description: "A page", content: json("MemoryPage") }, ...errors(400, 401) },
+        },
+        post: {
+          summary: 'Save a memory: the caller\'s own, or shared with the tenant (scope "tenant")',
+          requestBody: { required: true, content: json("CreateMemory") },
+          responses: {
+            "201": { description: "Saved", content: json("Memory") },
+            ...errors(400, 401, 413, 415),
+          },
+        },
+      },
+      "/api/v1/memories/{id}": {
+        parameters: [idParam],
+        get: {
+          summary: "One memory",
+          responses: { "200": { description: "The memory", content: json("Memory") }, ...errors(401, 404) },
+        },
+        patch: {
+          summary: "Edit a memory's words, area or scope",
+          description:
+            "Your own memories; a tenant-shared one only its author or a tenant admin (403). New words are embedded again.",
+          requestBody: { required: true, content: json("UpdateMemory") },
+          responses: {
+            "200": { description: "Updated", content: json("Memory") },
+            ...errors(400, 401, 403, 404, 415),
+          },
+        },
+        delete: {
+          summary: "Delete a memory (same permission as editing)",
+          responses: { "204": { description: "Deleted" }, ...errors(401, 403, 404) },
         },
       },
       "/api/v1/sessions/{id}/share": {

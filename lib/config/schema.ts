@@ -187,6 +187,14 @@ export const settingsSchema = z
         concurrency: z.number().int().min(1).max(64),
       })
       .strict(),
+    memory: z
+      .object({
+        /** Meaning's share of a memory search's score (the rest is words); 0: words only, no embeddings. */
+        hybridWeight: z.number().min(0).max(1),
+        /** A memory matching no word is found by meaning only from this cosine similarity up. */
+        minSimilarity: z.number().min(0).max(1),
+      })
+      .strict(),
   })
   .strict();
 
@@ -301,6 +309,7 @@ export const codeDefaults: Settings = {
   },
   tools: { httpAllowedHosts: [] },
   scheduler: { tickMs: 5_000, maxAttempts: 5, retryBackoffMs: 5_000, concurrency: 4 },
+  memory: { hybridWeight: 0.5, minSimilarity: 0.3 },
 };
 
 /** Short, conventional names accepted beside the derived SOMA_* names. */

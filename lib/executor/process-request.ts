@@ -406,7 +406,7 @@ async function runTool(
           toolCallId: req.toolCallId,
           sessionId: req.sessionId,
           tenantId: req.tenantId,
-          ...(req.actor ? { userId: req.actor.userId } : {}),
+          ...(req.actor ? { userId: req.actor.userId, role: req.actor.role } : {}),
           workspace,
           limits,
           httpAllowedHosts: deps.settings.tools.httpAllowedHosts,

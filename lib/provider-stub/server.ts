@@ -1,5 +1,5 @@
 // The project's OpenAI-compatible test provider, the one allowed stand-in: chat completions (with and
-// without streaming, tool calls, scripted errors), models, embeddings, speech-to-text and
+// without streaming, tool calls, scripted errors), models, embeddings (concepts.ts), speech-to-text and
 // text-to-speech (espeak-ng speaks, pocketsphinx recognises the phrases of
 // e2e/fixtures/voice/phrases.txt). Tests, Playwright and
 // people trying the UI offline point the real `openai` client at it. It keeps a log of the requests
@@ -7,9 +7,10 @@
 // {path, status, count} makes the next `count` requests to `path` fail with `status`. The OpenAI
 // Realtime API over WebRTC (client secrets, calls, the sideband) is served by realtime/routes.ts.
 import http from "node:http";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { countTokens, scriptReply, type StubReply } from "./script";
+import { conceptEmbedding } from "./concepts";
 import { multipartField, multipartFile, parseWav, resample } from "../audio/wav";
 import { speak, SpeechUnavailable } from "./speech/espeak";
 import { Recognizer } from "./speech/recognizer";
@@ -77,18 +78,6 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
   for await (const c of req) chunks.push(c as Buffer);
   const raw = Buffer.concat(chunks).toString("utf8");
   return raw ? JSON.parse(raw) : {};
-}
-
-function embedding(input: string, dims: number): number[] {
-  const out: number[] = [];
-  let seed = createHash("sha256").update(input).digest();
-  while (out.length < dims) {
-    for (let i = 0; i + 1 < seed.length && out.length < dims; i += 2)
-      out.push((seed.readUInt16BE(i) / 65535) * 2 - 1);
-    seed = createHash("sha256").update(seed).digest();
-  }
-  const norm = Math.hypot(...out) || 1;
-  return out.map((v) => v / norm);
 }
 
 interface ChatBody {
@@ -339,13 +328,13 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
         const input = (Array.isArray(body.input) ? body.input : [body.input]).map((v) =>
           typeof v === "string" ? v : JSON.stringify(v ?? ""),
         );
-        const dims = typeof body.dimensions === "number" ? body.dimensions : 64;
+        const dims = typeof body.dimensions === "number" ? body.dimensions : 256;
         return send(res, 200, {
           object: "list",
           model: model ?? "stub-embedding",
           // The openai SDK asks for base64 (little-endian float32) unless told otherwise.
           data: input.map((s, index) => {
-            const vector = embedding(s, dims);
+            const vector = conceptEmbedding(s, dims);
             return {
               object: "embedding",
               index,

@@ -332,6 +332,24 @@ export const FIELDS: FieldSpec[] = [
     help: "Tools the agent may use, within what your organisation's policy allows.",
     kind: "tools",
   },
+  {
+    key: "memory.hybridWeight",
+    section: "agent",
+    group: "Memory",
+    label: "Meaning weight",
+    help: "How much a memory search ranks by meaning (the embedding model) rather than by words. 0 searches by words only.",
+    kind: "number",
+    step: 0.05,
+  },
+  {
+    key: "memory.minSimilarity",
+    section: "agent",
+    group: "Memory",
+    label: "Least similarity",
+    help: "A memory that shares no word with the search is found by meaning only when at least this similar (0 to 1).",
+    kind: "number",
+    step: 0.05,
+  },
 ];
 
 export const FIELD_BY_KEY = new Map(FIELDS.map((f) => [f.key, f]));

@@ -1,11 +1,33 @@
-// memory_save / memory_search / memory_forget: long-term memory in Postgres. A memory is the user's
+// memory_save / memory_search / memory_forget: long-term memory, through the same service as
+// /api/v1/memories (lib/memories/service.ts says who sees and changes what). A memory is the user's
 // own unless saved with scope "tenant" (shared with the whole tenant on purpose): what a member says
-// in a private session is not found by another member, admins included. Calls without a user (a
-// system call) work on tenant memories only.
-// Search is full-text (Postgres 'simple' configuration) ranked by ts_rank, newest first on ties.
+// in a private session is not found by another member, admins included. A call without a user (a
+// system call) cannot save a private memory, searches tenant memories only and forgets none.
+// Search ranks by words, and by meaning too when an embedding model is configured.
 import { z } from "zod";
-import { defineTool } from "./types";
-import type { Prisma } from "../generated/prisma/client";
+import { AppError } from "../errors";
+import type { Db } from "../server/db";
+import { forgetMemories, rankedSearch, saveMemory, type MemoryActor } from "../memories/service";
+import { defineTool, type ToolContext } from "./types";
+
+const actorOf = (ctx: ToolContext): MemoryActor => ({
+  tenantId: ctx.tenantId,
+  userId: ctx.userId,
+  role: ctx.role,
+});
+
+/** The session and the user message of the turn that asked for the call: where a memory came from. */
+async function savedFrom(db: Db, ctx: ToolContext) {
+  const call = await db.toolCall.findUnique({ where: { id: ctx.toolCallId }, select: { turnId: true } });
+  const message = call?.turnId
+    ? await db.message.findFirst({
+        where: { turnId: call.turnId, role: "user" },
+        orderBy: { position: "asc" },
+        select: { id: true },
+      })
+    : null;
+  return { sessionId: ctx.sessionId, messageId: message?.id ?? null };
+}
 
 export const memorySaveTool = defineTool({
   name: "memory_save",
@@ -21,32 +43,27 @@ export const memorySaveTool = defineTool({
     .strict(),
   needsNetwork: false,
   async run(args, ctx) {
-    const userId = args.scope === "user" ? ctx.userId : undefined;
-    const row = await ctx.db.memory.create({
-      data: {
-        tenantId: ctx.tenantId,
-        ...(userId ? { userId } : {}),
-        area: args.area,
-        content: args.content,
-        ...(args.metadata ? { metadata: args.metadata as Prisma.InputJsonObject } : {}),
-      },
-      select: { id: true, area: true, userId: true, createdAt: true },
-    });
-    return {
-      status: "succeeded",
-      output: {
-        id: row.id,
-        area: row.area,
-        scope: row.userId ? "user" : "tenant",
-        savedAt: row.createdAt.toISOString(),
-      },
-    };
+    try {
+      const saved = await saveMemory(ctx.db, actorOf(ctx), {
+        ...args,
+        savedFrom: await savedFrom(ctx.db, ctx),
+      });
+      return {
+        status: "succeeded",
+        output: { id: saved.id, area: saved.area, scope: saved.scope, savedAt: saved.createdAt },
+      };
+    } catch (err) {
+      if (err instanceof AppError && err.code === "invalid_request")
+        return { status: "failed", error: err.message };
+      throw err;
+    }
   },
 });
 
 export const memorySearchTool = defineTool({
   name: "memory_search",
-  description: "Search the user's own memories and those shared with the organisation, by words.",
+  description:
+    "Search the user's own memories and those shared with the organisation, by words and by meaning.",
   args: z
     .object({
       query: z.string().min(1).max(1_000),
@@ -56,26 +73,20 @@ export const memorySearchTool = defineTool({
     .strict(),
   needsNetwork: false,
   async run(args, ctx) {
-    const rows = await ctx.db.$queryRaw<
-      { id: string; area: string; content: string; user_id: string | null; rank: number; created_at: Date }[]
-    >`
-      SELECT id, area, content, user_id, ts_rank(to_tsvector('simple', content), plainto_tsquery('simple', ${args.query}))::float AS rank, created_at
-      FROM memories
-      WHERE tenant_id = ${ctx.tenantId}::uuid
-        AND (user_id IS NULL OR user_id = ${ctx.userId ?? null}::uuid)
-        AND (${args.area ?? null}::text IS NULL OR area = ${args.area ?? null}::text)
-        AND to_tsvector('simple', content) @@ plainto_tsquery('simple', ${args.query})
-      ORDER BY rank DESC, created_at DESC
-      LIMIT ${args.limit}`;
+    const found = await rankedSearch(ctx.db, actorOf(ctx), {
+      query: args.query,
+      area: args.area,
+      limit: args.limit,
+    });
     return {
       status: "succeeded",
       output: {
-        matches: rows.map((r) => ({
-          id: r.id,
-          area: r.area,
-          content: r.content,
-          scope: r.user_id ? "user" : "tenant",
-          score: Number(r.rank.toFixed(4)),
+        matches: found.items.map((m) => ({
+          id: m.id,
+          area: m.area,
+          content: m.content,
+          scope: m.scope,
+          score: m.score ?? 0,
         })),
       },
     };
@@ -84,17 +95,12 @@ export const memorySearchTool = defineTool({
 
 export const memoryForgetTool = defineTool({
   name: "memory_forget",
-  description: "Forget memories by id (the user's own, or ones shared with the organisation).",
+  description:
+    "Forget memories by id: the user's own, or ones shared with the organisation that the user saved (admins: any shared one).",
   args: z.object({ ids: z.array(z.uuid()).min(1).max(100) }).strict(),
   needsNetwork: false,
   async run(args, ctx) {
-    const { count } = await ctx.db.memory.deleteMany({
-      where: {
-        tenantId: ctx.tenantId,
-        id: { in: args.ids },
-        OR: [{ userId: null }, ...(ctx.userId ? [{ userId: ctx.userId }] : [])],
-      },
-    });
-    return { status: "succeeded", output: { forgotten: count } };
+    const { forgotten, notAllowed } = await forgetMemories(ctx.db, actorOf(ctx), args.ids);
+    return { status: "succeeded", output: { forgotten, ...(notAllowed ? { notAllowed } : {}) } };
   },
 });

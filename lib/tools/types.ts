@@ -17,6 +17,8 @@ export interface ToolContext {
   tenantId: string;
   /** The user the call acts for; absent for calls without one (e.g. enqueued by an older gateway). */
   userId?: string;
+  /** That user's role in the tenant (memory_forget: admins may forget tenant-shared memories). */
+  role?: "admin" | "member";
   /** Host path of the session's workspace; "" for tools that declare no use of one. */
   workspace: string;
   limits: SandboxLimits;

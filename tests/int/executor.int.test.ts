@@ -98,17 +98,33 @@ describe.each(["bullmq", "kafka"] as const)("tool calls over %s", (transport) =>
   });
 
   it("remembers, finds and forgets per tenant", async () => {
-    const saved = await gw.call("memory_save", {
-      content: `The ${transport} test plant is a fern called Gerald`,
-    });
+    const actor = await gw.member();
+    const saved = await gw.call(
+      "memory_save",
+      { content: `The ${transport} test plant is a fern called Gerald` },
+      { actor },
+    );
     expect(saved.status).toBe("succeeded");
     const { id } = saved.result as { id: string };
-    const found = await gw.call("memory_search", { query: "fern Gerald" });
+    const found = await gw.call("memory_search", { query: "fern Gerald" }, { actor });
     expect((found.result as { matches: { id: string }[] }).matches.map((m) => m.id)).toContain(id);
-    const forgot = await gw.call("memory_forget", { ids: [id] });
+    const forgot = await gw.call("memory_forget", { ids: [id] }, { actor });
     expect(forgot.result).toEqual({ forgotten: 1 });
-    const again = await gw.call("memory_search", { query: "fern Gerald" });
+    const again = await gw.call("memory_search", { query: "fern Gerald" }, { actor });
     expect((again.result as { matches: { id: string }[] }).matches.map((m) => m.id)).not.toContain(id);
+  });
+
+  it("saves nothing private for a call without a user (it used to share it with the tenant)", async () => {
+    const word = `nouser${transport}${Date.now()}`;
+    const saved = await gw.call("memory_save", { content: `a private note ${word}` });
+    expect(saved.status).toBe("failed");
+    expect(saved.error).toMatch(/private memory needs a user/);
+    expect(await gw.db.memory.count({ where: { content: { contains: word } } })).toBe(0);
+    // Shared on purpose it is saved, without an author, and a system call cannot forget it.
+    const shared = await gw.call("memory_save", { content: `a shared note ${word}`, scope: "tenant" });
+    expect(shared.result).toMatchObject({ scope: "tenant" });
+    const { id } = shared.result as { id: string };
+    expect((await gw.call("memory_forget", { ids: [id] })).result).toEqual({ forgotten: 0, notAllowed: 1 });
   });
 
   it("keeps a member's memories from other members, unless shared with the tenant", async () => {
@@ -132,10 +148,19 @@ describe.each(["bullmq", "kafka"] as const)("tool calls over %s", (transport) =>
         .sort();
     expect(await search(one)).toEqual([`my locker code ${word}`, `the office wifi ${word}`]);
     expect(await search(two)).toEqual([`the office wifi ${word}`]);
-    // Nor can the other member forget it.
+    // Nor can the other member forget it, nor the one shared by the first member (its author's).
     const { id } = own.result as { id: string };
+    const sharedId = (shared.result as { id: string }).id;
     expect((await gw.call("memory_forget", { ids: [id] }, { actor: two })).result).toEqual({ forgotten: 0 });
+    expect((await gw.call("memory_forget", { ids: [sharedId] }, { actor: two })).result).toEqual({
+      forgotten: 0,
+      notAllowed: 1,
+    });
     expect((await gw.call("memory_forget", { ids: [id] }, { actor: one })).result).toEqual({ forgotten: 1 });
+    const admin = { ...two, role: "admin" as const };
+    expect((await gw.call("memory_forget", { ids: [sharedId] }, { actor: admin })).result).toEqual({
+      forgotten: 1,
+    });
   });
 
   it("sends a malformed request to the dead-letter channel and keeps consuming", async () => {

@@ -24,11 +24,30 @@ describe("test provider over HTTP", () => {
     const models = await openai.models.list();
     expect(models.data.map((m) => m.id)).toContain("stub-chat");
     const a = await openai.embeddings.create({ model: "stub-embedding", input: ["hello", "world"] });
-    const b = await openai.embeddings.create({ model: "stub-embedding", input: "hello", dimensions: 64 });
+    const b = await openai.embeddings.create({ model: "stub-embedding", input: "hello", dimensions: 256 });
     expect(a.data).toHaveLength(2);
-    expect(a.data[0]!.embedding).toHaveLength(64);
+    expect(a.data[0]!.embedding).toHaveLength(256);
     expect(b.data[0]!.embedding).toEqual(a.data[0]!.embedding);
     expect(Math.hypot(...a.data[0]!.embedding)).toBeCloseTo(1, 6);
+    const short = await openai.embeddings.create({ model: "stub-embedding", input: "hello", dimensions: 64 });
+    expect(short.data[0]!.embedding).toHaveLength(64);
+  });
+
+  it("embeds by concept: synonyms alike, unrelated texts apart", async () => {
+    const cos = (x: number[], y: number[]) => x.reduce((sum, v, i) => sum + v * y[i]!, 0);
+    const { data } = await openai.embeddings.create({
+      model: "offline-embedding",
+      input: ["my car is blue", "the automobile is blue", "I like coffee", "Cars!"],
+    });
+    const [car, automobile, coffee, cars] = data.map((d) => d.embedding) as [
+      number[],
+      number[],
+      number[],
+      number[],
+    ];
+    expect(cos(car, automobile)).toBeCloseTo(1, 5);
+    expect(cos(car, coffee)).toBeCloseTo(0, 5);
+    expect(cos(cars, automobile)).toBeCloseTo(Math.SQRT1_2, 5);
   });
 
   it("answers without streaming, with tool calls and usage", async () => {
