@@ -44,6 +44,8 @@ export interface StubOptions {
   onFirstToken?: (lastUserMessage: string) => void;
   /** Where realtime calls offer media (default: SOMA_WEBRTC_HOST / SOMA_WEBRTC_PORTS, as the gateway). */
   webrtc?: WeriftPeerOptions;
+  /** Called as a realtime call sends each server event (benchmarks time the relay with it). */
+  onRealtimeEvent?: (callId: string, event: Record<string, unknown>) => void;
 }
 
 export interface StubRequestLog {
@@ -224,6 +226,7 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
     webrtc: opts.webrtc ?? webrtcOptions(),
     log: logger().child({ component: "provider-stub" }),
     ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+    ...(opts.onRealtimeEvent ? { onEvent: opts.onRealtimeEvent } : {}),
   });
   const takeFault = (path: string) => {
     const fault = faults.get(path);
