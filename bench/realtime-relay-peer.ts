@@ -78,7 +78,10 @@ export async function connected(pc: RTCPeerConnection, answer: string, timeoutMs
   await pc.setRemoteDescription({ type: "answer", sdp: answer });
   if (pc.connectionState === "connected") return performance.now();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`media did not connect (${pc.connectionState})`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`media did not connect (${pc.connectionState})`)),
+      timeoutMs,
+    );
     const { unSubscribe } = pc.connectionStateChange.subscribe((s) => {
       if (s !== "connected") return;
       clearTimeout(timer);
