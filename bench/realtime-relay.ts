@@ -16,6 +16,7 @@
 // Needs the services (make dev-up or scripts/services/up.sh), the speech venv and a production build.
 // Run: npx tsx bench/realtime-relay.ts [offers=200] [toolCalls=12] [calls=50] [fanOutSeconds=20]
 import fs from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseWav } from "../lib/audio/wav";
 import { getConfig } from "../lib/config";
 import { startStubProvider } from "../lib/provider-stub/server";
@@ -304,10 +305,19 @@ async function burst(calls: Held[], seconds: number, perSecond: number, tag: num
 }
 
 const alone = await burst(held.slice(0, 1), 10, 10, 1);
+// Whose event loop was late: the gateway's (prom-client resets its lag figures at each scrape) and
+// this process's (the stub's peers and sidebands and the pages' sockets all live here).
+const lagOf = (text: string, stat: string) =>
+  Number(new RegExp(`somaagent_nodejs_eventloop_lag_${stat}_seconds (\\S+)`).exec(text)?.[1]) * 1000;
+await fetch(`${base}/metrics`);
+const benchLag = monitorEventLoopDelay({ resolution: 1 });
+benchLag.enable();
 const cpu0 = cpuSeconds(gateway.pid!);
 const wall0 = performance.now();
 const busy = await burst(held, fanOutSeconds, 10, 2);
 const gatewayCpu = (cpuSeconds(gateway.pid!) - cpu0) / ((performance.now() - wall0) / 1000);
+benchLag.disable();
+const afterBurst = await (await fetch(`${base}/metrics`)).text();
 for (const h of held) {
   h.injector?.close();
   await h.sig.hangup(h.callId).catch(() => undefined); // a call already gone has nothing to hang up
@@ -356,6 +366,9 @@ console.log(
 );
 console.log(
   `   baseline, one call alone: ${fmt(alone.late)}, max ${ms(max(alone.late))}, lost ${alone.lost}; gateway CPU under the fan-out ${(gatewayCpu * 100).toFixed(0)} % of a core`,
+);
+console.log(
+  `   event-loop delay during the fan-out: gateway p99 ${ms(lagOf(afterBurst, "p99"))}, max ${ms(lagOf(afterBurst, "max"))} (10 ms timer); this process (stub + pages) p99 ${ms(benchLag.percentile(99) / 1e6)}, max ${ms(benchLag.max / 1e6)} (1 ms timer)`,
 );
 
 if (process.env.BENCH_DEBUG)

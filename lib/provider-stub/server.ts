@@ -221,10 +221,11 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
   /** Injected failures by path: the next `count` requests get `status` (POST /__stub/faults). */
   const faults = new Map<string, { status: number; count: number }>();
   const recognizer = new Recognizer();
+  const log = logger().child({ component: "provider-stub" });
   const realtime = new RealtimeStub({
     recognizer,
     webrtc: opts.webrtc ?? webrtcOptions(),
-    log: logger().child({ component: "provider-stub" }),
+    log,
     ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
     ...(opts.onRealtimeEvent ? { onEvent: opts.onRealtimeEvent } : {}),
   });
@@ -383,7 +384,8 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
         return res.end(audio);
       }
       return apiError(res, 404, `Unknown endpoint ${req.method} ${path}`, "unknown_url");
-    })().catch(() => {
+    })().catch((err: unknown) => {
+      log.error({ err, url: req.url }, "stub failure");
       if (!res.headersSent) apiError(res, 500, "stub failure", "server_error");
       else res.end();
     });
