@@ -308,7 +308,7 @@ const alone = await burst(held.slice(0, 1), 10, 10, 1);
 // Whose event loop was late: the gateway's (prom-client resets its lag figures at each scrape) and
 // this process's (the stub's peers and sidebands and the pages' sockets all live here).
 const lagOf = (text: string, stat: string) =>
-  Number(new RegExp(`somaagent_nodejs_eventloop_lag_${stat}_seconds (\\S+)`).exec(text)?.[1]) * 1000;
+  Number(new RegExp(`^somaagent_nodejs_eventloop_lag_${stat}_seconds (\\S+)`, "m").exec(text)?.[1]) * 1000;
 await fetch(`${base}/metrics`);
 const benchLag = monitorEventLoopDelay({ resolution: 1 });
 benchLag.enable();
