@@ -59,6 +59,19 @@ const SPOKEN: Record<string, string> = {
   "tell me a long story about the sea": "[[story]]",
 };
 
+/**
+ * Makes a known phrase stand for another directive in this process's stub (a bench that needs a
+ * tool call by voice which no phrase asks for); returns what puts the phrase back.
+ */
+export function sayStandsFor(phrase: string, directive: string): () => void {
+  const before = SPOKEN[phrase];
+  SPOKEN[phrase] = directive;
+  return () => {
+    if (before === undefined) delete SPOKEN[phrase];
+    else SPOKEN[phrase] = before;
+  };
+}
+
 const STORY =
   "Once upon a time, a small boat sailed out on a calm grey sea. The fisherman on board sang an old song " +
   "while the gulls circled above him. The wind rose slowly, and the waves grew taller with every hour. " +

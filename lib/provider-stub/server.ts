@@ -45,6 +45,8 @@ export interface StubOptions {
   onFirstToken?: (lastUserMessage: string) => void;
   /** Where realtime calls offer media (default: SOMA_WEBRTC_HOST / SOMA_WEBRTC_PORTS, as the gateway). */
   webrtc?: WeriftPeerOptions;
+  /** Called as a realtime call sends each server event (benchmarks time the relay with it). */
+  onRealtimeEvent?: (callId: string, event: Record<string, unknown>) => void;
 }
 
 export interface StubRequestLog {
@@ -208,11 +210,13 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
   /** Injected failures by path: the next `count` requests get `status` (POST /__stub/faults). */
   const faults = new Map<string, { status: number; count: number }>();
   const recognizer = new Recognizer();
+  const log = logger().child({ component: "provider-stub" });
   const realtime = new RealtimeStub({
     recognizer,
     webrtc: opts.webrtc ?? webrtcOptions(),
-    log: logger().child({ component: "provider-stub" }),
+    log,
     ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+    ...(opts.onRealtimeEvent ? { onEvent: opts.onRealtimeEvent } : {}),
   });
   const takeFault = (path: string) => {
     const fault = faults.get(path);
@@ -369,7 +373,8 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
         return res.end(audio);
       }
       return apiError(res, 404, `Unknown endpoint ${req.method} ${path}`, "unknown_url");
-    })().catch(() => {
+    })().catch((err: unknown) => {
+      log.error({ err, url: req.url }, "stub failure");
       if (!res.headersSent) apiError(res, 500, "stub failure", "server_error");
       else res.end();
     });

@@ -110,6 +110,8 @@ export interface RealtimeCallOptions {
   /** The session the call starts with (a client secret's, merged with the call's own). */
   session?: Record<string, unknown>;
   onEnd: (call: RealtimeCall) => void;
+  /** Each server event as it is sent (for benchmarks). */
+  onEvent?: (callId: string, event: Record<string, unknown>) => void;
 }
 
 export class RealtimeCall {
@@ -234,7 +236,9 @@ export class RealtimeCall {
   }
 
   private serialise(event: Record<string, unknown>): string {
-    return JSON.stringify({ event_id: `event_${++this.eventSeq}`, ...event });
+    const full = { event_id: `event_${++this.eventSeq}`, ...event };
+    this.opts.onEvent?.(this.id, full);
+    return JSON.stringify(full);
   }
 
   private emit(event: Record<string, unknown>): void {

@@ -32,6 +32,8 @@ export interface RealtimeStubOptions {
   recognizer: Recognizer;
   webrtc: WeriftPeerOptions;
   log: Logger;
+  /** Each server event of each call, as it is sent (for benchmarks). */
+  onEvent?: (callId: string, event: Record<string, unknown>) => void;
 }
 
 interface Secret {
@@ -221,6 +223,7 @@ export class RealtimeStub {
       log: this.opts.log,
       session: mergeSession(secret?.session ?? {}, update),
       onEnd: (c) => this.calls.delete(c.id),
+      ...(this.opts.onEvent ? { onEvent: this.opts.onEvent } : {}),
     });
     let answer: string;
     try {
