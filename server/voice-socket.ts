@@ -187,8 +187,8 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
       const started = performance.now();
       // The session is read and its access checked while the provider answers (bench/realtime-relay.ts:
       // one Postgres read and one OpenFGA check less on every offer); its failure is thrown below.
-      const session = sessionFor(principal, call.sessionId, "write");
-      void session.catch(() => undefined);
+      const chatSession = sessionFor(principal, call.sessionId, "write");
+      void chatSession.catch(() => undefined);
       try {
         created = await createRealtimeCall(sdp, session);
       } catch (err) {
@@ -204,7 +204,7 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
         callId,
         providerCallId: created.providerCallId,
         principal,
-        session: await session,
+        session: await chatSession,
         log: log.child({ callId, providerCallId: created.providerCallId }),
         input,
         realtimeSession: session,
