@@ -16,7 +16,7 @@ import { redis } from "../lib/server/redis";
 import { kafka } from "../lib/server/kafka";
 import { gatewayChecks } from "../lib/server/readiness";
 import { isDevelopment } from "../lib/config/env";
-import { startToolRuntime } from "../lib/server/tool-runtime";
+import { startToolRuntime } from "../lib/tool-calls/runtime";
 import { turns } from "../lib/agent/turns";
 
 const config = loadConfigOrExit("gateway");

@@ -7,10 +7,9 @@ import { z } from "zod";
 import { getConfig } from "../config";
 import { logger } from "../server/logger";
 import { findTool, listTools } from "../tools/registry";
-import { enqueueToolCall } from "../tools/dispatch";
-import { waitForToolCall } from "../tools/result-notify";
-import { cancelToolCalls } from "../tools/cancel";
-import { toolRuntime } from "../server/tool-runtime";
+import { callTool } from "../tool-calls/call";
+import { cancelToolCalls } from "../tool-calls/cancel";
+import type { ToolStatus } from "../tools/status";
 import {
   loadHistory,
   saveHistory,
@@ -177,34 +176,29 @@ export function parseCall(c: { id: string; name: string; arguments: string }): P
 
 async function runToolCall(call: Extract<ParsedCall, { ok: true }>, input: TurnInput): Promise<string> {
   const { record } = input;
-  const { settings } = getConfig();
-  const started = performance.now();
-  await enqueueToolCall(record.db, {
-    toolCallId: call.id,
-    sessionId: record.sessionId,
-    tenantId: input.tenantId,
-    ...(input.userId ? { actor: { userId: input.userId, role: input.role } } : {}),
-    turnId: record.turnId,
-    tool: call.name,
-    arguments: call.args,
-  });
-  const rt = toolRuntime();
-  rt.relay.kick();
-  void record.emit({
-    type: "tool.started",
-    turnId: record.turnId,
-    toolCallId: call.id,
-    tool: call.name,
-    arguments: call.args,
-  });
-  const done = await waitForToolCall(
+  const { done, durationMs } = await callTool(
     record.db,
-    rt.waiters,
-    call.id,
-    settings.agent.toolTimeoutMs + 30_000,
-    input.signal,
+    {
+      toolCallId: call.id,
+      sessionId: record.sessionId,
+      tenantId: input.tenantId,
+      ...(input.userId ? { actor: { userId: input.userId, role: input.role } } : {}),
+      turnId: record.turnId,
+      tool: call.name,
+      arguments: call.args,
+    },
+    {
+      signal: input.signal,
+      onQueued: () =>
+        void record.emit({
+          type: "tool.started",
+          turnId: record.turnId,
+          toolCallId: call.id,
+          tool: call.name,
+          arguments: call.args,
+        }),
+    },
   );
-  const durationMs = Math.round(performance.now() - started);
   if (!done) {
     const stopped = input.signal.aborted;
     if (stopped) await cancelToolCalls(record.db, record.redis, [call.id], "the turn was stopped");
@@ -221,7 +215,7 @@ async function runToolCall(call: Extract<ParsedCall, { ok: true }>, input: TurnI
     await record.toolMessage(call.id, `Error: ${error}`);
     return `Error: ${error}`;
   }
-  const status = done.status as "succeeded" | "failed" | "denied" | "timeout" | "killed";
+  const status = done.status as ToolStatus;
   void record.emit({
     type: "tool.finished",
     turnId: record.turnId,

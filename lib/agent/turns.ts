@@ -13,7 +13,7 @@ import { logger } from "../server/logger";
 import { singleton } from "../singleton";
 import { channelHub } from "../realtime/channel-hub";
 import { appendEvent } from "../realtime/event-log";
-import { cancelToolCalls } from "../tools/cancel";
+import { cancelToolCalls } from "../tool-calls/cancel";
 import { dropHistory } from "./context";
 import { runTurn, type StopReason, type TurnInput, type TurnOutcome } from "./run-turn";
 

@@ -1,5 +1,6 @@
 // Versioned, zod-validated messages of the tool bus. Producers and consumers parse with these.
 import { z } from "zod";
+import { TOOL_FINAL_STATUSES } from "../tools/status";
 
 export const toolRequestSchema = z.object({
   version: z.literal(1),
@@ -18,7 +19,7 @@ export const toolResultSchema = z.object({
   version: z.literal(1),
   toolCallId: z.uuid(),
   sessionId: z.uuid(),
-  status: z.enum(["succeeded", "failed", "denied", "timeout", "killed"]),
+  status: z.enum(TOOL_FINAL_STATUSES),
   output: z.unknown().optional(),
   error: z.string().optional(),
   finishedAt: z.iso.datetime(),

@@ -3,8 +3,9 @@
 // snapshot, leave the same view (sequence numbers and delta offsets make that safe).
 import type { SessionDetail } from "../sessions/schemas";
 import type { SessionEvent, Usage } from "../realtime/events";
+import type { ToolStatus as FinalStatus } from "../tools/status";
 
-export type ToolStatus = "running" | "succeeded" | "failed" | "denied" | "timeout" | "killed";
+export type ToolStatus = "running" | FinalStatus;
 
 export interface ToolCard {
   id: string;

@@ -1,6 +1,7 @@
 // One tool request, end to end inside the executor, idempotent by tool-call id:
 // validate → claim the call row → policy → resolve secrets → run in the tool host → mask →
 // record the result in Postgres → deliver it. The bus message is acknowledged only when this returns.
+import { TOOL_FINAL_STATUSES } from "../tools/status";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import fs from "node:fs";
@@ -46,7 +47,7 @@ export interface ExecutorDeps {
   observe?: (tool: string, status: string, seconds: number) => void;
 }
 
-const TERMINAL = new Set(["succeeded", "failed", "denied", "timeout", "killed"]);
+const TERMINAL = new Set<string>(TOOL_FINAL_STATUSES);
 
 /** Sandbox slots by session id: they never change, so each is read from Postgres once per process. */
 const slots = new Map<string, number>();

@@ -1,6 +1,7 @@
 // The events of a session, shared by server and client: what socket.io `/chat` emits, what the SSE
 // endpoints stream, and the payloads clients send. Every event carries the session's sequence
 // number, so a client that reconnects asks for what came after the last one it saw.
+import type { ToolStatus } from "../tools/status";
 import { z } from "zod";
 
 export interface Usage {
@@ -22,7 +23,7 @@ export type SessionEventBody =
       turnId: string;
       toolCallId: string;
       tool: string;
-      status: "succeeded" | "failed" | "denied" | "timeout" | "killed";
+      status: ToolStatus;
       result?: unknown;
       error?: string;
       durationMs: number;

@@ -1,6 +1,7 @@
 // The public shapes of sessions and messages: request bodies are validated with these, responses are
 // built to them, and the OpenAPI document is generated from them.
 import { z } from "zod";
+import { TOOL_STATUSES } from "../tools/status";
 
 export const createSessionBody = z.object({ title: z.string().trim().min(1).max(200).optional() }).strict();
 export const renameSessionBody = z.object({ title: z.string().trim().min(1).max(200) }).strict();
@@ -59,7 +60,7 @@ export const toolCallView = z.object({
   turnId: z.uuid().nullable(),
   tool: z.string(),
   arguments: z.unknown(),
-  status: z.enum(["pending", "queued", "running", "succeeded", "failed", "denied", "timeout", "killed"]),
+  status: z.enum(TOOL_STATUSES),
   result: z.unknown().nullable(),
   error: z.string().nullable(),
   createdAt: z.iso.datetime(),

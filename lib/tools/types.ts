@@ -3,7 +3,9 @@ import type { z } from "zod";
 import type { SandboxLimits } from "../sandbox/run";
 import type { Db } from "../server/db";
 
-export type ToolStatus = "succeeded" | "failed" | "denied" | "timeout" | "killed";
+import type { ToolStatus } from "./status";
+
+export type { ToolStatus } from "./status";
 
 export interface ToolOutcome {
   status: ToolStatus;

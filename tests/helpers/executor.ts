@@ -10,8 +10,8 @@ import { OutboxRelay } from "@/lib/bus/outbox-relay";
 import { seedTenantUser } from "@/lib/jobs/seed";
 import { createDb, type Db } from "@/lib/server/db";
 import { createRedis } from "@/lib/server/redis";
-import { enqueueToolCall } from "@/lib/tools/dispatch";
-import { notifyToolDone, resultWaiters, waitForToolCall } from "@/lib/tools/result-notify";
+import { enqueueToolCall } from "@/lib/tool-calls/dispatch";
+import { notifyToolDone, resultWaiters, waitForToolCall } from "@/lib/tool-calls/result-notify";
 import { settings, startProcess, stopProcess, waitUntil } from "./services";
 
 export type Transport = "kafka" | "bullmq";

@@ -2,7 +2,7 @@
 // flight, stops accepting, closes its clients and exits 0.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "@/lib/tools/callback-signature";
+import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "@/lib/executor/callback-signature";
 import { freePort, startProcess, stopProcess, waitUntil } from "../helpers/services";
 
 const CALLBACK_SECRET = `cb-${Date.now()}-secret`;

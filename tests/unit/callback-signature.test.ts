@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sign, verify } from "@/lib/tools/callback-signature";
+import { sign, verify } from "@/lib/executor/callback-signature";
 import { staysInside } from "@/lib/tools/workspace-files";
 import { hostAllowed } from "@/lib/tools/http-request";
 

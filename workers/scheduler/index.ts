@@ -8,7 +8,7 @@ import { createRedis } from "../../lib/server/redis";
 import { db } from "../../lib/server/db";
 import { redis } from "../../lib/server/redis";
 import { turns } from "../../lib/agent/turns";
-import { startToolRuntime } from "../../lib/server/tool-runtime";
+import { startToolRuntime } from "../../lib/tool-calls/runtime";
 import { followSettingsChanges } from "../../lib/settings/reload-listener";
 import { handlerTable, type JobHandler } from "../../lib/jobs/registry";
 import { fireRun, SCHEDULE_FIRE, SCHEDULE_QUEUE } from "../../lib/jobs/schedule-fire";

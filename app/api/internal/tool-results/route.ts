@@ -7,9 +7,9 @@ import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { toolResultSchema } from "@/lib/bus/messages";
 import { redis } from "@/lib/server/redis";
-import { notifyToolDone } from "@/lib/tools/result-notify";
+import { notifyToolDone } from "@/lib/tool-calls/result-notify";
 import { readBodyLimited } from "@/lib/http/read-body";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from "@/lib/tools/callback-signature";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from "@/lib/executor/callback-signature";
 
 export const dynamic = "force-dynamic";
 

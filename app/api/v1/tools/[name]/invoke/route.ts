@@ -6,7 +6,7 @@ import { route } from "@/lib/http/route";
 import { jsonBody } from "@/lib/http/json-body";
 import { getConfig } from "@/lib/config";
 import { findTool } from "@/lib/tools/registry";
-import { invokeTool } from "@/lib/tools/invoke";
+import { invokeTool } from "@/lib/tool-calls/invoke";
 import { enforceRateLimit } from "@/lib/ratelimit/policy";
 import { invokeBody } from "@/lib/tools/invoke-body";
 

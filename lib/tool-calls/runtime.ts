@@ -5,10 +5,10 @@ import { createBus, toolResultSchema, type Bus } from "../bus";
 import { OutboxRelay } from "../bus/outbox-relay";
 import { getConfig } from "../config";
 import { singleton } from "../singleton";
-import { db } from "./db";
-import { redis } from "./redis";
-import { logger } from "./logger";
-import { notifyToolDone, resultWaiters } from "../tools/result-notify";
+import { db } from "../server/db";
+import { redis } from "../server/redis";
+import { logger } from "../server/logger";
+import { notifyToolDone, resultWaiters } from "./result-notify";
 
 export interface ToolRuntime {
   bus: Bus;

@@ -1,11 +1,9 @@
 // Headless tool invocation: enqueue through the outbox, wait for the result (woken, not polling).
 import type { Principal } from "../auth/principal";
-import { getConfig } from "../config";
 import { createSession, sessionFor } from "../sessions/service";
 import { db } from "../server/db";
-import { toolRuntime } from "../server/tool-runtime";
-import { enqueueToolCall } from "./dispatch";
-import { waitForToolCall } from "./result-notify";
+import type { ToolStatus } from "../tools/status";
+import { callTool } from "./call";
 
 const HEADLESS_TITLE = "Headless tool calls";
 
@@ -27,7 +25,7 @@ async function targetSession(principal: Principal, sessionId?: string): Promise<
 
 export interface InvokeResult {
   toolCallId: string;
-  status: "succeeded" | "failed" | "timeout" | "denied" | "killed";
+  status: ToolStatus;
   result?: unknown;
   error?: string;
   durationMs: number;
@@ -39,20 +37,14 @@ export async function invokeTool(opts: {
   args: Record<string, unknown>;
   sessionId?: string;
 }): Promise<InvokeResult> {
-  const started = performance.now();
   const sessionId = await targetSession(opts.principal, opts.sessionId);
-  const rt = toolRuntime();
-  const { toolCallId } = await enqueueToolCall(db(), {
+  const { toolCallId, done, durationMs, waitMs } = await callTool(db(), {
     sessionId,
     tenantId: opts.principal.tenantId,
     actor: { userId: opts.principal.userId, role: opts.principal.role },
     tool: opts.tool,
     arguments: opts.args,
   });
-  rt.relay.kick();
-  const waitMs = getConfig().settings.agent.toolTimeoutMs + 30_000;
-  const done = await waitForToolCall(db(), rt.waiters, toolCallId, waitMs);
-  const durationMs = Math.round(performance.now() - started);
   if (!done)
     return {
       toolCallId,
@@ -62,7 +54,7 @@ export async function invokeTool(opts: {
     };
   return {
     toolCallId,
-    status: done.status as InvokeResult["status"],
+    status: done.status as ToolStatus,
     ...(done.result === null ? {} : { result: done.result }),
     ...(done.error === null ? {} : { error: done.error }),
     durationMs,

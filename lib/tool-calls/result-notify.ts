@@ -4,9 +4,9 @@
 import type { Redis } from "ioredis";
 import { channelHub, type ChannelHub } from "../realtime/channel-hub";
 import type { Db } from "../server/db";
+import { isFinal } from "../tools/status";
 
 export const doneChannel = (toolCallId: string) => `toolcall:done:${toolCallId}`;
-const TERMINAL = ["succeeded", "failed", "denied", "timeout", "killed"];
 
 export async function notifyToolDone(redis: Redis, toolCallId: string): Promise<void> {
   await redis.publish(doneChannel(toolCallId), "1");
@@ -50,7 +50,7 @@ export async function waitForToolCall(
   try {
     // Subscribed first, then one read: a result that landed before the subscription is not missed.
     const first = await read();
-    if (first && TERMINAL.includes(first.status)) return first;
+    if (first && isFinal(first.status)) return first;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const timedOut = await Promise.race([
@@ -66,7 +66,7 @@ export async function waitForToolCall(
     if (onAbort) signal?.removeEventListener("abort", onAbort);
     if (timedOut) return null;
     const done = await read();
-    return done && TERMINAL.includes(done.status) ? done : null;
+    return done && isFinal(done.status) ? done : null;
   } finally {
     await unlisten();
   }

@@ -1,0 +1,32 @@
+// One tool call from the gateway, however it was asked for (a model in a turn, a realtime function
+// call, POST /api/v1/tools/{name}/invoke): enqueued with its outbox row, the relay nudged, and the
+// caller woken when an executor has recorded the result (or at the deadline, or when stopped).
+import { getConfig } from "../config";
+import type { Db } from "../server/db";
+import { enqueueToolCall, type ToolCallInput } from "./dispatch";
+import { waitForToolCall, type FinishedToolCall } from "./result-notify";
+import { toolRuntime } from "./runtime";
+
+export interface CalledTool {
+  toolCallId: string;
+  /** The finished call; null when no result came in `waitMs` or the caller stopped waiting. */
+  done: FinishedToolCall | null;
+  durationMs: number;
+  waitMs: number;
+}
+
+export async function callTool(
+  db: Db,
+  input: ToolCallInput,
+  opts: { signal?: AbortSignal; onQueued?: (toolCallId: string) => void } = {},
+): Promise<CalledTool> {
+  const started = performance.now();
+  const rt = toolRuntime();
+  const { toolCallId } = await enqueueToolCall(db, input);
+  rt.relay.kick();
+  opts.onQueued?.(toolCallId);
+  // The executor's own timeout, plus time for the queue and the way back.
+  const waitMs = getConfig().settings.agent.toolTimeoutMs + 30_000;
+  const done = await waitForToolCall(db, rt.waiters, toolCallId, waitMs, opts.signal);
+  return { toolCallId, done, durationMs: Math.round(performance.now() - started), waitMs };
+}
