@@ -2,7 +2,8 @@
 // The tenant's audit log for its admins: newest first, filtered by action and outcome, more on
 // demand, and the whole filtered log as an NDJSON download.
 import { useCallback, useEffect, useState } from "react";
-import { api, ApiError } from "@/lib/client/api";
+import { api } from "@/lib/client/api";
+import { loadFailure } from "@/lib/client/use-api-resource";
 import type { AuditRowView } from "@/lib/audit/query";
 import styles from "./chat/chat.module.css";
 
@@ -37,8 +38,7 @@ export function AuditPanel() {
         setRows((r) => (after && r ? [...r, ...page.items] : page.items));
         setCursor(page.nextCursor);
       } catch (err) {
-        if (err instanceof ApiError && err.status === 401) return window.location.assign("/login");
-        setError((err as Error).message);
+        setError(loadFailure(err));
       } finally {
         setLoading(false);
       }

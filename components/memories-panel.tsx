@@ -2,7 +2,8 @@
 // Memories: what the agent remembers for you (and what your organisation shares). Search by words
 // or meaning, edit, delete, and follow "saved from" back to the conversation it came from.
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { api, ApiError } from "@/lib/client/api";
+import { api } from "@/lib/client/api";
+import { loadFailure } from "@/lib/client/use-api-resource";
 import type { MemoryPage, MemoryView } from "@/lib/memories/schemas";
 import styles from "./chat/chat.module.css";
 import own from "./memories.module.css";
@@ -128,8 +129,7 @@ export function MemoriesPanel() {
       setPage((prev) => (cursor && prev ? { ...next, items: [...prev.items, ...next.items] } : next));
       setError(null);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return window.location.assign("/login");
-      setError((err as Error).message);
+      setError(loadFailure(err));
     } finally {
       setLoading(false);
     }

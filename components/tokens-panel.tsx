@@ -1,8 +1,9 @@
 "use client";
 // API tokens: create one (its secret is shown this once, with a copy button), see them all without
 // secrets, revoke one (it stops working at once everywhere).
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { api, ApiError } from "@/lib/client/api";
+import { useApiResource } from "@/lib/client/use-api-resource";
 import type { TokenView } from "@/lib/auth/token-service";
 import styles from "./chat/chat.module.css";
 
@@ -23,27 +24,16 @@ function fieldError(err: unknown, field: string): string | null {
 }
 
 export function TokensPanel() {
-  const [tokens, setTokens] = useState<Token[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const { data, error: failedLoad, reload: load } = useApiResource<{ items: Token[] }>("/api/v1/tokens");
+  const tokens = data?.items ?? null;
+  const [revokeError, setLoadError] = useState<string | null>(null);
+  const loadError = revokeError ?? failedLoad;
   const [name, setName] = useState("");
   const [days, setDays] = useState("");
   const [formError, setFormError] = useState<{ message: string; name?: string; days?: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [secret, setSecret] = useState<{ name: string; token: string } | null>(null);
   const [copied, setCopied] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      setTokens((await api<{ items: Token[] }>("/api/v1/tokens")).items);
-      setLoadError(null);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return window.location.assign("/login");
-      setLoadError((err as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const create = async (e: FormEvent) => {
     e.preventDefault();

@@ -1,6 +1,6 @@
 "use client";
 // The tenant's token budget left today (or this month, whichever is tighter), under the session list.
-import { useChat, type BudgetLine } from "@/lib/client/chat-store";
+import { useAccount, type BudgetLine } from "@/lib/client/account-store";
 import styles from "./chat.module.css";
 
 const fmt = (n: number) => n.toLocaleString("en");
@@ -15,7 +15,7 @@ function tightest(lines: (BudgetLine | null)[]): { line: BudgetLine; span: strin
 }
 
 export function BudgetMeter() {
-  const usage = useChat((s) => s.usage);
+  const usage = useAccount((s) => s.usage);
   const pick = usage && tightest([usage.budget.tokensDaily, usage.budget.tokensMonthly]);
   if (!pick) return null;
   const { line, span } = pick;

@@ -3,6 +3,7 @@
 // composer on the right. The open session is in the URL (?s=<id>), so a reload finds it again.
 import { useEffect, useState } from "react";
 import { useChat } from "@/lib/client/chat-store";
+import { useAccount } from "@/lib/client/account-store";
 import { Composer } from "./composer";
 import { Conversation } from "./conversation";
 import { SessionList } from "./session-list";
@@ -18,8 +19,8 @@ function sessionFromUrl(): string | null {
 export function ChatApp() {
   const init = useChat((s) => s.init);
   const open = useChat((s) => s.open);
-  const me = useChat((s) => s.me);
-  const models = useChat((s) => s.models);
+  const me = useAccount((s) => s.me);
+  const models = useAccount((s) => s.models);
   const title = useChat((s) => s.view?.title);
   const access = useChat((s) => s.view?.access);
   const currentId = useChat((s) => s.currentId);

@@ -2,6 +2,7 @@
 // The sessions, newest activity first: open, new, rename (inline), delete (confirmed).
 import { useState } from "react";
 import { useChat } from "@/lib/client/chat-store";
+import { useSessionList } from "@/lib/client/session-list-store";
 import type { SessionSummary } from "@/lib/sessions/schemas";
 import styles from "./chat.module.css";
 
@@ -95,9 +96,9 @@ function Row({ s, active, onPick }: { s: SessionSummary; active: boolean; onPick
 }
 
 export function SessionList({ onPick }: { onPick: (id: string | null) => void }) {
-  const sessions = useChat((s) => s.sessions);
-  const loading = useChat((s) => s.sessionsLoading);
-  const error = useChat((s) => s.listError);
+  const sessions = useSessionList((s) => s.sessions);
+  const loading = useSessionList((s) => s.loading);
+  const error = useSessionList((s) => s.error);
   const currentId = useChat((s) => s.currentId);
   const newSession = useChat((s) => s.newSession);
 

@@ -4,6 +4,7 @@
 // hands-free or push-to-talk (hold the button or Space), mute and hang up.
 import { useEffect } from "react";
 import { useChat } from "@/lib/client/chat-store";
+import { useAccount } from "@/lib/client/account-store";
 import { useVoice, type VoiceStatus } from "@/lib/client/voice-store";
 import styles from "./voice-call.module.css";
 
@@ -23,7 +24,7 @@ const STATUS_TEXT: Record<VoiceStatus, string> = {
 export function MicButton({ disabled }: { disabled: boolean }) {
   const status = useVoice((s) => s.status);
   const start = useVoice((s) => s.start);
-  const voice = useChat((s) => s.models?.voice);
+  const voice = useAccount((s) => s.models?.voice);
   const inCall = status !== "idle" && status !== "error";
   if (inCall) return null;
   const off = voice !== undefined && !voice.usable;

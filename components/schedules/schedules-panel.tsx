@@ -1,8 +1,9 @@
 "use client";
 // Schedules: each with when it runs next and how its last run went, an enable switch, edit, run now,
 // delete and its run history.
-import { useCallback, useEffect, useState } from "react";
-import { api, ApiError } from "@/lib/client/api";
+import { useState } from "react";
+import { api } from "@/lib/client/api";
+import { useApiResource } from "@/lib/client/use-api-resource";
 import type { ScheduleView } from "@/lib/schedules/schemas";
 import chat from "../chat/chat.module.css";
 import { RunHistory } from "./run-history";
@@ -12,24 +13,17 @@ import styles from "./schedules.module.css";
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");
 
 export function SchedulesPanel() {
-  const [schedules, setSchedules] = useState<ScheduleView[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const {
+    data,
+    error: loadError,
+    reload: load,
+  } = useApiResource<{ items: ScheduleView[] }>("/api/v1/schedules");
+  const schedules = data?.items ?? null;
+  const [actionError, setError] = useState<string | null>(null);
+  const error = actionError ?? loadError;
   const [form, setForm] = useState<{ editing: ScheduleView | null } | null>(null);
   const [history, setHistory] = useState<ScheduleView | null>(null);
   const [refresh, setRefresh] = useState(0);
-
-  const load = useCallback(async () => {
-    try {
-      setSchedules((await api<{ items: ScheduleView[] }>("/api/v1/schedules")).items);
-      setError(null);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return window.location.assign("/login");
-      setError((err as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const act = async (fn: () => Promise<unknown>) => {
     try {

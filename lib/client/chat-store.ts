@@ -1,49 +1,20 @@
 "use client";
-// The chat's client state (zustand): the session list, the open conversation, and one socket.io
-// connection to /chat that follows the open session. After a reconnect the session is joined again
-// from the last sequence number seen, so nothing is missed.
+// The open conversation and the one socket.io connection to /chat that follows it. After a
+// reconnect the session is joined again from the last sequence number seen, so nothing is missed.
+// The sidebar's list (./session-list-store.ts) and the account (./account-store.ts) are their own
+// stores; this one tells them what the conversation changed.
 import { create } from "zustand";
 import { io, type Socket } from "socket.io-client";
 import type { ChatClientEvents, ChatServerEvents } from "../realtime/events";
 import type { SessionDetail, SessionSummary } from "../sessions/schemas";
 import { api, ApiError } from "./api";
+import { useAccount } from "./account-store";
+import { useSessionList } from "./session-list-store";
 import { applyEvent, fromDetail, type ChatView } from "./timeline";
 
 type ChatSocket = Socket<ChatServerEvents, ChatClientEvents>;
 
-interface ModelStatus {
-  configured: boolean;
-  provider: string;
-  model: string;
-  /** The offline demo model answers (scripted): the chat shows a banner. */
-  offline: boolean;
-  reason?: string;
-}
-
-/** GET /api/v1/models, as far as the page uses it. */
-export interface ModelsView {
-  chat: ModelStatus;
-  /** Whether a call can start (speech to text and text to speech usable), and if not why. */
-  voice: { usable: boolean; offline: boolean; reason?: string };
-}
-
-export interface BudgetLine {
-  limit: number;
-  used: number;
-  remaining: number;
-  resetsAt: string;
-}
-export interface UsageSummary {
-  budget: { tokensDaily: BudgetLine | null; tokensMonthly: BudgetLine | null };
-}
-
 export interface ChatStore {
-  me: { email: string; role: string } | null;
-  models: ModelsView | null;
-  usage: UsageSummary | null;
-  sessions: SessionSummary[];
-  sessionsLoading: boolean;
-  listError: string | null;
   currentId: string | null;
   view: ChatView | null;
   viewLoading: boolean;
@@ -60,9 +31,6 @@ export interface ChatStore {
   send: (content: string) => Promise<boolean>;
   stop: () => Promise<void>;
   share: (email: string) => Promise<void>;
-  refreshUsage: () => Promise<void>;
-  /** Reads which model answers again (a provider configured in settings applies to the next turn). */
-  refreshModels: () => Promise<void>;
   logout: () => Promise<void>;
 }
 
@@ -105,7 +73,7 @@ export const useChat = create<ChatStore>()((set, get) => {
     socket.on("auth.revoked", () => window.location.assign("/login"));
     // Unshared while open: say so where the conversation was, and drop it from the list.
     socket.on("session.revoked", ({ sessionId, reason }) => {
-      set({ sessions: get().sessions.filter((s) => s.id !== sessionId) });
+      useSessionList.getState().drop(sessionId);
       if (get().view?.sessionId === sessionId) set({ view: null, viewError: reason });
     });
     socket.on("event", (e) => {
@@ -113,23 +81,16 @@ export const useChat = create<ChatStore>()((set, get) => {
       if (!view || e.sessionId !== view.sessionId) return;
       const next = applyEvent(view, e);
       set({ view: next });
-      if (e.type === "session.updated")
-        set({ sessions: get().sessions.map((s) => (s.id === e.sessionId ? { ...s, title: e.title } : s)) });
+      if (e.type === "session.updated") useSessionList.getState().retitle(e.sessionId, e.title);
       if (e.type === "session.resync") void get().open(view.sessionId);
       if (e.type === "turn.finished" || e.type === "turn.failed" || e.type === "turn.cancelled")
-        void get().refreshUsage();
+        void useAccount.getState().refreshUsage();
       if (e.type === "turn.started" || e.type === "turn.finished" || e.type === "turn.failed")
-        void get().refreshModels();
+        void useAccount.getState().refreshModels();
     });
   };
 
   return {
-    me: null,
-    models: null,
-    usage: null,
-    sessions: [],
-    sessionsLoading: true,
-    listError: null,
     currentId: null,
     view: null,
     viewLoading: false,
@@ -139,26 +100,16 @@ export const useChat = create<ChatStore>()((set, get) => {
     sending: false,
 
     async init() {
+      const account = useAccount.getState();
       try {
-        const { user } = await api<{ user: { email: string; role: string } | null }>("/api/auth/session");
-        if (!user) return "signed-out";
-        set({ me: user });
+        if ((await account.load()) === "signed-out") return "signed-out";
       } catch (err) {
-        set({ listError: (err as Error).message, sessionsLoading: false });
+        useSessionList.getState().fail((err as Error).message);
         return "ok";
       }
       connect();
-      void get().refreshUsage();
-      const [list, models] = await Promise.allSettled([
-        api<{ items: SessionSummary[] }>("/api/v1/sessions?limit=100"),
-        api<ModelsView>("/api/v1/models"),
-      ]);
-      set({
-        sessions: list.status === "fulfilled" ? list.value.items : [],
-        listError: list.status === "rejected" ? (list.reason as Error).message : null,
-        models: models.status === "fulfilled" ? models.value : null,
-        sessionsLoading: false,
-      });
+      void account.refreshUsage();
+      await useSessionList.getState().load();
       return "ok";
     },
 
@@ -181,24 +132,21 @@ export const useChat = create<ChatStore>()((set, get) => {
     async newSession() {
       try {
         const s = await api<SessionSummary>("/api/v1/sessions", { method: "POST", json: {} });
-        set({ sessions: [s, ...get().sessions] });
+        useSessionList.getState().add(s);
         await get().open(s.id);
       } catch (err) {
-        set({ listError: (err as Error).message });
+        useSessionList.getState().fail((err as Error).message);
       }
     },
 
     async rename(id, title) {
-      const s = await api<SessionSummary>(`/api/v1/sessions/${id}`, { method: "PATCH", json: { title } });
-      set({
-        sessions: get().sessions.map((x) => (x.id === id ? s : x)),
-        ...(get().view?.sessionId === id ? { view: { ...get().view!, title: s.title } } : {}),
-      });
+      const s = await useSessionList.getState().rename(id, title);
+      const { view } = get();
+      if (view?.sessionId === id) set({ view: { ...view, title: s.title } });
     },
 
     async remove(id) {
-      await api(`/api/v1/sessions/${id}`, { method: "DELETE" });
-      set({ sessions: get().sessions.filter((x) => x.id !== id) });
+      await useSessionList.getState().remove(id);
       if (get().currentId === id) await get().open(null);
     },
 
@@ -212,20 +160,13 @@ export const useChat = create<ChatStore>()((set, get) => {
           if (!view) return false;
         }
         await emitAck("message.send", { sessionId: view.sessionId, content });
-        const id = view.sessionId;
         // The session moves to the top of the list (newest activity first).
-        const s = get().sessions.find((x) => x.id === id);
-        if (s)
-          set({
-            sessions: [
-              { ...s, updatedAt: new Date().toISOString() },
-              ...get().sessions.filter((x) => x.id !== id),
-            ],
-          });
+        useSessionList.getState().touch(view.sessionId);
         return true;
       } catch (err) {
         set({ sendError: (err as Error).message });
-        if (err instanceof ApiError && err.code === "budget_exceeded") void get().refreshUsage();
+        if (err instanceof ApiError && err.code === "budget_exceeded")
+          void useAccount.getState().refreshUsage();
         return false;
       } finally {
         set({ sending: false });
@@ -244,18 +185,6 @@ export const useChat = create<ChatStore>()((set, get) => {
       const { view } = get();
       if (!view) return;
       await api(`/api/v1/sessions/${view.sessionId}/share`, { method: "POST", json: { email } });
-    },
-
-    async refreshUsage() {
-      // The budget line is a hint: when usage cannot be read it is simply not shown.
-      const usage = await api<UsageSummary>("/api/v1/usage").catch(() => null);
-      set({ usage });
-    },
-
-    async refreshModels() {
-      // Keeps the last known status when the read fails (the next turn event tries again).
-      const models = await api<ModelsView>("/api/v1/models").catch(() => null);
-      if (models) set({ models });
     },
 
     async logout() {

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { FIELD_BY_KEY } from "../settings/fields";
 import { api, ApiError } from "./api";
+import { loadFailure } from "./use-api-resource";
 import type { FieldState, SettingsView } from "../settings/view";
 
 export type { FieldState, ProviderInfo, SettingsView } from "../settings/view";
@@ -88,8 +89,7 @@ export function useSettings() {
       setView(await api<SettingsView>("/api/v1/settings"));
       setLoadError(null);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return window.location.assign("/login");
-      setLoadError((err as Error).message);
+      setLoadError(loadFailure(err));
     }
   }, []);
   useEffect(() => {
