@@ -140,7 +140,7 @@ export default defineConfig({
   ],
   webServer: [
     {
-      command: `npx tsx scripts/provider-stub.ts --port ${STUB_PORT} --api-key ${STUB_KEY}`,
+      command: `npx tsx server/offline-provider/main.ts --port ${STUB_PORT} --api-key ${STUB_KEY}`,
       url: `http://127.0.0.1:${STUB_PORT}/healthz`,
       reuseExistingServer: false,
       timeout: 30_000,
@@ -183,7 +183,7 @@ export default defineConfig({
       },
     },
     {
-      command: `npx tsx scripts/provider-stub.ts --port ${OFFLINE_PORT}`,
+      command: `npx tsx server/offline-provider/main.ts --port ${OFFLINE_PORT}`,
       url: `http://127.0.0.1:${OFFLINE_PORT}/healthz`,
       reuseExistingServer: false,
       timeout: 30_000,

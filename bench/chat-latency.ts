@@ -8,7 +8,7 @@
 // Run: npx tsx bench/chat-latency.ts [rounds=5]
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
-import { startStubProvider } from "../lib/provider-stub/server";
+import { startStubProvider } from "../server/offline-provider/server";
 import { createDb } from "../lib/server/db";
 import { getConfig } from "../lib/config";
 import {

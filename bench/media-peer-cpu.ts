@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import OpusScript from "opusscript";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecParameters } from "werift";
 import { parseWav, resample } from "../lib/audio/wav";
-import { speak } from "../lib/provider-stub/speech/espeak";
+import { speak } from "../server/offline-provider/speech/espeak";
 import {
   INPUT_RATE,
   OUTPUT_FRAME_MS,

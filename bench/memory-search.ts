@@ -7,8 +7,8 @@
 // Needs Postgres with the migrations applied (make dev-up, or scripts/services/up.sh + migrate).
 // Run: npx tsx bench/memory-search.ts [memories=10000] [queries=200] [--keep]
 import { randomUUID } from "node:crypto";
-import { startStubProvider } from "../lib/provider-stub/server";
-import { CONCEPTS } from "../lib/provider-stub/concepts";
+import { startStubProvider } from "../server/offline-provider/server";
+import { CONCEPTS } from "../server/offline-provider/concepts";
 
 const args = process.argv.slice(2).filter((a) => a !== "--keep");
 /** --keep: leave the memories in place (to EXPLAIN the queries by hand); prints the tenant id. */

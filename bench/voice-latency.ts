@@ -14,8 +14,8 @@
 import fs from "node:fs";
 import { parseWav, wavFromSamples } from "../lib/audio/wav";
 import { getConfig } from "../lib/config";
-import { startStubProvider } from "../lib/provider-stub/server";
-import { speak } from "../lib/provider-stub/speech/espeak";
+import { startStubProvider } from "../server/offline-provider/server";
+import { speak } from "../server/offline-provider/speech/espeak";
 import { createDb } from "../lib/server/db";
 import { client, seedUser, startGateway } from "../tests/helpers/chat";
 import { stopProcess } from "../tests/helpers/services";

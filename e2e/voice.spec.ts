@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import type { Page } from "@playwright/test";
 import { FIRST_RUN_PORT, OWN_GATEWAY_PORT, VOICE_PHRASE } from "../playwright.config";
-import { startStubProvider } from "../lib/provider-stub/server";
+import { startStubProvider } from "../server/offline-provider/server";
 import { startGateway } from "../tests/helpers/chat";
 import { stopProcess } from "../tests/helpers/services";
 import { voiceEnv } from "../tests/helpers/voice-client";

@@ -42,7 +42,7 @@ if [ "$(json_field "$chat" offline)" = "true" ] || [ "$(json_field "$chat" offli
   || [ "$speech_profile" = 1 ]; then
   if [ -z "${SOMA_OFFLINE_BASE_URL:-}" ]; then
     reserve_port offline-provider "$OFFLINE_PORT" SOMA_OFFLINE_PORT
-    spawn offline-provider npx tsx scripts/provider-stub.ts --port "$OFFLINE_PORT"
+    spawn offline-provider npx tsx server/offline-provider/main.ts --port "$OFFLINE_PORT"
     wait_for offline-provider 60 http_ok "http://127.0.0.1:$OFFLINE_PORT/healthz"
     ok "offline provider on :$OFFLINE_PORT (chat, speech to text and text to speech without a key)"
   fi

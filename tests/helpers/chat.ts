@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 import { seedTenantUser } from "@/lib/jobs/seed";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { createDb, type Db } from "@/lib/server/db";
 import type { ChatClientEvents, ChatServerEvents, SessionEvent } from "@/lib/realtime/events";
 import { connectFga } from "@/lib/server/openfga";

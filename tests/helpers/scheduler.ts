@@ -1,5 +1,5 @@
 // A real scheduler process (workers/scheduler) for integration tests, pointed at the test provider.
-import type { StubServer } from "@/lib/provider-stub/server";
+import type { StubServer } from "@/server/offline-provider/server";
 import { gatewayEnv } from "./chat";
 import { startProcess, stopProcess, waitUntil } from "./services";
 

@@ -4,7 +4,7 @@
 // only looks like a UUID is a 404 before it reaches Postgres.
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { createDb } from "@/lib/server/db";
 import { client, seedUser, startGateway, type GatewayProcess, type TestUser } from "../helpers/chat";
 import { settings, stopProcess } from "../helpers/services";

@@ -1,7 +1,7 @@
 // Production pages carry a fresh CSP nonce per response and every inline script in them has it:
 // scripts run by nonce, never by 'unsafe-inline'. The real gateway process on the production build.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { startGateway, type GatewayProcess } from "../helpers/chat";
 import { stopProcess } from "../helpers/services";
 

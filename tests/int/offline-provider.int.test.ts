@@ -2,7 +2,7 @@
 // to the offline provider, whose demo model answers a plain request with a real tool; when it is
 // gone, a turn fails with a sentence a person can act on, not a stack trace.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { createDb, type Db } from "@/lib/server/db";
 import type { SessionEvent } from "@/lib/realtime/events";
 import {

@@ -4,7 +4,7 @@
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseWav, wavTone } from "@/lib/audio/wav";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 
 let stub: StubServer;
 let client: OpenAI;

@@ -8,7 +8,7 @@ import { hit, rateLimitHeaders } from "@/lib/ratelimit/limiter";
 import { afterFailedSignIn, beforeSignIn, LOCK_AFTER, SLOW_AFTER } from "@/lib/auth/login-guard";
 import { createDb } from "@/lib/server/db";
 import { createRedis } from "@/lib/server/redis";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { client, connectChat, emitAck, seedUser, startGateway, type GatewayProcess } from "../helpers/chat";
 import { ROOT, settings, stopProcess } from "../helpers/services";
 

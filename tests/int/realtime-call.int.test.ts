@@ -4,8 +4,8 @@
 // the client and the provider; captions, states, messages, tools and usage come from the gateway.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseWav } from "@/lib/audio/wav";
-import { speak } from "@/lib/provider-stub/speech/espeak";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { speak } from "@/server/offline-provider/speech/espeak";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { client, seedUser, startGateway, type GatewayProcess } from "../helpers/chat";
 import { startExecutor, type ExecutorProcess } from "../helpers/executor";
 import { stopProcess } from "../helpers/services";

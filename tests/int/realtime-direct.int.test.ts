@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { parseWav } from "@/lib/audio/wav";
-import { speak } from "@/lib/provider-stub/speech/espeak";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { speak } from "@/server/offline-provider/speech/espeak";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { createDb, type Db } from "@/lib/server/db";
 import { reservedVoiceSeconds } from "@/lib/voice/reservations";
 import { client, seedUser, startGateway, type GatewayProcess } from "../helpers/chat";

@@ -5,9 +5,9 @@
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseWav } from "@/lib/audio/wav";
-import { AUDIO_RESPONSE_USAGE, FUNCTION_CALL_RESPONSE_USAGE } from "@/lib/provider-stub/realtime/usage";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
-import { speak } from "@/lib/provider-stub/speech/espeak";
+import { AUDIO_RESPONSE_USAGE, FUNCTION_CALL_RESPONSE_USAGE } from "@/server/offline-provider/realtime/usage";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
+import { speak } from "@/server/offline-provider/speech/espeak";
 import {
   newPeer,
   offerSdp,

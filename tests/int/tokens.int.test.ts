@@ -1,7 +1,7 @@
 // API tokens over the API, on two gateway processes: the secret is shown once and never listed; a
 // revoked token is refused within a second on both.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { createDb } from "@/lib/server/db";
 import { client, seedUser, startGateway, type GatewayProcess, type TestUser } from "../helpers/chat";
 import { settings, stopProcess, waitUntil } from "../helpers/services";

@@ -3,7 +3,7 @@
 // voice and the way back. Checks what is said back, what is stored, interruptions and refusals.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseWav } from "@/lib/audio/wav";
-import { speak } from "@/lib/provider-stub/speech/espeak";
+import { speak } from "@/server/offline-provider/speech/espeak";
 import { client, seedUser, startChatStack, type ChatStack, type TestUser } from "../helpers/chat";
 import { VoiceTestClient, voiceEnv } from "../helpers/voice-client";
 import { settings } from "../helpers/services";

@@ -1,7 +1,7 @@
 // The offline demo model answers plain requests with real tools and says honestly what it is.
 import { describe, expect, it } from "vitest";
-import { arithmeticOf, demoReply } from "@/lib/provider-stub/demo";
-import { scriptReply } from "@/lib/provider-stub/script";
+import { arithmeticOf, demoReply } from "@/server/offline-provider/demo";
+import { scriptReply } from "@/server/offline-provider/script";
 
 const textOf = (r: ReturnType<typeof demoReply>) => (r.kind === "text" ? r.chunks.join("") : "");
 

@@ -2,7 +2,7 @@
 // embeddings, chat completions with and without streaming, tool calls, errors, API keys.
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStubProvider, type StubServer } from "@/lib/provider-stub/server";
+import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 
 let stub: StubServer;
 let keyed: StubServer;

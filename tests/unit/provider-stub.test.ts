@@ -1,6 +1,6 @@
 // The test provider's scripts are deterministic: the same conversation always gets the same reply.
 import { describe, expect, it } from "vitest";
-import { scriptReply } from "@/lib/provider-stub/script";
+import { scriptReply } from "@/server/offline-provider/script";
 
 const user = (content: string) => ({ role: "user", content });
 

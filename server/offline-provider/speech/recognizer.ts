@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-import { processEnv } from "../../config/env";
+import { processEnv } from "../../../lib/config/env";
 import { SpeechUnavailable } from "./espeak";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");

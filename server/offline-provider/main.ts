@@ -1,7 +1,7 @@
 // `npm run provider:stub [-- --port 18090] [--api-key KEY]`: the offline OpenAI-compatible test
 // provider. Point a model role at it with SOMA_MODELS_CHAT_PROVIDER=stub (conf/model_providers.yaml).
 import { parseArgs } from "node:util";
-import { startStubProvider } from "../lib/provider-stub/server";
+import { startStubProvider } from "./server";
 
 const { values } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 // The offline provider's voice: Debian's espeak-ng (20–30 ms a sentence, deterministic). Each
 // voice name gets its own pitch, so "alloy" and "nova" sound different; speed follows the request.
 import { spawn } from "node:child_process";
-import { parseWav, resample, voicePitch, wavFromSamples } from "../../audio/wav";
+import { parseWav, resample, voicePitch, wavFromSamples } from "../../../lib/audio/wav";
 
 export class SpeechUnavailable extends Error {}
 

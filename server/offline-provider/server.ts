@@ -11,12 +11,12 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { countTokens, scriptReply, type StubReply } from "./script";
 import { conceptEmbedding } from "./concepts";
-import { multipartField, multipartFile, parseWav, resample } from "../audio/wav";
+import { multipartField, multipartFile, parseWav, resample } from "../../lib/audio/wav";
 import { speak, SpeechUnavailable } from "./speech/espeak";
 import { Recognizer } from "./speech/recognizer";
 import { RealtimeStub, refuseUpgrade } from "./realtime/routes";
-import { webrtcOptions, type WeriftPeerOptions } from "../voice/webrtc-options";
-import { logger } from "../server/logger";
+import { webrtcOptions, type WeriftPeerOptions } from "../../lib/voice/webrtc-options";
+import { logger } from "../../lib/server/logger";
 
 export const STUB_MODELS = [
   "stub-chat",

@@ -46,12 +46,12 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { RTCDataChannel, RTCPeerConnection } from "werift";
 import type WebSocket from "ws";
-import { parseWav } from "../../audio/wav";
-import { SpeechChunker } from "../../voice/chunker";
-import { Endpointer, FRAME_MS, type EndpointEvent } from "../../voice/endpointer";
-import { SileroVad, VAD_FRAME } from "../../voice/vad";
-import type { WeriftPeerOptions } from "../../voice/webrtc-options";
-import { WeriftPeer } from "../../voice/werift-peer";
+import { parseWav } from "../../../lib/audio/wav";
+import { SpeechChunker } from "../../../lib/voice/chunker";
+import { Endpointer, FRAME_MS, type EndpointEvent } from "../../../lib/voice/endpointer";
+import { SileroVad, VAD_FRAME } from "../../../lib/voice/vad";
+import type { WeriftPeerOptions } from "../../../lib/voice/webrtc-options";
+import { WeriftPeer } from "../../../lib/voice/werift-peer";
 import { scriptReply } from "../script";
 import { speak } from "../speech/espeak";
 import type { Recognizer } from "../speech/recognizer";
@@ -64,7 +64,7 @@ import {
   type RealtimeSession,
 } from "./session";
 import { AUDIO_RESPONSE_USAGE, FAILED_RESPONSE_USAGE, FUNCTION_CALL_RESPONSE_USAGE } from "./usage";
-import { FrameCutter } from "../../voice/frames";
+import { FrameCutter } from "../../../lib/voice/frames";
 
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 /** The next sentence is synthesised once less than this much audio waits to be sent. */
