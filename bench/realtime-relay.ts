@@ -28,6 +28,7 @@ import { gatewaySide, startExecutor, stopProcess } from "../tests/helpers/execut
 import { RealtimeSideband } from "../tests/helpers/realtime-client";
 import { VoiceTestClient } from "../tests/helpers/voice-client";
 import { connected, offeringPeer, Signalling, until } from "./realtime-relay-peer";
+import { realtimeStubEnv } from "../tests/helpers/realtime-env";
 
 const offers = Number(process.argv[2] ?? 200);
 const toolCalls = Number(process.argv[3] ?? 12);
@@ -75,24 +76,10 @@ const stub = await startStubProvider({
 });
 const restorePhrase = sayStandsFor(TOOL_PHRASE, '[[tool:memory_search {"query": "bench relay"}]]');
 const env: Record<string, string> = {
+  ...realtimeStubEnv(stub.url, KEY),
   LOG_LEVEL: "error", // the fan-out's provider errors would otherwise be a log line each
   SOMA_CONF_DIR: "bench/conf", // no rate limits or budgets in the way
-  SOMA_WEBRTC_HOST: "127.0.0.1",
-  SOMA_SPEECH_INPUT: "hands-free",
-  SOMA_SPEECH_MODE: "realtime",
-  SOMA_SPEECH_REALTIME_PROVIDER: "stub",
-  SOMA_SPEECH_REALTIME_MODEL: "stub-realtime",
-  SOMA_SPEECH_REALTIME_BASE_URL: stub.url,
-  SOMA_SPEECH_REALTIME_API_KEY_ENV: "SOMA_PROVIDER_KEY_REALTIME",
-  SOMA_PROVIDER_KEY_REALTIME: KEY,
-  SOMA_MODELS_CHAT_API_KEY_ENV: "SOMA_PROVIDER_KEY_REALTIME",
 };
-for (const role of ["STT", "TTS"]) {
-  env[`SOMA_SPEECH_${role}_PROVIDER`] = "stub";
-  env[`SOMA_SPEECH_${role}_MODEL`] = `stub-${role.toLowerCase()}`;
-  env[`SOMA_SPEECH_${role}_BASE_URL`] = stub.url;
-  env[`SOMA_SPEECH_${role}_API_KEY_ENV`] = "SOMA_PROVIDER_KEY_REALTIME";
-}
 const [executor, { gateway, base }] = await Promise.all([
   startExecutor("bullmq", { ...env, LOG_LEVEL: "info", SOMA_EXECUTOR_CONCURRENCY: "8" }),
   startGateway(stub, env),

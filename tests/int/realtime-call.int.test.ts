@@ -10,6 +10,7 @@ import { client, seedUser, startGateway, type GatewayProcess } from "../helpers/
 import { startExecutor, type ExecutorProcess } from "../helpers/executor";
 import { stopProcess } from "../helpers/services";
 import { VoiceTestClient } from "../helpers/voice-client";
+import { realtimeStubEnv } from "../helpers/realtime-env";
 import { createDb, type Db } from "@/lib/server/db";
 import { settings } from "../helpers/services";
 
@@ -47,24 +48,7 @@ function seenByPage(c: VoiceTestClient): string {
 beforeAll(async () => {
   db = createDb(settings().database.url);
   stub = await startStubProvider({ apiKey: KEY, webrtc: { host: "127.0.0.1" } });
-  const env: Record<string, string> = {
-    SOMA_WEBRTC_HOST: "127.0.0.1",
-    SOMA_SPEECH_INPUT: "hands-free",
-    SOMA_SPEECH_MODE: "realtime",
-    SOMA_SPEECH_REALTIME_PROVIDER: "stub",
-    SOMA_SPEECH_REALTIME_MODEL: "stub-realtime",
-    SOMA_SPEECH_REALTIME_BASE_URL: stub.url,
-    SOMA_SPEECH_REALTIME_API_KEY_ENV: "SOMA_PROVIDER_KEY_REALTIME",
-    SOMA_PROVIDER_KEY_REALTIME: KEY,
-    // The cascaded fallback and the chat model on the same stub, with the same key.
-    SOMA_MODELS_CHAT_API_KEY_ENV: "SOMA_PROVIDER_KEY_REALTIME",
-  };
-  for (const role of ["STT", "TTS"]) {
-    env[`SOMA_SPEECH_${role}_PROVIDER`] = "stub";
-    env[`SOMA_SPEECH_${role}_MODEL`] = `stub-${role.toLowerCase()}`;
-    env[`SOMA_SPEECH_${role}_BASE_URL`] = stub.url;
-    env[`SOMA_SPEECH_${role}_API_KEY_ENV`] = "SOMA_PROVIDER_KEY_REALTIME";
-  }
+  const env = realtimeStubEnv(stub.url, KEY);
   const [ex, gw] = await Promise.all([startExecutor("bullmq", env), startGateway(stub, env)]);
   executor = ex;
   gateway = gw.gateway;

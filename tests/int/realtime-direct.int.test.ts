@@ -13,6 +13,7 @@ import { reservedVoiceSeconds } from "@/lib/voice/reservations";
 import { client, seedUser, startGateway, type GatewayProcess } from "../helpers/chat";
 import { startExecutor, type ExecutorProcess } from "../helpers/executor";
 import { RealtimeMediaClient, RealtimeSideband } from "../helpers/realtime-client";
+import { realtimeStubEnv } from "../helpers/realtime-env";
 import { settings, stopProcess } from "../helpers/services";
 
 const KEY = `sk-sentinel-${crypto.randomUUID()}`;
@@ -71,17 +72,10 @@ beforeAll(async () => {
   db = createDb(settings().database.url);
   redis = new Redis(settings().redis.url);
   stub = await startStubProvider({ apiKey: KEY, webrtc: { host: "127.0.0.1" } });
-  const env: Record<string, string> = {
-    SOMA_SPEECH_INPUT: "hands-free",
-    SOMA_SPEECH_MODE: "realtime",
-    SOMA_SPEECH_REALTIME_PROVIDER: "stub",
-    SOMA_SPEECH_REALTIME_MODEL: "stub-realtime",
-    SOMA_SPEECH_REALTIME_BASE_URL: stub.url,
-    SOMA_SPEECH_REALTIME_API_KEY_ENV: "SOMA_PROVIDER_KEY_REALTIME",
+  const env = {
+    ...realtimeStubEnv(stub.url, KEY),
     SOMA_SPEECH_REALTIME_ALLOW_DIRECT: "true",
     SOMA_SPEECH_REALTIME_CLIENT_SECRET_TTL_SECONDS: "30",
-    SOMA_PROVIDER_KEY_REALTIME: KEY,
-    SOMA_MODELS_CHAT_API_KEY_ENV: "SOMA_PROVIDER_KEY_REALTIME",
   };
   const [ex, gw] = await Promise.all([startExecutor("bullmq", env), startGateway(stub, env)]);
   executor = ex;
