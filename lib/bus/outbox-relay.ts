@@ -18,6 +18,22 @@ interface OutboxRow {
   tool_call_id: string | null;
 }
 
+/** Consecutive rows of one channel, in order: each run goes out in one round trip. */
+export function runsByTopic<R extends { topic: string }>(rows: R[]): R[][] {
+  const runs: R[][] = [];
+  for (const row of rows) {
+    const last = runs.at(-1);
+    if (last && last[0]!.topic === row.topic) last.push(row);
+    else runs.push([row]);
+  }
+  return runs;
+}
+
+/** How long rows wait after a failed publish: doubling from 250 ms, at most MAX_BACKOFF_MS. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 6));
+}
+
 export class OutboxRelay {
   private running = false;
   private wake: (() => void) | undefined;
@@ -82,28 +98,24 @@ export class OutboxRelay {
           ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
         // Consecutive rows of one channel go out in one round trip (order kept within the run).
         let sent = 0;
-        let i = 0;
-        while (i < rows.length) {
-          let j = i;
-          while (j < rows.length && rows[j]!.topic === rows[i]!.topic) j++;
-          const run = rows.slice(i, j);
+        for (const run of runsByTopic(rows)) {
           try {
             await this.bus.publishMany(
               run[0]!.topic as Channel,
               run.map((r) => ({ key: r.key, message: r.payload as never })),
             );
           } catch (err) {
-            const attempts = Math.min(...rows.slice(i).map((r) => r.attempts));
-            const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 6));
+            const unsentRows = rows.slice(sent);
+            const delay = retryDelayMs(Math.min(...unsentRows.map((r) => r.attempts)));
             const error = String((err as Error).message).slice(0, 500);
-            for (const unsent of rows.slice(i)) {
+            for (const unsent of unsentRows) {
               await tx.$executeRaw`
                 UPDATE outbox SET attempts = attempts + 1, last_error = ${error},
                   available_at = now() + (${delay} * interval '1 millisecond')
                 WHERE id = ${unsent.id}`;
             }
             this.log.warn(
-              { pending: rows.length - i, err: error, retryInMs: delay },
+              { pending: unsentRows.length, err: error, retryInMs: delay },
               "bus publish failed; rows wait in the outbox",
             );
             return sent; // the broker is unreachable: keep order, try again later
@@ -113,7 +125,6 @@ export class OutboxRelay {
             if (r.tool_call_id) sentCalls.push(r.tool_call_id);
           }
           sent += run.length;
-          i = j;
         }
         return sent;
       },
