@@ -11,7 +11,7 @@ import { redis } from "../server/redis";
 import { followSession, lastSeq } from "../realtime/event-log";
 import { TURN_END_EVENTS, type SessionEvent } from "../realtime/events";
 import { SpeechChunker } from "./chunker";
-import { Endpointer, type EndpointEvent } from "./endpointer";
+import { Endpointer, frameEnergyDb, type EndpointEvent } from "./endpointer";
 import { isEcho, RecentSpeech } from "./echo-filter";
 import { OUTPUT_RATE, type MediaPeer } from "./media-peer";
 import { SpeechError, synthesize, transcribe } from "./speech-client";
@@ -207,9 +207,14 @@ export class VoiceCallPipeline {
       return;
     }
     const f = new Float32Array(VAD_FRAME);
-    for (let i = 0; i < VAD_FRAME; i++) f[i] = frame[i]! / 32_768;
+    let energy = 0;
+    for (let i = 0; i < VAD_FRAME; i++) {
+      const x = frame[i]! / 32_768;
+      f[i] = x;
+      energy += x * x;
+    }
     const p = await this.vad.probability(f);
-    const events = this.endpointer.frame(p);
+    const events = this.endpointer.frame(p, frameEnergyDb(energy / VAD_FRAME));
     // An onset takes the frames before it (prefix padding) into the utterance, then this one.
     for (const e of events) if (e.type === "speech-start") this.onEndpoint(e);
     if (this.endpointer.speaking || events.some((e) => e.type === "end")) this.addToUtterance(frame);
@@ -267,7 +272,7 @@ export class VoiceCallPipeline {
         this.speculation = undefined;
         break;
       case "end":
-        this.speechEndedAt = performance.now() - getConfig().settings.speech.turnDetection.silenceMs;
+        this.speechEndedAt = performance.now() - e.silentMs;
         void this.finishUtterance(this.speculation);
         this.speculation = undefined;
         break;
