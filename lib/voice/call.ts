@@ -63,6 +63,8 @@ interface Answer {
   messageId?: string;
   fullText: string;
   toolCue?: NodeJS.Timeout;
+  /** Cuts the first piece when the model stops before punctuating (SpeechChunker.dueAt). */
+  firstPieceTimer?: NodeJS.Timeout;
   voiceLost: boolean;
 }
 
@@ -171,6 +173,7 @@ export class VoiceCallPipeline {
     // Hanging up stops the voice, not the agent: a turn still running finishes as text in the chat.
     if (this.answer) {
       clearTimeout(this.answer.toolCue);
+      clearTimeout(this.answer.firstPieceTimer);
       this.answer.tts.abort();
       this.opts.peer.takeBack();
     }
@@ -367,7 +370,8 @@ export class VoiceCallPipeline {
       case "message.delta":
         a.messageId = e.messageId;
         a.fullText += e.delta;
-        for (const piece of a.chunker.push(e.delta)) this.say(a, piece);
+        for (const piece of a.chunker.push(e.delta, performance.now())) this.say(a, piece);
+        this.scheduleFirstPiece(a);
         break;
       case "tool.started":
         clearTimeout(a.toolCue);
@@ -379,6 +383,7 @@ export class VoiceCallPipeline {
       default:
         if (TURN_END_EVENTS.has(e.type)) {
           clearTimeout(a.toolCue);
+          clearTimeout(a.firstPieceTimer);
           for (const piece of a.chunker.flush()) this.say(a, piece);
           a.ended = true;
           // The answer is a spoken one whether or not it plays to the end (a hang-up stops the voice).
@@ -388,6 +393,20 @@ export class VoiceCallPipeline {
           void a.speaking.then(() => this.afterAnswer(a));
         }
     }
+  }
+
+  /** The first piece waits for punctuation at most FIRST_PIECE_WAIT_MS, even if the model pauses. */
+  private scheduleFirstPiece(a: Answer): void {
+    clearTimeout(a.firstPieceTimer);
+    const at = a.chunker.dueAt();
+    if (at === undefined) return;
+    a.firstPieceTimer = setTimeout(
+      () => {
+        if (this.answer !== a) return;
+        for (const piece of a.chunker.due(performance.now())) this.say(a, piece);
+      },
+      Math.max(0, at - performance.now()),
+    );
   }
 
   /** Queues one piece: synthesised at most TTS_PARALLEL at a time, played in order. */
@@ -522,6 +541,7 @@ export class VoiceCallPipeline {
     if (!a) return;
     clearTimeout(this.bargeTimer);
     clearTimeout(a.toolCue);
+    clearTimeout(a.firstPieceTimer);
     const sent = now || this.pausedAt === undefined ? this.opts.peer.sentMs() : this.pausedAt;
     const report = this.playedReport;
     // After a pause, the report the page sent when told of it; for an immediate stop, one just before.
