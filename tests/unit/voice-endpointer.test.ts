@@ -65,7 +65,11 @@ describe("Endpointer", () => {
         { type: "end", atMs: 640 + 512, speechMs: 640, silentMs: 512 },
       ]);
       // Without energies the same audio ends two frames later.
-      const blind = run(new Endpointer(opts), [...frames(0.9, 640), ...frames(0.8, 64), ...frames(0.05, 640)]);
+      const blind = run(new Endpointer(opts), [
+        ...frames(0.9, 640),
+        ...frames(0.8, 64),
+        ...frames(0.05, 640),
+      ]);
       expect(blind.at(-1)).toEqual({ type: "end", atMs: 640 + 64 + 512, speechMs: 704, silentMs: 512 });
     });
 
