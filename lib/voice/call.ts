@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import type { Principal } from "../auth/principal";
 import { getConfig } from "../config";
-import { turns } from "../agent/turns";
+import { turns, type Admitted } from "../agent/turns";
 import { db } from "../server/db";
 import { redis } from "../server/redis";
 import { followSession, lastSeq } from "../realtime/event-log";
@@ -85,7 +85,18 @@ export class VoiceCallPipeline {
   /** The page's last report of the agent audio it had played (see `played`). */
   private playedReport: { ms: number; at: number } | undefined;
   private bargeTimer: NodeJS.Timeout | undefined;
-  private speculation: { audio: Int16Array; result: Promise<string>; abort: AbortController } | undefined;
+  /**
+   * Transcription started at SPECULATE_MS of silence, and the admission of its words (policy, budget)
+   * once they are in, so the turn starts at once when the silence ends it; dropped if speech resumes.
+   */
+  private speculation:
+    | {
+        audio: Int16Array;
+        result: Promise<string>;
+        admitted: Promise<Admitted | undefined>;
+        abort: AbortController;
+      }
+    | undefined;
   private unfollow: (() => Promise<void>) | undefined;
   private pttDown = false;
   private input: "push-to-talk" | "hands-free";
@@ -267,7 +278,13 @@ export class VoiceCallPipeline {
           if (!abort.signal.aborted) this.opts.events.caption("user", partial, true);
         });
         result.catch(() => undefined);
-        this.speculation = { audio, result, abort };
+        // A refusal here is not final: `start` admits again and reports it.
+        const admitted = result
+          .then((text) =>
+            text && !abort.signal.aborted ? turns().admit(this.opts.principal, text) : undefined,
+          )
+          .catch(() => undefined);
+        this.speculation = { audio, result, admitted, abort };
         break;
       }
       case "resume":
@@ -315,7 +332,7 @@ export class VoiceCallPipeline {
       return this.afterNothingSaid();
     this.opts.events.caption("user", text);
     if (this.answer) await this.interrupt(false);
-    await this.ask(text);
+    await this.ask(text, await speculation?.admitted);
   }
 
   /** Noise, a cough, an echo: an agent paused by it goes on; otherwise back to listening. */
@@ -329,10 +346,13 @@ export class VoiceCallPipeline {
 
   // ---- the agent's answer -------------------------------------------------------------------
 
-  private async ask(text: string): Promise<void> {
+  private async ask(text: string, admitted?: Admitted): Promise<void> {
     this.setState("thinking");
     try {
-      await turns().start(this.opts.principal, this.opts.session, text, { callId: this.opts.callId });
+      await turns().start(this.opts.principal, this.opts.session, text, {
+        callId: this.opts.callId,
+        admitted,
+      });
     } catch (err) {
       const e = err as { message?: string };
       this.opts.events.problem("turn_refused", e.message ?? "The message could not be sent.");
