@@ -55,9 +55,15 @@ describe("SileroVad", () => {
       "end",
     ]);
     expect(gated.events.map((e) => e.type)).toEqual(reference.events.map((e) => e.type));
-    gated.events.forEach((e, i) =>
-      expect(Math.abs(e.atMs - reference.events[i]!.atMs)).toBeLessThanOrEqual(FRAME_MS),
-    );
+    // Onsets exactly as the model run on every frame decides them (the skipped silence leaves the
+    // model in the state it settles in over silence); ends no later, at most a frame sooner (a
+    // silent frame scores 0 at once, where the model's own score lags).
+    gated.events.forEach((e, i) => {
+      const ref = reference.events[i]!;
+      if (e.type === "speech-start") expect(e.atMs).toBe(ref.atMs);
+      else expect(ref.atMs - e.atMs).toBeGreaterThanOrEqual(0);
+      if (e.type !== "speech-start") expect(ref.atMs - e.atMs).toBeLessThanOrEqual(FRAME_MS);
+    });
     expect(every.inferences).toBe(reference.probabilities.length);
     expect(skipping.inferences).toBeLessThan(0.7 * every.inferences);
   });
