@@ -36,6 +36,26 @@ export const turnStartSeqKey = (turnId: string) => `turn:${turnId}:start-seq`;
 export const RELEASE_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
+/** A message admitted ahead of its turn (see TurnManager.admit). */
+export interface Admitted {
+  userId: string;
+  content: string;
+  /** performance.now() of the decision. */
+  at: number;
+}
+/** An admission done ahead counts for this long (a voice call's pause is 300 ms). */
+export const ADMITTED_FRESH_MS = 2_000;
+
+/** Whether an admission done ahead stands for this message: same person, same words, recent. */
+export function admittedAhead(
+  ahead: Admitted | undefined,
+  userId: string,
+  content: string,
+  now: number,
+): boolean {
+  return ahead?.userId === userId && ahead.content === content && now - ahead.at < ADMITTED_FRESH_MS;
+}
+
 interface Active {
   sessionId: string;
   controller: AbortController;
@@ -62,19 +82,11 @@ class TurnManager {
     void this.sweep().catch(() => undefined);
   }
 
-  /** `session` is the caller's authorized view of it (its title decides whether to name it). */
-  async start(
-    principal: Principal,
-    session: { id: string; title: string },
-    content: string,
-    /** A spoken message: marked voice, with the call it came from. */
-    spoken?: { callId: string },
-    /** Runs the turn instead of the chat model (a realtime call, whose provider answers). */
-    driver?: TurnDriver,
-    /** The turn's id, chosen by the caller (a schedule's run records it before the turn starts). */
-    turnId: string = crypto.randomUUID(),
-  ): Promise<{ messageId: string; turnId: string; seq: number }> {
-    const sessionId = session.id;
+  /**
+   * Admission of a message (policy, size, token budget) without starting anything: a voice call
+   * asks ahead, while the person pauses, and hands the result to `start`, which then skips it.
+   */
+  async admit(principal: Principal, content: string): Promise<Admitted> {
     const { settings } = getConfig();
     const conf = await tenantConfig(this.db, this.redis, principal.tenantId);
     // The tighter of the tenant's limit and the deployment-wide one.
@@ -87,6 +99,24 @@ class TurnManager {
       model: settings.models.chat.name,
       content,
     });
+    return { userId: principal.userId, content, at: performance.now() };
+  }
+
+  /** `session` is the caller's authorized view of it (its title decides whether to name it). */
+  async start(
+    principal: Principal,
+    session: { id: string; title: string },
+    content: string,
+    /** A spoken message: marked voice, with the call it came from (and its admission, if done ahead). */
+    spoken?: { callId: string; admitted?: Admitted },
+    /** Runs the turn instead of the chat model (a realtime call, whose provider answers). */
+    driver?: TurnDriver,
+    /** The turn's id, chosen by the caller (a schedule's run records it before the turn starts). */
+    turnId: string = crypto.randomUUID(),
+  ): Promise<{ messageId: string; turnId: string; seq: number }> {
+    const sessionId = session.id;
+    if (!admittedAhead(spoken?.admitted, principal.userId, content, performance.now()))
+      await this.admit(principal, content);
     await this.listening;
     const leased = await this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
     if (leased !== "OK")
@@ -139,7 +169,7 @@ class TurnManager {
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort("deadline" satisfies StopReason),
-      settings.agent.turnTimeoutMs,
+      getConfig().settings.agent.turnTimeoutMs,
     );
     const renew = setInterval(() => {
       void this.redis.eval(RENEW, 1, turnLeaseKey(sessionId), turnId, LEASE_MS).catch(() => undefined);

@@ -5,13 +5,13 @@
 import type { Logger } from "pino";
 import type { Principal } from "../auth/principal";
 import { getConfig } from "../config";
-import { turns } from "../agent/turns";
+import { turns, type Admitted } from "../agent/turns";
 import { db } from "../server/db";
 import { redis } from "../server/redis";
 import { followSession, lastSeq } from "../realtime/event-log";
 import { TURN_END_EVENTS, type SessionEvent } from "../realtime/events";
 import { SpeechChunker } from "./chunker";
-import { Endpointer, type EndpointEvent } from "./endpointer";
+import { Endpointer, frameEnergyDb, type EndpointEvent } from "./endpointer";
 import { isEcho, RecentSpeech } from "./echo-filter";
 import { OUTPUT_RATE, type MediaPeer } from "./media-peer";
 import { SpeechError, synthesize, transcribe } from "./speech-client";
@@ -63,6 +63,8 @@ interface Answer {
   messageId?: string;
   fullText: string;
   toolCue?: NodeJS.Timeout;
+  /** Cuts the first piece when the model stops before punctuating (SpeechChunker.dueAt). */
+  firstPieceTimer?: NodeJS.Timeout;
   voiceLost: boolean;
 }
 
@@ -83,7 +85,18 @@ export class VoiceCallPipeline {
   /** The page's last report of the agent audio it had played (see `played`). */
   private playedReport: { ms: number; at: number } | undefined;
   private bargeTimer: NodeJS.Timeout | undefined;
-  private speculation: { audio: Int16Array; result: Promise<string>; abort: AbortController } | undefined;
+  /**
+   * Transcription started at SPECULATE_MS of silence, and the admission of its words (policy, budget)
+   * once they are in, so the turn starts at once when the silence ends it; dropped if speech resumes.
+   */
+  private speculation:
+    | {
+        audio: Int16Array;
+        result: Promise<string>;
+        admitted: Promise<Admitted | undefined>;
+        abort: AbortController;
+      }
+    | undefined;
   private unfollow: (() => Promise<void>) | undefined;
   private pttDown = false;
   private input: "push-to-talk" | "hands-free";
@@ -171,6 +184,7 @@ export class VoiceCallPipeline {
     // Hanging up stops the voice, not the agent: a turn still running finishes as text in the chat.
     if (this.answer) {
       clearTimeout(this.answer.toolCue);
+      clearTimeout(this.answer.firstPieceTimer);
       this.answer.tts.abort();
       this.opts.peer.takeBack();
     }
@@ -207,9 +221,14 @@ export class VoiceCallPipeline {
       return;
     }
     const f = new Float32Array(VAD_FRAME);
-    for (let i = 0; i < VAD_FRAME; i++) f[i] = frame[i]! / 32_768;
+    let energy = 0;
+    for (let i = 0; i < VAD_FRAME; i++) {
+      const x = frame[i]! / 32_768;
+      f[i] = x;
+      energy += x * x;
+    }
     const p = await this.vad.probability(f);
-    const events = this.endpointer.frame(p);
+    const events = this.endpointer.frame(p, frameEnergyDb(energy / VAD_FRAME));
     // An onset takes the frames before it (prefix padding) into the utterance, then this one.
     for (const e of events) if (e.type === "speech-start") this.onEndpoint(e);
     if (this.endpointer.speaking || events.some((e) => e.type === "end")) this.addToUtterance(frame);
@@ -259,7 +278,13 @@ export class VoiceCallPipeline {
           if (!abort.signal.aborted) this.opts.events.caption("user", partial, true);
         });
         result.catch(() => undefined);
-        this.speculation = { audio, result, abort };
+        // A refusal here is not final: `start` admits again and reports it.
+        const admitted = result
+          .then((text) =>
+            text && !abort.signal.aborted ? turns().admit(this.opts.principal, text) : undefined,
+          )
+          .catch(() => undefined);
+        this.speculation = { audio, result, admitted, abort };
         break;
       }
       case "resume":
@@ -267,7 +292,7 @@ export class VoiceCallPipeline {
         this.speculation = undefined;
         break;
       case "end":
-        this.speechEndedAt = performance.now() - getConfig().settings.speech.turnDetection.silenceMs;
+        this.speechEndedAt = performance.now() - e.silentMs;
         void this.finishUtterance(this.speculation);
         this.speculation = undefined;
         break;
@@ -307,7 +332,7 @@ export class VoiceCallPipeline {
       return this.afterNothingSaid();
     this.opts.events.caption("user", text);
     if (this.answer) await this.interrupt(false);
-    await this.ask(text);
+    await this.ask(text, await speculation?.admitted);
   }
 
   /** Noise, a cough, an echo: an agent paused by it goes on; otherwise back to listening. */
@@ -321,10 +346,13 @@ export class VoiceCallPipeline {
 
   // ---- the agent's answer -------------------------------------------------------------------
 
-  private async ask(text: string): Promise<void> {
+  private async ask(text: string, admitted?: Admitted): Promise<void> {
     this.setState("thinking");
     try {
-      await turns().start(this.opts.principal, this.opts.session, text, { callId: this.opts.callId });
+      await turns().start(this.opts.principal, this.opts.session, text, {
+        callId: this.opts.callId,
+        admitted,
+      });
     } catch (err) {
       const e = err as { message?: string };
       this.opts.events.problem("turn_refused", e.message ?? "The message could not be sent.");
@@ -362,7 +390,8 @@ export class VoiceCallPipeline {
       case "message.delta":
         a.messageId = e.messageId;
         a.fullText += e.delta;
-        for (const piece of a.chunker.push(e.delta)) this.say(a, piece);
+        for (const piece of a.chunker.push(e.delta, performance.now())) this.say(a, piece);
+        this.scheduleFirstPiece(a);
         break;
       case "tool.started":
         clearTimeout(a.toolCue);
@@ -374,6 +403,7 @@ export class VoiceCallPipeline {
       default:
         if (TURN_END_EVENTS.has(e.type)) {
           clearTimeout(a.toolCue);
+          clearTimeout(a.firstPieceTimer);
           for (const piece of a.chunker.flush()) this.say(a, piece);
           a.ended = true;
           // The answer is a spoken one whether or not it plays to the end (a hang-up stops the voice).
@@ -383,6 +413,20 @@ export class VoiceCallPipeline {
           void a.speaking.then(() => this.afterAnswer(a));
         }
     }
+  }
+
+  /** The first piece waits for punctuation at most FIRST_PIECE_WAIT_MS, even if the model pauses. */
+  private scheduleFirstPiece(a: Answer): void {
+    clearTimeout(a.firstPieceTimer);
+    const at = a.chunker.dueAt();
+    if (at === undefined) return;
+    a.firstPieceTimer = setTimeout(
+      () => {
+        if (this.answer !== a) return;
+        for (const piece of a.chunker.due(performance.now())) this.say(a, piece);
+      },
+      Math.max(0, at - performance.now()),
+    );
   }
 
   /** Queues one piece: synthesised at most TTS_PARALLEL at a time, played in order. */
@@ -517,6 +561,7 @@ export class VoiceCallPipeline {
     if (!a) return;
     clearTimeout(this.bargeTimer);
     clearTimeout(a.toolCue);
+    clearTimeout(a.firstPieceTimer);
     const sent = now || this.pausedAt === undefined ? this.opts.peer.sentMs() : this.pausedAt;
     const report = this.playedReport;
     // After a pause, the report the page sent when told of it; for an immediate stop, one just before.

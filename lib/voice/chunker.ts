@@ -1,8 +1,12 @@
 // What the agent says aloud, cut from the streamed answer: the first piece at the first clause that
-// has at least four words (so speech starts early), then whole sentences. Markdown marks are not
-// read, code blocks are skipped, links are read by their text.
+// has at least four words (so speech starts early), then whole sentences. A model slow to punctuate
+// does not hold the voice back: FIRST_PIECE_WAIT_MS after its first words, the first piece is cut at
+// the last whole word once there are four (the rest follows in sentences, synthesised while the first
+// piece plays). Markdown marks are not read, code blocks are skipped, links are read by their text.
 
 const FIRST_MIN_WORDS = 4;
+/** How long a first piece of four whole words waits for a clause or sentence end. */
+export const FIRST_PIECE_WAIT_MS = 40;
 /** A run this long without a sentence end is cut at its last space. */
 const MAX_CHARS = 240;
 
@@ -33,10 +37,49 @@ export class SpeechChunker {
   /** How much of `raw` has been handed out. */
   private taken = 0;
   private first = true;
+  /** When the answer's first words arrived (the clock of `push`), while the first piece is pending. */
+  private firstTextAt: number | undefined;
 
-  /** Adds streamed text; returns the pieces now ready to be spoken (possibly none). */
-  push(delta: string): string[] {
+  /**
+   * Adds streamed text; returns the pieces now ready to be spoken (possibly none). `nowMs` (any
+   * monotonic clock, e.g. performance.now()) enables the timed first piece; without it there is none.
+   */
+  push(delta: string, nowMs?: number): string[] {
     this.raw += delta;
+    if (this.first && nowMs !== undefined && this.firstTextAt === undefined && /[\p{L}\p{N}]/u.test(this.raw))
+      this.firstTextAt = nowMs;
+    const out = this.cutReady();
+    if (out.length === 0 && nowMs !== undefined) return this.due(nowMs);
+    return out;
+  }
+
+  /**
+   * When to call `due` if no more text arrives (the first piece's wait runs out), or undefined when
+   * nothing is waiting for a clock.
+   */
+  dueAt(): number | undefined {
+    return this.first && this.firstTextAt !== undefined ? this.firstTextAt + FIRST_PIECE_WAIT_MS : undefined;
+  }
+
+  /** The first piece, cut at the last whole word, if it has waited long enough for punctuation. */
+  due(nowMs: number): string[] {
+    const at = this.dueAt();
+    if (at === undefined || nowMs < at) return [];
+    const rest = this.raw.slice(this.taken);
+    const space = rest.search(/\s\S*$/);
+    if (space <= 0) return [];
+    const piece = rest.slice(0, space + 1);
+    // Not inside code, a link or an emphasis: those are cut whole, by punctuation.
+    const count = (re: RegExp) => piece.match(re)?.length ?? 0;
+    if (piece.includes("`") || count(/\[/g) !== count(/\]/g) || count(/\(/g) !== count(/\)/g)) return [];
+    if (count(/\*\*|__/g) % 2 === 1 || words(piece) < FIRST_MIN_WORDS) return [];
+    const out: string[] = [];
+    this.emit(piece, out);
+    this.taken += piece.length;
+    return [...out, ...this.cutReady()];
+  }
+
+  private cutReady(): string[] {
     const out: string[] = [];
     for (;;) {
       const cut = this.nextCut();
@@ -60,6 +103,7 @@ export class SpeechChunker {
     if (/[\p{L}\p{N}]/u.test(text)) {
       out.push(text);
       this.first = false;
+      this.firstTextAt = undefined;
     }
   }
 

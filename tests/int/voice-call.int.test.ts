@@ -186,7 +186,12 @@ describe("voice call", () => {
     expect(await call.dropSignalling(1_000)).toMatchObject({ ok: true });
     call.say(await phrase("hello how are you today"));
     await call.waitFor(
-      () => call.captions.some((c) => c.role === "agent" && c.text.includes("hello how are you today")),
+      () =>
+        call.captions
+          .filter((c) => c.role === "agent")
+          .map((c) => c.text)
+          .join(" ")
+          .includes("hello how are you today"),
       20_000,
       "the answer after the resume",
     );

@@ -1,6 +1,6 @@
 // The pieces of an answer read aloud, the echo filter and what a person heard of an interrupted answer.
 import { describe, expect, it } from "vitest";
-import { SpeechChunker, speakable } from "@/lib/voice/chunker";
+import { FIRST_PIECE_WAIT_MS, SpeechChunker, speakable } from "@/lib/voice/chunker";
 import { isEcho, RecentSpeech } from "@/lib/voice/echo-filter";
 import { heardText } from "@/lib/voice/truncation";
 
@@ -28,6 +28,61 @@ describe("SpeechChunker", () => {
     expect(c.push(" And")).toEqual(["Echo: what is six times seven."]);
     expect(c.push(" more")).toEqual([]);
     expect(c.flush()).toEqual(["And more"]);
+  });
+
+  describe("a model slow to punctuate (timed first piece)", () => {
+    it("cuts the first piece at the last whole word FIRST_PIECE_WAIT_MS after the first words", () => {
+      const c = new SpeechChunker();
+      expect(c.push("Echo: ", 0)).toEqual([]);
+      expect(c.dueAt()).toBe(FIRST_PIECE_WAIT_MS);
+      expect(c.push("what ", 15)).toEqual([]);
+      expect(c.push("is ", 30)).toEqual([]);
+      expect(c.push("six ", FIRST_PIECE_WAIT_MS + 5)).toEqual(["Echo: what is six"]);
+      expect(c.dueAt()).toBeUndefined();
+      expect(c.push("times ", 60)).toEqual([]);
+      expect(c.push("seven", 75)).toEqual([]);
+      expect(c.flush()).toEqual(["times seven"]);
+    });
+
+    it("waits for four whole words, and never cuts inside a word", () => {
+      const c = new SpeechChunker();
+      expect(c.push("One two thr", 0)).toEqual([]);
+      expect(c.due(100)).toEqual([]);
+      expect(c.push("ee fo", 110)).toEqual([]);
+      expect(c.push("ur fi", 120)).toEqual(["One two three four"]);
+      expect(c.flush()).toEqual(["fi"]);
+    });
+
+    it("is cut by the clock when the model pauses (due), and only once", () => {
+      const c = new SpeechChunker();
+      c.push("Let me look that up ", 0);
+      expect(c.due(FIRST_PIECE_WAIT_MS - 1)).toEqual([]);
+      expect(c.due(FIRST_PIECE_WAIT_MS)).toEqual(["Let me look that up"]);
+      expect(c.push("for you right now and then ", 200)).toEqual([]);
+      expect(c.due(1000)).toEqual([]);
+      expect(c.push("tell you. Done", 300)).toEqual(["for you right now and then tell you."]);
+    });
+
+    it("prefers punctuation that comes in time, and keeps code, links and emphasis whole", () => {
+      expect(new SpeechChunker().push("Well, the answer to that, is", 100)).toEqual([
+        "Well, the answer to that,",
+      ]);
+      const link = new SpeechChunker();
+      link.push("See the [full release notes for ", 0);
+      expect(link.due(500)).toEqual([]);
+      const bold = new SpeechChunker();
+      bold.push("This is **really very important ", 0);
+      expect(bold.due(500)).toEqual([]);
+      const code = new SpeechChunker();
+      code.push("Run this one line `npm ci --omit ", 0);
+      expect(code.due(500)).toEqual([]);
+    });
+
+    it("has no clock without one: push(delta) alone never cuts early", () => {
+      const c = new SpeechChunker();
+      expect(c.push("Echo: what is six times ")).toEqual([]);
+      expect(c.dueAt()).toBeUndefined();
+    });
   });
 
   it("does not cut inside numbers or abbreviations", () => {
