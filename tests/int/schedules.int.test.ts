@@ -234,10 +234,12 @@ describe("the scheduler", () => {
 
   it("a fire missed while no scheduler ran runs once at start-up, even with two schedulers", async () => {
     await stopProcess(scheduler!);
-    const s = await schedule({ name: "Missed", cron: "* * * * *", prompt: "catch up" });
+    // Yearly, so that no fire falls due on its own while the test runs (an every-minute schedule
+    // did, at a minute's turn, and rightly ran twice).
+    const s = await schedule({ name: "Missed", cron: "0 0 1 1 *", prompt: "catch up" });
     const id = s.json.id as string;
-    // Five fires missed: the schedule was due five minutes ago.
-    const dueAt = new Date(Date.now() - 5 * 60_000);
+    // Five fires missed: the schedule was due five years ago.
+    const dueAt = new Date(Date.now() - 5 * 366 * 24 * 3600_000);
     await stack.db.schedule.update({ where: { id }, data: { nextRunAt: dueAt } });
     const [one, two] = await Promise.all([startScheduler(stack.stub), startScheduler(stack.stub)]);
     scheduler = one;
@@ -249,6 +251,9 @@ describe("the scheduler", () => {
       expect(all[0]).toMatchObject({ status: "succeeded", dueAt: dueAt.toISOString() });
       const turns = await stack.db.turn.count({ where: { sessionId: all[0]!.sessionId! } });
       expect(turns).toBe(1);
+      // The next fire is counted from now, not from the missed one.
+      const next = await stack.db.schedule.findUniqueOrThrow({ where: { id } });
+      expect(next.nextRunAt!.getTime()).toBeGreaterThan(Date.now());
     } finally {
       await api.patch(`/api/v1/schedules/${id}`, { enabled: false });
       await stopProcess(two);
