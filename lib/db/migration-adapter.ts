@@ -57,6 +57,34 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/**
+ * Drops the scratch database. WITH (FORCE) ends our own lingering connections, but is refused when
+ * an autovacuum worker (the superuser's) happens to be in the fresh database; a plain DROP waits
+ * such a worker out (Postgres cancels it), so that is the second try. A shadow that cannot be dropped
+ * is left behind with a warning: the diff it served is still right.
+ */
+async function dropShadow(databaseUrl: string, name: string): Promise<void> {
+  const dropper = new pg.Client({ connectionString: databaseUrl });
+  await dropper.connect();
+  try {
+    for (const sql of [
+      `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`,
+      `DROP DATABASE IF EXISTS "${name}"`,
+      `DROP DATABASE IF EXISTS "${name}"`,
+    ]) {
+      try {
+        await dropper.query(sql);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    process.emitWarning(`the scratch database ${name} could not be dropped; drop it by hand`);
+  } finally {
+    await dropper.end();
+  }
+}
+
 /** Adapter factory for the Prisma CLI: PrismaPg plus the two fixes above. */
 export function createMigrationAdapter(databaseUrl: string) {
   const poolConfig = (connectionString: string): pg.PoolConfig =>
@@ -83,13 +111,7 @@ export function createMigrationAdapter(databaseUrl: string) {
       const dispose = shadowAdapter.dispose.bind(shadowAdapter);
       shadowAdapter.dispose = async () => {
         await dispose();
-        const dropper = new pg.Client({ connectionString: databaseUrl });
-        await dropper.connect();
-        try {
-          await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        } finally {
-          await dropper.end();
-        }
+        await dropShadow(databaseUrl, name);
       };
       return shadowAdapter;
     },
