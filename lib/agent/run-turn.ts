@@ -9,7 +9,7 @@ import { logger } from "../server/logger";
 import { findTool, listTools } from "../tools/registry";
 import { callTool } from "../tool-calls/call";
 import { cancelToolCalls } from "../tool-calls/cancel";
-import type { ToolStatus } from "../tools/status";
+import type { ToolStatus } from "../tool-status";
 import {
   loadHistory,
   saveHistory,

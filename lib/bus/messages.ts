@@ -1,6 +1,6 @@
 // Versioned, zod-validated messages of the tool bus. Producers and consumers parse with these.
 import { z } from "zod";
-import { TOOL_FINAL_STATUSES } from "../tools/status";
+import { TOOL_FINAL_STATUSES } from "../tool-status";
 
 export const toolRequestSchema = z.object({
   version: z.literal(1),

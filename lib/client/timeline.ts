@@ -3,7 +3,7 @@
 // snapshot, leave the same view (sequence numbers and delta offsets make that safe).
 import type { SessionDetail } from "../sessions/schemas";
 import type { SessionEvent, Usage } from "../realtime/events";
-import type { ToolStatus as FinalStatus } from "../tools/status";
+import type { ToolStatus as FinalStatus } from "../tool-status";
 
 export type ToolStatus = "running" | FinalStatus;
 

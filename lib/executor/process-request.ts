@@ -1,7 +1,7 @@
 // One tool request, end to end inside the executor, idempotent by tool-call id:
 // validate → claim the call row → policy → resolve secrets → run in the tool host → mask →
 // record the result in Postgres → deliver it. The bus message is acknowledged only when this returns.
-import { TOOL_FINAL_STATUSES } from "../tools/status";
+import { TOOL_FINAL_STATUSES } from "../tool-status";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import fs from "node:fs";

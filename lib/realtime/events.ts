@@ -1,7 +1,7 @@
 // The events of a session, shared by server and client: what socket.io `/chat` emits, what the SSE
 // endpoints stream, and the payloads clients send. Every event carries the session's sequence
 // number, so a client that reconnects asks for what came after the last one it saw.
-import type { ToolStatus } from "../tools/status";
+import type { ToolStatus } from "../tool-status";
 import { z } from "zod";
 
 export interface Usage {

@@ -1,7 +1,7 @@
 // The public shapes of sessions and messages: request bodies are validated with these, responses are
 // built to them, and the OpenAPI document is generated from them.
 import { z } from "zod";
-import { TOOL_STATUSES } from "../tools/status";
+import { TOOL_STATUSES } from "../tool-status";
 
 export const createSessionBody = z.object({ title: z.string().trim().min(1).max(200).optional() }).strict();
 export const renameSessionBody = z.object({ title: z.string().trim().min(1).max(200) }).strict();

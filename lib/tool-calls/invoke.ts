@@ -2,7 +2,7 @@
 import type { Principal } from "../auth/principal";
 import { createSession, sessionFor } from "../sessions/service";
 import { db } from "../server/db";
-import type { ToolStatus } from "../tools/status";
+import type { ToolStatus } from "../tool-status";
 import { callTool } from "./call";
 
 const HEADLESS_TITLE = "Headless tool calls";

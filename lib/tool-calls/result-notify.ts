@@ -4,7 +4,7 @@
 import type { Redis } from "ioredis";
 import { channelHub, type ChannelHub } from "../realtime/channel-hub";
 import type { Db } from "../server/db";
-import { isFinal } from "../tools/status";
+import { isFinal } from "../tool-status";
 
 export const doneChannel = (toolCallId: string) => `toolcall:done:${toolCallId}`;
 

@@ -3,9 +3,9 @@ import type { z } from "zod";
 import type { SandboxLimits } from "../sandbox/run";
 import type { Db } from "../server/db";
 
-import type { ToolStatus } from "./status";
+import type { ToolStatus } from "../tool-status";
 
-export type { ToolStatus } from "./status";
+export type { ToolStatus } from "../tool-status";
 
 export interface ToolOutcome {
   status: ToolStatus;
