@@ -5,8 +5,6 @@ export const TOOL_STATUSES = ["pending", "queued", "running", ...TOOL_FINAL_STAT
 
 /** How a tool call ended. */
 export type ToolStatus = (typeof TOOL_FINAL_STATUSES)[number];
-/** Anything a tool call's row may say. */
-export type ToolCallState = (typeof TOOL_STATUSES)[number];
 
 export function isFinal(status: string): status is ToolStatus {
   return (TOOL_FINAL_STATUSES as readonly string[]).includes(status);

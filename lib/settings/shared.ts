@@ -31,13 +31,8 @@ export function processId(): string {
   return state.processId;
 }
 
-/** The stored version this process's copy follows (0: none yet). */
-export function appliedVersion(): number {
-  return state.version;
-}
-
 /** Two documents say the same (Postgres's jsonb does not keep the order of keys). */
-export function sameDocument(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+function sameDocument(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const canon = (d: Record<string, unknown>) =>
     JSON.stringify([...flatten(d)].sort(([x], [y]) => (x < y ? -1 : 1)));
   return canon(a) === canon(b);

@@ -22,7 +22,7 @@ import { RealtimeCall } from "./call";
 import { hangupRealtimeCall, mintClientSecret } from "./provider";
 import { realtimeSession, type InputMode } from "./session";
 
-export const ATTACH_WINDOW_MS = 10_000;
+const ATTACH_WINDOW_MS = 10_000;
 /** A minted call waiting for its attach; per user, so nobody else's attach can even find it. */
 const pendingKey = (userId: string, callId: string) => `realtime:direct:${userId}:${callId}`;
 /** A call whose attach window closed (a late attach's provider call is hung up). */
