@@ -24,6 +24,7 @@ service_env
 export SOMA_OPENFGA_STORE_NAME="somaagent-test"
 export SOMA_KAFKA_TOPIC_PREFIX="somatest"   # dev executors never see test messages
 export SOMA_EXECUTOR_HEALTH_PORT=0
+export SOMA_SCHEDULER_METRICS_PORT=0
 export SOMA_SETTINGS_FILE="$ROOT/tmp/test/settings.json"
 # Each run has its own shared settings document in the test database (a file's gateways get their own).
 export SOMA_SETTINGS_SCOPE="test-run-$(date +%s)-$$"

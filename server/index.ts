@@ -18,6 +18,7 @@ import { gatewayChecks } from "../lib/server/readiness";
 import { isDevelopment } from "../lib/config/env";
 import { startToolRuntime } from "../lib/tool-calls/runtime";
 import { turns } from "../lib/agent/turns";
+import { registerDbMetrics } from "../lib/server/db-metrics";
 
 const config = loadConfigOrExit("gateway");
 const { settings } = config;
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   await app.prepare();
   const nextHandle = app.getRequestHandler();
   const nextUpgrade = app.getUpgradeHandler();
+  registerDbMetrics({ db, migrationsDir: path.join(root, "prisma", "migrations"), log });
 
   let shuttingDown = false;
   const authDeps = () => ({ db: db(), redis: redis() });

@@ -22,6 +22,7 @@ export type TurnDriver = (input: TurnInput) => Promise<TurnOutcome>;
 import { TurnRecord } from "./turn-record";
 import { tenantConfig } from "../tenancy/tenant-config";
 import { admitMessage } from "../policy/admission";
+import { turnMetrics } from "./metrics";
 
 const LEASE_MS = 15_000;
 const RENEW_MS = 5_000;
@@ -196,6 +197,7 @@ class TurnManager {
     driver: TurnDriver = runTurn,
   ): Promise<void> {
     const log = logger().child({ turnId: record.turnId, sessionId: record.sessionId });
+    const startedAt = performance.now();
     try {
       const outcome = await driver({
         record,
@@ -214,6 +216,7 @@ class TurnManager {
         outcome.costUsd ?? costUsd(getConfig().settings.models.chat.provider, outcome.model, record.usage),
       );
       await release();
+      turnMetrics().ended(outcome.status, (performance.now() - startedAt) / 1000);
       const { turnId } = record;
       if (outcome.status === "completed")
         await record.emit({ type: "turn.finished", turnId, usage: record.usage, steps: record.steps });

@@ -5,6 +5,7 @@
 import type { Redis } from "ioredis";
 import type { TenantConfig } from "../config/files";
 import { AppError } from "../errors";
+import { budgetMetrics } from "./metrics";
 import type { Db } from "../server/db";
 
 const CACHE_TTL_S = 600;
@@ -119,11 +120,13 @@ export async function enforceTokenBudget(
     ["tokensDaily", lines.tokensDaily, "daily"],
     ["tokensMonthly", lines.tokensMonthly, "monthly"],
   ] as const) {
-    if (line && line.remaining <= 0)
+    if (line && line.remaining <= 0) {
+      budgetMetrics().refused(name);
       throw new AppError(
         "budget_exceeded",
         `Your organisation has used its ${span} token budget (${line.used.toLocaleString("en")} of ${line.limit.toLocaleString("en")} tokens). It resets at ${line.resetsAt.replace("T", " ").slice(0, 16)} UTC.`,
         { details: { budget: name, ...line } },
       );
+    }
   }
 }

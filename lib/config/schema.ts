@@ -185,6 +185,8 @@ export const settingsSchema = z
         retryBackoffMs: z.number().int().min(100),
         /** Runs one scheduler starts at once. */
         concurrency: z.number().int().min(1).max(64),
+        /** /healthz and /metrics of the scheduler on 127.0.0.1 (0 = off). */
+        metricsPort: z.number().int().min(0).max(65535),
       })
       .strict(),
     memory: z
@@ -308,7 +310,7 @@ export const codeDefaults: Settings = {
     sandboxUidBase: 60_000,
   },
   tools: { httpAllowedHosts: [] },
-  scheduler: { tickMs: 5_000, maxAttempts: 5, retryBackoffMs: 5_000, concurrency: 4 },
+  scheduler: { tickMs: 5_000, maxAttempts: 5, retryBackoffMs: 5_000, concurrency: 4, metricsPort: 3002 },
   memory: { hybridWeight: 0.5, minSimilarity: 0.3 },
 };
 

@@ -6,6 +6,7 @@ import type { Db } from "../server/db";
 import { enqueueToolCall, type ToolCallInput } from "./dispatch";
 import { waitForToolCall, type FinishedToolCall } from "./result-notify";
 import { toolRuntime } from "./runtime";
+import { toolCallMetrics } from "./metrics";
 
 export interface CalledTool {
   toolCallId: string;
@@ -28,5 +29,9 @@ export async function callTool(
   // The executor's own timeout, plus time for the queue and the way back.
   const waitMs = getConfig().settings.agent.toolTimeoutMs + 30_000;
   const done = await waitForToolCall(db, rt.waiters, toolCallId, waitMs, opts.signal);
-  return { toolCallId, done, durationMs: Math.round(performance.now() - started), waitMs };
+  const ms = performance.now() - started;
+  // A caller that stopped waiting (a cancelled turn) says nothing about the round trip.
+  if (done || !opts.signal?.aborted)
+    toolCallMetrics().roundTrip(input.tool, done?.status ?? "timeout", ms / 1000);
+  return { toolCallId, done, durationMs: Math.round(ms), waitMs };
 }

@@ -7,6 +7,7 @@ import type { TenantConfig } from "../config/files";
 import { AppError } from "../errors";
 import type { Db } from "../server/db";
 import { periodOf } from "../budget/usage";
+import { budgetMetrics } from "../budget/metrics";
 import { reservedVoiceSeconds } from "./reservations";
 
 export interface VoiceAllowance {
@@ -38,6 +39,7 @@ export async function voiceAllowance(
 /** 402 when the tenant has no voice time left today. */
 export function refuseWhenSpent(a: VoiceAllowance, limitMinutes: number | undefined): void {
   if (a.seconds > 0) return;
+  budgetMetrics().refused("voiceMinutesDaily");
   throw new AppError(
     "budget_exceeded",
     `Your organisation has used its ${limitMinutes ?? 0} voice minutes for today. They reset at ${a.resetsAt.replace("T", " ").slice(0, 16)} UTC; you can still type.`,

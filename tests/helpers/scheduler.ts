@@ -14,6 +14,7 @@ export async function startScheduler(stub: StubServer, extra: Record<string, str
     SOMA_SCHEDULER_TICK_MS: "300",
     SOMA_SCHEDULER_RETRY_BACKOFF_MS: "300",
     SOMA_SCHEDULER_MAX_ATTEMPTS: "8", // retries over ~38 s
+    SOMA_SCHEDULER_METRICS_PORT: "0", // several run side by side
     ...extra,
   });
   try {

@@ -1,6 +1,8 @@
 // Scheduler process: ticks (schedule.tick: claim due schedules, queue their runs, record finished
 // ones) and fires runs (schedule.fire: the owner's agent turn, run here like a gateway runs a typed
 // message's turn). Any number may run side by side: claims are atomic in Postgres (docs/schedules.md).
+// /healthz and /metrics (turns, tool round trips, budget refusals, process) on scheduler.metricsPort.
+import http from "node:http";
 import { Queue, Worker } from "bullmq";
 import { loadConfigOrExit } from "../../server/config";
 import { configureLogger, logger } from "../../lib/server/logger";
@@ -16,6 +18,7 @@ import { SCHEDULE_TICK, tick } from "../../lib/jobs/schedule-tick";
 import { channelHub } from "../../lib/realtime/channel-hub";
 import { RUN_QUEUED_CHANNEL } from "../../lib/schedules/service";
 import { onShutdown } from "../shutdown";
+import { metrics } from "../../lib/server/metrics";
 
 const { settings } = loadConfigOrExit("scheduler");
 configureLogger({ level: settings.server.logLevel, name: "scheduler" });
@@ -103,7 +106,37 @@ for (const js of await queue.getJobSchedulers())
 await queue.upsertJobScheduler(SCHEDULE_TICK, { every: conf.tickMs }, { name: SCHEDULE_TICK, data: {} });
 // One tick now: fires missed while no scheduler ran are due at once (as one run each).
 await tick(db(), enqueueRun).catch((err: unknown) => log.error({ err }, "start-up tick failed"));
-log.info({ tickMs: conf.tickMs, concurrency: conf.concurrency }, "scheduler ready");
+
+const registry = metrics().registry;
+const health = http.createServer((req, res) => {
+  void (async () => {
+    if (req.url === "/healthz")
+      return res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+    if (req.url === "/metrics")
+      return res.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
+    res.writeHead(404).end();
+  })().catch((err: unknown) => {
+    log.warn({ err: (err as Error).message, url: req.url }, "metrics request failed");
+    if (!res.headersSent) res.writeHead(500).end();
+  });
+});
+if (conf.metricsPort > 0) {
+  // A port already taken is worth knowing at once: Prometheus would report the scheduler down.
+  await new Promise<void>((resolve, reject) => {
+    health.once("error", reject);
+    health.listen(conf.metricsPort, "127.0.0.1", () => resolve());
+  }).catch((err: unknown) => {
+    log.fatal(
+      { err: (err as Error).message, port: conf.metricsPort },
+      "scheduler not starting: metrics port",
+    );
+    process.exit(1);
+  });
+}
+log.info(
+  { tickMs: conf.tickMs, concurrency: conf.concurrency, metricsPort: conf.metricsPort },
+  "scheduler ready",
+);
 
 onShutdown(log, [
   // Turns being run stop (recorded interrupted, like a gateway's), so their jobs end and the worker closes.
@@ -114,6 +147,7 @@ onShutdown(log, [
   },
   () => tools.close(),
   async () => hub.close(),
+  async () => health.close(),
   () => queue.close(),
   () => db().$disconnect(),
   async () => redis().disconnect(),
