@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
 # Single-node Kafka broker in KRaft mode, run from its Maven Central jars (no tarball, no Docker).
 # Usage: kafka.sh install|start|stop|health
+# The Prometheus JMX exporter rides along as a java agent, always (one small HTTP listener, work only
+# when scraped): broker metrics on 127.0.0.1:$KAFKA_METRICS_PORT/metrics (kafka/jmx-exporter.yml).
 source "$(dirname "$0")/lib.sh"
 KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
+JMX_EXPORTER_JAR="$CACHE_DIR/jmx-exporter-$JMX_EXPORTER_VERSION/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar"
 KAFKA_DATA="$DATA_DIR/kafka"
 KAFKA_CONF="$SERVICES_DIR/kafka"
 
+install_jmx_exporter() {
+  [ -f "$JMX_EXPORTER_JAR" ] && return 0
+  command -v mvn >/dev/null || apt_ensure maven
+  log "resolving the Prometheus JMX exporter agent $JMX_EXPORTER_VERSION from Maven Central (once)"
+  local dir; dir="$(dirname "$JMX_EXPORTER_JAR")"
+  rm -rf "$dir.tmp"
+  mvn -q -B dependency:copy -Dartifact="io.prometheus.jmx:jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION" \
+    -DoutputDirectory="$dir.tmp" >"$LOG_DIR/jmx-exporter-install.log" 2>&1 \
+    || die "could not resolve the JMX exporter agent (see $LOG_DIR/jmx-exporter-install.log)"
+  mv "$dir.tmp" "$dir"
+}
+
 install() {
   command -v java >/dev/null || apt_ensure openjdk-17-jre-headless
+  install_jmx_exporter
   if [ -f "$KAFKA_HOME/.complete" ]; then return 0; fi
   command -v mvn >/dev/null || apt_ensure maven
   log "resolving Kafka $KAFKA_VERSION jars from Maven Central (once)"
@@ -73,7 +89,9 @@ start() {
     "${JAVA_CMD[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONF/server.properties" >>"$LOG_DIR/kafka.log" 2>&1 \
       || { tail -n 20 "$LOG_DIR/kafka.log" >&2; die "kafka storage format failed"; }
   fi
-  spawn kafka "${JAVA_CMD[@]}" kafka.Kafka "$KAFKA_CONF/server.properties"
+  reserve_port kafka-metrics "$KAFKA_METRICS_PORT" SOMA_KAFKA_METRICS_PORT
+  spawn kafka "${JAVA_CMD[@]}" "-javaagent:$JMX_EXPORTER_JAR=127.0.0.1:$KAFKA_METRICS_PORT:$ROOT/scripts/services/kafka/jmx-exporter.yml" \
+    kafka.Kafka "$KAFKA_CONF/server.properties"
   wait_for kafka 90 health
   ok "kafka ready on :$KAFKA_PORT"
 }

@@ -17,6 +17,8 @@ mkdir -p "$RUN_DIR" "$LOG_DIR" "$DATA_DIR" "$BIN_DIR"
 KAFKA_VERSION="4.1.1"
 OPENFGA_VERSION="v1.22.1"
 OPA_VERSION="v1.22.3"
+PROMETHEUS_VERSION="v0.316.0" # the Go module of Prometheus 3.16.0 (prometheus, promtool)
+JMX_EXPORTER_VERSION="1.0.1" # io.prometheus.jmx:jmx_prometheus_javaagent, on the Kafka broker
 
 # Host ports. Backing services sit off their usual ports so a system-wide install never collides.
 POSTGRES_PORT="${SOMA_POSTGRES_PORT:-15432}"
@@ -27,6 +29,10 @@ OPENFGA_HTTP_PORT="${SOMA_OPENFGA_HTTP_PORT:-18080}"
 OPENFGA_GRPC_PORT="${SOMA_OPENFGA_GRPC_PORT:-18081}"
 OPENFGA_METRICS_PORT="${SOMA_OPENFGA_METRICS_PORT:-18082}"
 OPA_PORT="${SOMA_OPA_PORT:-18181}"
+KAFKA_METRICS_PORT="${SOMA_KAFKA_METRICS_PORT:-19094}" # the broker's JMX exporter (/metrics)
+PROMETHEUS_PORT="${SOMA_PROMETHEUS_PORT:-19090}"       # SOMA_MONITORING=1 make dev-up
+EXECUTOR_HEALTH_PORT="${SOMA_EXECUTOR_HEALTH_PORT:-3001}"
+SCHEDULER_METRICS_PORT="${SOMA_SCHEDULER_METRICS_PORT:-3002}"
 OFFLINE_PORT="${SOMA_OFFLINE_PORT:-18090}" # the offline demo model, when dev-up starts it
 GATEWAY_PORT="${PORT:-3000}"
 
