@@ -125,7 +125,9 @@ export function createHttpHandler(deps: HandlerDeps) {
       const labels = { method: req.method ?? "GET", route, status: String(res.statusCode) };
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       m.httpRequests.inc(labels);
-      m.httpDuration.observe(labels, seconds);
+      // A stream's duration is how long someone followed it, not latency: kept out of the histogram.
+      if (!String(res.getHeader("content-type") ?? "").startsWith("text/event-stream"))
+        m.httpDuration.observe(labels, seconds);
       if (!url.pathname.startsWith("/_next/") && url.pathname !== "/healthz") {
         log.info(
           { method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(seconds * 1000) },

@@ -13,20 +13,13 @@ export interface OutboxBacklog {
   pending: number;
   /** Seconds the oldest pending row has waited; 0 with none pending. */
   oldestAgeSeconds: number;
-  failed: number;
 }
 
 export async function readOutboxBacklog(db: Db): Promise<OutboxBacklog> {
-  const [row] = await db.$queryRaw<{ pending: bigint; failed: bigint; oldest: number | null }[]>`
-    SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
-           count(*) FILTER (WHERE status = 'failed') AS failed,
-           extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending'))::float8 AS oldest
-    FROM outbox WHERE status <> 'sent'`;
-  return {
-    pending: Number(row?.pending ?? 0),
-    failed: Number(row?.failed ?? 0),
-    oldestAgeSeconds: Math.max(0, row?.oldest ?? 0),
-  };
+  const [row] = await db.$queryRaw<{ pending: bigint; oldest: number | null }[]>`
+    SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
+    FROM outbox WHERE status = 'pending'`;
+  return { pending: Number(row?.pending ?? 0), oldestAgeSeconds: Math.max(0, row?.oldest ?? 0) };
 }
 
 export interface MigrationState {
@@ -77,14 +70,12 @@ export function registerDbMetrics(opts: { db: () => Db; migrationsDir: string; l
       return read.backlog;
     };
     new client.Gauge({
-      name: "somaagent_outbox_rows",
-      help: "Outbox rows not yet on the bus, by status (pending: waiting for the relay; failed: given up)",
-      labelNames: ["status"] as const,
+      name: "somaagent_outbox_pending_rows",
+      help: "Outbox rows waiting for the relay to put them on the bus",
       registers,
       async collect() {
         const b = await backlog();
-        this.set({ status: "pending" }, b ? b.pending : NaN);
-        this.set({ status: "failed" }, b ? b.failed : NaN);
+        this.set(b ? b.pending : NaN);
       },
     });
     new client.Gauge({

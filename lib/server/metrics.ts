@@ -20,7 +20,7 @@ export function metrics(): Metrics {
     });
     const httpDuration = new client.Histogram({
       name: "somaagent_http_request_duration_seconds",
-      help: "HTTP request latency by method, route and status",
+      help: "HTTP request latency by method, route and status (event streams left out)",
       labelNames: ["method", "route", "status"] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],

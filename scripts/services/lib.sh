@@ -18,6 +18,7 @@ KAFKA_VERSION="4.1.1"
 OPENFGA_VERSION="v1.22.1"
 OPA_VERSION="v1.22.3"
 PROMETHEUS_VERSION="v0.316.0" # the Go module of Prometheus 3.16.0 (prometheus, promtool)
+PROMETHEUS_RELEASE="3.16.0"
 JMX_EXPORTER_VERSION="1.0.1" # io.prometheus.jmx:jmx_prometheus_javaagent, on the Kafka broker
 
 # Host ports. Backing services sit off their usual ports so a system-wide install never collides.
