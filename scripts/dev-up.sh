@@ -5,6 +5,7 @@
 #   → the offline demo model, when no chat provider can be used and none was chosen
 #   → gateway (UI, hot reload), tool executor, scheduler → "Stack started" with the chat model in use.
 # SOMA_FRESH=1 restarts the backing services too; SOMA_SERVER_UI=false runs the gateway headless.
+# SOMA_MONITORING=1 also starts Prometheus (scripts/services/prometheus.sh, docs/operations.md).
 source "$(dirname "$0")/lib-app.sh"
 started_at=$SECONDS
 cd "$ROOT"
@@ -56,6 +57,13 @@ spawn scheduler npx tsx workers/scheduler/index.ts
 wait_for gateway 120 http_ok "http://127.0.0.1:$GATEWAY_PORT/readyz"
 wait_for tool-executor 60 grep -q '"tool executor ready"' "$LOG_DIR/tool-executor.log"
 wait_for scheduler 60 grep -q '"scheduler ready"' "$LOG_DIR/scheduler.log"
+monitoring_line="off (SOMA_MONITORING=1 make dev-up starts Prometheus)"
+if [ "${SOMA_MONITORING:-0}" = "1" ]; then
+  "$ROOT/scripts/services/prometheus.sh" start
+  monitoring_line="http://127.0.0.1:$PROMETHEUS_PORT   (alerts: /alerts, targets: /targets)"
+else
+  "$ROOT/scripts/services/prometheus.sh" stop # one left from a monitored run would report us down
+fi
 # Compile the home page now, so the first browser visit is quick.
 curl -fsS -o /dev/null --max-time 120 "http://127.0.0.1:$GATEWAY_PORT/" || true
 
@@ -81,6 +89,7 @@ ${C_OK}Stack started${C_RST} in $((SECONDS - started_at))s
   Kafka        127.0.0.1:$KAFKA_PORT  (KRaft, topics somastack.tools, somastack.tool-results, somastack.tools.dlq)
   OpenFGA      http://127.0.0.1:$OPENFGA_HTTP_PORT
   OPA          http://127.0.0.1:$OPA_PORT
+  Prometheus   $monitoring_line
   Logs         $LOG_DIR/<service>.log   (make dev-logs to follow them all)
   Chat model   $chat_line
   Voice        $voice_line

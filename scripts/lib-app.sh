@@ -10,8 +10,9 @@ check_tools() {
   [ -f "$NODE_HOME/.complete" ] || command -v npm >/dev/null || missing+=("npm (to fetch Node.js $NODE_VERSION once)")
   command -v java >/dev/null || missing+=("java (Java 17+, for Kafka)")
   [ -f "$CACHE_DIR/kafka-$KAFKA_VERSION/.complete" ] || command -v mvn >/dev/null || missing+=("mvn (Maven, to fetch Kafka's jars once)")
-  { [ -x "$BIN_DIR/opa-$OPA_VERSION" ] && [ -x "$BIN_DIR/openfga-$OPENFGA_VERSION" ]; } || command -v go >/dev/null \
-    || missing+=("go (Go >= 1.24, to build OPA and OpenFGA once)")
+  { [ -x "$BIN_DIR/opa-$OPA_VERSION" ] && [ -x "$BIN_DIR/openfga-$OPENFGA_VERSION" ] \
+    && [ -x "$BIN_DIR/promtool-$PROMETHEUS_VERSION" ]; } || command -v go >/dev/null \
+    || missing+=("go (Go >= 1.26, to build OPA, OpenFGA and Prometheus once)")
   command -v apt-get >/dev/null || command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
     || missing+=("PostgreSQL server (or apt-get to install it)")
   command -v apt-get >/dev/null || command -v redis-server >/dev/null || missing+=("redis-server (or apt-get to install it)")

@@ -44,6 +44,7 @@ run_unit() {
   log "format"; npx prettier --check . >/dev/null || { npx prettier --check . ; die "files need formatting: npm run format"; }
   log "unit tests"; npx vitest run --project unit
   log "OPA policy tests"; "$BIN_DIR/opa-$OPA_VERSION" test conf/opa -v | tail -n 3
+  log "Prometheus config, alert rules and their tests (promtool)"; "$ROOT/scripts/prometheus-check.sh"
   log "npm audit (runtime dependencies: high and critical fail, conf/npm-audit-allowlist.json excuses)"
   # Exit 1: advisories not excused (fails). Exit 2: the audit could not run (the registry refused or
   # was unreachable): said loudly, and fatal only with SOMA_REQUIRE_AUDIT=1 (the release pipeline).
