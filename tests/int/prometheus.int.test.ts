@@ -86,9 +86,9 @@ describe("Prometheus with the committed config", () => {
       60_000,
       "migration gauges",
     );
-    const byState = Object.fromEntries(
-      (await query("somaagent_db_migrations")).map((s) => [s.metric.state, Number(s.value[1])]),
-    );
+    const byState: Record<string, number> = {};
+    for (const s of await query("somaagent_db_migrations"))
+      byState[s.metric.state ?? "?"] = Number(s.value[1]);
     expect(byState).toEqual({ pending: 0, failed: 0, unknown: 0 });
     const [outbox] = await query("somaagent_outbox_pending_rows");
     expect(Number(outbox!.value[1])).toBeGreaterThanOrEqual(0);
