@@ -15,7 +15,10 @@ export interface OutboxBacklog {
   oldestAgeSeconds: number;
 }
 
-export async function readOutboxBacklog(db: Db): Promise<OutboxBacklog> {
+/** Anything that runs raw SQL: the client, or a transaction (the tests read inside one). */
+type Sql = Pick<Db, "$queryRaw">;
+
+export async function readOutboxBacklog(db: Sql): Promise<OutboxBacklog> {
   const [row] = await db.$queryRaw<{ pending: bigint; oldest: number | null }[]>`
     SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
     FROM outbox WHERE status = 'pending'`;
@@ -31,7 +34,7 @@ export interface MigrationState {
   unknown: number;
 }
 
-export async function readMigrationState(db: Db, migrationsDir: string): Promise<MigrationState> {
+export async function readMigrationState(db: Sql, migrationsDir: string): Promise<MigrationState> {
   const shipped = (await readdir(migrationsDir, { withFileTypes: true }))
     .filter((d) => d.isDirectory())
     .map((d) => d.name);
