@@ -7,10 +7,12 @@ source "$(dirname "$0")/services/lib.sh"
 "$ROOT/scripts/services/prometheus.sh" install
 promtool="$BIN_DIR/promtool-$PROMETHEUS_VERSION"
 cd "$ROOT/deploy/prometheus"
-# The config names a token file the start script writes beside it: check a copy that has one.
+# The config names a token file and target files that the start script (or compose) puts beside
+# it: check a copy that has them, with compose's targets (so those are checked too).
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 cp prometheus.yml alerts.yml "$scratch/"
+cp -r targets/compose "$scratch/targets"
 printf 'check' >"$scratch/metrics-token"
 "$promtool" check config "$scratch/prometheus.yml"
 "$promtool" check rules alerts.yml

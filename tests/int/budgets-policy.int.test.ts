@@ -67,6 +67,11 @@ describe("token budget", () => {
 
     const audit = await api.get("/api/v1/audit?action=request.budget_exceeded");
     expect(audit.json.items).toEqual([expect.objectContaining({ outcome: "denied", actorId: user.userId })]);
+
+    // What the BudgetRefusalsHigh alert and the dashboard read (docs/operations.md).
+    const metrics = await (await fetch(`${stack.base}/metrics`)).text();
+    expect(metrics).toMatch(/^somaagent_budget_refusals_total\{budget="tokensDaily"\} 1$/m);
+    expect(metrics).toMatch(/^somaagent_turn_duration_seconds_count\{status="completed"\} [1-9]/m);
   });
 
   it("shows a member their own usage and the tenant's budget, without the per-user breakdown", async () => {
@@ -145,5 +150,9 @@ describe("OPA admission", () => {
       tenantId: user.tenantId,
     });
     expect(row.details).toMatchObject({ tool: "http_request", decision: "deny" });
+
+    // The gateway timed the round trip, under the call's final status.
+    const metrics = await (await fetch(`${stack.base}/metrics`)).text();
+    expect(metrics).toMatch(/^somaagent_tool_round_trip_seconds_count\{tool="http_request",status="denied"\} 1$/m);
   });
 });
