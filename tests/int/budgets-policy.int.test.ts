@@ -153,6 +153,8 @@ describe("OPA admission", () => {
 
     // The gateway timed the round trip, under the call's final status.
     const metrics = await (await fetch(`${stack.base}/metrics`)).text();
-    expect(metrics).toMatch(/^somaagent_tool_round_trip_seconds_count\{tool="http_request",status="denied"\} 1$/m);
+    expect(metrics).toMatch(
+      /^somaagent_tool_round_trip_seconds_count\{tool="http_request",status="denied"\} 1$/m,
+    );
   });
 });
