@@ -151,6 +151,8 @@ export const settingsSchema = z
         concurrency: z.number().int().min(1).max(64),
         consumerGroup: z.string().min(1),
         healthPort: z.number().int().min(0).max(65535),
+        /** Where the health port listens: loopback, or 0.0.0.0 for a Prometheus in another container. */
+        healthHost: z.string().min(1),
         workspaceRoot: z.string(),
         workspaceSweepMs: z.number().int().min(100),
         /**
@@ -185,8 +187,10 @@ export const settingsSchema = z
         retryBackoffMs: z.number().int().min(100),
         /** Runs one scheduler starts at once. */
         concurrency: z.number().int().min(1).max(64),
-        /** /healthz and /metrics of the scheduler on 127.0.0.1 (0 = off). */
+        /** /healthz and /metrics of the scheduler (0 = off). */
         metricsPort: z.number().int().min(0).max(65535),
+        /** Where that port listens: loopback, or 0.0.0.0 for a Prometheus in another container. */
+        metricsHost: z.string().min(1),
       })
       .strict(),
     memory: z
@@ -296,6 +300,7 @@ export const codeDefaults: Settings = {
     concurrency: 4,
     consumerGroup: "tool-executor",
     healthPort: 3001,
+    healthHost: "127.0.0.1",
     workspaceRoot: "", // empty: .services/workspaces, or /var/tmp/somaagent when sandbox uids cannot reach the checkout
     workspaceSweepMs: 60_000,
     workspaceMaxMb: 512,
@@ -310,7 +315,14 @@ export const codeDefaults: Settings = {
     sandboxUidBase: 60_000,
   },
   tools: { httpAllowedHosts: [] },
-  scheduler: { tickMs: 5_000, maxAttempts: 5, retryBackoffMs: 5_000, concurrency: 4, metricsPort: 3002 },
+  scheduler: {
+    tickMs: 5_000,
+    maxAttempts: 5,
+    retryBackoffMs: 5_000,
+    concurrency: 4,
+    metricsPort: 3002,
+    metricsHost: "127.0.0.1",
+  },
   memory: { hybridWeight: 0.5, minSimilarity: 0.3 },
 };
 

@@ -124,7 +124,7 @@ if (conf.metricsPort > 0) {
   // A port already taken is worth knowing at once: Prometheus would report the scheduler down.
   await new Promise<void>((resolve, reject) => {
     health.once("error", reject);
-    health.listen(conf.metricsPort, "127.0.0.1", () => resolve());
+    health.listen(conf.metricsPort, conf.metricsHost, () => resolve());
   }).catch((err: unknown) => {
     log.fatal(
       { err: (err as Error).message, port: conf.metricsPort },
