@@ -65,10 +65,12 @@ export function registerDbMetrics(opts: { db: () => Db; migrationsDir: string; l
       if (!read || Date.now() - read.at > 1_000)
         read = {
           at: Date.now(),
-          backlog: readOutboxBacklog(opts.db()).catch((err: unknown) => {
-            warn("the outbox backlog", err);
-            return null;
-          }),
+          backlog: Promise.resolve()
+            .then(() => readOutboxBacklog(opts.db()))
+            .catch((err: unknown) => {
+              warn("the outbox backlog", err);
+              return null;
+            }),
         };
       return read.backlog;
     };
