@@ -1,6 +1,7 @@
 // Scheduler process: ticks (schedule.tick: claim due schedules, queue their runs, record finished
 // ones) and fires runs (schedule.fire: the owner's agent turn, run here like a gateway runs a typed
 // message's turn). Any number may run side by side: claims are atomic in Postgres (docs/schedules.md).
+import http from "node:http";
 import { Queue, Worker } from "bullmq";
 import { loadConfigOrExit } from "../../server/config";
 import { configureLogger, logger } from "../../lib/server/logger";
@@ -16,6 +17,7 @@ import { SCHEDULE_TICK, tick } from "../../lib/jobs/schedule-tick";
 import { channelHub } from "../../lib/realtime/channel-hub";
 import { RUN_QUEUED_CHANNEL } from "../../lib/schedules/service";
 import { onShutdown } from "../shutdown";
+import { runChecks } from "../../lib/server/readiness";
 
 const { settings } = loadConfigOrExit("scheduler");
 configureLogger({ level: settings.server.logLevel, name: "scheduler" });
@@ -103,9 +105,35 @@ for (const js of await queue.getJobSchedulers())
 await queue.upsertJobScheduler(SCHEDULE_TICK, { every: conf.tickMs }, { name: SCHEDULE_TICK, data: {} });
 // One tick now: fires missed while no scheduler ran are due at once (as one run each).
 await tick(db(), enqueueRun).catch((err: unknown) => log.error({ err }, "start-up tick failed"));
-log.info({ tickMs: conf.tickMs, concurrency: conf.concurrency }, "scheduler ready");
+// /healthz (the process answers) and /readyz (Postgres, Redis, the worker taking jobs) for compose's
+// health check and the kubelet's probes; off by default, since tests run several schedulers at once.
+let stopping = false;
+const health = http.createServer((req, res) => {
+  void (async () => {
+    if (req.url === "/healthz")
+      return res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+    if (req.url === "/readyz") {
+      const r = await runChecks({
+        postgres: async () => void (await db().$queryRaw`SELECT 1`),
+        redis: async () => void (await redis().ping()),
+        worker: async () => {
+          if (!worker.isRunning()) throw new Error("the schedule worker is not running");
+        },
+      });
+      return res
+        .writeHead(stopping ? 503 : r.status === "ok" ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify(r));
+    }
+    res.writeHead(404).end();
+  })();
+});
+if (conf.healthPort > 0) health.listen(conf.healthPort, conf.healthHost);
+log.info({ tickMs: conf.tickMs, concurrency: conf.concurrency, healthPort: conf.healthPort }, "scheduler ready");
 
 onShutdown(log, [
+  async () => {
+    stopping = true;
+  },
   // Turns being run stop (recorded interrupted, like a gateway's), so their jobs end and the worker closes.
   async () => {
     const closing = worker.close();
@@ -115,6 +143,7 @@ onShutdown(log, [
   () => tools.close(),
   async () => hub.close(),
   () => queue.close(),
+  async () => health.close(),
   () => db().$disconnect(),
   async () => redis().disconnect(),
 ]);
