@@ -5,10 +5,11 @@
 // each file stands alone. Usage: node scripts/k8s-schemas.mjs <package schema dir> <output dir>
 import fs from "node:fs";
 import path from "node:path";
+import process from "node:process";
 
 const [from, to] = process.argv.slice(2);
 if (!from || !to) {
-  console.error("usage: node scripts/k8s-schemas.mjs <package schema dir> <output dir>");
+  process.stderr.write("usage: node scripts/k8s-schemas.mjs <package schema dir> <output dir>\n");
   process.exit(2);
 }
 const defs = JSON.parse(fs.readFileSync(path.join(from, "_definitions.json"), "utf8")).$defs;
@@ -56,4 +57,4 @@ for (const file of fs.readdirSync(from).sort()) {
 }
 if (kinds < 100) throw new Error(`only ${kinds} resource kinds in ${from}: not the package layout expected`);
 fs.writeFileSync(path.join(to, ".complete"), `${kinds} kinds\n`);
-console.log(`${kinds} resource kinds written to ${to}`);
+process.stdout.write(`${kinds} resource kinds written to ${to}\n`);

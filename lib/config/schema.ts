@@ -100,7 +100,8 @@ export const settingsSchema = z
         path: ["saslUsername"],
       })
       .refine((k) => (k.sslCertFile === "") === (k.sslKeyFile === ""), {
-        message: "a client certificate needs its key, and a key its certificate (kafka.sslCertFile, kafka.sslKeyFile)",
+        message:
+          "a client certificate needs its key, and a key its certificate (kafka.sslCertFile, kafka.sslKeyFile)",
         path: ["sslKeyFile"],
       }),
     openfga: z.object({ apiUrl: z.url(), storeName: z.string().min(1) }).strict(),

@@ -23,7 +23,7 @@ export function kafkaConnection(
     try {
       return readFile(file);
     } catch (err) {
-      throw new Error(`kafka.${key}: cannot read ${file}: ${(err as Error).message}`);
+      throw new Error(`kafka.${key}: cannot read ${file}: ${(err as Error).message}`, { cause: err });
     }
   };
   if (kafka.ssl) {
@@ -40,7 +40,9 @@ export function kafkaConnection(
   if (kafka.saslMechanism !== "") {
     const password = readSecret(KAFKA_SASL_PASSWORD_ENV, env);
     if (password === undefined)
-      throw new Error(`kafka.saslMechanism is ${kafka.saslMechanism}, but ${KAFKA_SASL_PASSWORD_ENV} is not set`);
+      throw new Error(
+        `kafka.saslMechanism is ${kafka.saslMechanism}, but ${KAFKA_SASL_PASSWORD_ENV} is not set`,
+      );
     out.sasl = { mechanism: kafka.saslMechanism, username: kafka.saslUsername, password } as SASLOptions;
   }
   return out;

@@ -13,6 +13,11 @@ K8S_SCHEMA_VERSIONS="${SOMA_K8S_SCHEMA_VERSIONS:-1.29.0 1.37.0}"
 HELM_BIN="$BIN_DIR/helm-$HELM_VERSION"
 KUBECONFORM_BIN="$BIN_DIR/kubeconform-$KUBECONFORM_VERSION"
 SCHEMA_DIR="$CACHE_DIR/k8s-schemas/${K8S_SCHEMAS_PACKAGE#*==}"
+# The chart's custom resources (ServiceMonitor, PrometheusRule, KEDA ScaledObject) have no schema in
+# that package: they are checked with the validators these npm packages generate from the operators'
+# Go types (types and required fields; they allow unknown fields).
+CRD_MODELS="@kubernetes-models/prometheus-operator@6.0.0 @kubernetes-models/keda@2.0.0"
+CRD_MODELS_DIR="$CACHE_DIR/k8s-crd-models/$(echo "$CRD_MODELS" | md5sum | cut -c1-12)"
 
 go_install() { # go_install <name> <package@version> <target>
   [ -x "$3" ] && return 0
@@ -45,14 +50,26 @@ schemas() {
   rm -rf "$tmp"
 }
 
+crd_models() {
+  [ -f "$CRD_MODELS_DIR/.complete" ] && return 0
+  command -v npm >/dev/null || die "npm is required to fetch the custom resource validators"
+  log "fetching custom resource validators ($CRD_MODELS from npm, once)"
+  mkdir -p "$CRD_MODELS_DIR"
+  # shellcheck disable=SC2086 # a list of package specs
+  (cd "$CRD_MODELS_DIR" && npm install --no-audit --no-fund --no-save --loglevel=error --prefix . $CRD_MODELS) \
+    >"$LOG_DIR/k8s-crd-models.log" 2>&1 || die "npm install $CRD_MODELS failed (see $LOG_DIR/k8s-crd-models.log)"
+  touch "$CRD_MODELS_DIR/.complete"
+}
+
 install() {
   go_install helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" "$HELM_BIN"
   go_install kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION" "$KUBECONFORM_BIN"
   schemas
+  crd_models
 }
 
 # For callers that source this file: the paths of what install() put in place.
-paths() { printf 'HELM=%s\nKUBECONFORM=%s\nSCHEMA_DIR=%s\nK8S_SCHEMA_VERSIONS="%s"\n' \
-  "$HELM_BIN" "$KUBECONFORM_BIN" "$SCHEMA_DIR" "$K8S_SCHEMA_VERSIONS"; }
+paths() { printf 'HELM=%s\nKUBECONFORM=%s\nSCHEMA_DIR=%s\nK8S_SCHEMA_VERSIONS="%s"\nCRD_MODELS_DIR=%s\n' \
+  "$HELM_BIN" "$KUBECONFORM_BIN" "$SCHEMA_DIR" "$K8S_SCHEMA_VERSIONS" "$CRD_MODELS_DIR"; }
 
 "${1:?usage: k8s-tools.sh install|paths}"

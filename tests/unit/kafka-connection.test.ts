@@ -63,7 +63,11 @@ describe("Kafka TLS and SASL from the environment", () => {
   });
 
   it("maps PLAIN over a plaintext listener (SASL_PLAINTEXT)", () => {
-    const env = { SOMA_KAFKA_SASL_MECHANISM: "plain", SOMA_KAFKA_SASL_USERNAME: "u", SOMA_KAFKA_SASL_PASSWORD: "p" };
+    const env = {
+      SOMA_KAFKA_SASL_MECHANISM: "plain",
+      SOMA_KAFKA_SASL_USERNAME: "u",
+      SOMA_KAFKA_SASL_PASSWORD: "p",
+    };
     expect(connection(env)).toEqual({ sasl: { mechanism: "plain", username: "u", password: "p" } });
   });
 

@@ -128,7 +128,10 @@ const health = http.createServer((req, res) => {
   })();
 });
 if (conf.healthPort > 0) health.listen(conf.healthPort, conf.healthHost);
-log.info({ tickMs: conf.tickMs, concurrency: conf.concurrency, healthPort: conf.healthPort }, "scheduler ready");
+log.info(
+  { tickMs: conf.tickMs, concurrency: conf.concurrency, healthPort: conf.healthPort },
+  "scheduler ready",
+);
 
 onShutdown(log, [
   async () => {

@@ -174,7 +174,8 @@ const health = http.createServer((req, res) => {
     res.writeHead(404).end();
   })();
 });
-if (settings.executor.healthPort > 0) health.listen(settings.executor.healthPort, settings.executor.healthHost);
+if (settings.executor.healthPort > 0)
+  health.listen(settings.executor.healthPort, settings.executor.healthHost);
 
 log.info(
   {
