@@ -65,7 +65,7 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
         });
     });
     io.of(nsp).on("connection", (socket) => {
-      const open = metrics().sockets.labels({ namespace: nsp });
+      const open = metrics().sockets.labels({ nsp });
       open.inc();
       socket.once("disconnect", () => open.dec());
       // Ended by a revocation: say why, then close (the client does not reconnect on a server close).

@@ -7,7 +7,7 @@ export interface Metrics {
   httpRequests: client.Counter<"method" | "route" | "status">;
   httpDuration: client.Histogram<"method" | "route" | "status">;
   /** Open socket.io connections by namespace: what a gateway replica carries (the chart's HPA scales on it). */
-  sockets: client.Gauge<"namespace">;
+  sockets: client.Gauge<"nsp">;
 }
 
 export function metrics(): Metrics {
@@ -30,7 +30,7 @@ export function metrics(): Metrics {
     const sockets = new client.Gauge({
       name: "somaagent_socketio_connections",
       help: "Open socket.io connections by namespace (/chat, /voice)",
-      labelNames: ["namespace"] as const,
+      labelNames: ["nsp"] as const,
       registers: [registry],
     });
     return { registry, httpRequests, httpDuration, sockets };
