@@ -33,7 +33,7 @@ done
 refused() { # refused <expected message> <helm args...>
   local want="$1"; shift
   if "$HELM" template soma "$CHART" --kube-version 1.37.0 "$@" >/dev/null 2>"$OUT/err.log"; then die "helm template accepted $*"; fi
-  grep -q -- "$want" "$OUT/err.log" || { cat "$OUT/err.log" >&2; die "helm template refused $* without saying: $want"; }
+  grep -qF -- "$want" "$OUT/err.log" || { cat "$OUT/err.log" >&2; die "helm template refused $* without saying: $want"; }
 }
 MIN=(-f "$CHART/ci/minimal-values.yaml")
 refused "database.url is required" "${MIN[@]}" --set database.url=
@@ -42,4 +42,6 @@ refused "kafka.brokers is required" "${MIN[@]}" --set bus.transport=kafka
 refused "needs kafka.sasl.password" "${MIN[@]}" --set kafka.sasl.mechanism=plain --set kafka.sasl.username=u
 refused "SOMA_SERVER_METRICS_TOKEN" "${MIN[@]}" --set metrics.serviceMonitor.enabled=true
 refused "publicUrl is required" "${MIN[@]}" --set publicUrl=
-ok "helm chart: lint, render and schemas of $(ls "$CHART"/ci/*-values.yaml | wc -l) values files on Kubernetes ${K8S_SCHEMA_VERSIONS// /, }; 6 refused values refused"
+refused "additional properties 'gatway' not allowed" "${MIN[@]}" --set gatway.replicas=2 # values.schema.json
+refused "/executor/sandbox/mode': value must be one of" "${MIN[@]}" --set executor.sandbox.mode=host
+ok "helm chart: lint, render and schemas of $(ls "$CHART"/ci/*-values.yaml | wc -l) values files on Kubernetes ${K8S_SCHEMA_VERSIONS// /, }; 8 refused values refused"
