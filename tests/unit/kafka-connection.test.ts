@@ -90,7 +90,7 @@ describe("Kafka TLS and SASL from the environment", () => {
 
   it("refuses SASL without the password secret, naming it", () => {
     expect(() => connection({ SOMA_KAFKA_SASL_MECHANISM: "plain", SOMA_KAFKA_SASL_USERNAME: "u" })).toThrow(
-      /SOMA_KAFKA_SASL_PASSWORD is not set/,
+      /environment variable SOMA_KAFKA_SASL_PASSWORD: kafka.saslMechanism: SASL plain needs the password/,
     );
   });
 
@@ -99,13 +99,14 @@ describe("Kafka TLS and SASL from the environment", () => {
   });
 
   it("refuses certificate files while TLS is off, rather than connecting in plaintext", () => {
+    expect(() => connection({ SOMA_KAFKA_SSL_CA_FILE: pem("ca.pem", "x") })).toThrow(ConfigError);
     expect(() => connection({ SOMA_KAFKA_SSL_CA_FILE: pem("ca.pem", "x") })).toThrow(/kafka.ssl=true/);
   });
 
   it("names the setting and the file when a file cannot be read", () => {
     const missing = path.join(dir, "nope.pem");
     expect(() => connection({ SOMA_KAFKA_SSL: "true", SOMA_KAFKA_SSL_CA_FILE: missing })).toThrow(
-      new RegExp(`kafka.sslCaFile: cannot read ${missing}`),
+      new RegExp(`settings: kafka.sslCaFile: cannot read ${missing}`),
     );
   });
 });
