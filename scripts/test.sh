@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: every tier against the real services. Usage: test.sh all|unit|int|e2e
-#   unit: typecheck, lint, format, vitest unit, OPA policy tests, npm audit of runtime dependencies
+#   unit: typecheck, lint, format, vitest unit, OPA policy tests, the Helm chart (lint, render,
+#         Kubernetes schemas: scripts/helm-check.sh), npm audit of runtime dependencies
 #         (needs the registry's audit endpoint; where it is refused the run says so and goes on,
 #         unless SOMA_REQUIRE_AUDIT=1; SOMA_SKIP_AUDIT="<why>" skips it knowingly)
 #   int:  vitest *.int.test.ts against Postgres, Redis, Kafka, OpenFGA, OPA
@@ -45,6 +46,7 @@ run_unit() {
   log "unit tests"; npx vitest run --project unit
   log "OPA policy tests"; "$BIN_DIR/opa-$OPA_VERSION" test conf/opa -v | tail -n 3
   log "Prometheus config, alert rules and their tests (promtool)"; "$ROOT/scripts/prometheus-check.sh"
+  log "Helm chart"; scripts/helm-check.sh
   log "npm audit (runtime dependencies: high and critical fail, conf/npm-audit-allowlist.json excuses)"
   # Exit 1: advisories not excused (fails). Exit 2: the audit could not run (the registry refused or
   # was unreachable): said loudly, and fatal only with SOMA_REQUIRE_AUDIT=1 (the release pipeline).

@@ -8,6 +8,7 @@ import { authenticate, type AuthDeps, type Credentials, type Principal } from ".
 import { listenForRevocations, watchRevocations } from "../lib/auth/revocation";
 import { attachChat } from "./chat-socket";
 import { attachVoice, endAllCalls } from "./voice-socket";
+import { metrics } from "../lib/server/metrics";
 
 export interface SocketDeps {
   log: Logger;
@@ -64,6 +65,9 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
         });
     });
     io.of(nsp).on("connection", (socket) => {
+      const open = metrics().sockets.labels({ nsp });
+      open.inc();
+      socket.once("disconnect", () => open.dec());
       // Ended by a revocation: say why, then close (the client does not reconnect on a server close).
       const revoke = (reason: string) => {
         (socket.emit as (event: string, payload: unknown) => boolean)("auth.revoked", { reason });

@@ -11,7 +11,7 @@ export * from "./messages";
 
 export function createBus(settings: Settings, clientId: string): Bus {
   if (settings.bus.transport === "kafka") {
-    return createKafkaBus(createKafka(settings.kafka.brokers, clientId), settings.kafka.topicPrefix);
+    return createKafkaBus(createKafka(settings.kafka, clientId), settings.kafka.topicPrefix);
   }
   // BullMQ workers block on Redis, so they need connections without a command timeout.
   return createBullmqBus(

@@ -160,6 +160,22 @@ function readYaml(file: string, shown: string, problems: ConfigProblem[]): unkno
   return doc.toJS() as unknown;
 }
 
+/**
+ * ${NAME} and ${NAME:-default} in the providers file's strings take the environment's value, so one
+ * file serves a gateway on the host (127.0.0.1:18000) and one in a compose network (speaches:8000).
+ */
+export function interpolateEnv(value: unknown, env: EnvMap): unknown {
+  if (typeof value === "string")
+    return value.replace(/\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
+      const v = env[name];
+      return v !== undefined && v !== "" ? v : (fallback ?? "");
+    });
+  if (Array.isArray(value)) return value.map((v) => interpolateEnv(v, env));
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env)]));
+  return value;
+}
+
 function zodProblems(error: z.ZodError, origin: string, prefix: (string | number)[] = []): ConfigProblem[] {
   return error.issues.map((issue) => {
     const keyPath = [...prefix, ...issue.path.map(String)];
@@ -292,7 +308,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
 
   // Source 4: the provider each role uses contributes its base URL, key variable and suggested model.
   let providers: Record<string, ProviderConfig> = {};
-  const providersRaw = readYaml(providersPath, shown.providers, problems);
+  const providersRaw = interpolateEnv(readYaml(providersPath, shown.providers, problems), env);
   if (providersRaw !== undefined) {
     const parsed = providersFileSchema.safeParse(providersRaw);
     if (parsed.success) providers = parsed.data.providers;

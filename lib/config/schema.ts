@@ -83,8 +83,27 @@ export const settingsSchema = z
         clientId: z.string().min(1),
         topicPrefix: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "lowercase letters, digits, dots and dashes"),
         topicPartitions: z.number().int().min(1),
+        /** Replicas of each bus topic the migration job creates (managed clusters often require 3). */
+        topicReplicationFactor: z.number().int().min(1).max(32),
+        /** TLS to the brokers (managed Kafka); the CA and client certificate files are optional. */
+        ssl: z.boolean(),
+        sslCaFile: z.string(),
+        sslCertFile: z.string(),
+        sslKeyFile: z.string(),
+        /** SASL; empty: none. The password is a secret (SOMA_KAFKA_SASL_PASSWORD), never a setting. */
+        saslMechanism: z.enum(["", "plain", "scram-sha-256", "scram-sha-512"]),
+        saslUsername: z.string(),
       })
-      .strict(),
+      .strict()
+      .refine((k) => k.saslMechanism === "" || k.saslUsername !== "", {
+        message: "SASL needs a user name (kafka.saslUsername)",
+        path: ["saslUsername"],
+      })
+      .refine((k) => (k.sslCertFile === "") === (k.sslKeyFile === ""), {
+        message:
+          "a client certificate needs its key, and a key its certificate (kafka.sslCertFile, kafka.sslKeyFile)",
+        path: ["sslKeyFile"],
+      }),
     openfga: z.object({ apiUrl: z.url(), storeName: z.string().min(1) }).strict(),
     opa: z.object({ url: z.url() }).strict(),
     models: z.object({ chat: modelRole, utility: modelRole, embedding: modelRole }).strict(),
@@ -151,8 +170,11 @@ export const settingsSchema = z
         concurrency: z.number().int().min(1).max(64),
         consumerGroup: z.string().min(1),
         healthPort: z.number().int().min(0).max(65535),
-        /** Where the health port listens: loopback, or 0.0.0.0 for a Prometheus in another container. */
-        healthHost: z.string().min(1),
+        /**
+         * Where /healthz, /readyz and /metrics listen: loopback by default (they need no token);
+         * 0.0.0.0 in a pod, so the kubelet's probes and Prometheus reach them.
+         */
+        healthHost: z.union([z.ipv4(), z.ipv6()]),
         workspaceRoot: z.string(),
         workspaceSweepMs: z.number().int().min(100),
         /**
@@ -190,7 +212,7 @@ export const settingsSchema = z
         /** /healthz and /metrics of the scheduler (0 = off). */
         metricsPort: z.number().int().min(0).max(65535),
         /** Where that port listens: loopback, or 0.0.0.0 for a Prometheus in another container. */
-        metricsHost: z.string().min(1),
+        metricsHost: z.union([z.ipv4(), z.ipv6()]),
       })
       .strict(),
     memory: z
@@ -240,6 +262,13 @@ export const codeDefaults: Settings = {
     clientId: "somaagent",
     topicPrefix: "somastack",
     topicPartitions: 3,
+    topicReplicationFactor: 1,
+    ssl: false,
+    sslCaFile: "",
+    sslCertFile: "",
+    sslKeyFile: "",
+    saslMechanism: "",
+    saslUsername: "",
   },
   openfga: { apiUrl: "http://127.0.0.1:18080", storeName: "somaagent" },
   opa: { url: "http://127.0.0.1:18181" },

@@ -26,7 +26,7 @@ export function consumerLagReader(settings: Settings): { read(): Promise<number>
   let admin: Promise<Admin> | undefined;
   const connected = () => {
     admin ??= (async () => {
-      const a = createKafka(settings.kafka.brokers, `${settings.kafka.clientId}-lag`).admin();
+      const a = createKafka(settings.kafka, `${settings.kafka.clientId}-lag`).admin();
       await a.connect();
       return a;
     })().catch((err: unknown) => {

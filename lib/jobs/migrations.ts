@@ -76,10 +76,15 @@ function sortKeys(v: unknown): unknown {
 }
 
 export async function migrateKafka(settings: Settings) {
-  const admin = createKafka(settings.kafka.brokers, `${settings.kafka.clientId}-migrate`).admin();
+  const admin = createKafka(settings.kafka, `${settings.kafka.clientId}-migrate`).admin();
   await admin.connect();
   try {
-    return await ensureTopics(admin, settings.kafka.topicPrefix, settings.kafka.topicPartitions);
+    return await ensureTopics(
+      admin,
+      settings.kafka.topicPrefix,
+      settings.kafka.topicPartitions,
+      settings.kafka.topicReplicationFactor,
+    );
   } finally {
     await admin.disconnect();
   }

@@ -1,8 +1,9 @@
 // kafkajs client, one per process, plus the topic names of the tool bus.
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import { singleton } from "../singleton";
-import { getConfig } from "../config";
+import { getConfig, type Settings } from "../config";
 import { logger } from "./logger";
+import { kafkaConnection } from "./kafka-connection";
 
 /** Bus channel names: Kafka topics and BullMQ queues alike. The prefix separates stacks sharing a broker. */
 export function busTopics(prefix: string) {
@@ -13,10 +14,12 @@ export function busTopics(prefix: string) {
   } as const;
 }
 
-export function createKafka(brokers: string[], clientId: string): Kafka {
+/** A kafkajs client for these settings: brokers, and TLS and SASL when set (lib/server/kafka-connection.ts). */
+export function createKafka(settings: Settings["kafka"], clientId: string): Kafka {
   return new Kafka({
     clientId,
-    brokers,
+    brokers: settings.brokers,
+    ...kafkaConnection(settings),
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
@@ -34,19 +37,24 @@ export function createKafka(brokers: string[], clientId: string): Kafka {
 
 export function kafka(): Kafka {
   return singleton("kafka", () => {
-    const { brokers, clientId } = getConfig().settings.kafka;
-    return createKafka(brokers, clientId);
+    const settings = getConfig().settings.kafka;
+    return createKafka(settings, settings.clientId);
   });
 }
 
 /** Creates the bus topics if missing (the one-shot topic job). Returns the names it created. */
-export async function ensureTopics(admin: Admin, prefix: string, partitions: number): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  prefix: string,
+  partitions: number,
+  replicationFactor = 1,
+): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const wanted = Object.values(busTopics(prefix)).filter((t) => !existing.has(t));
   if (wanted.length === 0) return [];
   await admin.createTopics({
     waitForLeaders: true,
-    topics: wanted.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    topics: wanted.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
   });
   return wanted;
 }

@@ -6,6 +6,8 @@ export interface Metrics {
   registry: client.Registry;
   httpRequests: client.Counter<"method" | "route" | "status">;
   httpDuration: client.Histogram<"method" | "route" | "status">;
+  /** Open socket.io connections by namespace: what a gateway replica carries (the chart's HPA scales on it). */
+  sockets: client.Gauge<"nsp">;
 }
 
 export function metrics(): Metrics {
@@ -25,7 +27,13 @@ export function metrics(): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     });
-    return { registry, httpRequests, httpDuration };
+    const sockets = new client.Gauge({
+      name: "somaagent_socketio_connections",
+      help: "Open socket.io connections by namespace (/chat, /voice)",
+      labelNames: ["nsp"] as const,
+      registers: [registry],
+    });
+    return { registry, httpRequests, httpDuration, sockets };
   });
 }
 

@@ -27,7 +27,7 @@ function request(sessionId: string, n: number): ToolRequest {
 const PREFIX = "somatest-bus";
 
 beforeAll(async () => {
-  const admin = createKafka(settings().kafka.brokers, "bus-test-admin").admin();
+  const admin = createKafka(settings().kafka, "bus-test-admin").admin();
   await admin.connect();
   await ensureTopics(admin, PREFIX, 3);
   await admin.disconnect();

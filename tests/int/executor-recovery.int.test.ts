@@ -62,7 +62,7 @@ describe.each(["bullmq", "kafka"] as const)("over %s", (transport: Transport) =>
     while (executors.filter((e) => e.exitCode === null && e.signalCode === null).length < 2) await start();
     if (transport === "kafka") {
       // Both members must hold partitions before the work arrives, or the first drains it alone.
-      const admin = createKafka(settings().kafka.brokers, "recovery-test-admin").admin();
+      const admin = createKafka(settings().kafka, "recovery-test-admin").admin();
       await admin.connect();
       try {
         await waitUntil(

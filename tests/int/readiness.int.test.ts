@@ -16,7 +16,7 @@ let server: http.Server;
 let base: string;
 let db: Db;
 const kafkaAdmin = () => {
-  const admin = createKafka(settings().kafka.brokers, "readiness-test").admin();
+  const admin = createKafka(settings().kafka, "readiness-test").admin();
   return admin.connect().then(() => admin);
 };
 let admin: Awaited<ReturnType<typeof kafkaAdmin>>;

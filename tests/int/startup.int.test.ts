@@ -22,4 +22,16 @@ describe("start-up with invalid configuration", () => {
       "tests/fixtures/bad-conf/tenants.yaml: tenants.default.rateLimits.chatMessages",
     );
   });
+
+  it("a worker stops when Kafka SASL has no password, naming the variable", async () => {
+    const p = startProcess("npx", ["tsx", "workers/scheduler/index.ts"], {
+      SOMA_KAFKA_SASL_MECHANISM: "scram-sha-512",
+      SOMA_KAFKA_SASL_USERNAME: "soma",
+    });
+    expect(await exitOf(p)).toBe(78);
+    expect(p.output()).toContain(
+      "environment variable SOMA_KAFKA_SASL_PASSWORD: kafka.saslMechanism: SASL scram-sha-512 needs the password",
+    );
+    expect(p.output()).not.toMatch(/\n\s+at /);
+  });
 });

@@ -18,6 +18,7 @@ import { SCHEDULE_TICK, tick } from "../../lib/jobs/schedule-tick";
 import { channelHub } from "../../lib/realtime/channel-hub";
 import { RUN_QUEUED_CHANNEL } from "../../lib/schedules/service";
 import { onShutdown } from "../shutdown";
+import { runChecks } from "../../lib/server/readiness";
 import { metrics } from "../../lib/server/metrics";
 
 const { settings } = loadConfigOrExit("scheduler");
@@ -108,15 +109,30 @@ await queue.upsertJobScheduler(SCHEDULE_TICK, { every: conf.tickMs }, { name: SC
 await tick(db(), enqueueRun).catch((err: unknown) => log.error({ err }, "start-up tick failed"));
 
 const registry = metrics().registry;
+// /healthz (the process answers), /readyz (Postgres, Redis, the worker taking jobs) for compose's
+// health check and the kubelet's probes, and /metrics for Prometheus, on scheduler.metricsPort.
+let stopping = false;
 const health = http.createServer((req, res) => {
   void (async () => {
     if (req.url === "/healthz")
       return res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
     if (req.url === "/metrics")
       return res.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
+    if (req.url === "/readyz") {
+      const r = await runChecks({
+        postgres: async () => void (await db().$queryRaw`SELECT 1`),
+        redis: async () => void (await redis().ping()),
+        worker: async () => {
+          if (!worker.isRunning()) throw new Error("the schedule worker is not running");
+        },
+      });
+      return res
+        .writeHead(stopping ? 503 : r.status === "ok" ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify(r));
+    }
     res.writeHead(404).end();
   })().catch((err: unknown) => {
-    log.warn({ err: (err as Error).message, url: req.url }, "metrics request failed");
+    log.warn({ err: (err as Error).message, url: req.url }, "health or metrics request failed");
     if (!res.headersSent) res.writeHead(500).end();
   });
 });
@@ -139,6 +155,9 @@ log.info(
 );
 
 onShutdown(log, [
+  async () => {
+    stopping = true;
+  },
   // Turns being run stop (recorded interrupted, like a gateway's), so their jobs end and the worker closes.
   async () => {
     const closing = worker.close();
@@ -147,8 +166,8 @@ onShutdown(log, [
   },
   () => tools.close(),
   async () => hub.close(),
-  async () => health.close(),
   () => queue.close(),
+  async () => health.close(),
   () => db().$disconnect(),
   async () => redis().disconnect(),
 ]);
