@@ -1,0 +1,17 @@
+// The contract of POST /api/auth/login.
+import { z } from "zod";
+import { defineRoute } from "@/lib/api/contract";
+
+export const loginBody = z
+  .object({ email: z.string().trim().min(3).max(320), password: z.string().min(1).max(1024) })
+  .strict();
+
+export const contract = defineRoute("/api/auth/login", {
+  post: {
+    summary: "Sign in with email and password: sets the browser session cookie",
+    public: true,
+    body: loginBody,
+    responses: { 200: { description: "Signed in" } },
+    errors: [400, 401, 403, 413, 415, 429],
+  },
+});
