@@ -7,6 +7,7 @@ import { principalOrThrow, type AuthDeps, type Principal } from "../lib/auth/pri
 import { dropForwarded, forwardPrincipal } from "../lib/auth/forwarded-principal";
 import { AppError, toAppError } from "../lib/errors";
 import { reportFailure } from "../lib/http/failure";
+import { unstorableText } from "../lib/http/storable-text";
 import { contentSecurityPolicy, newCspNonce, securityHeaders } from "../lib/http/security-headers";
 import { clientAddress, CLIENT_IP_HEADER } from "../lib/http/client-ip";
 import { addressKind } from "../lib/net/address";
@@ -93,12 +94,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
  * path is a JSON 404 and a method the route does not have a JSON 405 with Allow, whatever the method
  * (Next would answer TRACE with its HTML error page). OPTIONS lists the methods. True when answered.
  */
-function checkMethod(
-  req: IncomingMessage,
-  res: ServerResponse,
-  pathname: string,
-  methods: MethodLookup,
-): boolean {
+function checkMethod(req: IncomingMessage, res: ServerResponse, url: URL, methods: MethodLookup): boolean {
+  const { pathname } = url;
   const method = (req.method ?? "GET").toUpperCase();
   const allow = methods(pathname);
   if (!allow) throw new AppError("not_found", `No API route at ${method} ${pathname}.`);
@@ -107,7 +104,14 @@ function checkMethod(
     res.end();
     return true;
   }
-  if (allow.includes(method)) return false;
+  if (allow.includes(method)) {
+    for (const [name, value] of url.searchParams)
+      if (unstorableText(name) || unstorableText(value))
+        throw new AppError("invalid_request", `Invalid query: ${name}: contains a NUL character.`, {
+          details: [{ field: name, message: "contains a NUL character" }],
+        });
+    return false;
+  }
   throw new AppError(
     "method_not_allowed",
     `${pathname} does not answer ${method}; it answers ${allow.join(", ")}.`,
@@ -199,9 +203,9 @@ export function createHttpHandler(deps: HandlerDeps) {
         // The route handler uses this principal instead of authenticating the request again.
         res.on("close", forwardPrincipal(req.headers, principal));
         // Authenticated first: an anonymous caller learns nothing about paths but "sign in".
-        if (checkMethod(req, res, url.pathname, deps.methods)) return;
+        if (checkMethod(req, res, url, deps.methods)) return;
       } else if (url.pathname.startsWith("/api/")) {
-        if (checkMethod(req, res, url.pathname, deps.methods)) return;
+        if (checkMethod(req, res, url, deps.methods)) return;
       } else if (!deps.ui) {
         // Headless mode: the API only, no pages.
         throw new AppError(

@@ -8,6 +8,7 @@ import { createMemoryBody, memoryPage, memoryView, updateMemoryBody } from "../m
 import * as sch from "../schedules/schemas";
 import * as s from "../sessions/schemas";
 import { connectionTestBody } from "../settings/connection-test";
+import { revokedEvent, sessionEvent } from "../realtime/event-schemas";
 import { updateUserBody, userList, userView } from "../users/schemas";
 import { named, type JsonSchema, type SchemaLike } from "./contract";
 
@@ -200,6 +201,9 @@ export const Token = named("Token", {
   required: ["id", "name", "prefix", "createdAt", "lastUsedAt", "expiresAt", "revokedAt"],
 });
 
+export const SessionEvent = named("SessionEvent", sessionEvent);
+export const RevokedEvent = named("RevokedEvent", revokedEvent);
+
 /** Every named shape, in the order the document lists them. */
 export const COMPONENTS: SchemaLike[] = [
   ErrorBody,
@@ -238,4 +242,6 @@ export const COMPONENTS: SchemaLike[] = [
   UsageTotals,
   BudgetLine,
   Token,
+  SessionEvent,
+  RevokedEvent,
 ];

@@ -25,6 +25,8 @@ export interface ResponseSpec {
   /** The body, by content type; a bare schema means application/json. */
   body?: SchemaLike;
   content?: Record<string, SchemaLike>;
+  /** A text/event-stream: the schema of each event (`id`, `event`, `data`). */
+  events?: JsonSchema;
   headers?: Record<string, { description: string; schema: JsonSchema }>;
 }
 
@@ -52,12 +54,17 @@ export interface RouteContract {
   /** Not part of the public API (kept out of the document, still method-checked). */
   internal?: boolean;
   operations: Partial<Record<Method, OperationSpec>>;
+  /**
+   * The routes the document lists instead of this template, when what a request may carry depends on
+   * the parameter (a tool's arguments depend on the tool): one concrete path each.
+   */
+  documentedAs?: () => RouteContract[];
 }
 
 export function defineRoute(
   path: string,
   operations: RouteContract["operations"],
-  opts: Pick<RouteContract, "params" | "internal"> = {},
+  opts: Pick<RouteContract, "params" | "internal" | "documentedAs"> = {},
 ): RouteContract {
   return { path, operations, ...opts };
 }

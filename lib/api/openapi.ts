@@ -1,4 +1,4 @@
-// The OpenAPI 3.1 document of the public API, generated from the registered route contracts
+// The OpenAPI 3.2 document of the public API, generated from the registered route contracts
 // (app/api/contracts.ts) and the zod schemas they name (JSON Schema 2020-12, as OpenAPI 3.1 uses).
 import { z } from "zod";
 import { COMPONENTS } from "./components";
@@ -63,17 +63,14 @@ function operation(op: OperationSpec): JsonSchema {
   const parameters = [...queryParameters(op.query), ...(op.headers ?? [])];
   const responses: Record<string, JsonSchema> = {};
   for (const [status, r] of Object.entries(op.responses)) {
-    const content = r.content ?? (r.body ? { "application/json": r.body } : undefined);
+    const content: Record<string, JsonSchema> = {};
+    for (const [type, s] of Object.entries(r.content ?? (r.body ? { "application/json": r.body } : {})))
+      content[type] = { schema: schemaOf(s, "output") };
+    if (r.events) content["text/event-stream"] = { itemSchema: r.events };
     responses[status] = {
       description: r.description,
       ...(r.headers ? { headers: r.headers } : {}),
-      ...(content
-        ? {
-            content: Object.fromEntries(
-              Object.entries(content).map(([type, s]) => [type, { schema: schemaOf(s, "output") }]),
-            ),
-          }
-        : {}),
+      ...(Object.keys(content).length ? { content } : {}),
     };
   }
   for (const status of op.errors)
@@ -115,7 +112,10 @@ function pathItem(contract: RouteContract): JsonSchema {
 
 export function openApiDocument(contracts: readonly RouteContract[], serverUrl: string) {
   const paths: Record<string, JsonSchema> = {};
-  for (const contract of contracts) if (!contract.internal) paths[contract.path] = pathItem(contract);
+  for (const contract of contracts) {
+    if (contract.internal) continue;
+    for (const c of contract.documentedAs?.() ?? [contract]) paths[c.path] = pathItem(c);
+  }
   for (const [alias, method, of, ofMethod] of ALIASES) {
     const target = paths[of]?.[ofMethod] as JsonSchema | undefined;
     if (target)
@@ -124,7 +124,7 @@ export function openApiDocument(contracts: readonly RouteContract[], serverUrl: 
       };
   }
   return {
-    openapi: "3.1.0",
+    openapi: "3.2.0",
     info: {
       title: "SomaAgent API",
       version: "1.0.0",

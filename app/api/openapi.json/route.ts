@@ -1,4 +1,4 @@
-// GET /api/openapi.json: the OpenAPI 3.1 document of the public API, generated from the routes'
+// GET /api/openapi.json: the OpenAPI 3.2 document of the public API, generated from the routes'
 // registered contracts.
 import { getConfig } from "@/lib/config";
 import { openApiDocument } from "@/lib/api/openapi";

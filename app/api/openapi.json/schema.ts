@@ -5,7 +5,7 @@ export const contract = defineRoute("/api/openapi.json", {
   get: {
     summary: "This document",
     public: true,
-    responses: { 200: { description: "OpenAPI 3.1", body: { type: "object" } } },
+    responses: { 200: { description: "OpenAPI 3.2", body: { type: "object" } } },
     errors: [],
   },
 });

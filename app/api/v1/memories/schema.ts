@@ -10,7 +10,7 @@ export const contract = defineRoute("/api/v1/memories", {
       "With `query`, ranked by words, and by meaning too when an embedding model is configured (`mode: hybrid`; weight `memory.hybridWeight`). Another member's private memories are never listed. `nextCursor` continues the same listing.",
     query: listMemoriesQuery,
     responses: { 200: { description: "A page", body: MemoryPage } },
-    errors: [400, 401],
+    errors: [400, 401, 409],
   },
   post: {
     summary: 'Save a memory: the caller\'s own, or shared with the tenant (scope "tenant")',

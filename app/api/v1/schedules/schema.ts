@@ -11,7 +11,7 @@ export const contract = defineRoute("/api/v1/schedules", {
   post: {
     summary: "Create a schedule",
     description:
-      "A prompt that runs as the caller's agent turn on a cron expression (five fields, in `timezone`) or once at `runAt`, in `sessionId` or a new session per run. A bad cron expression, time zone or session is a 400 naming the field.",
+      "A prompt that runs as the caller's agent turn on a cron expression (five fields, in `timezone`) or once at `runAt`, in `sessionId` or a new session per run. Exactly one of `cron` and `runAt`; `runAt` must be ahead; `sessionId` must be a session the caller may post into. A bad cron expression, time zone, time or session is a 400 naming the field.",
     body: CreateSchedule,
     responses: { 201: { description: "Created", body: Schedule } },
     errors: [400, 401, 413, 415, 503],

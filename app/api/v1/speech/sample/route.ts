@@ -5,7 +5,7 @@ import OpenAI from "openai";
 import { requirePrincipal } from "@/lib/auth/require";
 import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import { jsonBody } from "@/lib/http/json-body";
+import { optionalJsonBody } from "@/lib/http/json-body";
 import { route } from "@/lib/http/route";
 import { sampleBody } from "./schema";
 import { plainError } from "@/lib/settings/connection-test";
@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 
 export const POST = route(async (request) => {
   await requirePrincipal(request);
-  const body = await jsonBody(request, sampleBody, 4096);
+  const body = await optionalJsonBody(request, sampleBody, 4096);
   const tts = getConfig().settings.speech.tts;
   const client = new OpenAI({
     apiKey: providerKey("speech.tts", tts.apiKeyEnv, tts.baseUrl) ?? "not-needed",

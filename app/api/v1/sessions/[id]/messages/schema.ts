@@ -1,7 +1,7 @@
 // The contract of POST /api/v1/sessions/{id}/messages.
 import { MessageAccepted, PostMessage } from "@/lib/api/components";
 import { defineRoute, uuidParam } from "@/lib/api/contract";
-import { SSE_STREAM } from "@/lib/api/sse-contract";
+import { SESSION_EVENT_ITEM } from "@/lib/api/sse-contract";
 
 export const contract = defineRoute(
   "/api/v1/sessions/{id}/messages",
@@ -13,7 +13,7 @@ export const contract = defineRoute(
       body: PostMessage,
       responses: {
         202: { description: "Accepted", body: MessageAccepted },
-        200: { description: "The turn's events (when asked for SSE)", content: SSE_STREAM },
+        200: { description: "The turn's events (when asked for SSE)", events: SESSION_EVENT_ITEM },
       },
       errors: [400, 401, 402, 403, 404, 409, 413, 415, 429, 503],
     },
