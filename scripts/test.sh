@@ -33,6 +33,8 @@ export SOMA_SETTINGS_SCOPE="test-run-$(date +%s)-$$"
 if needs_services; then
   "$ROOT/scripts/services/up.sh"
   "$ROOT/scripts/services/compose.sh" install
+  "$ROOT/scripts/services/schemathesis.sh" install
+  SOMA_SCHEMATHESIS="$("$ROOT/scripts/services/schemathesis.sh" path)"; export SOMA_SCHEMATHESIS
   PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -p "$POSTGRES_PORT" -U "$POSTGRES_USER" -d postgres -qtAc \
     "select 1 from pg_database where datname='somaagent_test'" | grep -q 1 \
     || PGPASSWORD="$POSTGRES_PASSWORD" createdb -h 127.0.0.1 -p "$POSTGRES_PORT" -U "$POSTGRES_USER" somaagent_test

@@ -7,11 +7,13 @@ import { principalOrThrow, type AuthDeps, type Principal } from "../lib/auth/pri
 import { dropForwarded, forwardPrincipal } from "../lib/auth/forwarded-principal";
 import { AppError, toAppError } from "../lib/errors";
 import { reportFailure } from "../lib/http/failure";
+import { unstorableText } from "../lib/http/storable-text";
 import { contentSecurityPolicy, newCspNonce, securityHeaders } from "../lib/http/security-headers";
 import { clientAddress, CLIENT_IP_HEADER } from "../lib/http/client-ip";
 import { addressKind } from "../lib/net/address";
 import { bearerToken } from "../lib/auth/tokens";
 import { metrics, routeLabel } from "../lib/server/metrics";
+import type { MethodLookup } from "../lib/api/method-table";
 import type { Check } from "../lib/server/readiness";
 import { runChecks } from "../lib/server/readiness";
 
@@ -22,6 +24,8 @@ export interface HandlerDeps {
   auth: () => AuthDeps;
   readiness: () => Record<string, Check>;
   next: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** The methods each API path answers (from the route contracts); null for a path no route has. */
+  methods: MethodLookup;
   isShuttingDown: () => boolean;
   /** Origins whose pages may make cookie-authenticated writes (CSRF defence). */
   allowedOrigins: string[];
@@ -83,6 +87,38 @@ function sendJson(
 export function sendError(res: ServerResponse, err: unknown): void {
   const e = toAppError(err);
   sendJson(res, e.status, e.toBody(), e.headers);
+}
+
+/**
+ * Every /api path and method is answered here or by a route declared in its contract: an unknown
+ * path is a JSON 404 and a method the route does not have a JSON 405 with Allow, whatever the method
+ * (Next would answer TRACE with its HTML error page). OPTIONS lists the methods. True when answered.
+ */
+function checkMethod(req: IncomingMessage, res: ServerResponse, url: URL, methods: MethodLookup): boolean {
+  const { pathname } = url;
+  const method = (req.method ?? "GET").toUpperCase();
+  const allow = methods(pathname);
+  if (!allow) throw new AppError("not_found", `No API route at ${method} ${pathname}.`);
+  if (method === "OPTIONS") {
+    res.writeHead(204, { allow: allow.join(", "), "cache-control": "no-store" });
+    res.end();
+    return true;
+  }
+  if (allow.includes(method)) {
+    for (const [name, value] of url.searchParams)
+      if (unstorableText(name) || unstorableText(value))
+        throw new AppError("invalid_request", `Invalid query: ${name}: contains a NUL character.`, {
+          details: [{ field: name, message: "contains a NUL character" }],
+        });
+    return false;
+  }
+  throw new AppError(
+    "method_not_allowed",
+    `${pathname} does not answer ${method}; it answers ${allow.join(", ")}.`,
+    {
+      headers: { allow: allow.join(", ") },
+    },
+  );
 }
 
 /** The compatibility paths of the settings and realtime APIs (the runtime document's names), authenticated like /api/v1. */
@@ -168,7 +204,11 @@ export function createHttpHandler(deps: HandlerDeps) {
         if (principal.kind === "session") checkCsrf(req, deps.allowedOrigins);
         // The route handler uses this principal instead of authenticating the request again.
         res.on("close", forwardPrincipal(req.headers, principal));
-      } else if (!deps.ui && !url.pathname.startsWith("/api/") && !compat) {
+        // Authenticated first: an anonymous caller learns nothing about paths but "sign in".
+        if (checkMethod(req, res, url, deps.methods)) return;
+      } else if (url.pathname.startsWith("/api/")) {
+        if (checkMethod(req, res, url, deps.methods)) return;
+      } else if (!deps.ui) {
         // Headless mode: the API only, no pages.
         throw new AppError(
           "not_found",

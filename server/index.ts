@@ -8,6 +8,8 @@ import next from "next";
 import type { Admin } from "kafkajs";
 import { loadConfigOrExit } from "./config";
 import { createHttpHandler } from "./http-handler";
+import { methodTable } from "../lib/api/method-table";
+import { CONTRACTS } from "../app/api/contracts";
 import { stopListeningForRevocations } from "../lib/auth/revocation";
 import { attachSocketIo } from "./socket";
 import { configureLogger, logger } from "../lib/server/logger";
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
     metricsToken: settings.server.metricsToken,
     https: settings.server.publicUrl.startsWith("https:"),
     next: (req, res) => nextHandle(req, res),
+    methods: methodTable(CONTRACTS),
     readiness: () =>
       gatewayChecks({
         db: db(),

@@ -1,5 +1,6 @@
 // The memories API's shapes: request bodies, the list query, and a memory as the caller sees it.
 import { z } from "zod";
+import { KEYSET_CURSOR_PATTERN } from "../http/keyset-cursor";
 
 export const memoryScope = z.enum(["user", "tenant"]);
 export type MemoryScope = z.infer<typeof memoryScope>;
@@ -23,12 +24,16 @@ export const createMemoryBody = z
 export const updateMemoryBody = z
   .object({ content: content.optional(), area: area.optional(), scope: memoryScope.optional() })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, "name at least one of content, area, scope");
+  .refine((b) => Object.keys(b).length > 0, "name at least one of content, area, scope")
+  .meta({ minProperties: 1 });
 
 export const listMemoriesQuery = z
   .object({
     query: z.string().trim().max(1_000).default(""),
-    cursor: z.string().max(200).optional(),
+    cursor: z
+      .string()
+      .regex(new RegExp(`^(?:${KEYSET_CURSOR_PATTERN}|[0-9]{1,6})$`), "not a cursor from this listing")
+      .optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
     area: area.optional(),
     scope: memoryScope.optional(),

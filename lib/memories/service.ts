@@ -4,6 +4,7 @@
 // Who changes what: your own memories; a tenant-shared one only its author or a tenant admin
 // (one saved by the system has no author: admins only). A caller without a user (a system call)
 // sees shared memories and changes none.
+import { decodeKeyset, encodeKeyset, type KeysetPosition } from "../http/keyset-cursor";
 import { getConfig } from "../config";
 import { AppError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
@@ -123,29 +124,33 @@ export interface ListInput {
   scope?: MemoryScope | undefined;
 }
 
-type Cursor = { c: string; i: string } | { o: number };
-
-function readCursor(raw: string | undefined, ranked: boolean): Cursor | undefined {
+/**
+ * A listing's cursor: `<offset>` continues a ranked search, `<ms>.<uuid>` the newest-first list
+ * (both admitted by the query schema's pattern). One of the other listing is a 409, not a guess.
+ */
+function readCursor(
+  raw: string | undefined,
+  ranked: boolean,
+): { offset: number } | KeysetPosition | undefined {
   if (!raw) return undefined;
-  try {
-    const v = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Record<string, unknown>;
-    if (ranked && Number.isInteger(v.o) && (v.o as number) >= 0) return { o: v.o as number };
-    if (!ranked && typeof v.c === "string" && !Number.isNaN(Date.parse(v.c)) && typeof v.i === "string")
-      return { c: v.c, i: v.i };
-  } catch {
-    // Not base64url JSON: refused below like any other malformed cursor.
-  }
-  throw new AppError("invalid_request", "Invalid query: cursor: not a cursor from this listing.");
+  const keyset = raw.includes(".");
+  if (keyset === ranked)
+    throw new AppError(
+      "conflict",
+      ranked
+        ? "This cursor continues the listing without a query: pass the same query (none) again, or drop the cursor."
+        : "This cursor continues a search: pass the same query again, or drop the cursor.",
+    );
+  return ranked ? { offset: Number(raw) } : decodeKeyset(raw);
 }
-const writeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString("base64url");
 
 /** The caller's memories and the tenant's shared ones: newest first, or ranked by `query`. */
 export async function listMemories(db: Db, actor: MemoryActor, input: ListInput): Promise<MemoryPage> {
   if (input.query) {
     const { items, mode, more, offset } = await rankedSearch(db, actor, input);
-    return { items, mode, nextCursor: more ? writeCursor({ o: offset + items.length }) : null };
+    return { items, mode, nextCursor: more ? String(offset + items.length) : null };
   }
-  const cursor = readCursor(input.cursor, false) as { c: string; i: string } | undefined;
+  const cursor = readCursor(input.cursor, false) as KeysetPosition | undefined;
   const own = actor.userId ? [{ userId: actor.userId }] : [];
   const who =
     input.scope === "tenant"
@@ -164,10 +169,7 @@ export async function listMemories(db: Db, actor: MemoryActor, input: ListInput)
         ...(cursor
           ? [
               {
-                OR: [
-                  { createdAt: { lt: new Date(cursor.c) } },
-                  { createdAt: new Date(cursor.c), id: { lt: cursor.i } },
-                ],
+                OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }],
               },
             ]
           : []),
@@ -182,8 +184,7 @@ export async function listMemories(db: Db, actor: MemoryActor, input: ListInput)
   return {
     items: page.map((r) => toView(r, actor)),
     mode: "list",
-    nextCursor:
-      rows.length > input.limit && last ? writeCursor({ c: last.createdAt.toISOString(), i: last.id }) : null,
+    nextCursor: rows.length > input.limit && last ? encodeKeyset({ at: last.createdAt, id: last.id }) : null,
   };
 }
 
@@ -193,7 +194,7 @@ export async function rankedSearch(
   actor: MemoryActor,
   input: ListInput,
 ): Promise<{ items: MemoryView[]; mode: "words" | "hybrid"; more: boolean; offset: number }> {
-  const offset = (readCursor(input.cursor, true) as { o: number } | undefined)?.o ?? 0;
+  const offset = (readCursor(input.cursor, true) as { offset: number } | undefined)?.offset ?? 0;
   const { memory } = getConfig().settings;
   const embedded = await embedOrNull(input.query, "memory search");
   const index = await memoryIndex(db);

@@ -1,43 +1,12 @@
 // The events of a session, shared by server and client: what socket.io `/chat` emits, what the SSE
 // endpoints stream, and the payloads clients send. Every event carries the session's sequence
 // number, so a client that reconnects asks for what came after the last one it saw.
-import type { ToolStatus } from "../tool-status";
 import { z } from "zod";
+import type { eventEnvelope, sessionEventBody, usage as usageSchema } from "./event-schemas";
 
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-}
-
-export type SessionEventBody =
-  | { type: "turn.started"; turnId: string; messageId: string; content: string; source?: "voice" }
-  | { type: "message.started"; turnId: string; messageId: string }
-  /** `offset`: the length of the message's text before this delta (apply only where it fits). */
-  | { type: "message.delta"; turnId: string; messageId: string; delta: string; offset: number }
-  | { type: "message.completed"; turnId: string; messageId: string; content: string }
-  /** A spoken answer the person interrupted: `content` is what they heard of it. */
-  | { type: "message.truncated"; turnId: string; messageId: string; content: string; heardMs: number }
-  | { type: "tool.started"; turnId: string; toolCallId: string; tool: string; arguments: unknown }
-  | {
-      type: "tool.finished";
-      turnId: string;
-      toolCallId: string;
-      tool: string;
-      status: ToolStatus;
-      result?: unknown;
-      error?: string;
-      durationMs: number;
-    }
-  | { type: "turn.finished"; turnId: string; usage: Usage; steps: number }
-  | { type: "turn.failed"; turnId: string; reason: string; code: string; usage: Usage }
-  | { type: "turn.cancelled"; turnId: string; usage: Usage }
-  | { type: "turn.interrupted"; turnId: string; reason: string }
-  | { type: "session.updated"; title: string }
-  | { type: "session.deleted" }
-  /** The client asked for events older than the log keeps: reload the session over REST. */
-  | { type: "session.resync"; reason: string };
-
-export type SessionEvent = SessionEventBody & { seq: number; sessionId: string; at: string };
+export type Usage = z.infer<typeof usageSchema>;
+export type SessionEventBody = z.infer<typeof sessionEventBody>;
+export type SessionEvent = SessionEventBody & z.infer<typeof eventEnvelope>;
 export type SessionEventType = SessionEvent["type"];
 
 /** Events after which a turn is over. */

@@ -2,6 +2,7 @@
 // built to them, and the OpenAPI document is generated from them.
 import { z } from "zod";
 import { TOOL_STATUSES } from "../tool-status";
+import { keysetCursor } from "../http/keyset-cursor";
 
 export const createSessionBody = z.object({ title: z.string().trim().min(1).max(200).optional() }).strict();
 export const renameSessionBody = z.object({ title: z.string().trim().min(1).max(200) }).strict();
@@ -10,10 +11,11 @@ export const cancelTurnBody = z.object({ turnId: z.uuid().optional() }).strict()
 export const shareSessionBody = z
   .object({ email: z.email().max(320).optional(), userId: z.uuid().optional() })
   .strict()
-  .refine((b) => Boolean(b.email) !== Boolean(b.userId), { message: "give either email or userId" });
+  .refine((b) => Boolean(b.email) !== Boolean(b.userId), { message: "give either email or userId" })
+  .meta({ oneOf: [{ required: ["email"] }, { required: ["userId"] }] });
 export const listSessionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().optional(),
+  cursor: keysetCursor.optional(),
 });
 
 export const sessionSummary = z.object({

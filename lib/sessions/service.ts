@@ -20,6 +20,7 @@ import { db } from "../server/db";
 import { redis } from "../server/redis";
 import { publishRevocation } from "../auth/revocation";
 import { isUuid } from "../ids";
+import { decodeKeyset, encodeKeyset } from "../http/keyset-cursor";
 import { appendEvent, lastSeq } from "../realtime/event-log";
 import { DEFAULT_TITLE, turns, turnStartSeqKey } from "../agent/turns";
 import { dropHistory } from "../agent/context";
@@ -149,26 +150,12 @@ export async function unshareSession(principal: Principal, id: string, userId: s
   });
 }
 
-function encodeCursor(s: { updatedAt: Date; id: string }): string {
-  return Buffer.from(`${s.updatedAt.toISOString()}|${s.id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const updatedAt = new Date(at ?? "");
-  if (!id || Number.isNaN(updatedAt.getTime()) || !isUuid(id))
-    throw new AppError("invalid_request", "Invalid cursor: pass back nextCursor as given.", {
-      details: [{ field: "cursor", message: "not a cursor from this API" }],
-    });
-  return { updatedAt, id };
-}
-
 export async function listSessions(
   principal: Principal,
   limit: number,
   cursor?: string,
 ): Promise<{ items: SessionSummary[]; nextCursor: string | null }> {
-  const after = cursor ? decodeCursor(cursor) : undefined;
+  const after = cursor ? decodeKeyset(cursor) : undefined;
   // Shared sessions come from OpenFGA; without it the list degrades to the caller's own sessions.
   const shared = await sharedWith(principal.userId).catch((err: unknown) => {
     logger().warn({ err: (err as Error).message }, "OpenFGA unreachable: listing owned sessions only");
@@ -183,10 +170,7 @@ export async function listSessions(
         ? {
             AND: [
               {
-                OR: [
-                  { updatedAt: { lt: after.updatedAt } },
-                  { updatedAt: after.updatedAt, id: { lt: after.id } },
-                ],
+                OR: [{ updatedAt: { lt: after.at } }, { updatedAt: after.at, id: { lt: after.id } }],
               },
             ],
           }
@@ -199,7 +183,8 @@ export async function listSessions(
   const page = rows.slice(0, limit);
   return {
     items: page.map(summaryFor(principal)),
-    nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!) : null,
+    nextCursor:
+      rows.length > limit ? encodeKeyset({ at: page.at(-1)!.updatedAt, id: page.at(-1)!.id }) : null,
   };
 }
 

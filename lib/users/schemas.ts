@@ -7,7 +7,8 @@ export const ROLES = ["admin", "member"] as const;
 export const listUsersQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(500).default(100),
-    cursor: z.string().max(600).optional(),
+    /** The last email of the previous page (nextCursor). */
+    cursor: z.string().min(1).max(320).optional(),
   })
   .strict();
 export type ListUsersQuery = z.infer<typeof listUsersQuery>;
@@ -21,7 +22,8 @@ export const updateUserBody = z
   .strict()
   .refine((b) => b.disabled !== undefined || b.role !== undefined, {
     message: "give disabled, role or both",
-  });
+  })
+  .meta({ minProperties: 1 });
 export type UserChange = z.infer<typeof updateUserBody>;
 
 export const userView = z.object({

@@ -13,6 +13,8 @@ import { seedTenantUser } from "@/lib/jobs/seed";
 import { createDb } from "@/lib/server/db";
 import { createRedis } from "@/lib/server/redis";
 import { createHttpHandler } from "@/server/http-handler";
+import { CONTRACTS } from "@/app/api/contracts";
+import { methodTable } from "@/lib/api/method-table";
 import { settings } from "../helpers/services";
 
 const db = createDb(settings().database.url);
@@ -42,6 +44,7 @@ beforeAll(async () => {
     isShuttingDown: () => false,
     allowedOrigins: ["http://app.example"],
     trustedProxies: [],
+    methods: methodTable(CONTRACTS),
     metricsToken: "",
     readiness: () => ({}),
     next: async (_req, res) => {

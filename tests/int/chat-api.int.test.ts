@@ -150,7 +150,7 @@ describe("sessions REST", () => {
     expect((res.json.voice as { reason: string }).reason).toMatch(/speech to text/);
   });
 
-  it("serves an OpenAPI 3.1 document covering the session routes", async () => {
+  it("serves an OpenAPI 3.2 document covering the session routes", async () => {
     const res = await fetch(`${stack.base}/api/openapi.json`);
     expect(res.status).toBe(200);
     const doc = (await res.json()) as {
@@ -158,7 +158,7 @@ describe("sessions REST", () => {
       paths: Record<string, object>;
       components: { schemas: Record<string, object> };
     };
-    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.openapi).toBe("3.2.0");
     for (const p of [
       "/api/v1/sessions",
       "/api/v1/sessions/{id}",

@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { createHttpHandler } from "@/server/http-handler";
+import { CONTRACTS } from "@/app/api/contracts";
+import { methodTable } from "@/lib/api/method-table";
 import { createDb, type Db } from "@/lib/server/db";
 import { createRedis } from "@/lib/server/redis";
 import { createKafka } from "@/lib/server/kafka";
@@ -57,6 +59,7 @@ beforeAll(async () => {
     allowedOrigins: ["http://app.example"],
     // This host is the trusted proxy: a request forwarded "for" another address is another host's.
     trustedProxies: ["127.0.0.1"],
+    methods: methodTable(CONTRACTS),
     metricsToken: OPERATOR_TOKEN,
     next: async (_req, res) => {
       res.writeHead(200).end("next");

@@ -200,7 +200,7 @@ describe("who may change whom", () => {
     const paged = await client(stack.base, admin.token).get("/api/v1/admin/users?limit=1");
     expect(paged.json.items).toHaveLength(1);
     const next = await client(stack.base, admin.token).get(
-      `/api/v1/admin/users?limit=1&cursor=${paged.json.nextCursor as string}`,
+      `/api/v1/admin/users?limit=1&cursor=${encodeURIComponent(paged.json.nextCursor as string)}`,
     );
     expect((next.json.items as { id: string }[])[0]!.id).not.toBe(
       (paged.json.items as { id: string }[])[0]!.id,

@@ -7,17 +7,17 @@ import { AppError } from "../../errors";
 import { jsonBody } from "../../http/json-body";
 import { attachDirect, startDirect } from "./direct";
 
-const startBody = z
+export const startDirectBody = z
   .object({ sessionId: z.uuid(), input: z.enum(["push-to-talk", "hands-free"]).optional() })
   .strict();
-const attachBody = z
+export const attachDirectBody = z
   .object({ providerCallId: z.string().regex(/^[\w-]{1,128}$/, "a provider call id") })
   .strict();
 const NO_STORE = { "cache-control": "no-store" };
 
 export async function startDirectCall(request: Request): Promise<Response> {
   const principal = await requirePrincipal(request);
-  const body = await jsonBody(request, startBody, 4096);
+  const body = await jsonBody(request, startDirectBody, 4096);
   const started = await startDirect(principal, body);
   await auditRequest(request, principal, {
     action: "voice.start",
@@ -30,7 +30,7 @@ export async function startDirectCall(request: Request): Promise<Response> {
 
 export async function attachDirectCall(request: Request, callId: string): Promise<Response> {
   const principal = await requirePrincipal(request);
-  const body = await jsonBody(request, attachBody, 4096);
+  const body = await jsonBody(request, attachDirectBody, 4096);
   if (!z.uuid().safeParse(callId).success) throw new AppError("not_found", "No such call.");
   return Response.json(await attachDirect(principal, callId, body.providerCallId), { headers: NO_STORE });
 }

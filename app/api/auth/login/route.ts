@@ -2,10 +2,10 @@
 // an unknown email and a wrong password alike; 403 for a disabled account with the right password.
 import { auditRequest } from "@/lib/audit/log";
 import { AppError } from "@/lib/errors";
-import { z } from "zod";
 import { getConfig } from "@/lib/config";
 import { jsonBody } from "@/lib/http/json-body";
 import { route } from "@/lib/http/route";
+import { loginBody } from "./schema";
 import { sessionCookie, signIn } from "@/lib/auth/web-session";
 import { CLIENT_IP_HEADER } from "@/lib/http/client-ip";
 import { db } from "@/lib/server/db";
@@ -13,10 +13,6 @@ import { logger } from "@/lib/server/logger";
 import { redis } from "@/lib/server/redis";
 
 export const dynamic = "force-dynamic";
-
-const loginBody = z
-  .object({ email: z.string().trim().min(3).max(320), password: z.string().min(1).max(1024) })
-  .strict();
 
 export const POST = route(async (request) => {
   const { settings } = getConfig();

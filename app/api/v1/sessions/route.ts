@@ -3,7 +3,7 @@ import { auditRequest } from "@/lib/audit/log";
 import { requirePrincipal } from "@/lib/auth/require";
 import { getConfig } from "@/lib/config";
 import { fromZod } from "@/lib/errors";
-import { jsonBody } from "@/lib/http/json-body";
+import { optionalJsonBody } from "@/lib/http/json-body";
 import { route } from "@/lib/http/route";
 import { createSessionBody, listSessionsQuery } from "@/lib/sessions/schemas";
 import { createSession, listSessions } from "@/lib/sessions/service";
@@ -19,10 +19,7 @@ export const GET = route(async (request) => {
 
 export const POST = route(async (request) => {
   const principal = await requirePrincipal(request);
-  const body =
-    request.headers.get("content-length") === "0"
-      ? {}
-      : await jsonBody(request, createSessionBody, getConfig().settings.server.bodyLimitBytes);
+  const body = await optionalJsonBody(request, createSessionBody, getConfig().settings.server.bodyLimitBytes);
   const created = await createSession(principal, body.title);
   await auditRequest(request, principal, {
     action: "session.create",

@@ -2,27 +2,20 @@
 // speech settings (the settings panel's "Play a sample"). Answers audio; a provider failure is a 502
 // with the reason in plain words.
 import OpenAI from "openai";
-import { z } from "zod";
 import { requirePrincipal } from "@/lib/auth/require";
 import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import { jsonBody } from "@/lib/http/json-body";
+import { optionalJsonBody } from "@/lib/http/json-body";
 import { route } from "@/lib/http/route";
+import { sampleBody } from "./schema";
 import { plainError } from "@/lib/settings/connection-test";
 import { providerKey } from "@/lib/settings/provider-keys";
 
 export const dynamic = "force-dynamic";
 
-const sampleBody = z
-  .object({
-    voice: z.string().min(1).max(100).optional(),
-    text: z.string().min(1).max(300).optional(),
-  })
-  .strict();
-
 export const POST = route(async (request) => {
   await requirePrincipal(request);
-  const body = await jsonBody(request, sampleBody, 4096);
+  const body = await optionalJsonBody(request, sampleBody, 4096);
   const tts = getConfig().settings.speech.tts;
   const client = new OpenAI({
     apiKey: providerKey("speech.tts", tts.apiKeyEnv, tts.baseUrl) ?? "not-needed",

@@ -2,7 +2,7 @@
 // wherever it runs. 202 {turnId}; 409 when no turn is running.
 import { requirePrincipal } from "@/lib/auth/require";
 import { getConfig } from "@/lib/config";
-import { jsonBody } from "@/lib/http/json-body";
+import { optionalJsonBody } from "@/lib/http/json-body";
 import { route, type Params } from "@/lib/http/route";
 import { turns } from "@/lib/agent/turns";
 import { cancelTurnBody } from "@/lib/sessions/schemas";
@@ -14,9 +14,6 @@ export const POST = route<Params<{ id: string }>>(async (request, { params }) =>
   const principal = await requirePrincipal(request);
   const { id } = await params;
   await sessionFor(principal, id, "write");
-  const body =
-    request.headers.get("content-length") === "0" || !request.headers.get("content-type")
-      ? {}
-      : await jsonBody(request, cancelTurnBody, getConfig().settings.server.bodyLimitBytes);
+  const body = await optionalJsonBody(request, cancelTurnBody, getConfig().settings.server.bodyLimitBytes);
   return Response.json(await turns().cancel(id, body.turnId), { status: 202 });
 });
