@@ -14,6 +14,7 @@ import { bearerToken } from "../lib/auth/tokens";
 import { metrics, routeLabel } from "../lib/server/metrics";
 import type { Check } from "../lib/server/readiness";
 import { runChecks } from "../lib/server/readiness";
+import type { MaintenanceView } from "../lib/maintenance/view";
 
 export interface HandlerDeps {
   log: Logger;
@@ -21,6 +22,8 @@ export interface HandlerDeps {
   ui: boolean;
   auth: () => AuthDeps;
   readiness: () => Record<string, Check>;
+  /** Maintenance mode (lib/maintenance/state.ts): while it is on, /readyz answers 503 `draining`. */
+  maintenance?: () => Promise<MaintenanceView>;
   next: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   isShuttingDown: () => boolean;
   /** Origins whose pages may make cookie-authenticated writes (CSRF defence). */
@@ -141,6 +144,17 @@ export function createHttpHandler(deps: HandlerDeps) {
       if (url.pathname === "/readyz") {
         if (deps.isShuttingDown())
           return sendJson(res, 503, { status: "shutting_down", failing: [], checks: {} });
+        const maintenance = await deps.maintenance?.().catch((err: unknown) => {
+          // Redis is down: the redis check below says so.
+          log.warn({ err }, "readiness: maintenance state unavailable");
+          return undefined;
+        });
+        // A load balancer stops sending new traffic; what runs here finishes.
+        if (maintenance?.active)
+          return sendJson(res, 503, {
+            status: "draining",
+            maintenance: { message: maintenance.message, until: maintenance.until },
+          });
         const result = await runChecks(deps.readiness());
         if (result.status !== "ok") log.warn({ failing: result.failing, checks: result.checks }, "not ready");
         // Which dependency fails, and how, is for operators; everyone else learns ready or not.

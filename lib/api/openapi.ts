@@ -10,6 +10,7 @@ import { createMemoryBody, memoryPage, memoryView, updateMemoryBody } from "../m
 import { ERROR_STATUS } from "../errors";
 import { invokeBody } from "../tools/invoke-body";
 import { schedulePaths, scheduleSchemas } from "../schedules/openapi";
+import { maintenancePaths, maintenanceSchemas } from "../maintenance/openapi";
 
 const schema = (t: z.ZodType, io: "input" | "output" = "output") => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(t, { io, unrepresentable: "any" }) as Record<
@@ -43,7 +44,7 @@ const STATUS_TEXT: Record<number, string> = {
   413: "Body or message too large",
   415: "Body is not JSON",
   429: "Rate limited (Retry-After)",
-  503: "A dependency is unavailable",
+  503: "A dependency is unavailable, maintenance mode is on (code maintenance), or this gateway is shutting down (code draining); Retry-After says when to retry",
 };
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 const sse = {
@@ -100,6 +101,7 @@ function document(serverUrl: string) {
         SessionDetail: schema(s.sessionDetail),
         MessageAccepted: schema(s.postMessageResult),
         ...scheduleSchemas(helpers),
+        ...maintenanceSchemas(helpers),
         CreateToken: schema(createTokenBody, "input"),
         ShareSession: schema(s.shareSessionBody, "input"),
         Share: schema(s.shareView),
@@ -807,6 +809,7 @@ function document(serverUrl: string) {
         },
       },
       ...schedulePaths(helpers),
+      ...maintenancePaths(helpers),
     },
   };
 }
