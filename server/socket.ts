@@ -9,7 +9,7 @@ import { authenticate, type AuthDeps, type Credentials, type Principal } from ".
 import { listenForRevocations, watchRevocations } from "../lib/auth/revocation";
 import { attachChat } from "./chat-socket";
 import { attachVoice, endAllCalls } from "./voice-socket";
-import { attachSystem, drainSockets, type SystemNamespace } from "./system-socket";
+import { attachSystem, drainSockets } from "./system-socket";
 
 export interface SocketDeps {
   log: Logger;
@@ -98,7 +98,7 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
   }
   attachChat(io.of("/chat"), { log: deps.log, redisUrl: deps.redisUrl });
   attachVoice(io.of("/voice"), { log: deps.log, redisUrl: deps.redisUrl });
-  const system = attachSystem(io.of("/system") as unknown as SystemNamespace, {
+  const system = attachSystem(io.of("/system"), {
     log: deps.log,
     redisUrl: deps.redisUrl,
   });
