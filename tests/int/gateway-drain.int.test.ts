@@ -93,9 +93,11 @@ describe("a gateway draining on SIGTERM", () => {
     const b = await startGateway(stub);
     const lb = await loadBalancer([a.port, b.port]);
     // A page's chat socket through the load balancer, handling the drain as the browser does.
+    // Connected once its handlers are on (autoConnect off), as the session exists by then.
     const page = io(`${lb.base}/chat`, {
       auth: { token: alice.token },
       transports: ["websocket"],
+      autoConnect: false,
       reconnectionDelay: 100,
       reconnectionDelayMax: 500,
     }) as ChatClientSocket;
@@ -119,6 +121,7 @@ describe("a gateway draining on SIGTERM", () => {
           if (r.ok) joins++;
         });
       });
+      page.connect();
       await waitUntil(async () => joins === 1, 10_000, "the page to join");
       stubborn = await connectChat(a.base, alice.token);
 
@@ -127,7 +130,7 @@ describe("a gateway draining on SIGTERM", () => {
         a.base,
         alice.token,
         sessionId,
-        "[[delay:120]] a turn that is still streaming when its gateway is asked to stop, word by word",
+        "[[delay:250]] a turn that is still streaming when its gateway is asked to stop, word by word",
       );
       expect(turn.status).toBe(200);
       const turnEnd = readSse(turn, (e) => e.type === "turn.finished" || e.type === "turn.interrupted");
@@ -141,6 +144,9 @@ describe("a gateway draining on SIGTERM", () => {
         15_000,
         "the page to rejoin",
       );
+      // It moved because it was told to, while the turn still ran (not when A closed its sockets at the end).
+      const turnRow = await db.turn.findFirst({ where: { sessionId }, select: { id: true, status: true } });
+      expect(turnRow?.status).toBe("running");
       // New connections to A are refused; the socket still on A cannot start a turn.
       await waitUntil(
         async () =>
@@ -170,11 +176,10 @@ describe("a gateway draining on SIGTERM", () => {
         .map((e) => e.delta)
         .join("");
       expect(text).toContain("word by word");
-      const turnId =
-        events.at(-1)!.type === "turn.finished" ? (events.at(-1) as { turnId: string }).turnId : "";
-      expect((await db.turn.findUnique({ where: { id: turnId }, select: { status: true } }))?.status).toBe(
-        "completed",
-      );
+      expect(events.at(-1)).toMatchObject({ turnId: turnRow!.id });
+      expect(
+        (await db.turn.findUnique({ where: { id: turnRow!.id }, select: { status: true } }))?.status,
+      ).toBe("completed");
 
       expect(await exited).toBe(0);
       const drainedLine = a.gateway
