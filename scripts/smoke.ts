@@ -30,6 +30,14 @@ function errorText(status: number, body: string): string {
   return `${status} ${body.replace(/\s+/g, " ").slice(0, 160)}`;
 }
 
+/** A request that got no HTTP answer: why, as Node tells it (ECONNREFUSED, ENOTFOUND, a timeout). */
+function networkError(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === "TimeoutError") return "no answer in time";
+  const why = e.cause?.code ?? e.cause?.message;
+  return `request failed: ${e.message}${why ? ` (${why})` : ""}`;
+}
+
 export interface SmokeOptions {
   url: string;
   token?: string;
@@ -81,10 +89,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<{ ok: boolean; check
         const detail = await run();
         result = { name, ok: true, detail, ms: Math.round(performance.now() - started) };
       } catch (err) {
-        const detail =
-          err instanceof SmokeFailure
-            ? err.message
-            : `${(err as Error).name === "TimeoutError" ? "no answer in time" : "request failed"}: ${(err as Error).message}${(err as { cause?: { code?: string } }).cause?.code ? ` (${(err as { cause: { code: string } }).cause.code})` : ""}`;
+        const detail = err instanceof SmokeFailure ? err.message : networkError(err);
         result = { name, ok: false, detail, ms: Math.round(performance.now() - started) };
       }
     checks.push(result);
@@ -123,10 +128,12 @@ export async function runSmoke(opts: SmokeOptions): Promise<{ ok: boolean; check
       auth = { cookie, origin };
     } else if (opts.token) auth = { authorization: `Bearer ${opts.token}` };
     else fail("give TOKEN, or EMAIL and PASSWORD");
-    const me = await json<{ email?: string; tenant?: { slug?: string } }>(
-      await request("GET", "/api/v1/me"),
-      200,
-    );
+    const res = await request("GET", "/api/v1/me");
+    if (res.status === 401 || res.status === 403)
+      fail(
+        `${opts.email ? "the session" : "the token"} was refused: ${errorText(res.status, await res.text())}`,
+      );
+    const me = await json<{ email?: string }>(res, 200);
     return `as ${me.email ?? "?"}${opts.email ? " (password)" : " (token)"}`;
   });
 

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedUser, startChatStack, type ChatStack, type TestUser } from "../helpers/chat";
-import { ROOT } from "../helpers/services";
+import { freePort, ROOT } from "../helpers/services";
 
 const exec = promisify(execFile);
 let stack: ChatStack;
@@ -73,7 +73,7 @@ describe("make smoke", () => {
   it("fails clearly with a wrong token", async () => {
     const r = await smoke({ URL: stack.base, TOKEN: `${alice.token.slice(0, -4)}xxxx` });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^✘ sign-in +401 unauthorized: .+/m);
+    expect(r.stdout).toMatch(/^✘ sign-in +the token was refused: 401 unauthorized: .+/m);
     expect(marks(r.stdout)).toEqual({
       health: "✔",
       readiness: "✔",
@@ -90,7 +90,7 @@ describe("make smoke", () => {
   });
 
   it("fails clearly when nothing answers, and on bad usage", async () => {
-    const r = await smoke({ URL: "http://127.0.0.1:9", TOKEN: alice.token });
+    const r = await smoke({ URL: `http://127.0.0.1:${await freePort()}`, TOKEN: alice.token });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^✘ health +request failed: .*ECONNREFUSED/m);
     const usage = await smoke({ TOKEN: alice.token });
