@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     // Connections that were busy a moment ago and are idle now.
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
     idleSweep.unref();
-    const told = sockets.drain();
+    const told = await sockets.drain();
     const { finished, stopped } = await turnManager.shutdown({ waitMs: settings.server.drainTimeoutMs });
     log.info({ sockets: told, finished, stopped }, "turns drained");
     // The grace period for the requests still open (an SSE stream's last events) starts now.

@@ -105,8 +105,14 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
 
   return {
     io,
-    /** Shutdown's first step: tells every socket to reconnect (elsewhere); returns how many. */
-    drain: () => drainSockets(io, NAMESPACES),
+    /**
+     * Shutdown's first step: voice calls here end (told the server is restarting: their media runs
+     * on this gateway), then every socket is told to reconnect (elsewhere). Returns how many.
+     */
+    async drain() {
+      await endAllCalls();
+      return drainSockets(io, NAMESPACES);
+    },
     async close() {
       await endAllCalls();
       await system.close();
