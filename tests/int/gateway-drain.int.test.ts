@@ -23,6 +23,7 @@ import {
   type TestUser,
 } from "../helpers/chat";
 import { startExecutor, type ExecutorProcess } from "../helpers/executor";
+import { VoiceTestClient, voiceEnv } from "../helpers/voice-client";
 import { settings, stopProcess, waitUntil } from "../helpers/services";
 
 let db: Db;
@@ -89,7 +90,7 @@ const exitOf = (gateway: GatewayProcess) =>
 
 describe("a gateway draining on SIGTERM", () => {
   it("finishes the running turn while its sockets move to another gateway and resume, then exits 0", async () => {
-    const a = await startGateway(stub, { SOMA_SERVER_DRAIN_TIMEOUT_MS: "60000" });
+    const a = await startGateway(stub, { SOMA_SERVER_DRAIN_TIMEOUT_MS: "60000", ...voiceEnv(stub.url) });
     const b = await startGateway(stub);
     const lb = await loadBalancer([a.port, b.port]);
     // A page's chat socket through the load balancer, handling the drain as the browser does.
@@ -104,6 +105,7 @@ describe("a gateway draining on SIGTERM", () => {
     reconnectOnDrain(page);
     // A client that ignores the drain, on the draining gateway itself.
     let stubborn: ChatClientSocket | undefined;
+    let caller: VoiceTestClient | undefined;
     try {
       const sessionId = await client(lb.base, alice.token).newSession();
       const seen: SessionEvent[] = [];
@@ -124,6 +126,12 @@ describe("a gateway draining on SIGTERM", () => {
       page.connect();
       await waitUntil(async () => joins === 1, 10_000, "the page to join");
       stubborn = await connectChat(a.base, alice.token);
+      // A voice call on A (its media would run there).
+      caller = new VoiceTestClient(a.base, alice.token);
+      const call = await caller.call<{ callId: string }>("voice.start", {
+        sessionId: await client(a.base, alice.token).newSession(),
+      });
+      expect(call.ok).toBe(true);
 
       // The turn runs on gateway A (its SSE request is in flight there when the signal comes).
       const turn = await postMessageSse(
@@ -144,6 +152,10 @@ describe("a gateway draining on SIGTERM", () => {
         15_000,
         "the page to rejoin",
       );
+      // The voice call ended, saying why, rather than going on while the turn drains.
+      await waitUntil(async () => caller!.ended !== undefined, 5_000, "the call to end");
+      expect(caller.ended?.reason).toBe("server_shutdown");
+      expect(caller.ended?.message).toMatch(/restarting/);
       // It moved because it was told to, while the turn still ran (not when A closed its sockets at the end).
       const turnRow = await db.turn.findFirst({ where: { sessionId }, select: { id: true, status: true } });
       expect(turnRow?.status).toBe("running");
@@ -200,6 +212,7 @@ describe("a gateway draining on SIGTERM", () => {
     } finally {
       page.disconnect();
       stubborn?.disconnect();
+      caller?.socket.disconnect();
       await lb.close();
       await stopProcess(a.gateway);
       await stopProcess(b.gateway);
