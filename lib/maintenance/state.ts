@@ -70,15 +70,11 @@ export function maintenanceError(view: MaintenanceView, now = Date.now()): AppEr
   const retryS = view.until
     ? Math.max(1, Math.ceil((Date.parse(view.until) - now) / 1000))
     : OPEN_ENDED_RETRY_S;
-  return new AppError(
-    "maintenance",
-    `SomaAgent is in maintenance: ${view.message ?? ""}`.trim() +
-      (view.until ? ` (until ${view.until})` : ""),
-    {
-      details: { message: view.message, until: view.until },
-      headers: { "retry-after": String(retryS) },
-    },
-  );
+  // The end time is in `details` (and Retry-After): pages show it in the reader's own time zone.
+  return new AppError("maintenance", `SomaAgent is in maintenance: ${view.message ?? ""}`.trim(), {
+    details: { message: view.message, until: view.until },
+    headers: { "retry-after": String(retryS) },
+  });
 }
 
 /** Throws 503 `maintenance` while maintenance is on: new turns and calls call this first. */
