@@ -1,5 +1,5 @@
 # SomaAgent — operator entry points. `make dev-up` starts the stack, `make test` runs every test.
-.PHONY: dev-up dev-down dev-clean dev-logs test test-unit test-int test-e2e lint typecheck migrate drift services-up
+.PHONY: dev-up dev-down dev-clean dev-logs test test-unit test-int test-e2e lint typecheck migrate drift services-up maintenance smoke
 
 dev-up:
 	@scripts/dev-up.sh
@@ -39,3 +39,17 @@ migrate:
 
 drift:
 	@scripts/with-node.sh npx tsx scripts/db-drift.ts
+
+# make maintenance on|off|status [MESSAGE="…"] [UNTIL=2026-01-01T10:00:00Z]: every page shows the
+# banner, new turns and calls get 503, /readyz says draining (scripts/maintenance.ts).
+ifeq (maintenance,$(firstword $(MAKECMDGOALS)))
+MAINTENANCE_ACTION := $(wordlist 2,2,$(MAKECMDGOALS))
+$(eval $(MAINTENANCE_ACTION):;@:)
+endif
+maintenance:
+	@MESSAGE="$(MESSAGE)" UNTIL="$(UNTIL)" scripts/with-node.sh npx tsx scripts/maintenance.ts $(MAINTENANCE_ACTION)
+
+# make smoke URL=https://… TOKEN=… (or EMAIL=… PASSWORD=…): the public API end to end against a
+# live deployment, one line per check, non-zero exit on any failure (scripts/smoke.ts).
+smoke:
+	@URL="$(URL)" TOKEN="$(TOKEN)" EMAIL="$(EMAIL)" PASSWORD="$(PASSWORD)" scripts/with-node.sh npx tsx scripts/smoke.ts

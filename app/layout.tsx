@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import "./globals.css";
 import { Toasts } from "@/components/toasts";
+import { MaintenanceBanner } from "@/components/maintenance-banner";
+import { maintenanceAtPageLoad } from "@/lib/maintenance/page-state";
 
 // Every page renders per request: its inline scripts must carry that response's CSP nonce
 // (lib/http/security-headers.ts), which a page prerendered at build time could not know.
@@ -12,10 +14,12 @@ export const metadata: Metadata = {
   description: "Realtime, speech-first AI agents",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const maintenance = await maintenanceAtPageLoad();
   return (
     <html lang="en">
       <body>
+        <MaintenanceBanner initial={maintenance} />
         {children}
         <Toasts />
       </body>

@@ -15,6 +15,10 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  /** The deployment is in maintenance (an admin said so): Retry-After says when to try again. */
+  maintenance: 503,
+  /** This gateway is shutting down: send it again, another gateway takes it. */
+  draining: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

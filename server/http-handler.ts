@@ -16,6 +16,7 @@ import { metrics, routeLabel } from "../lib/server/metrics";
 import type { MethodLookup } from "../lib/api/method-table";
 import type { Check } from "../lib/server/readiness";
 import { runChecks } from "../lib/server/readiness";
+import type { MaintenanceView } from "../lib/maintenance/view";
 
 export interface HandlerDeps {
   log: Logger;
@@ -23,6 +24,8 @@ export interface HandlerDeps {
   ui: boolean;
   auth: () => AuthDeps;
   readiness: () => Record<string, Check>;
+  /** Maintenance mode (lib/maintenance/state.ts): while it is on, /readyz answers 503 `draining`. */
+  maintenance?: () => Promise<MaintenanceView>;
   next: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** The methods each API path answers (from the route contracts); null for a path no route has. */
   methods: MethodLookup;
@@ -179,7 +182,21 @@ export function createHttpHandler(deps: HandlerDeps) {
       if (url.pathname === "/readyz") {
         if (deps.isShuttingDown())
           return sendJson(res, 503, { status: "shutting_down", failing: [], checks: {} });
-        const result = await runChecks(deps.readiness());
+        // Side by side, so a Redis outage costs one timeout, not two.
+        const [maintenance, result] = await Promise.all([
+          deps.maintenance?.().catch((err: unknown) => {
+            // Redis is down: its check says so.
+            log.warn({ err }, "readiness: maintenance state unavailable");
+            return undefined;
+          }),
+          runChecks(deps.readiness()),
+        ]);
+        // A load balancer stops sending new traffic; what runs here finishes.
+        if (maintenance?.active)
+          return sendJson(res, 503, {
+            status: "draining",
+            maintenance: { message: maintenance.message, until: maintenance.until },
+          });
         if (result.status !== "ok") log.warn({ failing: result.failing, checks: result.checks }, "not ready");
         // Which dependency fails, and how, is for operators; everyone else learns ready or not.
         const shown = isOperator(req, client, deps.metricsToken) ? result : { status: result.status };

@@ -1,6 +1,8 @@
 // The gateway process: one HTTP server hosting Next (pages + route handlers) and socket.io on one
-// port, with /healthz, /readyz and /metrics. SIGTERM/SIGINT: stop accepting, finish in-flight
-// requests, close every client once.
+// port, with /healthz, /readyz and /metrics. SIGTERM/SIGINT drain it: /readyz says so, no new
+// connections, turns or calls (503 `draining`), every socket told to reconnect (to another gateway),
+// running turns given server.drainTimeoutMs to finish, in-flight requests finished, every client
+// closed once, exit 0.
 import { followSettingsChanges } from "../lib/settings/reload-listener";
 import http from "node:http";
 import path from "node:path";
@@ -21,6 +23,8 @@ import { isDevelopment } from "../lib/config/env";
 import { startToolRuntime } from "../lib/tool-calls/runtime";
 import { turns } from "../lib/agent/turns";
 import { registerDbMetrics } from "../lib/server/db-metrics";
+import { readMaintenance } from "../lib/maintenance/state";
+import { markDraining } from "../lib/server/draining";
 
 const config = loadConfigOrExit("gateway");
 const { settings } = config;
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
     https: settings.server.publicUrl.startsWith("https:"),
     next: (req, res) => nextHandle(req, res),
     methods: methodTable(CONTRACTS),
+    maintenance: () => readMaintenance(redis()),
     readiness: () =>
       gatewayChecks({
         db: db(),
@@ -105,18 +110,25 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    log.info({ signal }, "shutting down: no new connections, finishing in-flight requests");
-    const force = setTimeout(() => {
-      log.warn("grace period over, closing remaining connections");
-      server.closeAllConnections();
-    }, settings.server.shutdownGraceMs);
-    force.unref();
+    markDraining();
+    log.info(
+      { signal, runningTurns: turnManager.active.size },
+      "shutting down: no new connections, turns or calls; finishing running turns and in-flight requests",
+    );
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     // Connections that were busy a moment ago and are idle now.
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
     idleSweep.unref();
-    await turnManager.shutdown();
+    const told = await sockets.drain();
+    const { finished, stopped } = await turnManager.shutdown({ waitMs: settings.server.drainTimeoutMs });
+    log.info({ sockets: told, finished, stopped }, "turns drained");
+    // The grace period for the requests still open (an SSE stream's last events) starts now.
+    const force = setTimeout(() => {
+      log.warn("grace period over, closing remaining connections");
+      server.closeAllConnections();
+    }, settings.server.shutdownGraceMs);
+    force.unref();
     await sockets.close();
     await closed;
     await tools.close();

@@ -1,4 +1,5 @@
-// socket.io on the gateway's HTTP server: one instance, authentication in namespace middleware. No
+// socket.io on the gateway's HTTP server: one instance, authentication in namespace middleware
+// (/chat, /voice, and /system: what every page hears about the deployment). No
 // adapter and no rooms: a socket's events come from the Redis channels of what it follows (a session's
 // turn events, a call's end, a revocation; lib/realtime/channel-hub.ts), whichever gateway it is on.
 import type { Server as HttpServer } from "node:http";
@@ -9,6 +10,7 @@ import { listenForRevocations, watchRevocations } from "../lib/auth/revocation";
 import { attachChat } from "./chat-socket";
 import { attachVoice, endAllCalls } from "./voice-socket";
 import { metrics } from "../lib/server/metrics";
+import { attachSystem, drainSockets } from "./system-socket";
 
 export interface SocketDeps {
   log: Logger;
@@ -27,6 +29,8 @@ export interface SocketData {
 /** A revocation missed by the pub/sub (a gateway restarting, Redis failing over) still ends the socket here. */
 const RECHECK_MS = 30_000;
 
+const NAMESPACES = ["/chat", "/voice", "/system"];
+
 export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
   const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(
     server,
@@ -44,7 +48,7 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
   );
 
   listenForRevocations(deps.redisUrl);
-  for (const nsp of ["/chat", "/voice"]) {
+  for (const nsp of NAMESPACES) {
     io.of(nsp).use((socket, next) => {
       const token = typeof socket.handshake.auth.token === "string" ? socket.handshake.auth.token : undefined;
       const credentials = {
@@ -98,11 +102,24 @@ export function attachSocketIo(server: HttpServer, deps: SocketDeps) {
   }
   attachChat(io.of("/chat"), { log: deps.log, redisUrl: deps.redisUrl });
   attachVoice(io.of("/voice"), { log: deps.log, redisUrl: deps.redisUrl });
+  const system = attachSystem(io.of("/system"), {
+    log: deps.log,
+    redisUrl: deps.redisUrl,
+  });
 
   return {
     io,
+    /**
+     * Shutdown's first step: voice calls here end (told the server is restarting: their media runs
+     * on this gateway), then every socket is told to reconnect (elsewhere). Returns how many.
+     */
+    async drain() {
+      await endAllCalls();
+      return drainSockets(io, NAMESPACES);
+    },
     async close() {
       await endAllCalls();
+      await system.close();
       await io.close();
     },
   };

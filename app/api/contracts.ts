@@ -7,6 +7,7 @@ import { contract as authLogout } from "./auth/logout/schema";
 import { contract as authSession } from "./auth/session/schema";
 import { contract as internalToolResults } from "./internal/tool-results/schema";
 import { contract as openapiJson } from "./openapi.json/schema";
+import { contract as adminMaintenance } from "./v1/admin/maintenance/schema";
 import { contract as adminUsersId } from "./v1/admin/users/[id]/schema";
 import { contract as adminUsers } from "./v1/admin/users/schema";
 import { contract as audit } from "./v1/audit/schema";
@@ -42,6 +43,7 @@ export const CONTRACTS: readonly RouteContract[] = [
   authSession,
   internalToolResults,
   openapiJson,
+  adminMaintenance,
   adminUsersId,
   adminUsers,
   audit,

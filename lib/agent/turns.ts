@@ -23,6 +23,8 @@ import { TurnRecord } from "./turn-record";
 import { tenantConfig } from "../tenancy/tenant-config";
 import { admitMessage } from "../policy/admission";
 import { turnMetrics } from "./metrics";
+import { refuseDuringMaintenance } from "../maintenance/state";
+import { markDraining, refuseWhileDraining } from "../server/draining";
 
 const LEASE_MS = 15_000;
 const RENEW_MS = 5_000;
@@ -116,6 +118,8 @@ class TurnManager {
     turnId: string = crypto.randomUUID(),
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
     const sessionId = session.id;
+    refuseWhileDraining("turn");
+    await refuseDuringMaintenance(this.redis);
     if (!admittedAhead(spoken?.admitted, principal.userId, content, performance.now()))
       await this.admit(principal, content);
     await this.listening;
@@ -303,11 +307,26 @@ class TurnManager {
     return n;
   }
 
-  /** Graceful shutdown: stop local turns, record them as interrupted. */
-  async shutdown(): Promise<void> {
+  /**
+   * Graceful shutdown: no new turns from now on; the running ones get up to `waitMs` to finish, and
+   * those still running then are stopped and recorded as interrupted. Says how many of each.
+   */
+  async shutdown({ waitMs = 0 }: { waitMs?: number } = {}): Promise<{ finished: number; stopped: number }> {
+    markDraining();
     clearInterval(this.sweeper);
-    for (const a of this.active.values()) a.controller.abort("shutdown" satisfies StopReason);
-    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+    const running = [...this.active.values()];
+    if (waitMs > 0 && running.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(running.map((a) => a.done)),
+        new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    const left = [...this.active.values()];
+    for (const a of left) a.controller.abort("shutdown" satisfies StopReason);
+    await Promise.allSettled(left.map((a) => a.done));
+    return { finished: running.length - left.length, stopped: left.length };
   }
 }
 

@@ -9,6 +9,7 @@ import * as sch from "../schedules/schemas";
 import * as s from "../sessions/schemas";
 import { connectionTestBody } from "../settings/connection-test";
 import { revokedEvent, sessionEvent } from "../realtime/event-schemas";
+import { maintenanceView, startMaintenanceBody } from "../maintenance/schemas";
 import { updateUserBody, userList, userView } from "../users/schemas";
 import { named, type JsonSchema, type SchemaLike } from "./contract";
 
@@ -201,6 +202,8 @@ export const Token = named("Token", {
   required: ["id", "name", "prefix", "createdAt", "lastUsedAt", "expiresAt", "revokedAt"],
 });
 
+export const StartMaintenance = named("StartMaintenance", startMaintenanceBody, "input");
+export const Maintenance = named("Maintenance", maintenanceView);
 export const SessionEvent = named("SessionEvent", sessionEvent);
 export const RevokedEvent = named("RevokedEvent", revokedEvent);
 
@@ -244,4 +247,6 @@ export const COMPONENTS: SchemaLike[] = [
   Token,
   SessionEvent,
   RevokedEvent,
+  StartMaintenance,
+  Maintenance,
 ];

@@ -24,7 +24,7 @@ const STATUS_TEXT: Record<number, string> = {
   413: "Body or message too large",
   415: "Body is not JSON",
   429: "Rate limited (Retry-After)",
-  503: "A dependency is unavailable",
+  503: "A dependency is unavailable, maintenance mode is on (code maintenance), or this gateway is shutting down (code draining); Retry-After says when to retry",
 };
 
 function isZod(s: SchemaLike): s is z.ZodType {

@@ -11,6 +11,7 @@ import { api, ApiError } from "./api";
 import { useAccount } from "./account-store";
 import { useSessionList } from "./session-list-store";
 import { applyEvent, fromDetail, type ChatView } from "./timeline";
+import { reconnectOnDrain } from "./reconnect-on-drain";
 
 type ChatSocket = Socket<ChatServerEvents, ChatClientEvents>;
 
@@ -69,6 +70,8 @@ export const useChat = create<ChatStore>()((set, get) => {
       void join();
     });
     socket.on("disconnect", () => set({ connected: false }));
+    // Its gateway is shutting down: reconnect (to another one) and join again from lastSeq.
+    reconnectOnDrain(socket);
     // Signed out elsewhere, or the token revoked: this page's sign-in is over.
     socket.on("auth.revoked", () => window.location.assign("/login"));
     // Unshared while open: say so where the conversation was, and drop it from the list.

@@ -66,6 +66,8 @@ export const settingsSchema = z
         trustedProxies: z.array(z.union([z.ipv4(), z.ipv6()])),
         ui: z.boolean(),
         shutdownGraceMs: z.number().int().min(0),
+        /** On SIGTERM, how long running turns get to finish before they are stopped (interrupted). */
+        drainTimeoutMs: z.number().int().min(0),
       })
       .strict(),
     database: z
@@ -252,6 +254,7 @@ export const codeDefaults: Settings = {
     trustedProxies: [],
     ui: true,
     shutdownGraceMs: 10_000,
+    drainTimeoutMs: 30_000,
   },
   database: { url: "postgresql://soma:soma@127.0.0.1:15432/somaagent", poolSize: 10 },
   redis: { url: "redis://127.0.0.1:16379" },

@@ -17,7 +17,11 @@ export interface FailureContext {
 
 export async function reportFailure(err: unknown, ctx: FailureContext): Promise<AppError> {
   const e = toAppError(err);
-  if (e.status >= 500) ctx.log.error({ err: e.cause ?? e, code: e.code, resource: ctx.resource }, e.message);
+  // A refusal by design (maintenance, a gateway draining) is a 503 but not a fault: no stack.
+  if (e.code === "maintenance" || e.code === "draining")
+    ctx.log.info({ code: e.code, resource: ctx.resource }, e.message);
+  else if (e.status >= 500)
+    ctx.log.error({ err: e.cause ?? e, code: e.code, resource: ctx.resource }, e.message);
   if (isDenial(e.code))
     await writeAudit({
       ...actorOf(ctx.principal),

@@ -46,4 +46,6 @@ export interface ChatServerEvents {
   "auth.revoked": (e: { reason: string }) => void;
   /** Access to a followed session was taken away (unshared); its events stop. */
   "session.revoked": (e: { sessionId: string; reason: string }) => void;
+  /** This gateway is shutting down: reconnect and join again from the last sequence number. */
+  "server.draining": (e: { reason: string }) => void;
 }

@@ -11,6 +11,8 @@ import { enforceRateLimit } from "../ratelimit/policy";
 import { tenantConfig } from "../tenancy/tenant-config";
 import { admitVoiceStart } from "../policy/admission";
 import { RELEASE_IF_HELD } from "../agent/turns";
+import { refuseDuringMaintenance } from "../maintenance/state";
+import { refuseWhileDraining } from "../server/draining";
 import { callLost, forgetCall, renewCall } from "./call-liveness";
 import { voiceAllowance, refuseWhenSpent, type VoiceAllowance } from "./minutes";
 import { voiceMetrics } from "./metrics";
@@ -37,11 +39,14 @@ export interface Admitted {
 }
 
 /**
- * A call may start: OpenFGA can_write on the session, OPA `voice.start` with the model, the speech
- * services configured, voice minutes left (402) and the voiceSessions rate limit (429).
+ * A call may start: OpenFGA can_write on the session, not in maintenance nor on a gateway shutting
+ * down (503), OPA `voice.start` with the model, the speech services configured, voice minutes left
+ * (402) and the voiceSessions rate limit (429).
  */
 export async function admitCall(principal: Principal, sessionId: string, mode: VoiceMode): Promise<Admitted> {
+  refuseWhileDraining("call");
   await sessionFor(principal, sessionId, "write");
+  await refuseDuringMaintenance(redis());
   const conf = await tenantConfig(db(), redis(), principal.tenantId);
   const { settings } = getConfig();
   await admitVoiceStart({

@@ -261,8 +261,9 @@ describe("turns across gateway processes", () => {
     expect(stack.stub.requests[0]!.messages).toBe(4);
   }, 90_000);
 
-  it("a gateway stopped with SIGTERM records its running turn as interrupted before exiting", async () => {
-    const leaving = await startGateway(stack.stub);
+  it("a gateway stopped with SIGTERM records a turn still running at its drain bound as interrupted before exiting", async () => {
+    // A running turn gets server.drainTimeoutMs to finish (tests/int/gateway-drain.int.test.ts).
+    const leaving = await startGateway(stack.stub, { SOMA_SERVER_DRAIN_TIMEOUT_MS: "300" });
     const id = await client(stack.base, alice.token).newSession();
     const accepted = await client(leaving.base, alice.token).post(`/api/v1/sessions/${id}/messages`, {
       content: "[[slow]]",
