@@ -22,6 +22,7 @@ export type TurnDriver = (input: TurnInput) => Promise<TurnOutcome>;
 import { TurnRecord } from "./turn-record";
 import { tenantConfig } from "../tenancy/tenant-config";
 import { admitMessage } from "../policy/admission";
+import { turnStartStage } from "./turn-start-timing";
 
 const LEASE_MS = 15_000;
 const RENEW_MS = 5_000;
@@ -89,6 +90,7 @@ class TurnManager {
   async admit(principal: Principal, content: string): Promise<Admitted> {
     const { settings } = getConfig();
     const conf = await tenantConfig(this.db, this.redis, principal.tenantId);
+    turnStartStage("tenant");
     // The tighter of the tenant's limit and the deployment-wide one.
     await admitMessage({
       db: this.db,
@@ -119,6 +121,7 @@ class TurnManager {
       await this.admit(principal, content);
     await this.listening;
     const leased = await this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
+    turnStartStage("lease");
     if (leased !== "OK")
       throw new AppError(
         "conflict",
@@ -152,6 +155,7 @@ class TurnManager {
         }),
       ]);
       messageId = message.id;
+      turnStartStage("record");
     } catch (err) {
       await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
       throw err;
@@ -165,6 +169,7 @@ class TurnManager {
       ...(spoken ? { source: "voice" as const } : {}),
     });
     await this.redis.set(turnStartSeqKey(turnId), started.seq, "EX", 24 * 3600);
+    turnStartStage("event");
     if (title) void record.emit({ type: "session.updated", title });
     const controller = new AbortController();
     const timer = setTimeout(

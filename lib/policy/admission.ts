@@ -11,6 +11,7 @@ import { AppError, type ErrorCode } from "../errors";
 import type { Db } from "../server/db";
 import { logger } from "../server/logger";
 import { opaDecision } from "../server/opa";
+import { turnStartStage } from "../agent/turn-start-timing";
 
 interface Violation {
   code: string;
@@ -83,7 +84,9 @@ export async function admitMessage(opts: {
     model: opts.model,
     requestBytes: Buffer.byteLength(opts.content),
   });
+  turnStartStage("policy");
   await enforceTokenBudget(opts.db, opts.redis, principal.tenantId, conf?.budgets);
+  turnStartStage("budget");
 }
 
 export async function admitSessionCreate(opts: {
