@@ -26,7 +26,9 @@ interface Clock {
   done: boolean;
 }
 
-const clocks = new AsyncLocalStorage<Clock>();
+// On globalThis: Next's route bundles and the custom server each load this module, and a clock
+// started by a route handler must be seen by the turn manager the server made.
+const clocks = () => singleton("turn-start-clocks", () => new AsyncLocalStorage<Clock>());
 
 function histogram() {
   return singleton(
@@ -45,12 +47,12 @@ function histogram() {
 /** Runs a message's handler with a turn-start clock started now. */
 export function timeTurnStart<T>(fn: () => Promise<T>): Promise<T> {
   const now = performance.now();
-  return clocks.run({ started: now, last: now, done: false }, fn);
+  return clocks().run({ started: now, last: now, done: false }, fn);
 }
 
 /** The time since the previous stage (or the message) ends `stage`. */
 export function turnStartStage(stage: TurnStartStage): void {
-  const clock = clocks.getStore();
+  const clock = clocks().getStore();
   if (!clock || clock.done) return;
   const now = performance.now();
   histogram().observe({ stage }, (now - clock.last) / 1000);
@@ -59,7 +61,7 @@ export function turnStartStage(stage: TurnStartStage): void {
 
 /** The provider request is being sent: the total is recorded, and later steps record nothing. */
 export function turnStartDone(): void {
-  const clock = clocks.getStore();
+  const clock = clocks().getStore();
   if (!clock || clock.done) return;
   turnStartStage("pacing");
   clock.done = true;

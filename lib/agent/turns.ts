@@ -20,6 +20,7 @@ import { runTurn, type StopReason, type TurnInput, type TurnOutcome } from "./ru
 /** What answers a turn: the chat model's loop (runTurn), or another (a realtime call's provider). */
 export type TurnDriver = (input: TurnInput) => Promise<TurnOutcome>;
 import { TurnRecord } from "./turn-record";
+import { insertTurnRows } from "./turn-rows";
 import { tenantConfig } from "../tenancy/tenant-config";
 import { admitMessage } from "../policy/admission";
 import { turnStartStage } from "./turn-start-timing";
@@ -131,30 +132,17 @@ class TurnManager {
     let title: string | undefined;
     try {
       // A session still called "New chat" is named after its first message.
-      if (session.title === DEFAULT_TITLE && (await this.db.message.count({ where: { sessionId } })) === 0)
-        title = titleFrom(content);
-      const [, message] = await this.db.$transaction([
-        this.db.turn.create({
-          data: { id: turnId, sessionId, userId: principal.userId },
-          select: { id: true },
-        }),
-        this.db.message.create({
-          data: {
-            sessionId,
-            turnId,
-            role: "user",
-            content,
-            ...(spoken ? { source: "voice" as const, voice: { callId: spoken.callId } } : {}),
-          },
-          select: { id: true },
-        }),
-        this.db.session.update({
-          where: { id: sessionId },
-          data: title ? { title } : { updatedAt: new Date() },
-          select: { id: true },
-        }),
-      ]);
-      messageId = message.id;
+      const rows = await insertTurnRows(this.db, {
+        turnId,
+        sessionId,
+        userId: principal.userId,
+        content,
+        ...(spoken ? { voiceCallId: spoken.callId } : {}),
+        title: titleFrom(content),
+        defaultTitle: DEFAULT_TITLE,
+      });
+      messageId = rows.messageId;
+      if (rows.renamed) title = titleFrom(content);
       turnStartStage("record");
     } catch (err) {
       await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
