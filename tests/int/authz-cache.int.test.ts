@@ -94,8 +94,18 @@ describe("cached authorization", () => {
       role: "member",
     });
     expect(demoted.status).toBe(200);
-    // Their token may now say member or be refused; either way the session is not theirs to read.
-    expect([401, 404]).toContain((await theirs.get(`/api/v1/sessions/${sessionId}`)).status);
+    // The change ended their token; signed in again (as member), the session is not theirs to read.
+    const login = await fetch(`${other.base}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: other.base },
+      body: JSON.stringify({ email: admin.email, password: admin.password }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const read = await fetch(`${other.base}/api/v1/sessions/${sessionId}`, { headers: { cookie } });
+    expect(read.status).toBe(404);
+    const mine = await fetch(`${other.base}/api/v1/sessions`, { headers: { cookie } });
+    expect(mine.status).toBe(200);
   });
 
   it("a deleted session is gone for its owner on the other gateway at once", async () => {
