@@ -9,6 +9,7 @@
 // its /metrics before and after each run) is printed as the mean per stage.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
 // Run: npx tsx bench/turn-start.ts [rounds=5] [concurrency=1,200]
+// (a level runs at least enough rounds for 100 samples: 100 at 1 session, `rounds` at 200)
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import OpenAI from "openai";
@@ -29,6 +30,8 @@ import { stopProcess } from "../tests/helpers/services";
 
 const rounds = Number(process.argv[2] ?? 5);
 const levels = (process.argv[3] ?? "1,200").split(",").map(Number);
+/** Rounds counted at a level (after one warm-up round): at least 100 samples. */
+const roundsAt = (concurrency: number) => Math.max(rounds, Math.ceil(100 / concurrency));
 const now = () => performance.timeOrigin + performance.now();
 /** When each chat request reached the provider, by its last user message. */
 const arrived = new Map<string, number>();
@@ -77,7 +80,7 @@ const direct = new OpenAI({ apiKey: "not-needed", baseURL: stub.url, maxRetries:
 /** Baseline: the provider asked directly, as the gateway asks it (streaming, the openai client). */
 async function directRun(concurrency: number): Promise<Run> {
   const run = newRun();
-  for (let r = 0; r < rounds + 1; r++) {
+  for (let r = 0; r < roundsAt(concurrency) + 1; r++) {
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         const m = marker();
@@ -111,7 +114,7 @@ async function socketRun(concurrency: number, warmed: () => Promise<void>): Prom
   const run = newRun();
   try {
     await Promise.all(sockets.map((s, i) => emitAck(s, "session.join", { sessionId: sessions[i] })));
-    for (let r = 0; r < rounds + 1; r++) {
+    for (let r = 0; r < roundsAt(concurrency) + 1; r++) {
       await Promise.all(
         sockets.map(async (s, i) => {
           const m = marker();
@@ -145,7 +148,7 @@ async function socketRun(concurrency: number, warmed: () => Promise<void>): Prom
 async function httpRun(concurrency: number, warmed: () => Promise<void>): Promise<Run> {
   const sessions = await Promise.all(Array.from({ length: concurrency }, () => api.newSession()));
   const run = newRun();
-  for (let r = 0; r < rounds + 1; r++) {
+  for (let r = 0; r < roundsAt(concurrency) + 1; r++) {
     await Promise.all(
       sessions.map(async (id) => {
         const m = marker();

@@ -64,7 +64,7 @@ export class CheckCache {
     if (this.usable && epoch === this.epoch) {
       if (this.size >= MAX_ENTRIES) this.clear();
       let entries = this.bySession.get(sessionId);
-      if (!entries) this.bySession.set(sessionId, (entries = new Map()));
+      if (!entries) this.bySession.set(sessionId, (entries = new Map<string, Entry>()));
       if (!entries.has(key)) this.size++;
       entries.set(key, { allowed, at: performance.now() });
     }

@@ -89,7 +89,7 @@ describe("in-process policy mirror", () => {
     await mirror.nextLook(); // a look that began before the PUT may have ended after it
     expect((await decide(big)).reason).toContain("the limit here is 100");
     await untilCurrent();
-    expect(mirror.decide(DECISION, big)).toMatchObject({ reason: expect.stringContaining("the limit here") });
+    expect(mirror.decide<{ reason: string }>(DECISION, big)?.reason).toContain("the limit here is 100");
   });
 
   it("stops answering when the server cannot be reached (the caller asks it and is refused)", async () => {
