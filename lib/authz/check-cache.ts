@@ -9,14 +9,14 @@ import type { Redis } from "ioredis";
 import { channelHub } from "../realtime/channel-hub";
 import { getConfig } from "../config";
 import { logger } from "../server/logger";
-import { singleton } from "../singleton";
+import { existingSingleton, singleton } from "../singleton";
 
 export const AUTHZ_CHANNEL = "authz:changed";
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 100_000;
 
-/** What an answer is about, as published: `session:<id>` or `user:<id>`. */
-export type AuthzScope = { sessionId: string } | { userId: string };
+/** What an answer is about, as published: `session:<id>`, `user:<id>`, or `all` (a backfill, a model). */
+export type AuthzScope = { sessionId: string } | { userId: string } | "all";
 
 interface Entry {
   allowed: boolean;
@@ -96,14 +96,17 @@ export class CheckCache {
   }
 }
 
+const CACHE = "authz-check-cache";
+
 export function checkCache(): CheckCache {
-  return singleton("authz-check-cache", () => new CheckCache(channelHub(getConfig().settings.redis.url)));
+  return singleton(CACHE, () => new CheckCache(channelHub(getConfig().settings.redis.url)));
 }
 
-const scopeOf = (s: AuthzScope) => ("sessionId" in s ? `session:${s.sessionId}` : `user:${s.userId}`);
+const scopeOf = (s: AuthzScope) =>
+  s === "all" ? "all" : "sessionId" in s ? `session:${s.sessionId}` : `user:${s.userId}`;
 
 /** After OpenFGA's tuples changed: this process forgets at once, every other one on the message. */
 export async function publishAuthzChange(redis: Redis, scope: AuthzScope): Promise<void> {
-  checkCache().drop(scopeOf(scope));
+  existingSingleton<CheckCache>(CACHE)?.drop(scopeOf(scope));
   await redis.publish(AUTHZ_CHANNEL, scopeOf(scope));
 }

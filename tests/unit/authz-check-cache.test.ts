@@ -71,6 +71,20 @@ describe("authz check cache", () => {
     expect(f.asked).toBe(5);
   });
 
+  it("forgets everything on `all` (the migration job's backfill)", async () => {
+    const h = hub();
+    const cache = new CheckCache(h);
+    await ready();
+    const f = fga(false);
+    await cache.check("u1", "s1", "can_view", f.ask);
+    await cache.check("u2", "s2", "can_write", f.ask);
+    f.answer = true;
+    h.publish("all");
+    expect(await cache.check("u1", "s1", "can_view", f.ask)).toBe(true);
+    expect(await cache.check("u2", "s2", "can_write", f.ask)).toBe(true);
+    expect(f.asked).toBe(4);
+  });
+
   it("does not keep an answer fetched while a change was published", async () => {
     const h = hub();
     const cache = new CheckCache(h);
