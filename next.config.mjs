@@ -15,6 +15,8 @@ const nextConfig = {
     "pg",
     "@prisma/adapter-pg",
     "prom-client",
+    // lib/policy/in-process.ts sets one of its builtins: one module instance, Node's.
+    "@open-policy-agent/opa-wasm",
   ],
   // Next's dev-tools badge sits on the message box at phone width and on the sidebar's links in
   // every corner it offers; build and runtime errors still open the dev overlay without it.

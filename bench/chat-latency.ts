@@ -1,6 +1,8 @@
 // What the gateway adds to streaming: the time from the provider writing its first token to the
 // client receiving it, over socket.io and over SSE, at 1, 50 and 200 concurrent sessions (p50/p99);
-// and the gateway's memory with 1,000 connected idle sockets.
+// and the gateway's memory with 1,000 connected idle sockets. Baseline, same run: the same stream
+// read straight from the provider. A turn without a provider timestamp is counted missing, never a
+// 0 ms sample; refusals are counted and named.
 // The test provider runs in this process, so both timestamps come from one clock. Its tokens come
 // 200 ms apart ([[delay:200]]), so a turn's start-up work (rows, history, the provider request) is
 // done before its first token and the figure is what streaming itself costs.
@@ -8,6 +10,7 @@
 // Run: npx tsx bench/chat-latency.ts [rounds=5]
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
+import OpenAI from "openai";
 import { startStubProvider } from "../server/offline-provider/server";
 import { createDb } from "../lib/server/db";
 import { getConfig } from "../lib/config";
@@ -28,6 +31,19 @@ const now = () => performance.timeOrigin + performance.now();
 const firstToken = new Map<string, number>();
 /** Messages the gateway refused (they would otherwise go unnoticed as missing samples). */
 const refused: string[] = [];
+/**
+ * Counted turns whose first token reached the client with no provider timestamp for it: counted and
+ * reported, never recorded as a sample (a 0 ms one would pull the percentiles down).
+ */
+let missing = 0;
+
+/** The sample for a first token received at `t`, or undefined (counted missing) without a timestamp. */
+function gatewayAdded(marker: string, t: number): number | undefined {
+  const sent = firstToken.get(marker);
+  firstToken.delete(marker);
+  if (sent === undefined) missing++;
+  return sent === undefined ? undefined : t - sent;
+}
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -74,7 +90,8 @@ async function socketRun(concurrency: number): Promise<number[]> {
                   got = true;
                   const t = now();
                   // The first round warms up connections and caches; it is not counted.
-                  if (r > 0) samples.push(t - (firstToken.get(marker) ?? t));
+                  const sample = r > 0 ? gatewayAdded(marker, t) : undefined;
+                  if (sample !== undefined) samples.push(sample);
                 }
                 if (e.type === "turn.finished" || e.type === "turn.failed") {
                   s.off("event", onEvent);
@@ -98,6 +115,39 @@ async function socketRun(concurrency: number): Promise<number[]> {
   return samples;
 }
 
+/** Baseline: the provider read directly (the openai client, streaming), no gateway in between. */
+async function directRun(concurrency: number): Promise<number[]> {
+  const direct = new OpenAI({ apiKey: "not-needed", baseURL: stub.url, maxRetries: 0 });
+  const samples: number[] = [];
+  for (let r = 0; r < rounds + 1; r++) {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        const marker = `bench ${randomUUID()} [[delay:200]]`;
+        let at = 0;
+        try {
+          const stream = await direct.chat.completions.create({
+            model: "stub-chat",
+            messages: [{ role: "user", content: marker }],
+            stream: true,
+          });
+          for await (const chunk of stream) if (!at && chunk.choices[0]?.delta.content) at = now();
+        } catch (err) {
+          refused.push((err as Error).message.slice(0, 80));
+          return;
+        }
+        if (r === 0) return;
+        if (!at) {
+          missing++;
+          return;
+        }
+        const sample = gatewayAdded(marker, at);
+        if (sample !== undefined) samples.push(sample);
+      }),
+    );
+  }
+  return samples;
+}
+
 async function sseRun(concurrency: number): Promise<number[]> {
   const sessions = await Promise.all(Array.from({ length: concurrency }, () => api.newSession()));
   const samples: number[] = [];
@@ -115,7 +165,13 @@ async function sseRun(concurrency: number): Promise<number[]> {
           if (e.type === "message.delta" && !at) at = now();
           return false;
         });
-        if (r > 0 && at) samples.push(at - (firstToken.get(marker) ?? at));
+        if (r === 0) return;
+        if (!at) {
+          missing++; // the stream ended without a token
+          return;
+        }
+        const sample = gatewayAdded(marker, at);
+        if (sample !== undefined) samples.push(sample);
       }),
     );
   }
@@ -125,8 +181,10 @@ async function sseRun(concurrency: number): Promise<number[]> {
 function report(label: string, samples: number[], gatewayCpu: number) {
   const s = [...samples].sort((a, b) => a - b);
   const errors = refused.splice(0);
+  const lost = missing;
+  missing = 0;
   console.log(
-    `${label.padEnd(24)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} turns, gateway CPU ${(gatewayCpu * 100).toFixed(0)}%${errors.length ? `, ${errors.length} refused: ${[...new Set(errors)].join(", ")}` : ""})`,
+    `${label.padEnd(24)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${lost} missing, ${errors.length} refused${errors.length ? `: ${[...new Set(errors)].join(", ")}` : ""}, gateway CPU ${(gatewayCpu * 100).toFixed(0)}%)`,
   );
 }
 
@@ -144,6 +202,7 @@ try {
   for (const s of idle) s.disconnect();
 
   console.log("gateway-added latency, provider's first token -> client's first token:");
+  console.log("(baseline: the same read straight from the provider, same run)");
   const run = async (label: string, fn: () => Promise<number[]>) => {
     const cpu0 = cpuSeconds(gateway.pid!);
     const t0 = performance.now();
@@ -151,8 +210,11 @@ try {
     const busy = (cpuSeconds(gateway.pid!) - cpu0) / ((performance.now() - t0) / 1000);
     report(label, samples, busy);
   };
-  for (const c of [1, 50, 200]) await run(`socket.io, ${c} sessions`, () => socketRun(c));
-  for (const c of [1, 50, 200]) await run(`SSE, ${c} sessions`, () => sseRun(c));
+  for (const c of [1, 50, 200]) {
+    await run(`baseline (direct), ${c}`, () => directRun(c));
+    await run(`socket.io, ${c} sessions`, () => socketRun(c));
+    await run(`SSE, ${c} sessions`, () => sseRun(c));
+  }
 
   const errors = gateway
     .output()

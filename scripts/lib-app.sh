@@ -52,6 +52,7 @@ service_env() {
   export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
   export OPENFGA_API_URL="${OPENFGA_API_URL:-http://127.0.0.1:$OPENFGA_HTTP_PORT}"
   export OPA_URL="${OPA_URL:-http://127.0.0.1:$OPA_PORT}"
+  export SOMA_OPA_BINARY="${SOMA_OPA_BINARY-$BIN_DIR/opa-$OPA_VERSION}"
 }
 
 export CHECKPOINT_DISABLE=1 # Prisma's update check would wait on the network

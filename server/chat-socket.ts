@@ -19,6 +19,7 @@ import { redis } from "../lib/server/redis";
 import { sessionFor } from "../lib/sessions/service";
 import { enforceRateLimit } from "../lib/ratelimit/policy";
 import { watchRevocations } from "../lib/auth/revocation";
+import { timeTurnStart, turnStartStage } from "../lib/agent/turn-start-timing";
 
 export interface ChatSocketData {
   principal: Principal;
@@ -77,12 +78,16 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
     );
     socket.on(
       "message.send",
-      socketHandler(socket, log, "message.send", sendPayload, async ({ sessionId, content }) => {
-        const session = await sessionFor(principal, sessionId, "write");
-        await enforceRateLimit(principal, "chatMessages");
-        const { messageId, turnId } = await turns().start(principal, session, content);
-        return { messageId, turnId };
-      }),
+      socketHandler(socket, log, "message.send", sendPayload, ({ sessionId, content }) =>
+        timeTurnStart(async () => {
+          const session = await sessionFor(principal, sessionId, "write");
+          turnStartStage("authorize");
+          await enforceRateLimit(principal, "chatMessages");
+          turnStartStage("rate_limit");
+          const { messageId, turnId } = await turns().start(principal, session, content);
+          return { messageId, turnId };
+        }),
+      ),
     );
     socket.on(
       "turn.cancel",

@@ -22,6 +22,7 @@ import {
 import { describeProviderError, modelTarget, type ModelTarget } from "./model-client";
 import type { TurnRecord } from "./turn-record";
 import { countProviderTokens, waitForProviderRoom } from "./provider-pacing";
+import { turnStartDone, turnStartStage } from "./turn-start-timing";
 
 export type StopReason = "cancelled" | "deadline" | "shutdown";
 
@@ -316,6 +317,7 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
   const { history, fromCache } = await loadHistory(record.db, record.redis, record.sessionId);
   // The cached history predates this turn's message; one rebuilt from Postgres already has it.
   if (fromCache) history.push({ role: "user", content: input.content });
+  turnStartStage("history");
   let repaired = false;
   try {
     for (let step = 1; step <= settings.agent.maxSteps; step++) {
@@ -326,6 +328,7 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
       if (waitedMs > 0) log.info({ waitedMs }, "waited for the provider's per-minute limit");
       if (input.signal.aborted) return stopOutcome(input.signal, target.model);
       const tokensBefore = record.usage.promptTokens + record.usage.completionTokens;
+      turnStartDone();
       const result = await streamStep(target, messages, input);
       await countProviderTokens(
         record.redis,

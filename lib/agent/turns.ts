@@ -20,11 +20,13 @@ import { runTurn, type StopReason, type TurnInput, type TurnOutcome } from "./ru
 /** What answers a turn: the chat model's loop (runTurn), or another (a realtime call's provider). */
 export type TurnDriver = (input: TurnInput) => Promise<TurnOutcome>;
 import { TurnRecord } from "./turn-record";
+import { insertTurnRows } from "./turn-rows";
 import { tenantConfig } from "../tenancy/tenant-config";
 import { admitMessage } from "../policy/admission";
 import { turnMetrics } from "./metrics";
 import { refuseDuringMaintenance } from "../maintenance/state";
 import { markDraining, refuseWhileDraining } from "../server/draining";
+import { turnStartStage } from "./turn-start-timing";
 
 const LEASE_MS = 15_000;
 const RENEW_MS = 5_000;
@@ -92,6 +94,7 @@ class TurnManager {
   async admit(principal: Principal, content: string): Promise<Admitted> {
     const { settings } = getConfig();
     const conf = await tenantConfig(this.db, this.redis, principal.tenantId);
+    turnStartStage("tenant");
     // The tighter of the tenant's limit and the deployment-wide one.
     await admitMessage({
       db: this.db,
@@ -124,6 +127,7 @@ class TurnManager {
       await this.admit(principal, content);
     await this.listening;
     const leased = await this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
+    turnStartStage("lease");
     if (leased !== "OK")
       throw new AppError(
         "conflict",
@@ -133,30 +137,18 @@ class TurnManager {
     let title: string | undefined;
     try {
       // A session still called "New chat" is named after its first message.
-      if (session.title === DEFAULT_TITLE && (await this.db.message.count({ where: { sessionId } })) === 0)
-        title = titleFrom(content);
-      const [, message] = await this.db.$transaction([
-        this.db.turn.create({
-          data: { id: turnId, sessionId, userId: principal.userId },
-          select: { id: true },
-        }),
-        this.db.message.create({
-          data: {
-            sessionId,
-            turnId,
-            role: "user",
-            content,
-            ...(spoken ? { source: "voice" as const, voice: { callId: spoken.callId } } : {}),
-          },
-          select: { id: true },
-        }),
-        this.db.session.update({
-          where: { id: sessionId },
-          data: title ? { title } : { updatedAt: new Date() },
-          select: { id: true },
-        }),
-      ]);
-      messageId = message.id;
+      const rows = await insertTurnRows(this.db, {
+        turnId,
+        sessionId,
+        userId: principal.userId,
+        content,
+        ...(spoken ? { voiceCallId: spoken.callId } : {}),
+        title: titleFrom(content),
+        defaultTitle: DEFAULT_TITLE,
+      });
+      messageId = rows.messageId;
+      if (rows.renamed) title = titleFrom(content);
+      turnStartStage("record");
     } catch (err) {
       await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
       throw err;
@@ -170,6 +162,7 @@ class TurnManager {
       ...(spoken ? { source: "voice" as const } : {}),
     });
     await this.redis.set(turnStartSeqKey(turnId), started.seq, "EX", 24 * 3600);
+    turnStartStage("event");
     if (title) void record.emit({ type: "session.updated", title });
     const controller = new AbortController();
     const timer = setTimeout(

@@ -12,6 +12,8 @@ import {
 import { AppError } from "../errors";
 import { fga } from "../server/openfga";
 import { logger } from "../server/logger";
+import { redis } from "../server/redis";
+import { checkCache, publishAuthzChange } from "./check-cache";
 
 export type SessionAccess = "read" | "write";
 const RELATION: Record<SessionAccess, "can_view" | "can_write"> = { read: "can_view", write: "can_write" };
@@ -22,24 +24,25 @@ const unavailable = (cause: unknown) =>
     headers: { "retry-after": "5" },
   });
 
-/** OpenFGA's answer; throws a 503 AppError when it cannot be had. */
-export async function checkSession(
-  userId: string,
-  sessionId: string,
-  access: SessionAccess,
-): Promise<boolean> {
-  try {
-    const { client } = await fga();
-    const r = await client.check({
-      user: `user:${userId}`,
-      relation: RELATION[access],
-      object: `session:${sessionId}`,
-    });
-    return r.allowed === true;
-  } catch (err) {
-    logger().warn({ err: (err as Error).message, sessionId, access }, "OpenFGA check failed");
-    throw unavailable(err);
-  }
+/**
+ * OpenFGA's answer (kept in the process until a change to the session's or the user's tuples is
+ * published: lib/authz/check-cache.ts); throws a 503 AppError when it cannot be had.
+ */
+export function checkSession(userId: string, sessionId: string, access: SessionAccess): Promise<boolean> {
+  return checkCache().check(userId, sessionId, RELATION[access], async () => {
+    try {
+      const { client } = await fga();
+      const r = await client.check({
+        user: `user:${userId}`,
+        relation: RELATION[access],
+        object: `session:${sessionId}`,
+      });
+      return r.allowed === true;
+    } catch (err) {
+      logger().warn({ err: (err as Error).message, sessionId, access }, "OpenFGA check failed");
+      throw unavailable(err);
+    }
+  });
 }
 
 /** Runs a call against OpenFGA; any failure becomes the 503 every caller answers with. */
@@ -81,6 +84,7 @@ export function grantNewSession(tenantId: string, ownerId: string, sessionId: st
         { user: `user:${ownerId}`, relation: "owner", object: `session:${sessionId}` },
       ],
     });
+    await publishAuthzChange(redis(), { sessionId });
   });
 }
 
@@ -91,6 +95,7 @@ export function grantViewer(userId: string, sessionId: string): Promise<void> {
       { writes: [viewerTuple(userId, sessionId)] },
       { conflict: { onDuplicateWrites: ClientWriteRequestOnDuplicateWrites.Ignore } },
     );
+    await publishAuthzChange(redis(), { sessionId });
   });
 }
 
@@ -101,6 +106,7 @@ export function revokeViewer(userId: string, sessionId: string): Promise<void> {
       { deletes: [viewerTuple(userId, sessionId)] },
       { conflict: { onMissingDeletes: ClientWriteRequestOnMissingDeletes.Ignore } },
     );
+    await publishAuthzChange(redis(), { sessionId });
   });
 }
 

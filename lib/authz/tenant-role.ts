@@ -4,6 +4,8 @@
 import { ClientWriteRequestOnDuplicateWrites, ClientWriteRequestOnMissingDeletes } from "@openfga/sdk";
 import { AppError } from "../errors";
 import { fga } from "../server/openfga";
+import { redis } from "../server/redis";
+import { publishAuthzChange } from "./check-cache";
 
 export type TenantRole = "admin" | "member";
 
@@ -34,6 +36,8 @@ export async function setTenantRelation(
         },
       },
     );
+    // A tenant admin sees every session of the tenant: the user's cached answers go.
+    await publishAuthzChange(redis(), { userId });
   } catch (err) {
     throw new AppError("unavailable", "Permissions cannot be changed right now; try again shortly.", {
       cause: err,

@@ -107,7 +107,11 @@ export const settingsSchema = z
         path: ["sslKeyFile"],
       }),
     openfga: z.object({ apiUrl: z.url(), storeName: z.string().min(1) }).strict(),
-    opa: z.object({ url: z.url() }).strict(),
+    /**
+     * binary: the opa executable that compiles the server's policies to WebAssembly, so the gateway
+     * decides admission in process (lib/policy/in-process.ts); empty: every decision asks the server.
+     */
+    opa: z.object({ url: z.url(), binary: z.string() }).strict(),
     models: z.object({ chat: modelRole, utility: modelRole, embedding: modelRole }).strict(),
     agent: z
       .object({
@@ -274,7 +278,7 @@ export const codeDefaults: Settings = {
     saslUsername: "",
   },
   openfga: { apiUrl: "http://127.0.0.1:18080", storeName: "somaagent" },
-  opa: { url: "http://127.0.0.1:18181" },
+  opa: { url: "http://127.0.0.1:18181", binary: "" },
   models: {
     chat: model("gpt-4o-mini", 128_000, 0.7),
     utility: model("gpt-4o-mini", 128_000, 0.2),

@@ -3,6 +3,9 @@
 // (existing tuples are left alone) and paged, so it is safe to run on every deploy.
 import { ClientWriteRequestOnDuplicateWrites, type OpenFgaClient } from "@openfga/sdk";
 import type { Db } from "../server/db";
+import { getConfig } from "../config";
+import { createRedis } from "../server/redis";
+import { publishAuthzChange } from "../authz/check-cache";
 
 const PAGE = 500;
 const TUPLES_PER_WRITE = 100; // OpenFGA's default limit per write request
@@ -55,6 +58,14 @@ export async function backfillTuples(
     );
     sessions += page.length;
     cursor = page.at(-1)!.id;
+  }
+  // Gateways keep OpenFGA's answers (lib/authz/check-cache.ts): a refusal from before these tuples,
+  // or from before the model this job may have just written, must not outlive them.
+  const r = createRedis(getConfig().settings.redis.url);
+  try {
+    await publishAuthzChange(r, "all");
+  } finally {
+    r.disconnect();
   }
   return { users, sessions };
 }

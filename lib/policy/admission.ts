@@ -1,8 +1,9 @@
 // Admission of requests before any work is done: OPA decides model routing and the size and count
-// quotas (conf/opa/somaagent/requests.rego), then the tenant's token budget is checked. Every
-// decision is logged with its reason; a refusal becomes a 403/413 (policy) or 402 (budget) error
-// that the route wrapper audits. When OPA cannot be reached, requests are refused (503): a policy
-// that cannot be evaluated is not a policy that allowed it.
+// quotas (conf/opa/somaagent/requests.rego), then the tenant's token budget is checked. OPA's server
+// holds the policies; the gateway evaluates a compiled mirror of them in process while it is current
+// (lib/policy/in-process.ts). Every decision is logged with its reason; a refusal becomes a 403/413
+// (policy) or 402 (budget) error that the route wrapper audits. When OPA cannot be reached, requests
+// are refused (503): a policy that cannot be evaluated is not a policy that allowed it.
 import type { Redis } from "ioredis";
 import type { Principal } from "../auth/principal";
 import { enforceTokenBudget } from "../budget/usage";
@@ -11,6 +12,9 @@ import { AppError, type ErrorCode } from "../errors";
 import type { Db } from "../server/db";
 import { logger } from "../server/logger";
 import { opaDecision } from "../server/opa";
+import { getConfig } from "../config";
+import { policyMirror } from "./in-process";
+import { turnStartStage } from "../agent/turn-start-timing";
 
 interface Violation {
   code: string;
@@ -30,10 +34,15 @@ const STATUS_OF: Record<string, ErrorCode> = {
 
 const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1) + ".";
 
+const DECISION = "somaagent/requests/decision";
+
 async function decide(input: Record<string, unknown>): Promise<RequestDecision> {
   let d: RequestDecision;
   try {
-    d = await opaDecision<RequestDecision>("somaagent/requests/decision", input);
+    const { url, binary } = getConfig().settings.opa;
+    d =
+      (binary ? policyMirror(url, binary).decide<RequestDecision>(DECISION, input) : undefined) ??
+      (await opaDecision<RequestDecision>(DECISION, input));
   } catch (err) {
     logger().error({ err: (err as Error).message, action: input.action }, "OPA unreachable: request refused");
     throw new AppError("unavailable", "Policy cannot be checked right now; try again shortly.", {
@@ -83,7 +92,9 @@ export async function admitMessage(opts: {
     model: opts.model,
     requestBytes: Buffer.byteLength(opts.content),
   });
+  turnStartStage("policy");
   await enforceTokenBudget(opts.db, opts.redis, principal.tenantId, conf?.budgets);
+  turnStartStage("budget");
 }
 
 export async function admitSessionCreate(opts: {

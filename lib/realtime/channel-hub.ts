@@ -10,9 +10,14 @@ export type Listener = (message: string) => void;
 export class ChannelHub {
   private sub: Redis;
   private listeners = new Map<string, Set<Listener>>();
+  private interrupted = new Set<() => void>();
   constructor(redisUrl: string) {
     this.sub = createRedis(redisUrl, { blocking: true });
     this.sub.on("error", () => undefined);
+    // Messages published while the connection is down are lost: whoever keeps state by them drops it.
+    this.sub.on("close", () => {
+      for (const fn of this.interrupted) fn();
+    });
     this.sub.on("message", (channel: string, message: string) => {
       for (const fn of this.listeners.get(channel) ?? []) fn(message);
     });
@@ -33,6 +38,17 @@ export class ChannelHub {
       this.listeners.delete(channel);
       await this.sub.unsubscribe(channel).catch(() => undefined);
     };
+  }
+
+  /** Whether messages are arriving now (subscribed on an open connection). */
+  get live(): boolean {
+    return this.sub.status === "ready";
+  }
+
+  /** Calls `fn` whenever the connection closes (messages may have been missed until it is back). */
+  onInterrupt(fn: () => void): () => void {
+    this.interrupted.add(fn);
+    return () => this.interrupted.delete(fn);
   }
 
   close(): void {

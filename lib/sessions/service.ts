@@ -19,6 +19,7 @@ import { tenantConfig } from "../tenancy/tenant-config";
 import { db } from "../server/db";
 import { redis } from "../server/redis";
 import { publishRevocation } from "../auth/revocation";
+import { publishAuthzChange } from "../authz/check-cache";
 import { isUuid } from "../ids";
 import { decodeKeyset, encodeKeyset } from "../http/keyset-cursor";
 import { appendEvent, lastSeq } from "../realtime/event-log";
@@ -261,6 +262,10 @@ export async function renameSession(
 export async function deleteSession(principal: Principal, id: string): Promise<void> {
   await sessionFor(principal, id, "write");
   await db().session.update({ where: { id }, data: { deletedAt: new Date() }, select: { id: true } });
+  // Access to a deleted session is refused by its row already; its cached answers go with it.
+  await publishAuthzChange(redis(), { sessionId: id }).catch((err: unknown) =>
+    logger().warn({ err: (err as Error).message, sessionId: id }, "authz cache: deletion not announced"),
+  );
   await turns()
     .cancel(id)
     .catch(() => undefined);

@@ -43,6 +43,11 @@ export interface StubOptions {
   apiKey?: string;
   /** Called as the first token of a streamed answer is written (benchmarks time the gateway with it). */
   onFirstToken?: (lastUserMessage: string) => void;
+  /**
+   * Called for each chat completion request with the time (ms since the epoch, sub-ms) its handler
+   * started, before its body was read: when the request arrived (benchmarks time turn start with it).
+   */
+  onChatRequest?: (lastUserMessage: string, arrivedAt: number) => void;
   /** Where realtime calls offer media (default: SOMA_WEBRTC_HOST / SOMA_WEBRTC_PORTS, as the gateway). */
   webrtc?: WeriftPeerOptions;
   /** Called as a realtime call sends each server event (benchmarks time the relay with it). */
@@ -225,6 +230,7 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
     return fault;
   };
   const server = http.createServer((req, res) => {
+    const arrivedAt = performance.timeOrigin + performance.now();
     void (async () => {
       const url = new URL(req.url ?? "/", "http://stub");
       const path = url.pathname.replace(/\/+$/, "");
@@ -326,8 +332,15 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
         });
       if (model !== undefined && !knownModel(model))
         return apiError(res, 404, `The model '${model}' does not exist.`, "model_not_found");
-      if (path === "/v1/chat/completions" && req.method === "POST")
+      if (path === "/v1/chat/completions" && req.method === "POST") {
+        if (opts.onChatRequest && Array.isArray(body.messages)) {
+          const lastUser = (body.messages as { role?: unknown; content?: unknown }[])
+            .filter((m) => m.role === "user")
+            .at(-1)?.content;
+          opts.onChatRequest(typeof lastUser === "string" ? lastUser : "", arrivedAt);
+        }
         return chat(req, res, body, opts.onFirstToken);
+      }
       if (path === "/v1/embeddings" && req.method === "POST") {
         const input = (Array.isArray(body.input) ? body.input : [body.input]).map((v) =>
           typeof v === "string" ? v : JSON.stringify(v ?? ""),

@@ -13,31 +13,36 @@ import { rateLimitHeaders } from "@/lib/ratelimit/limiter";
 import { enforceRateLimit } from "@/lib/ratelimit/policy";
 import { postMessageBody } from "@/lib/sessions/schemas";
 import { sessionFor } from "@/lib/sessions/service";
+import { timeTurnStart, turnStartStage } from "@/lib/agent/turn-start-timing";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route<Params<{ id: string }>>(async (request, { params }) => {
-  const principal = await requirePrincipal(request);
-  const { id } = await params;
-  const session = await sessionFor(principal, id, "write");
-  const limit = await enforceRateLimit(principal, "chatMessages");
-  const { settings } = getConfig();
-  const body = await jsonBody(request, postMessageBody, settings.server.bodyLimitBytes);
-  const started = await turns().start(principal, session, body.content);
-  const result = { messageId: started.messageId, turnId: started.turnId };
-  if (!(request.headers.get("accept") ?? "").includes("text/event-stream"))
-    return Response.json(result, {
-      status: 202,
-      headers: { location: `/api/v1/sessions/${id}`, ...rateLimitHeaders(limit) },
-    });
-  return sseResponse(
-    request,
-    (sink) =>
-      followSession(redis(), settings.redis.url, id, started.seq - 1, (e) => {
-        if ("turnId" in e && e.turnId !== started.turnId) return;
-        sink.send(e);
-        if (TURN_END_EVENTS.has(e.type) || e.type === "session.deleted") sink.close();
-      }),
-    { principal, sessionId: id, redisUrl: settings.redis.url },
-  );
-});
+export const POST = route<Params<{ id: string }>>((request, { params }) =>
+  timeTurnStart(async () => {
+    const principal = await requirePrincipal(request);
+    const { id } = await params;
+    const session = await sessionFor(principal, id, "write");
+    turnStartStage("authorize");
+    const limit = await enforceRateLimit(principal, "chatMessages");
+    turnStartStage("rate_limit");
+    const { settings } = getConfig();
+    const body = await jsonBody(request, postMessageBody, settings.server.bodyLimitBytes);
+    const started = await turns().start(principal, session, body.content);
+    const result = { messageId: started.messageId, turnId: started.turnId };
+    if (!(request.headers.get("accept") ?? "").includes("text/event-stream"))
+      return Response.json(result, {
+        status: 202,
+        headers: { location: `/api/v1/sessions/${id}`, ...rateLimitHeaders(limit) },
+      });
+    return sseResponse(
+      request,
+      (sink) =>
+        followSession(redis(), settings.redis.url, id, started.seq - 1, (e) => {
+          if ("turnId" in e && e.turnId !== started.turnId) return;
+          sink.send(e);
+          if (TURN_END_EVENTS.has(e.type) || e.type === "session.deleted") sink.close();
+        }),
+      { principal, sessionId: id, redisUrl: settings.redis.url },
+    );
+  }),
+);

@@ -1,0 +1,229 @@
+// Turn start: the time from a message sent to the gateway to its provider request arriving at the
+// provider (authorization, rate limit, policy, budget, the turn's rows, history: everything a turn does
+// before the model is asked), over socket.io and over HTTP, at 1 and 200 concurrent sessions (p50/p99).
+// Baseline, in the same run and at the same concurrency: the same kind of request (the openai client,
+// streaming) sent straight to the provider, so the difference is what the gateway adds.
+// The test provider runs in this process and stamps each chat request as it arrives, so both
+// timestamps come from one clock. A message whose request never arrived is counted as missing, not
+// recorded as a sample. The gateway's own breakdown (somaagent_turn_start_seconds by stage, read from
+// its /metrics before and after each run) is printed as the mean per stage.
+// Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
+// Run: npx tsx bench/turn-start.ts [rounds=5] [concurrency=1,200]
+// (a level runs at least enough rounds for 100 samples: 100 at 1 session, `rounds` at 200)
+import fs from "node:fs";
+import { randomUUID } from "node:crypto";
+import OpenAI from "openai";
+import { startStubProvider } from "../server/offline-provider/server";
+import { createDb } from "../lib/server/db";
+import { getConfig } from "../lib/config";
+import {
+  client,
+  connectChat,
+  emitAck,
+  postMessageSse,
+  readSse,
+  seedUser,
+  startGateway,
+  type ChatClientSocket,
+} from "../tests/helpers/chat";
+import { stopProcess } from "../tests/helpers/services";
+
+const rounds = Number(process.argv[2] ?? 5);
+const levels = (process.argv[3] ?? "1,200").split(",").map(Number);
+/** Rounds counted at a level (after one warm-up round): at least 100 samples. */
+const roundsAt = (concurrency: number) => Math.max(rounds, Math.ceil(100 / concurrency));
+const now = () => performance.timeOrigin + performance.now();
+/** When each chat request reached the provider, by its last user message. */
+const arrived = new Map<string, number>();
+// [[delay:1]]: the answer streams at once, so a round is over quickly; it does not touch turn start.
+const marker = () => `turn-start ${randomUUID()} [[delay:1]]`;
+
+interface Run {
+  samples: number[];
+  /** Messages accepted whose provider request never arrived. */
+  missing: number;
+  /** Messages the gateway refused, by error code or HTTP status. */
+  refused: string[];
+}
+const newRun = (): Run => ({ samples: [], missing: 0, refused: [] });
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A sample once its request has arrived (it may trail the turn's end event by a moment). */
+async function sample(run: Run, m: string, sentAt: number, count: boolean) {
+  for (let i = 0; i < 50 && !arrived.has(m); i++) await new Promise((r) => setTimeout(r, 10));
+  const at = arrived.get(m);
+  arrived.delete(m);
+  if (!count) return;
+  if (at === undefined) run.missing++;
+  else run.samples.push(at - sentAt);
+}
+
+const stub = await startStubProvider({ onChatRequest: (m, at) => arrived.set(m, at) });
+const { gateway, base } = await startGateway(stub, {
+  LOG_LEVEL: "warn",
+  SOMA_AGENT_MAX_STEPS: "2",
+  SOMA_CONF_DIR: "bench/conf", // no rate limits or budgets in the way
+});
+const db = createDb(getConfig().settings.database.url);
+const user = await seedUser(db);
+const api = client(base, user.token);
+const direct = new OpenAI({ apiKey: "not-needed", baseURL: stub.url, maxRetries: 0 });
+
+/** Baseline: the provider asked directly, as the gateway asks it (streaming, the openai client). */
+async function directRun(concurrency: number): Promise<Run> {
+  const run = newRun();
+  for (let r = 0; r < roundsAt(concurrency) + 1; r++) {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        const m = marker();
+        const sentAt = now();
+        try {
+          const stream = await direct.chat.completions.create({
+            model: "stub-chat",
+            messages: [
+              { role: "system", content: "You are SomaAgent." },
+              { role: "user", content: m },
+            ],
+            stream: true,
+            stream_options: { include_usage: true },
+          });
+          for await (const _ of stream);
+        } catch (err) {
+          run.refused.push((err as Error).message);
+        }
+        await sample(run, m, sentAt, r > 0);
+      }),
+    );
+  }
+  return run;
+}
+
+async function socketRun(concurrency: number, warmed: () => Promise<void>): Promise<Run> {
+  const sockets: ChatClientSocket[] = await Promise.all(
+    Array.from({ length: concurrency }, () => connectChat(base, user.token)),
+  );
+  const sessions = await Promise.all(sockets.map(() => api.newSession()));
+  const run = newRun();
+  try {
+    await Promise.all(sockets.map((s, i) => emitAck(s, "session.join", { sessionId: sessions[i] })));
+    for (let r = 0; r < roundsAt(concurrency) + 1; r++) {
+      await Promise.all(
+        sockets.map(async (s, i) => {
+          const m = marker();
+          const ended = new Promise<void>((resolve) => {
+            const onEvent = (e: { type: string }) => {
+              if (!["turn.finished", "turn.failed", "turn.cancelled"].includes(e.type)) return;
+              s.off("event", onEvent);
+              resolve();
+            };
+            s.on("event", onEvent);
+          });
+          const sentAt = now();
+          const reply = await emitAck(s, "message.send", { sessionId: sessions[i], content: m });
+          // The first round warms up connections and caches; it is not counted.
+          if (!reply.ok) {
+            if (r > 0) run.refused.push(reply.error.code);
+            return;
+          }
+          await ended;
+          await sample(run, m, sentAt, r > 0);
+        }),
+      );
+      if (r === 0) await warmed();
+    }
+  } finally {
+    for (const s of sockets) s.disconnect();
+  }
+  return run;
+}
+
+async function httpRun(concurrency: number, warmed: () => Promise<void>): Promise<Run> {
+  const sessions = await Promise.all(Array.from({ length: concurrency }, () => api.newSession()));
+  const run = newRun();
+  for (let r = 0; r < roundsAt(concurrency) + 1; r++) {
+    await Promise.all(
+      sessions.map(async (id) => {
+        const m = marker();
+        const sentAt = now();
+        const res = await postMessageSse(base, user.token, id, m);
+        if (res.status !== 200) {
+          if (r > 0) run.refused.push(String(res.status));
+          await res.body?.cancel();
+          return;
+        }
+        await readSse(res, (e) => ["turn.finished", "turn.failed", "turn.cancelled"].includes(e.type));
+        await sample(run, m, sentAt, r > 0);
+      }),
+    );
+    if (r === 0) await warmed();
+  }
+  return run;
+}
+
+/** The gateway's turn-start histogram: sum (s) and count by stage. */
+async function stages(): Promise<Map<string, { sum: number; count: number }>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out = new Map<string, { sum: number; count: number }>();
+  for (const m of text.matchAll(/^somaagent_turn_start_seconds_(sum|count)\{stage="(\w+)"\} (\S+)$/gm)) {
+    const e = out.get(m[2]!) ?? { sum: 0, count: 0 };
+    e[m[1] as "sum" | "count"] = Number(m[3]);
+    out.set(m[2]!, e);
+  }
+  return out;
+}
+
+function line(label: string, run: Run, extra = ""): string {
+  const s = [...run.samples].sort((a, b) => a - b);
+  const refused = run.refused.length
+    ? `, ${run.refused.length} refused: ${[...new Set(run.refused)].join(", ").slice(0, 200)}`
+    : "";
+  return `${label.padEnd(30)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${run.missing} missing${refused}${extra})`;
+}
+
+try {
+  console.log("turn start: message sent -> provider request arrived (baseline: the provider asked directly)");
+  for (const c of levels) {
+    console.log(line(`baseline (direct), ${c} sessions`, await directRun(c)));
+    for (const [label, fn] of [
+      ["socket.io", socketRun],
+      ["HTTP", httpRun],
+    ] as const) {
+      let before = new Map<string, { sum: number; count: number }>();
+      let cpu0 = 0;
+      let t0 = 0;
+      // Stages and CPU from the end of the warm-up round, as the samples.
+      const run = await fn(c, async () => {
+        before = await stages();
+        cpu0 = cpuSeconds(gateway.pid!);
+        t0 = performance.now();
+      });
+      const busy = (cpuSeconds(gateway.pid!) - cpu0) / ((performance.now() - t0) / 1000);
+      const after = await stages();
+      console.log(line(`${label}, ${c} sessions`, run, `, gateway CPU ${(busy * 100).toFixed(0)}%`));
+      const means = [...after].flatMap(([stage, a]) => {
+        const b = before.get(stage) ?? { sum: 0, count: 0 };
+        const n = a.count - b.count;
+        return n > 0 ? [`${stage} ${(((a.sum - b.sum) / n) * 1000).toFixed(2)}`] : [];
+      });
+      console.log(`  gateway stages, mean ms: ${means.join(" · ")}`);
+    }
+  }
+  const errors = gateway
+    .output()
+    .split("\n")
+    .filter((l) => l.includes('"level":50'));
+  if (errors.length)
+    console.log(`gateway logged ${errors.length} errors; first: ${errors[0]!.slice(0, 600)}`);
+} finally {
+  await stopProcess(gateway);
+  await stub.close();
+  await db.$disconnect();
+}

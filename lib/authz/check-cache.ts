@@ -1,0 +1,112 @@
+// OpenFGA's answers to "may this user see/write this session", kept in the process so a turn asks
+// OpenFGA at most once per session and person instead of on every message. Whatever changes an answer
+// publishes on Redis (publishAuthzChange: a share, an unshare, a deletion, a tenant role change), and
+// every process drops what it holds for that session or user; the publishing process drops it before
+// the publish, so the change holds for its own next request. Answers are kept only while the
+// subscription is live (a dropped connection may have lost messages: everything is dropped), a check
+// that raced a change is not kept, and nothing is kept longer than a minute.
+import type { Redis } from "ioredis";
+import { channelHub } from "../realtime/channel-hub";
+import { getConfig } from "../config";
+import { logger } from "../server/logger";
+import { existingSingleton, singleton } from "../singleton";
+
+export const AUTHZ_CHANNEL = "authz:changed";
+const TTL_MS = 60_000;
+const MAX_ENTRIES = 100_000;
+
+/** What an answer is about, as published: `session:<id>`, `user:<id>`, or `all` (a backfill, a model). */
+export type AuthzScope = { sessionId: string } | { userId: string } | "all";
+
+interface Entry {
+  allowed: boolean;
+  at: number;
+}
+
+export class CheckCache {
+  /** By session id, then `${userId}|${relation}`. */
+  private bySession = new Map<string, Map<string, Entry>>();
+  private size = 0;
+  /** Bumped by every change; an answer fetched across a change is not kept. */
+  private epoch = 0;
+  private subscribed = false;
+
+  constructor(
+    private readonly hub: {
+      live: boolean;
+      listen(channel: string, fn: (m: string) => void): Promise<unknown>;
+      onInterrupt(fn: () => void): unknown;
+    },
+  ) {
+    hub.onInterrupt(() => this.clear());
+    hub
+      .listen(AUTHZ_CHANNEL, (m) => this.drop(m))
+      .then(() => (this.subscribed = true))
+      .catch((err: unknown) =>
+        logger().warn(
+          { err: (err as Error).message },
+          "authz cache: no subscription; OpenFGA asked every time",
+        ),
+      );
+  }
+
+  private get usable(): boolean {
+    return this.subscribed && this.hub.live;
+  }
+
+  /** The cached answer, or `ask()`'s (kept when nothing changed meanwhile). */
+  async check(userId: string, sessionId: string, relation: string, ask: () => Promise<boolean>) {
+    const key = `${userId}|${relation}`;
+    const hit = this.usable ? this.bySession.get(sessionId)?.get(key) : undefined;
+    if (hit && performance.now() - hit.at < TTL_MS) return hit.allowed;
+    const epoch = this.epoch;
+    const allowed = await ask();
+    if (this.usable && epoch === this.epoch) {
+      if (this.size >= MAX_ENTRIES) this.clear();
+      let entries = this.bySession.get(sessionId);
+      if (!entries) this.bySession.set(sessionId, (entries = new Map<string, Entry>()));
+      if (!entries.has(key)) this.size++;
+      entries.set(key, { allowed, at: performance.now() });
+    }
+    return allowed;
+  }
+
+  /** Drops the answers a change touches: `session:<id>` or `user:<id>`. */
+  drop(scope: string): void {
+    this.epoch++;
+    if (scope.startsWith("session:")) {
+      const id = scope.slice("session:".length);
+      this.size -= this.bySession.get(id)?.size ?? 0;
+      this.bySession.delete(id);
+    } else if (scope.startsWith("user:")) {
+      const prefix = `${scope.slice("user:".length)}|`;
+      for (const entries of this.bySession.values())
+        for (const key of entries.keys())
+          if (key.startsWith(prefix)) {
+            entries.delete(key);
+            this.size--;
+          }
+    } else this.clear();
+  }
+
+  clear(): void {
+    this.epoch++;
+    this.bySession.clear();
+    this.size = 0;
+  }
+}
+
+const CACHE = "authz-check-cache";
+
+export function checkCache(): CheckCache {
+  return singleton(CACHE, () => new CheckCache(channelHub(getConfig().settings.redis.url)));
+}
+
+const scopeOf = (s: AuthzScope) =>
+  s === "all" ? "all" : "sessionId" in s ? `session:${s.sessionId}` : `user:${s.userId}`;
+
+/** After OpenFGA's tuples changed: this process forgets at once, every other one on the message. */
+export async function publishAuthzChange(redis: Redis, scope: AuthzScope): Promise<void> {
+  existingSingleton<CheckCache>(CACHE)?.drop(scopeOf(scope));
+  await redis.publish(AUTHZ_CHANNEL, scopeOf(scope));
+}
