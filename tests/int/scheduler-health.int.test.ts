@@ -32,8 +32,11 @@ describe("scheduler health", () => {
     expect(Object.values(body.checks).every((c) => c.ok)).toBe(true);
   });
 
-  it("answers 404 on any other path, such as /metrics", async () => {
-    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+  it("serves its metrics there too, and 404 on any other path", async () => {
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^# HELP /m);
+    expect((await fetch(`${base}/nothing`)).status).toBe(404);
   });
 
   it("says it started on that port", () => {
