@@ -1,6 +1,6 @@
 // The scheduler's /healthz and /readyz (compose's health check and the chart's probes), on the port
 // SOMA_SCHEDULER_METRICS_PORT names: ready once Postgres and Redis answer and its worker runs; other
-// paths are not found. (Off by default: tests run several schedulers side by side.)
+// paths are not found, and /metrics. (The tests turn it off elsewhere: they run several schedulers.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { startScheduler, stopProcess, type SchedulerProcess } from "../helpers/scheduler";
