@@ -44,7 +44,14 @@ export const createScheduleBody = z
     sessionId: fields.sessionId.optional(),
     enabled: fields.enabled.default(true),
   })
-  .strict();
+  .strict()
+  // Exactly one of the two timings (the handler says which rule a body breaks, naming the field).
+  .meta({
+    oneOf: [
+      { required: ["cron"], properties: { cron: { type: "string" } } },
+      { required: ["runAt"], properties: { runAt: { type: "string" } } },
+    ],
+  });
 export type CreateScheduleBody = z.infer<typeof createScheduleBody>;
 
 export const updateScheduleBody = z.object(fields).partial().strict();
