@@ -6,6 +6,7 @@
 // 405 for undeclared methods, SSE events as described). Any failure fails this test with the report.
 // CI runs a fixed seed; a local run draws a new one (printed, so a failure can be replayed).
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import { randomInt, randomUUID } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const ST =
   process.env.SOMA_SCHEMATHESIS ??
   path.join(process.env.HOME ?? "/root", ".cache/somaagent/schemathesis-venv/bin/st");
-const SEED = process.env.CI ? 20261203 : randomInt(1, 2 ** 31);
+const SEED = Number(process.env.SOMA_CONFORMANCE_SEED ?? (process.env.CI ? 20261203 : randomInt(1, 2 ** 31)));
 /** Examples per operation and phase: the whole run stays within a few minutes on two cores. */
 const MAX_EXAMPLES = Number(process.env.SOMA_CONFORMANCE_EXAMPLES ?? 8);
 /**
@@ -86,7 +87,17 @@ describe("the API against its OpenAPI document", () => {
       ...EXCLUDED,
     ]);
     const summary = output.slice(output.lastIndexOf("SUMMARY") - 40);
-    if (code !== 0) console.error(`Schemathesis (seed ${SEED}) failed:\n${output.slice(-20_000)}`);
+    if (code !== 0) {
+      // The failures (each with its request as curl), shortened where a generated body is huge.
+      const failures = output.slice(Math.max(0, output.indexOf("FAILURES")), output.indexOf("WARNINGS"));
+      const report = path.join(ROOT, "tmp/test", `schemathesis-${SEED}.log`);
+      fs.mkdirSync(path.dirname(report), { recursive: true });
+      fs.writeFileSync(report, output);
+      console.error(
+        `Schemathesis (seed ${SEED}; replay with SOMA_CONFORMANCE_SEED=${SEED}) failed; the whole report is ${report}:\n` +
+          failures.replace(/[^\n]{400,}/g, (line) => `${line.slice(0, 400)} …`),
+      );
+    }
     expect({ code, seed: SEED, summary: code === 0 ? "ok" : summary }).toEqual({
       code: 0,
       seed: SEED,
