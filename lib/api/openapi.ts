@@ -129,7 +129,7 @@ export function openApiDocument(contracts: readonly RouteContract[], serverUrl: 
       title: "SomaAgent API",
       version: "1.0.0",
       description:
-        'Sessions, messages and live turn events. Authenticate with `Authorization: Bearer <token>` (or the browser session cookie). Errors are `{"error": {"code", "message", "details"?}}`; a method a path does not have is a 405 with an `Allow` header.',
+        'Sessions, messages and live turn events. Authenticate with `Authorization: Bearer <token>` (or the browser session cookie). Errors are `{"error": {"code", "message", "details"?}}`; a method a path does not have is a 405 with an `Allow` header. Text must not contain NUL characters (they cannot be stored): a request with one is a 400 naming the field.',
     },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }, { cookie: [] }],
