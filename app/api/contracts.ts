@@ -2,6 +2,7 @@
 // (405 with Allow) are generated from this list. A test walks app/api/**/route.ts and fails on any
 // route without a sibling schema.ts registered here, or whose methods differ from its contract's.
 import type { RouteContract } from "@/lib/api/contract";
+import { contract as asyncapiJson } from "./asyncapi.json/schema";
 import { contract as authLogin } from "./auth/login/schema";
 import { contract as authLogout } from "./auth/logout/schema";
 import { contract as authSession } from "./auth/session/schema";
@@ -38,6 +39,7 @@ import { contract as tools } from "./v1/tools/schema";
 import { contract as usage } from "./v1/usage/schema";
 
 export const CONTRACTS: readonly RouteContract[] = [
+  asyncapiJson,
   authLogin,
   authLogout,
   authSession,

@@ -1,10 +1,11 @@
-// The cursor of a listing ordered by (time, id), newest first: `<epoch milliseconds>.<uuid>`. Every
+// The cursor of a listing ordered by (time, id), newest first: `<epoch milliseconds>.<uuid>` (13
+// digits at most: up to the year 2286, a time Postgres and JavaScript both read). Every
 // string the pattern admits decodes (the API document states the pattern), so a cursor is either
 // refused by the query schema or names a position: never a failure further in.
 import { z } from "zod";
 
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
-export const KEYSET_CURSOR_PATTERN = `[0-9]{1,15}\\.${UUID}`;
+export const KEYSET_CURSOR_PATTERN = `[0-9]{1,13}\\.${UUID}`;
 
 export const keysetCursor = z
   .string()
