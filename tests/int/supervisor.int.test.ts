@@ -196,4 +196,30 @@ describe("the supervisor with stand-in programs", () => {
     expect(alive(running)).toBe(false);
     expect(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })).not.toContain(marker);
   }, 60_000);
+
+  it("restarts a program whose watched code changed, as a reload and not a crash", async () => {
+    const src = fs.mkdtempSync(path.join(os.tmpdir(), "soma-supervisor-src-"));
+    sup = supervise([
+      {
+        name: "watched",
+        command: ["node", "-e", "setInterval(() => {}, 1000)"],
+        watch: [src],
+        ignore: [path.join(src, "client")],
+      },
+    ]);
+    const s = sup;
+    await waitUntil(async () => alive(s.pid("watched")), 20_000, "the program to start");
+    const first = s.pid("watched");
+    fs.mkdirSync(path.join(src, "client"));
+    fs.writeFileSync(path.join(src, "client", "ignored.ts"), "export {};\n");
+    fs.writeFileSync(path.join(src, "notes.txt"), "not code\n");
+    // Past the 300 ms debounce: neither an ignored folder nor a file that is not code reloads it.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(s.pid("watched")).toBe(first);
+    fs.writeFileSync(path.join(src, "server.ts"), "export const x = 1;\n");
+    await waitUntil(async () => s.pid("watched") !== first && alive(s.pid("watched")), 20_000, "the reload");
+    expect(s.output()).toContain("server.ts changed");
+    expect(s.output()).toContain("watched restarting: a watched file changed");
+    expect(s.output()).not.toContain("watched exited");
+  }, 60_000);
 });
