@@ -7,7 +7,9 @@
 // - an offset is committed once it and every offset before it in its partition are handled, so a
 //   member that dies leaves exactly its unfinished messages to the member that takes its partitions;
 // - a handler that throws is retried here with backoff, each retry logged with its reason;
-// - past `concurrency * 4` waiting messages the topic is paused until half of them are done;
+// - past MAX_BUFFERED messages under way the topic is paused until half of them are done (a pause
+//   drops the rest of a fetched batch and a resume waits out the fetch in flight, so it is kept for
+//   real backlogs: a results consumer catching up on thousands at concurrency 1 must not crawl);
 // - after a rebalance, a redelivered message this member is already handling is not started twice;
 // - close() stops fetching, lets the running handlers finish and commit, then leaves the group, so
 //   the others take its partitions at once instead of after the session timeout.
@@ -25,6 +27,8 @@ const HEARTBEAT_MS = 1_000;
 const REBALANCE_TIMEOUT_MS = 10_000;
 const MAX_WAIT_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
+/** Messages under way (running or waiting for a slot or their key) before the topic is paused. */
+const MAX_BUFFERED = 500;
 
 export interface WorkConsumer {
   close(): Promise<void>;
@@ -120,7 +124,7 @@ export async function startWorkConsumer(opts: {
 
   const outstanding = () => running.size;
   const resumeIfDrained = () => {
-    if (paused && !closing && outstanding() <= concurrency * 2) {
+    if (paused && !closing && outstanding() <= MAX_BUFFERED / 2) {
       paused = false;
       consumer.resume([{ topic }]);
     }
@@ -176,7 +180,7 @@ export async function startWorkConsumer(opts: {
           if (chains.get(key) === task) chains.delete(key);
           resumeIfDrained();
         });
-      if (!paused && outstanding() >= concurrency * 4) {
+      if (!paused && outstanding() >= MAX_BUFFERED) {
         paused = true;
         consumer.pause([{ topic }]);
       }

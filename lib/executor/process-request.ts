@@ -284,11 +284,21 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
   try {
     await handleRequest(raw, req, deps, log);
   } catch (err) {
-    // Not acknowledged: the bus delivers the request again (BullMQ after its backoff, Kafka at once);
-    // each delivery claims the call again, so its attempts bound how often this repeats.
-    if (err instanceof RetryLater)
+    // Not acknowledged: the bus delivers the request again after a backoff; each delivery claims the
+    // call again, so its attempts (executor.maxAttempts) bound how often this repeats.
+    if (err instanceof RetryLater) {
       log.info({ reason: err.message }, "tool request deferred; it will be delivered again");
-    else log.warn({ reason: failureReason(err) }, "tool request failed; it will be delivered again");
+      throw err;
+    }
+    const reason = failureReason(err);
+    log.warn({ reason }, "tool request failed; it will be delivered again");
+    // Kept on the row, so the attempt that gives up can say why (Postgres may be what failed).
+    await deps.db.toolCall
+      .updateMany({
+        where: { id: req.toolCallId, status: "running", claimedBy: deps.executorId },
+        data: { error: reason },
+      })
+      .catch((e: unknown) => log.warn({ reason: failureReason(e) }, "could not record the failure's reason"));
     throw err;
   }
 }
@@ -340,7 +350,7 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
   let outcome: ToolOutcome | undefined;
   if (attempt > maxAttempts) {
     // Every earlier attempt ended without a result (its executor was killed, or it gave up waiting).
-    const last = row.error ?? "the executors running it stopped before it finished";
+    const last = row.error ?? "the executors running it stopped before it finished (killed or crashed)";
     outcome = { status: "failed", error: `gave up after ${row.attempts} attempts: ${last}` };
     log.error({ attempts: row.attempts, reason: last }, "tool call failed: no attempts left");
   }

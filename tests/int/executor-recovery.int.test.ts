@@ -142,6 +142,38 @@ describe.each(["bullmq", "kafka"] as const)("over %s", (transport: Transport) =>
       expect(row.claimedBy).toContain(`:${survivor.pid}:`);
     }
   }, 120_000);
+
+  it("ends a call whose executors keep dying as failed once its attempts are spent", async () => {
+    await Promise.all(executors.map((e) => stopProcess(e)));
+    const track = (e: ExecutorProcess) => (executors.push(e), e);
+    const limited = () => startExecutor(transport, { SOMA_EXECUTOR_MAX_ATTEMPTS: "2" }).then(track);
+    const sessionId = await gw.newSession();
+    const id = await gw.enqueue("code_execution", { runtime: "bash", code: "sleep 60" }, sessionId);
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const e = await limited();
+      await waitUntil(
+        async () => {
+          const row = await gw.db.toolCall.findUnique({
+            where: { id },
+            select: { claimedBy: true, status: true },
+          });
+          return row?.status === "running" && (row.claimedBy?.includes(`:${e.pid}:`) ?? false);
+        },
+        60_000,
+        `attempt ${attempt} to start`,
+      );
+      e.kill("SIGKILL");
+      await new Promise((r) => e.once("exit", r));
+    }
+    const last = await limited();
+    const done = await gw.wait(id, 90_000);
+    expect(done).toMatchObject({
+      status: "failed",
+      error:
+        "gave up after 2 attempts: the executors running it stopped before it finished (killed or crashed)",
+    });
+    expect(last.output()).toContain("tool call failed: no attempts left");
+  }, 180_000);
 });
 
 describe("a Kafka outage", () => {
