@@ -3,7 +3,8 @@
 #   validate tools → reserve ports → stop leftovers → postgres, redis, kafka, openfga, opa (healthy)
 #   → one-shot migrations (Prisma, OpenFGA, Kafka topics, OPA policies) → seed
 #   → the offline demo model, when no chat provider can be used and none was chosen
-#   → gateway (UI, hot reload), tool executor, scheduler → "Stack started" with the chat model in use.
+#   → gateway (UI, hot reload), tool executor, scheduler under one supervisor (scripts/supervisor.ts:
+#     a crashed process is restarted with backoff) → "Stack started" with the chat model in use.
 # SOMA_FRESH=1 restarts the backing services too; SOMA_SERVER_UI=false runs the gateway headless.
 # SOMA_MONITORING=1 also starts Prometheus (scripts/services/prometheus.sh, docs/operations.md).
 source "$(dirname "$0")/lib-app.sh"
@@ -17,7 +18,7 @@ case ",${COMPOSE_PROFILES:-}," in
 esac
 
 # Leftovers of an earlier run: app processes always, backing services when asked or when unhealthy.
-for app in scheduler tool-executor gateway offline-provider; do stop_service "$app"; done
+for app in supervisor scheduler tool-executor gateway offline-provider; do stop_service "$app"; done
 if [ "${SOMA_FRESH:-0}" = "1" ]; then "$ROOT/scripts/services/down.sh"; fi
 reserve_port gateway "$GATEWAY_PORT" PORT
 
@@ -39,21 +40,38 @@ json_field() { node -e 'const o=JSON.parse(process.argv[1]); process.stdout.writ
 # A key or a provider configured later (env on the next run, or the settings panel at once) wins.
 offline_url="${SOMA_OFFLINE_BASE_URL:-http://127.0.0.1:$OFFLINE_PORT/v1}"
 chat="$(SOMA_OFFLINE_BASE_URL="$offline_url" npx tsx scripts/chat-model.ts)" || die "the configuration is invalid (see above)"
+offline_program=""
 if [ "$(json_field "$chat" offline)" = "true" ] || [ "$(json_field "$chat" offlineSpeech)" = "true" ] \
   || [ "$speech_profile" = 1 ]; then
   if [ -z "${SOMA_OFFLINE_BASE_URL:-}" ]; then
     reserve_port offline-provider "$OFFLINE_PORT" SOMA_OFFLINE_PORT
-    spawn offline-provider npx tsx server/offline-provider/main.ts --port "$OFFLINE_PORT"
-    wait_for offline-provider 60 http_ok "http://127.0.0.1:$OFFLINE_PORT/healthz"
-    ok "offline provider on :$OFFLINE_PORT (chat, speech to text and text to speech without a key)"
+    offline_program='{ "name": "offline-provider", "command": ["node", "--import", "tsx", "server/offline-provider/main.ts", "--port", "'"$OFFLINE_PORT"'"] },'
   fi
   export SOMA_OFFLINE_BASE_URL="$offline_url"
 fi
 
+# One supervisor runs the app processes and restarts any that exits (scripts/supervisor.ts). The
+# gateway's server code reloads on change through it (the UI through Next's own hot reload).
 export NODE_ENV=development
-spawn gateway npx tsx watch --clear-screen=false --exclude './app/**' --exclude './components/**' server/index.ts
-spawn tool-executor npx tsx workers/tool-executor/index.ts
-spawn scheduler npx tsx workers/scheduler/index.ts
+json_string() { node -p 'JSON.stringify(process.argv[1])' "$1"; }
+cat >"$RUN_DIR/supervisor.json" <<JSON
+{
+  "logDir": $(json_string "$LOG_DIR"),
+  "runDir": $(json_string "$RUN_DIR"),
+  "programs": [
+    $offline_program
+    { "name": "gateway", "command": ["node", "--import", "tsx", "server/index.ts"],
+      "watch": ["server", "lib"], "ignore": ["lib/client", "lib/generated"] },
+    { "name": "tool-executor", "command": ["node", "--import", "tsx", "workers/tool-executor/index.ts"] },
+    { "name": "scheduler", "command": ["node", "--import", "tsx", "workers/scheduler/index.ts"] }
+  ]
+}
+JSON
+spawn supervisor node scripts/supervisor.ts "$RUN_DIR/supervisor.json"
+if [ -n "$offline_program" ]; then
+  wait_for offline-provider 60 http_ok "http://127.0.0.1:$OFFLINE_PORT/healthz"
+  ok "offline provider on :$OFFLINE_PORT (chat, speech to text and text to speech without a key)"
+fi
 wait_for gateway 120 http_ok "http://127.0.0.1:$GATEWAY_PORT/readyz"
 wait_for tool-executor 60 grep -q '"tool executor ready"' "$LOG_DIR/tool-executor.log"
 wait_for scheduler 60 grep -q '"scheduler ready"' "$LOG_DIR/scheduler.log"

@@ -41,7 +41,4 @@ if (settings.kafka.enabled || settings.bus.transport === "kafka") {
     return created.length ? `created ${created.join(", ")}` : "all present";
   });
 }
-await step(
-  "opa policies",
-  async () => `loaded ${(await loadOpaPolicies(root, settings.opa.url)).join(", ")}`,
-);
+await step("opa policies", async () => (await loadOpaPolicies(root, settings.opa.url)).join(", "));

@@ -51,12 +51,17 @@ export function createBullmqBus(connection: () => Redis, prefix: string): Bus {
       const worker = new Worker<{ key: string; value: string }>(
         QUEUE_OF[channel],
         async (job) => handler(job.data.value),
-        // A killed worker's job is handed to another after ~10 s (its lock lapses).
+        // A killed worker's job goes back to the queue within lockDuration + stalledInterval (≤ 8 s),
+        // by then its executor's heartbeat (5 s) has lapsed too, so the next worker takes the call
+        // over at once. The lock is renewed every lockDuration / 2, well inside a busy event loop's
+        // pauses. The tool call's own attempts (executor.maxAttempts) bound how often a call whose
+        // executors keep dying is taken again, so BullMQ's own stall limit is not the one that acts.
         {
           connection: connection(),
           concurrency: opts.concurrency ?? 1,
-          lockDuration: 10_000,
-          stalledInterval: 5_000,
+          lockDuration: 6_000,
+          stalledInterval: 2_000,
+          maxStalledCount: 50,
         },
       );
       worker.on("error", () => undefined); // connection errors surface through readiness

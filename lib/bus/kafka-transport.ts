@@ -1,8 +1,10 @@
 // Kafka transport: topics <prefix>.tools / <prefix>.tool-results / <prefix>.tools.dlq, keyed so
 // one session's messages stay ordered; consumers in one group share partitions. Offsets are
-// committed only after the handler returns.
-import type { Consumer, Kafka, Producer } from "kafkajs";
+// committed only after the handler returns (lib/bus/kafka-consumer.ts).
+import type { Kafka, Producer } from "kafkajs";
 import { busTopics } from "../server/kafka";
+import { logger } from "../server/logger";
+import { startWorkConsumer, type WorkConsumer } from "./kafka-consumer";
 import type { Bus, Channel, ChannelMessage, Handler } from "./types";
 
 function channelNames(prefix: string): Record<Channel, string> {
@@ -14,7 +16,7 @@ export function createKafkaBus(kafka: Kafka, prefix: string): Bus {
   const TOPIC_OF = channelNames(prefix);
   let producer: Producer | undefined;
   let connecting: Promise<Producer> | undefined;
-  const consumers: Consumer[] = [];
+  const consumers: WorkConsumer[] = [];
 
   const getProducer = () => {
     connecting ??= (async () => {
@@ -49,29 +51,19 @@ export function createKafkaBus(kafka: Kafka, prefix: string): Bus {
       });
     },
     async consume(channel: Channel, group: string, handler: Handler, opts = {}) {
-      // A killed member's partitions move to the others after the session timeout.
-      const consumer = kafka.consumer({
-        groupId: group,
-        allowAutoTopicCreation: false,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 2_000,
-      });
-      consumers.push(consumer);
-      await consumer.connect();
-      await consumer.subscribe({ topic: TOPIC_OF[channel], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: opts.concurrency ?? 1,
-        eachMessage: async ({ topic, partition, message }) => {
-          await handler(message.value?.toString("utf8") ?? "");
-          await consumer.commitOffsets([
-            { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-          ]);
-        },
-      });
+      consumers.push(
+        await startWorkConsumer({
+          kafka,
+          groupId: group,
+          topic: TOPIC_OF[channel],
+          handler,
+          concurrency: opts.concurrency ?? 1,
+          log: logger().child({ component: "bus", transport: "kafka", group }),
+        }),
+      );
     },
     async close() {
-      await Promise.allSettled(consumers.map((c) => c.disconnect()));
+      await Promise.allSettled(consumers.map((c) => c.close()));
       if (producer) await producer.disconnect();
     },
   };

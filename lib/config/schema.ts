@@ -201,6 +201,13 @@ export const settingsSchema = z
         /** Size of the sandbox's private /tmp (a tmpfs, so it counts against memory, not disk). */
         sandboxTmpMb: z.number().int().min(1).max(4096),
         sandboxUidBase: z.number().int().min(1000),
+        /**
+         * Attempts a tool call gets (each claim, each retry of a step that failed before the tool
+         * ran, such as an OPA that cannot answer) before it ends `failed` with the last reason.
+         */
+        maxAttempts: z.number().int().min(1).max(50),
+        /** The first retry's delay; each further one doubles it. */
+        retryBackoffMs: z.number().int().min(50).max(60_000),
       })
       .strict(),
     tools: z.object({ httpAllowedHosts: z.array(z.string().min(1)) }).strict(),
@@ -349,6 +356,8 @@ export const codeDefaults: Settings = {
     sandboxOutputBytes: 65_536,
     sandboxTmpMb: 64,
     sandboxUidBase: 60_000,
+    maxAttempts: 5,
+    retryBackoffMs: 1_000, // 1 + 2 + 4 + 8 s: an OPA or Postgres restart passes within the attempts
   },
   tools: { httpAllowedHosts: [] },
   scheduler: {

@@ -24,7 +24,19 @@ import type { ToolHost } from "./tool-host";
 import { isAlive } from "./heartbeat";
 import { imagePath, isMounted, mountWorkspace, unmountWorkspace } from "../sandbox/workspace-quota";
 
+/** The call cannot be taken now (another live executor runs it): the bus delivers it again later. */
 export class RetryLater extends Error {}
+
+/** A step before the tool runs could not be done now (OPA or Postgres did not answer): retried. */
+export class StepUnavailable extends Error {}
+
+/** One line an operator can act on: the message and, for a failed fetch, its network cause. */
+export function failureReason(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  const detail = cause && (cause.code ?? cause.message);
+  return (detail && !err.message.includes(detail) ? `${err.message} (${detail})` : err.message).slice(0, 500);
+}
 
 export interface ExecutorDeps {
   db: Db;
@@ -221,11 +233,16 @@ async function decide(
   const conf = deps.tenants[slug] ?? deps.tenants[deps.settings.tenancy.defaultTenant];
   // Calls without an actor (enqueued by an older gateway) are decided with the least privilege.
   const user = req.actor ? { id: req.actor.userId, role: req.actor.role } : { id: "unknown", role: "member" };
-  const decision = await opaDecision<{ allow: boolean; reason: string }>("somaagent/tools/decision", {
-    tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
-    user,
-    tool: { name: req.tool, needsNetwork },
-  });
+  let decision: { allow: boolean; reason: string };
+  try {
+    decision = await opaDecision("somaagent/tools/decision", {
+      tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
+      user,
+      tool: { name: req.tool, needsNetwork },
+    });
+  } catch (err) {
+    throw new StepUnavailable(`the policy could not be checked: ${failureReason(err)}`, { cause: err });
+  }
   deps.log.info({ toolCallId: req.toolCallId, tool: req.tool, decision }, "policy decision");
   await writeAudit(
     {
@@ -264,10 +281,32 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
   }
   const req = parsed.data;
   const log = deps.log.child({ toolCallId: req.toolCallId, sessionId: req.sessionId, tool: req.tool });
+  try {
+    await handleRequest(raw, req, deps, log);
+  } catch (err) {
+    // Not acknowledged: the bus delivers the request again after a backoff; each delivery claims the
+    // call again, so its attempts (executor.maxAttempts) bound how often this repeats.
+    if (err instanceof RetryLater) {
+      log.info({ reason: err.message }, "tool request deferred; it will be delivered again");
+      throw err;
+    }
+    const reason = failureReason(err);
+    log.warn({ reason }, "tool request failed; it will be delivered again");
+    // Kept on the row, so the attempt that gives up can say why (Postgres may be what failed).
+    await deps.db.toolCall
+      .updateMany({
+        where: { id: req.toolCallId, status: "running", claimedBy: deps.executorId },
+        data: { error: reason },
+      })
+      .catch((e: unknown) => log.warn({ reason: failureReason(e) }, "could not record the failure's reason"));
+    throw err;
+  }
+}
 
+async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, log: Logger): Promise<void> {
   const row = await deps.db.toolCall.findUnique({
     where: { id: req.toolCallId },
-    select: { status: true, claimedBy: true, result: true, error: true },
+    select: { status: true, claimedBy: true, result: true, error: true, attempts: true },
   });
   if (!row) return deadLetter(deps, raw, `no tool call ${req.toolCallId} is recorded`);
   if (TERMINAL.has(row.status)) {
@@ -306,23 +345,40 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
   if (claimed.count === 0) throw new RetryLater("another executor claimed the call first");
 
   const started = performance.now();
-  const tool = findTool(req.tool);
-  // The id → slug mapping is cached in Redis (shared with the gateway), not read per call.
-  const slug = await tenantSlug(deps.db, deps.redis, req.tenantId);
-  let outcome: ToolOutcome;
-  if (!tool) {
-    outcome = { status: "failed", error: `unknown tool "${req.tool}"` };
-  } else {
-    const args = tool.args.safeParse(req.arguments);
-    if (!args.success) {
-      outcome = {
-        status: "failed",
-        error: `invalid arguments: ${args.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-      };
-    } else {
-      outcome =
-        (await decide(deps, req, slug, tool.needsNetwork)) ??
-        (await runTool(deps, req, slug, args.data, tool.usesWorkspace ?? false));
+  const { maxAttempts, retryBackoffMs } = deps.settings.executor;
+  let attempt = row.attempts + 1;
+  let outcome: ToolOutcome | undefined;
+  if (attempt > maxAttempts) {
+    // Every earlier attempt ended without a result (its executor was killed, or it gave up waiting).
+    const last = row.error ?? "the executors running it stopped before it finished (killed or crashed)";
+    outcome = { status: "failed", error: `gave up after ${row.attempts} attempts: ${last}` };
+    log.error({ attempts: row.attempts, reason: last }, "tool call failed: no attempts left");
+  }
+  while (!outcome) {
+    try {
+      outcome = await computeOutcome(deps, req);
+    } catch (err) {
+      if (!(err instanceof StepUnavailable)) throw err;
+      const reason = failureReason(err);
+      if (attempt >= maxAttempts) {
+        log.error({ attempt, maxAttempts, reason }, "tool call failed: no attempts left");
+        outcome = { status: "failed", error: `${reason} (gave up after ${attempt} attempts)` };
+        break;
+      }
+      const retryInMs = retryBackoffMs * 2 ** (attempt - 1);
+      log.warn({ attempt, maxAttempts, retryInMs, reason }, "tool call attempt failed; retrying");
+      await new Promise((r) => setTimeout(r, retryInMs));
+      // The next attempt is counted on the row with the reason of this one, so an executor that takes
+      // the call over (this one killed while waiting) goes on counting and can say why it gives up.
+      const counted = await deps.db.toolCall.updateMany({
+        where: { id: req.toolCallId, status: "running", claimedBy: deps.executorId },
+        data: { attempts: { increment: 1 }, error: reason },
+      });
+      if (counted.count === 0) {
+        log.warn("the call was stopped or taken over while waiting to retry; leaving it");
+        return;
+      }
+      attempt += 1;
     }
   }
   outcome = deps.masker.deep(outcome);
@@ -344,6 +400,29 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
   deps.observe?.(req.tool, outcome.status, seconds);
   log.info({ status: outcome.status, ms: Math.round(seconds * 1000) }, "tool call finished");
   await deps.deliver(toResult(req, outcome));
+}
+
+/** Everything from the tool's checks to its run; steps that may pass later throw StepUnavailable. */
+async function computeOutcome(deps: ExecutorDeps, req: ToolRequest): Promise<ToolOutcome> {
+  const tool = findTool(req.tool);
+  if (!tool) return { status: "failed", error: `unknown tool "${req.tool}"` };
+  const args = tool.args.safeParse(req.arguments);
+  if (!args.success)
+    return {
+      status: "failed",
+      error: `invalid arguments: ${args.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    };
+  let slug: string;
+  try {
+    // The id → slug mapping is cached in Redis (shared with the gateway), not read per call.
+    slug = await tenantSlug(deps.db, deps.redis, req.tenantId);
+  } catch (err) {
+    throw new StepUnavailable(`the tenant could not be read: ${failureReason(err)}`, { cause: err });
+  }
+  return (
+    (await decide(deps, req, slug, tool.needsNetwork)) ??
+    (await runTool(deps, req, slug, args.data, tool.usesWorkspace ?? false))
+  );
 }
 
 async function runTool(

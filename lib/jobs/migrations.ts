@@ -90,35 +90,58 @@ export async function migrateKafka(settings: Settings) {
   }
 }
 
-/** Pushes every .rego file (tests excluded) to OPA under its path, then checks a decision answers. */
-export async function loadOpaPolicies(root: string, opaUrl: string): Promise<string[]> {
+/** The .rego files of conf/opa that OPA serves (tests excluded), as POSIX paths under conf/opa. */
+export function opaPolicyFiles(root: string): string[] {
   const dir = path.join(root, "conf", "opa");
-  const files = fs
+  return fs
     .readdirSync(dir, { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".rego") && !f.endsWith("_test.rego"))
+    .map((f) => f.split(path.sep).join("/"))
     .sort();
-  for (const file of files) {
-    const id = file
-      .replace(/\.rego$/, "")
-      .split(path.sep)
-      .join("/");
-    const res = await fetch(`${opaUrl}/v1/policies/${id}`, {
+}
+
+/**
+ * Where OPA keeps a policy file already: OPA started with conf/opa (scripts/services/opa.sh, compose)
+ * names each module after its path there ("…/conf/opa/somaagent/tools.rego", "policies/somaagent/
+ * tools.rego"); an earlier push named it "somaagent/tools". A second module of the same package under
+ * a new id would clash with it (two default rules), so the push replaces the one OPA has.
+ */
+export function opaModuleId(file: string, loadedIds: string[]): string {
+  const pushed = file.replace(/\.rego$/, "");
+  return loadedIds.find((id) => id === pushed || id === file || id.endsWith(`/${file}`)) ?? pushed;
+}
+
+/**
+ * Pushes every policy file to OPA over its REST API, in place of the module OPA already has for it
+ * (idempotent: an unchanged file is not sent), then asks OPA's own readiness
+ * (conf/opa/system/health.rego). Returns each file with what was done.
+ */
+export async function loadOpaPolicies(root: string, opaUrl: string): Promise<string[]> {
+  const listed = await fetch(`${opaUrl}/v1/policies`, { signal: AbortSignal.timeout(5_000) });
+  if (!listed.ok) throw new Error(`OPA did not list its policies: ${listed.status} ${await listed.text()}`);
+  const loaded = ((await listed.json()) as { result?: { id: string; raw: string }[] }).result ?? [];
+  const report: string[] = [];
+  for (const file of opaPolicyFiles(root)) {
+    const text = fs.readFileSync(path.join(root, "conf", "opa", file), "utf8");
+    const id = opaModuleId(
+      file,
+      loaded.map((p) => p.id),
+    );
+    if (loaded.some((p) => p.id === id && p.raw === text)) {
+      report.push(`${file} (unchanged)`);
+      continue;
+    }
+    const res = await fetch(`${opaUrl}/v1/policies/${id.split("/").map(encodeURIComponent).join("/")}`, {
       method: "PUT",
       headers: { "content-type": "text/plain" },
-      body: fs.readFileSync(path.join(dir, file), "utf8"),
+      body: text,
       signal: AbortSignal.timeout(5_000),
     });
     if (!res.ok) throw new Error(`OPA refused policy ${file}: ${res.status} ${await res.text()}`);
+    report.push(`${file} (written)`);
   }
-  const check = await fetch(`${opaUrl}/v1/data/somaagent/tools/decision`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      input: { tenant: { id: "probe" }, user: { role: "member" }, tool: { name: "response" } },
-    }),
-  });
-  const body = (await check.json()) as { result?: { allow?: boolean } };
-  if (body.result?.allow !== true)
-    throw new Error("OPA policies loaded but the probe decision did not allow 'response'");
-  return files;
+  const ready = await fetch(`${opaUrl}/health/ready`, { signal: AbortSignal.timeout(5_000) });
+  if (!ready.ok)
+    throw new Error(`OPA policies loaded but OPA is not ready: ${ready.status} ${await ready.text()}`);
+  return report;
 }

@@ -75,10 +75,13 @@ export function gatewayChecks(deps: ReadinessDeps): Record<string, Check> {
       await httpOk(`${deps.openfgaUrl}/healthz`);
     },
     opa: async () => {
-      // Healthy *and* our policies loaded: an empty OPA would allow nothing.
-      const res = await httpOk(`${deps.opaUrl}/v1/data/somaagent/tools/known_tools`);
-      const body = (await res.json()) as { result?: unknown };
-      if (body.result === undefined) throw new Error("policies not loaded (run npm run migrate)");
+      // Up *and* our policies loaded and answering (conf/opa/system/health.rego): an OPA that
+      // restarted empty would refuse every turn and tool call.
+      const res = await fetch(`${deps.opaUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+      if (!res.ok)
+        throw new Error(
+          `policies not loaded (OPA /health/ready answered ${res.status}; OPA loads conf/opa at start, or run npm run migrate)`,
+        );
     },
   };
   if (deps.kafkaAdmin) {

@@ -55,3 +55,62 @@ describe.each(["kafka", "bullmq"] as const)("bus over %s", (transport) => {
     expect(seen.map((m) => m.toolCallId)).toEqual(sent.map((m) => m.toolCallId));
   }, 120_000);
 });
+
+// One partition, so every key shares it: a slow message must not hold the others back. Kafka only:
+// BullMQ has no keys (a queue's jobs run side by side up to the worker's concurrency, unordered).
+const ONE_PARTITION = "somatest-bus1";
+
+describe.each(["kafka"] as const)("a consumer with room for several over %s", (transport) => {
+  let bus: Bus;
+  beforeAll(async () => {
+    const admin = createKafka(settings().kafka.brokers, "bus-test-admin").admin();
+    await admin.connect();
+    await ensureTopics(admin, ONE_PARTITION, 1);
+    await admin.disconnect();
+    const s = settings();
+    bus = createBus(
+      { ...s, bus: { transport }, kafka: { ...s.kafka, topicPrefix: ONE_PARTITION } },
+      `bus-test-concurrent-${transport}`,
+    );
+    buses.push(bus);
+  });
+
+  it("handles other sessions while one session's message is still being handled, each session in order", async () => {
+    const slow = randomUUID();
+    const other = randomUUID();
+    const seen: string[] = [];
+    let releaseSlow!: () => void;
+    const slowMayEnd = new Promise<void>((r) => (releaseSlow = r));
+    const failedOnce = new Set<string>();
+    await bus.consume(
+      "tools",
+      `bus-test-${randomUUID()}`,
+      async (raw) => {
+        const msg = toolRequestSchema.parse(JSON.parse(raw));
+        const text = String(msg.arguments.text);
+        // The first delivery of "other 2" fails: it is retried, and "other 3" still comes after it.
+        if (text === "message 2" && msg.sessionId === other && !failedOnce.has(msg.toolCallId)) {
+          failedOnce.add(msg.toolCallId);
+          throw new Error("a passing failure");
+        }
+        if (msg.sessionId === slow && text === "message 1") await slowMayEnd;
+        if (msg.sessionId === slow || msg.sessionId === other)
+          seen.push(`${msg.sessionId === slow ? "slow" : "other"} ${text}`);
+      },
+      { concurrency: 4 },
+    );
+    await bus.publish("tools", slow, request(slow, 1));
+    await bus.publish("tools", slow, request(slow, 2));
+    for (const n of [1, 2, 3]) await bus.publish("tools", other, request(other, n));
+    // The slow session's first message is held until the other session's three are through.
+    try {
+      await waitUntil(async () => seen.length === 3, 90_000, "the other session's messages");
+      expect(seen).toEqual(["other message 1", "other message 2", "other message 3"]);
+      expect(failedOnce.size).toBe(1);
+    } finally {
+      releaseSlow();
+    }
+    await waitUntil(async () => seen.length === 5, 30_000, "the slow session's messages");
+    expect(seen.slice(3)).toEqual(["slow message 1", "slow message 2"]);
+  }, 120_000);
+});

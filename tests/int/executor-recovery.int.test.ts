@@ -1,6 +1,7 @@
 // No lost and no doubled work: a killed executor's call completes exactly once after a restart,
-// calls made while Kafka is down wait in the outbox and all complete after it returns, and two
-// executors in one group share calls without loss or duplicates.
+// calls made while Kafka is down wait in the outbox and all complete after it returns, two
+// executors in one group share calls without loss or duplicates, and the calls a killed executor
+// had in flight are taken over and finished by the one left (bench/executor-takeover.ts times it).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,6 +97,83 @@ describe.each(["bullmq", "kafka"] as const)("over %s", (transport: Transport) =>
     const byExecutor = new Set(rows.map((r) => r.claimedBy));
     expect(byExecutor.size).toBe(2);
   }, 120_000);
+
+  it("finishes every call a killed executor had in flight, on the executor left", async () => {
+    const live = executors.filter((e) => e.exitCode === null && e.signalCode === null);
+    expect(live.length).toBe(2);
+    const [victim, survivor] = live as [ExecutorProcess, ExecutorProcess];
+    const sessions = await Promise.all(Array.from({ length: 6 }, () => gw.newSession()));
+    const ids = await Promise.all(
+      sessions.map((s) =>
+        gw.enqueue(
+          "code_execution",
+          { runtime: "bash", code: "sleep 2; echo ran >> runs.log; cat runs.log" },
+          s,
+        ),
+      ),
+    );
+    let inFlight: string[] = [];
+    await waitUntil(
+      async () => {
+        const rows = await gw.db.toolCall.findMany({
+          where: { id: { in: ids }, status: "running", claimedBy: { contains: `:${victim.pid}:` } },
+          select: { id: true },
+        });
+        inFlight = rows.map((r) => r.id);
+        return inFlight.length > 0;
+      },
+      60_000,
+      "the executor to be killed to run calls",
+    );
+    victim.kill("SIGKILL");
+    await new Promise((r) => victim.once("exit", r));
+
+    const done = await Promise.all(ids.map((id) => gw.wait(id, 90_000)));
+    expect(done.map((d) => d?.status)).toEqual(Array(6).fill("succeeded"));
+    // Each call's run finished once: a killed run never reached its echo.
+    expect(done.map((d) => d?.result)).toEqual(Array(6).fill(expect.objectContaining({ stdout: "ran\n" })));
+    const taken = await gw.db.toolCall.findMany({
+      where: { id: { in: inFlight } },
+      select: { attempts: true, claimedBy: true },
+    });
+    expect(taken.length).toBe(inFlight.length);
+    for (const row of taken) {
+      expect(row.attempts).toBe(2);
+      expect(row.claimedBy).toContain(`:${survivor.pid}:`);
+    }
+  }, 120_000);
+
+  it("ends a call whose executors keep dying as failed once its attempts are spent", async () => {
+    await Promise.all(executors.map((e) => stopProcess(e)));
+    const track = (e: ExecutorProcess) => (executors.push(e), e);
+    const limited = () => startExecutor(transport, { SOMA_EXECUTOR_MAX_ATTEMPTS: "2" }).then(track);
+    const sessionId = await gw.newSession();
+    const id = await gw.enqueue("code_execution", { runtime: "bash", code: "sleep 60" }, sessionId);
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const e = await limited();
+      await waitUntil(
+        async () => {
+          const row = await gw.db.toolCall.findUnique({
+            where: { id },
+            select: { claimedBy: true, status: true },
+          });
+          return row?.status === "running" && (row.claimedBy?.includes(`:${e.pid}:`) ?? false);
+        },
+        60_000,
+        `attempt ${attempt} to start`,
+      );
+      e.kill("SIGKILL");
+      await new Promise((r) => e.once("exit", r));
+    }
+    const last = await limited();
+    const done = await gw.wait(id, 90_000);
+    expect(done).toMatchObject({
+      status: "failed",
+      error:
+        "gave up after 2 attempts: the executors running it stopped before it finished (killed or crashed)",
+    });
+    expect(last.output()).toContain("tool call failed: no attempts left");
+  }, 180_000);
 });
 
 describe("a Kafka outage", () => {
