@@ -63,7 +63,7 @@ const ONE_PARTITION = "somatest-bus1";
 describe.each(["kafka"] as const)("a consumer with room for several over %s", (transport) => {
   let bus: Bus;
   beforeAll(async () => {
-    const admin = createKafka(settings().kafka.brokers, "bus-test-admin").admin();
+    const admin = createKafka(settings().kafka, "bus-test-admin").admin();
     await admin.connect();
     await ensureTopics(admin, ONE_PARTITION, 1);
     await admin.disconnect();
