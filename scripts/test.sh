@@ -24,6 +24,7 @@ unset KAFKA_BROKERS OPENFGA_API_URL OPA_URL # always the native services
 service_env
 export SOMA_OPENFGA_STORE_NAME="somaagent-test"
 export SOMA_KAFKA_TOPIC_PREFIX="somatest"   # dev executors never see test messages
+export SOMA_EXECUTOR_CONSUMER_GROUP="somatest-tool-executor" # nor join the dev executors' group
 export SOMA_EXECUTOR_HEALTH_PORT=0
 export SOMA_SCHEDULER_METRICS_PORT=0
 export SOMA_SETTINGS_FILE="$ROOT/tmp/test/settings.json"
