@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { FRESH_MS, POLL_MS } from "@/lib/policy/in-process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SessionEvent } from "@/lib/realtime/events";
 import { loadOpaPolicies } from "@/lib/jobs/migrations";
@@ -101,6 +102,9 @@ describe("an OPA restart", () => {
     const ready = await fetch(`${stack.base}/readyz`);
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { failing: string[] }).failing).toEqual(["opa"]);
+    // The gateway's in-process copy of the policies answers for FRESH_MS after its last look at the
+    // server (lib/policy/in-process.ts); once that look is older, a turn needs the server, and is refused.
+    await new Promise((r) => setTimeout(r, FRESH_MS + 2 * POLL_MS));
     const refused = await api.post(`/api/v1/sessions/${sessionId}/messages`, { content: "hello" });
     expect(refused.status).toBe(503);
 
