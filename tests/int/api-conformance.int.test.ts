@@ -19,7 +19,7 @@ const ST =
   path.join(process.env.HOME ?? "/root", ".cache/somaagent/schemathesis-venv/bin/st");
 const SEED = Number(process.env.SOMA_CONFORMANCE_SEED ?? (process.env.CI ? 20261203 : randomInt(1, 2 ** 31)));
 /** Examples per operation and phase: the whole run stays within a few minutes on two cores. */
-const MAX_EXAMPLES = Number(process.env.SOMA_CONFORMANCE_EXAMPLES ?? 8);
+const MAX_EXAMPLES = Number(process.env.SOMA_CONFORMANCE_EXAMPLES ?? 5);
 /**
  * Left out: revoking a token (the stateful phase follows list → delete on /api/v1/tokens and would
  * revoke the token the run uses; revocation has its own tests in tokens.int.test.ts).
@@ -82,6 +82,9 @@ describe("the API against its OpenAPI document", () => {
       String(SEED),
       "--max-examples",
       String(MAX_EXAMPLES),
+      // Two at once: the run waits on the gateway more than it uses a core.
+      "--workers",
+      "2",
       "--request-timeout",
       "20",
       ...EXCLUDED,
