@@ -118,7 +118,11 @@ try {
     const session = await gw.newSession();
     await bare(bareRun);
     await timed(first, () => gw.call("code_execution", PRINT_1, { sessionId: session }), printed1);
-    await timed(noop, () => gw.call("response", { text: "ping" }, { sessionId: session }), () => true);
+    await timed(
+      noop,
+      () => gw.call("response", { text: "ping" }, { sessionId: session }),
+      () => true,
+    );
   }
   const warm = newRun();
   const session = await gw.newSession();
@@ -126,7 +130,11 @@ try {
   for (let i = 0; i < warmCalls; i++) {
     await bare(bareRun);
     await timed(warm, () => gw.call("code_execution", PRINT_1, { sessionId: session }), printed1);
-    await timed(noop, () => gw.call("response", { text: "ping" }, { sessionId: session }), () => true);
+    await timed(
+      noop,
+      () => gw.call("response", { text: "ping" }, { sessionId: session }),
+      () => true,
+    );
   }
   console.log(line("code_execution, a session's first call", first));
   console.log(line("code_execution, warm (same session)", warm));

@@ -25,7 +25,13 @@ import { createMasker } from "../lib/secrets/mask";
 import { loadSecretStore } from "../lib/secrets/store";
 import { createRedis } from "../lib/server/redis";
 import type { ToolRequest } from "../lib/bus/messages";
-import { gatewaySide, startExecutor, stopProcess, type GatewaySide, type Transport } from "../tests/helpers/executor";
+import {
+  gatewaySide,
+  startExecutor,
+  stopProcess,
+  type GatewaySide,
+  type Transport,
+} from "../tests/helpers/executor";
 
 const iterations = Number(process.argv[2] ?? 200);
 const transports = (process.argv[3] ?? "bullmq,kafka").split(",") as Transport[];
@@ -61,7 +67,7 @@ function treeCpuMs(pid: number): number {
     .filter((d) => /^\d+$/.test(d))
     .map((d) => ({ pid: Number(d), s: stat(Number(d)) }));
   const inTree = new Set([pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const { pid: p, s } of all)
       if (s && !inTree.has(p) && inTree.has(s.ppid)) {
@@ -195,6 +201,7 @@ function toolAlone(host: ToolHost, sessionId: string, tenantId: string) {
           limits,
           httpAllowedHosts: [],
         },
+        warmSandboxes: 0,
       },
       20_000,
     );

@@ -491,6 +491,7 @@ async function runTool(
           limits,
           httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
         },
+        warmSandboxes: s.warmSandboxes,
       },
       limits.timeoutMs + 10_000,
     );

@@ -91,6 +91,7 @@ else if (settings.executor.workspaceMaxMb > 0)
 const executorId = newExecutorId();
 const bus = createBus(settings, `${settings.kafka.clientId}-executor`);
 const host = new ToolHost();
+host.start();
 
 const lag = consumerLagReader(settings);
 const metrics = createExecutorMetrics(() => lag.read());
