@@ -2,7 +2,7 @@
 // claimed with FOR UPDATE SKIP LOCKED, so several gateway processes relay side by side without
 // sending a row twice; while the broker is down rows stay pending and are retried with backoff.
 import type { Logger } from "pino";
-import type { Db } from "../server/db";
+import { sqlPool, type Db } from "../server/db";
 import type { Bus, Channel } from "./types";
 
 const BATCH = 100;
@@ -10,7 +10,8 @@ const IDLE_MS = 1_000;
 const MAX_BACKOFF_MS = 15_000;
 
 interface OutboxRow {
-  id: bigint;
+  /** int8, as pg reads it. */
+  id: string;
   topic: string;
   key: string;
   payload: unknown;
@@ -87,55 +88,73 @@ export class OutboxRelay {
     }
   }
 
-  /** One pass: returns how many rows were sent. */
+  /**
+   * One pass: returns how many rows were sent. Straight on the pool (lib/server/db.ts), in one
+   * transaction as before: the rows' locks are held until they are marked sent (or their retry
+   * is recorded), so relays never send a row twice.
+   */
   async drainOnce(): Promise<number> {
     const sentCalls: string[] = [];
-    const sent = await this.db.$transaction(
-      async (tx) => {
-        const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, topic, key, payload, attempts, tool_call_id FROM outbox
-          WHERE status = 'pending' AND available_at <= now()
-          ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
-        // Consecutive rows of one channel go out in one round trip (order kept within the run).
-        let sent = 0;
-        for (const run of runsByTopic(rows)) {
-          try {
-            await this.bus.publishMany(
-              run[0]!.topic as Channel,
-              run.map((r) => ({ key: r.key, message: r.payload as never })),
-            );
-          } catch (err) {
-            const unsentRows = rows.slice(sent);
-            const delay = retryDelayMs(Math.min(...unsentRows.map((r) => r.attempts)));
-            const error = String((err as Error).message).slice(0, 500);
-            for (const unsent of unsentRows) {
-              await tx.$executeRaw`
-                UPDATE outbox SET attempts = attempts + 1, last_error = ${error},
-                  available_at = now() + (${delay} * interval '1 millisecond')
-                WHERE id = ${unsent.id}`;
-            }
-            this.log.warn(
-              { pending: unsentRows.length, err: error, retryInMs: delay },
-              "bus publish failed; rows wait in the outbox",
-            );
-            return sent; // the broker is unreachable: keep order, try again later
-          }
-          for (const r of run) {
-            await tx.$executeRaw`UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE id = ${r.id}`;
-            if (r.tool_call_id) sentCalls.push(r.tool_call_id);
-          }
-          sent += run.length;
+    let sent = 0;
+    const client = await sqlPool(this.db).connect();
+    let broken: Error | undefined;
+    try {
+      // BEGIN and the claim in one round trip (one simple-protocol query of two statements).
+      const [, claimed] = (await client.query(`
+        BEGIN;
+        SELECT id, topic, key, payload, attempts, tool_call_id FROM outbox
+        WHERE status = 'pending' AND available_at <= now()
+        ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`)) as unknown as [unknown, { rows: OutboxRow[] }];
+      const rows = claimed.rows;
+      // Consecutive rows of one channel go out in one round trip (order kept within the run).
+      for (const run of runsByTopic(rows)) {
+        try {
+          await this.bus.publishMany(
+            run[0]!.topic as Channel,
+            run.map((r) => ({ key: r.key, message: r.payload as never })),
+          );
+        } catch (err) {
+          const unsentRows = rows.slice(sent);
+          const delay = retryDelayMs(Math.min(...unsentRows.map((r) => r.attempts)));
+          const error = String((err as Error).message).slice(0, 500);
+          await client.query({
+            name: "outbox-retry-later",
+            text: `UPDATE outbox SET attempts = attempts + 1, last_error = $1,
+                     available_at = now() + ($2 * interval '1 millisecond')
+                   WHERE id = ANY($3::bigint[])`,
+            values: [error, delay, unsentRows.map((r) => r.id)],
+          });
+          this.log.warn(
+            { pending: unsentRows.length, err: error, retryInMs: delay },
+            "bus publish failed; rows wait in the outbox",
+          );
+          break; // the broker is unreachable: keep order, try again later
         }
-        return sent;
-      },
-      { timeout: 60_000, maxWait: 5_000 },
-    );
+        // One statement for the run, not one per row: the pass holds its locks (and the next pass
+        // waits) for as short as it can.
+        await client.query({
+          name: "outbox-sent",
+          text: `UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1
+                 WHERE id = ANY($1::bigint[])`,
+          values: [run.map((r) => r.id)],
+        });
+        for (const r of run) if (r.tool_call_id) sentCalls.push(r.tool_call_id);
+        sent += run.length;
+      }
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch((e: unknown) => (broken = e as Error)); // then it is gone
+      throw err;
+    } finally {
+      client.release(broken); // a broken connection is closed, not pooled
+    }
     // Marked after the commit, never under the relay's locks: an executor may already be claiming
     // the call, and must not wait for this transaction (only pending calls become queued).
     if (sentCalls.length) {
-      await this.db.toolCall.updateMany({
-        where: { id: { in: sentCalls }, status: "pending" },
-        data: { status: "queued" },
+      await sqlPool(this.db).query({
+        name: "tool-calls-queued",
+        text: `UPDATE tool_calls SET status = 'queued' WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
+        values: [sentCalls],
       });
     }
     return sent;

@@ -14,14 +14,14 @@ import type { TenantConfig } from "../config/files";
 import { opaDecision } from "../server/opa";
 import { writeAudit } from "../audit/log";
 import { tenantSlug } from "../tenancy/tenant-config";
-import type { Db } from "../server/db";
-import type { Prisma } from "../generated/prisma/client";
+import { sqlPool, type Db } from "../server/db";
 import type { Masker } from "../secrets/mask";
 import { resolveSecretRefs, SecretDenied, type SecretStore } from "../secrets/store";
 import { findTool } from "../tools/registry";
 import type { ToolOutcome } from "../tools/types";
 import type { ToolHost } from "./tool-host";
 import { isAlive } from "./heartbeat";
+import { notifyToolDone } from "../tool-calls/result-notify";
 import { imagePath, isMounted, mountWorkspace, unmountWorkspace } from "../sandbox/workspace-quota";
 
 /** The call cannot be taken now (another live executor runs it): the bus delivers it again later. */
@@ -224,12 +224,16 @@ function toResult(req: ToolRequest, outcome: ToolOutcome): ToolResult {
   };
 }
 
+/**
+ * The policy's decision, and its audit row being written: the row is awaited before the call's
+ * result is recorded, not before the tool starts (writeAudit never throws; a failed write is logged).
+ */
 async function decide(
   deps: ExecutorDeps,
   req: ToolRequest,
   slug: string,
   needsNetwork: boolean,
-): Promise<ToolOutcome | null> {
+): Promise<{ denied: ToolOutcome | null; audited: Promise<void> }> {
   const conf = deps.tenants[slug] ?? deps.tenants[deps.settings.tenancy.defaultTenant];
   // Calls without an actor (enqueued by an older gateway) are decided with the least privilege.
   const user = req.actor ? { id: req.actor.userId, role: req.actor.role } : { id: "unknown", role: "member" };
@@ -244,7 +248,7 @@ async function decide(
     throw new StepUnavailable(`the policy could not be checked: ${failureReason(err)}`, { cause: err });
   }
   deps.log.info({ toolCallId: req.toolCallId, tool: req.tool, decision }, "policy decision");
-  await writeAudit(
+  const audited = writeAudit(
     {
       action: "tool.run",
       outcome: decision.allow ? "success" : "denied",
@@ -261,7 +265,7 @@ async function decide(
     },
     deps.db,
   );
-  return decision.allow ? null : { status: "denied", error: decision.reason };
+  return { denied: decision.allow ? null : { status: "denied", error: decision.reason }, audited };
 }
 
 export async function processToolRequest(raw: string, deps: ExecutorDeps): Promise<void> {
@@ -303,12 +307,38 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
   }
 }
 
-async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, log: Logger): Promise<void> {
+/**
+ * Takes the call for this executor. A call nobody has taken yet (the common case) is claimed in one
+ * statement; otherwise its row decides: finished (its result is handed back), running on a live
+ * executor (later), or left by a dead one (taken over). Returns the attempts before this one and
+ * the last one's reason, or null when the request is dealt with already.
+ */
+async function claim(
+  raw: string,
+  req: ToolRequest,
+  deps: ExecutorDeps,
+  log: Logger,
+): Promise<{ attempts: number; error: string | null } | null> {
+  // Straight on the pool (lib/server/db.ts), as the result's record below: the call's hot path.
+  const { rows: fresh } = await sqlPool(deps.db).query<{ attempts: number; error: string | null }>({
+    name: "tool-call-claim",
+    text: `UPDATE tool_calls
+           SET status = 'running', claimed_by = $1, started_at = now() AT TIME ZONE 'UTC',
+               attempts = attempts + 1
+           WHERE id = $2::uuid AND status IN ('pending', 'queued')
+           RETURNING attempts, error`,
+    values: [deps.executorId, req.toolCallId],
+  });
+  if (fresh[0]) return { attempts: fresh[0].attempts - 1, error: fresh[0].error };
+
   const row = await deps.db.toolCall.findUnique({
     where: { id: req.toolCallId },
     select: { status: true, claimedBy: true, result: true, error: true, attempts: true },
   });
-  if (!row) return deadLetter(deps, raw, `no tool call ${req.toolCallId} is recorded`);
+  if (!row) {
+    await deadLetter(deps, raw, `no tool call ${req.toolCallId} is recorded`);
+    return null;
+  }
   if (TERMINAL.has(row.status)) {
     // A redelivery of finished work: hand back the recorded result, never run it again.
     log.info({ status: row.status }, "already finished; redelivering the recorded result");
@@ -321,7 +351,7 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
       ...(row.error === null ? {} : { error: row.error }),
       finishedAt: new Date().toISOString(),
     });
-    return;
+    return null;
   }
   if (
     row.status === "running" &&
@@ -343,6 +373,12 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
     },
   });
   if (claimed.count === 0) throw new RetryLater("another executor claimed the call first");
+  return { attempts: row.attempts, error: row.error };
+}
+
+async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, log: Logger): Promise<void> {
+  const row = await claim(raw, req, deps, log);
+  if (!row) return;
 
   const started = performance.now();
   const { maxAttempts, retryBackoffMs } = deps.settings.executor;
@@ -384,22 +420,35 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
   outcome = deps.masker.deep(outcome);
   const seconds = (performance.now() - started) / 1000;
 
-  const recorded = await deps.db.toolCall.updateMany({
-    where: { id: req.toolCallId, status: "running", claimedBy: deps.executorId },
-    data: {
-      status: outcome.status,
-      result: outcome.output === undefined ? undefined : (outcome.output as Prisma.InputJsonValue),
-      error: outcome.error ?? null,
-      completedAt: new Date(),
-    },
+  // No output leaves the column as it was.
+  const recorded = await sqlPool(deps.db).query({
+    name: "tool-call-record",
+    text: `UPDATE tool_calls
+           SET status = $1::"ToolCallStatus", result = COALESCE($2::jsonb, result), error = $3,
+               completed_at = now() AT TIME ZONE 'UTC'
+           WHERE id = $4::uuid AND status = 'running' AND claimed_by = $5`,
+    values: [
+      outcome.status,
+      outcome.output === undefined ? null : JSON.stringify(outcome.output),
+      outcome.error ?? null,
+      req.toolCallId,
+      deps.executorId,
+    ],
   });
-  if (recorded.count === 0) {
+  if (recorded.rowCount === 0) {
     log.warn("the call was taken over by another executor; dropping this run's result");
     return;
   }
   deps.observe?.(req.tool, outcome.status, seconds);
   log.info({ status: outcome.status, ms: Math.round(seconds * 1000) }, "tool call finished");
-  await deps.deliver(toResult(req, outcome));
+  // The waiting gateway is woken here at once (the result is recorded), beside the delivery: the
+  // results channel (or callback) is the durable way, which wakes it again if this was missed.
+  await Promise.all([
+    notifyToolDone(deps.redis, req.toolCallId).catch((err: unknown) =>
+      log.warn({ reason: failureReason(err) }, "could not wake the caller directly; the delivery will"),
+    ),
+    deps.deliver(toResult(req, outcome)),
+  ]);
 }
 
 /** Everything from the tool's checks to its run; steps that may pass later throw StepUnavailable. */
@@ -419,10 +468,12 @@ async function computeOutcome(deps: ExecutorDeps, req: ToolRequest): Promise<Too
   } catch (err) {
     throw new StepUnavailable(`the tenant could not be read: ${failureReason(err)}`, { cause: err });
   }
-  return (
-    (await decide(deps, req, slug, tool.needsNetwork)) ??
-    (await runTool(deps, req, slug, args.data, tool.usesWorkspace ?? false))
-  );
+  const { denied, audited } = await decide(deps, req, slug, tool.needsNetwork);
+  try {
+    return denied ?? (await runTool(deps, req, slug, args.data, tool.usesWorkspace ?? false));
+  } finally {
+    await audited;
+  }
 }
 
 async function runTool(

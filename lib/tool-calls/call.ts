@@ -1,10 +1,11 @@
 // One tool call from the gateway, however it was asked for (a model in a turn, a realtime function
 // call, POST /api/v1/tools/{name}/invoke): enqueued with its outbox row, the relay nudged, and the
 // caller woken when an executor has recorded the result (or at the deadline, or when stopped).
+import { randomUUID } from "node:crypto";
 import { getConfig } from "../config";
 import type { Db } from "../server/db";
 import { enqueueToolCall, type ToolCallInput } from "./dispatch";
-import { waitForToolCall, type FinishedToolCall } from "./result-notify";
+import { listenForToolCall, type FinishedToolCall } from "./result-notify";
 import { toolRuntime } from "./runtime";
 import { toolCallMetrics } from "./metrics";
 
@@ -23,12 +24,20 @@ export async function callTool(
 ): Promise<CalledTool> {
   const started = performance.now();
   const rt = toolRuntime();
-  const { toolCallId } = await enqueueToolCall(db, input);
-  rt.relay.kick();
-  opts.onQueued?.(toolCallId);
+  const toolCallId = input.toolCallId ?? randomUUID();
   // The executor's own timeout, plus time for the queue and the way back.
   const waitMs = getConfig().settings.agent.toolTimeoutMs + 30_000;
-  const done = await waitForToolCall(db, rt.waiters, toolCallId, waitMs, opts.signal);
+  // Listening before the call exists: its result cannot come first, so no read is needed before waiting.
+  const listener = await listenForToolCall(db, rt.waiters, toolCallId);
+  let done: FinishedToolCall | null;
+  try {
+    await enqueueToolCall(db, { ...input, toolCallId });
+    rt.relay.kick();
+    opts.onQueued?.(toolCallId);
+    done = await listener.wait(waitMs, opts.signal);
+  } finally {
+    void listener.stop();
+  }
   const ms = performance.now() - started;
   // A caller that stopped waiting (a cancelled turn) says nothing about the round trip.
   if (done || !opts.signal?.aborted)
