@@ -3,7 +3,8 @@
 // Baselines, in the same run and at the same concurrency:
 // - "no bus": the same call with no outbox, relay, bus or wake-up: its row written, the executor's
 //   own processing (claim, policy, audit, the tool in a tool host, the result recorded) run in this
-//   process, the row read back. The difference to the round trip is what the bus path adds.
+//   process, the row read back (the same kind of statements as the round trip's, on the pool). The
+//   difference to the round trip is what the outbox, relay, bus and wake-up add.
 // - "tool alone": the same tool asked of a tool host directly (the IPC and the tool, nothing else).
 // A call that got no result in time is counted as missing, one that ended otherwise than
 // `succeeded` as refused (by status); neither is a sample. Also printed: CPU time per call of the
@@ -24,6 +25,7 @@ import { ToolHost } from "../lib/executor/tool-host";
 import { createMasker } from "../lib/secrets/mask";
 import { loadSecretStore } from "../lib/secrets/store";
 import { createRedis } from "../lib/server/redis";
+import pg from "pg";
 import type { ToolRequest } from "../lib/bus/messages";
 import {
   gatewaySide,
@@ -155,12 +157,17 @@ function noBusBaseline(gw: GatewaySide, host: ToolHost) {
     deliver: async () => undefined,
   };
   const limit = slots(executorConcurrency);
+  // Its own pool, so the bench measures the same statements whatever the code under test uses.
+  const sql = new pg.Pool({ connectionString: settings.database.url, max: executorConcurrency + 2 });
   return {
     async call(sessionId: string) {
       const toolCallId = randomUUID();
-      await gw.db.toolCall.create({
-        data: { id: toolCallId, sessionId, tool: "response", arguments: ARGS, status: "pending" },
-        select: { id: true },
+      // The same kind of statements as the round trip's (lib/tool-calls), less the outbox row.
+      await sql.query({
+        name: "bench-call-insert",
+        text: `INSERT INTO tool_calls (id, session_id, tool, arguments, status, created_at)
+               VALUES ($1::uuid, $2::uuid, 'response', $3::jsonb, 'pending', now() AT TIME ZONE 'UTC')`,
+        values: [toolCallId, sessionId, JSON.stringify(ARGS)],
       });
       const request: ToolRequest = {
         version: 1,
@@ -172,9 +179,17 @@ function noBusBaseline(gw: GatewaySide, host: ToolHost) {
         requestedAt: new Date().toISOString(),
       };
       await limit(() => processToolRequest(JSON.stringify(request), deps));
-      return gw.db.toolCall.findUnique({ where: { id: toolCallId }, select: { status: true } });
+      const { rows } = await sql.query<{ status: string }>({
+        name: "bench-call-read",
+        text: "SELECT id, status, result, error FROM tool_calls WHERE id = $1::uuid",
+        values: [toolCallId],
+      });
+      return rows[0] ?? null;
     },
-    close: () => deps.redis.disconnect(),
+    close: async () => {
+      deps.redis.disconnect();
+      await sql.end();
+    },
   };
 }
 
@@ -256,7 +271,7 @@ async function measure(transport: Transport) {
   } finally {
     await stopProcess(executor);
     host.close();
-    baseline.close();
+    await baseline.close();
     await gw.close();
   }
 }

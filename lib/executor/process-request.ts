@@ -12,6 +12,7 @@ import { toolRequestSchema, type ToolRequest, type ToolResult } from "../bus/mes
 import type { Settings } from "../config";
 import type { TenantConfig } from "../config/files";
 import { opaDecision } from "../server/opa";
+import { policyMirror } from "../policy/in-process";
 import { writeAudit } from "../audit/log";
 import { tenantSlug } from "../tenancy/tenant-config";
 import { sqlPool, type Db } from "../server/db";
@@ -60,6 +61,7 @@ export interface ExecutorDeps {
 }
 
 const TERMINAL = new Set<string>(TOOL_FINAL_STATUSES);
+const TOOLS_DECISION = "somaagent/tools/decision";
 
 /** Sandbox slots by session id: they never change, so each is read from Postgres once per process. */
 const slots = new Map<string, number>();
@@ -237,17 +239,28 @@ async function decide(
   const conf = deps.tenants[slug] ?? deps.tenants[deps.settings.tenancy.defaultTenant];
   // Calls without an actor (enqueued by an older gateway) are decided with the least privilege.
   const user = req.actor ? { id: req.actor.userId, role: req.actor.role } : { id: "unknown", role: "member" };
+  const input = {
+    tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
+    user,
+    tool: { name: req.tool, needsNetwork },
+  };
   let decision: { allow: boolean; reason: string };
   try {
-    decision = await opaDecision("somaagent/tools/decision", {
-      tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
-      user,
-      tool: { name: req.tool, needsNetwork },
-    });
+    // From the in-process mirror of OPA's policies while it is current (lib/policy/in-process.ts),
+    // as the gateway's admission; otherwise (no opa executable, a change not compiled yet, the
+    // server unreachable for over a second) from the server.
+    const { url, binary } = deps.settings.opa;
+    decision =
+      (binary ? policyMirror(url, binary).decide<typeof decision>(TOOLS_DECISION, input) : undefined) ??
+      (await opaDecision(TOOLS_DECISION, input));
   } catch (err) {
     throw new StepUnavailable(`the policy could not be checked: ${failureReason(err)}`, { cause: err });
   }
-  deps.log.info({ toolCallId: req.toolCallId, tool: req.tool, decision }, "policy decision");
+  // Every decision is in the audit log; a refusal is worth a line here too.
+  deps.log[decision.allow ? "debug" : "info"](
+    { toolCallId: req.toolCallId, tool: req.tool, decision },
+    "policy decision",
+  );
   const audited = writeAudit(
     {
       action: "tool.run",

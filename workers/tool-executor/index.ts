@@ -31,6 +31,7 @@ import { followSettingsChanges } from "../../lib/settings/reload-listener";
 import { checkSandbox } from "../../lib/sandbox/self-check";
 import { probeWorkspaceQuota } from "../../lib/sandbox/workspace-quota";
 import { cgroupLayout } from "../../lib/sandbox/cgroup";
+import { policyMirror } from "../../lib/policy/in-process";
 
 const config = loadConfigOrExit("tool-executor");
 const { settings } = config;
@@ -92,6 +93,8 @@ const executorId = newExecutorId();
 const bus = createBus(settings, `${settings.kafka.clientId}-executor`);
 const host = new ToolHost();
 host.start();
+// Tool decisions come from an in-process mirror of OPA's policies once it has compiled them.
+if (settings.opa.binary) policyMirror(settings.opa.url, settings.opa.binary).start();
 
 const lag = consumerLagReader(settings);
 const metrics = createExecutorMetrics(() => lag.read());
@@ -202,6 +205,9 @@ onShutdown(log, [
   async () => channelHub(settings.redis.url).close(),
   async () => stopSweeper(),
   stopHeartbeat,
+  async () => {
+    if (settings.opa.binary) policyMirror(settings.opa.url, settings.opa.binary).stop();
+  },
   async () => health.close(),
   () => lag.close(),
   () => db().$disconnect(),
