@@ -24,6 +24,7 @@ import type { ToolHost } from "./tool-host";
 import { isAlive } from "./heartbeat";
 import { notifyToolDone } from "../tool-calls/result-notify";
 import { imagePath, isMounted, mountWorkspace, unmountWorkspace } from "../sandbox/workspace-quota";
+import type { WorkspaceSpares } from "../sandbox/workspace-spares";
 
 /** The call cannot be taken now (another live executor runs it): the bus delivers it again later. */
 export class RetryLater extends Error {}
@@ -56,6 +57,8 @@ export interface ExecutorDeps {
    * executor.workspaceMaxMb. False or absent: plain directories, no quota.
    */
   workspaceQuota?: boolean;
+  /** Workspaces made ahead of time for sessions' first calls (with the quota only). */
+  spares?: WorkspaceSpares;
   deliver: (result: ToolResult) => Promise<void>;
   observe?: (tool: string, status: string, seconds: number) => void;
 }
@@ -137,11 +140,19 @@ async function prepareWorkspace(deps: ExecutorDeps, sessionId: string, uid: numb
     const use = mounted.get(sessionId) ?? { busy: 0, lastUsed: 0 };
     mounted.set(sessionId, use);
     use.busy += 1;
+    const mb = maxMb || 16;
+    // A session's first workspace: a spare made ahead of time, if one is ready.
+    const spare = maxMb > 0 && !fs.existsSync(imagePath(root, sessionId)) ? deps.spares?.take(mb) : undefined;
     try {
-      await mountWorkspace({ root, sessionId, uid, maxMb: maxMb || 16 });
+      await mountWorkspace({ root, sessionId, uid, maxMb: mb, ...(spare ? { spare } : {}) });
     } catch (err) {
       releaseWorkspace(sessionId);
       throw err;
+    } finally {
+      if (spare) {
+        deps.spares!.settle(spare);
+        deps.spares!.refill(mb);
+      }
     }
   } else {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -100,8 +100,19 @@ export class WarmPool {
     this.warm.clear();
   }
 
+  /**
+   * Ends a waiting sandbox: its input closed, the runtime reads an empty program and exits, and the
+   * sandbox comes down in order (a kill would leave its namespace's init to the system's init to
+   * reap). Killed if it has not ended in a few seconds.
+   */
   private discard(launched: Launched): void {
-    launched.kill("cancelled");
-    void launched.closed.then(() => launched.release());
+    launched.outcome = "cancelled";
+    launched.child.stdin.end();
+    const timer = setTimeout(() => launched.kill("cancelled"), 3_000);
+    timer.unref();
+    void launched.closed.then(() => {
+      clearTimeout(timer);
+      launched.release();
+    });
   }
 }

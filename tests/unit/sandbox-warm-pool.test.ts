@@ -14,12 +14,18 @@ interface Fake extends Launched {
 
 function fakeLaunch(started: Fake[]) {
   return (spec: LaunchSpec): Launched => {
-    const child = Object.assign(new EventEmitter(), { exitCode: null as number | null, signalCode: null });
     let exit!: () => void;
+    // Its input closed, the runtime reads an empty program and exits.
+    const stdin = { end: () => exit() };
+    const child = Object.assign(new EventEmitter(), {
+      exitCode: null as number | null,
+      signalCode: null,
+      stdin,
+    });
     const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       exit = () => {
-        child.exitCode = 137;
-        resolve({ code: 137, signal: null });
+        child.exitCode = 0;
+        resolve({ code: 0, signal: null });
       };
     });
     const fake = {
@@ -92,7 +98,7 @@ describe("warm sandboxes", () => {
     pool.prepare(python({ workspace: "/ws/b" }));
     pool.prepare(python({ workspace: "/ws/c" }));
     expect(pool.size).toBe(2);
-    expect(started[0]!.outcome).toBe("cancelled"); // the oldest was killed
+    expect(started[0]!.outcome).toBe("cancelled"); // the oldest was ended
     expect(pool.take(python())).toBeUndefined();
     max = 0;
     pool.prepare(python({ workspace: "/ws/d" }));

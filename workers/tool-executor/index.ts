@@ -30,6 +30,7 @@ import { getConfig } from "../../lib/config";
 import { followSettingsChanges } from "../../lib/settings/reload-listener";
 import { checkSandbox } from "../../lib/sandbox/self-check";
 import { probeWorkspaceQuota } from "../../lib/sandbox/workspace-quota";
+import { WorkspaceSpares } from "../../lib/sandbox/workspace-spares";
 import { cgroupLayout } from "../../lib/sandbox/cgroup";
 import { policyMirror } from "../../lib/policy/in-process";
 
@@ -73,6 +74,13 @@ else log.info({ cgroupVersion: cgroups.version }, "per-call cgroups available");
 // Probed even when executor.workspaceMaxMb is 0: images made earlier stay their sessions' workspaces.
 const quotaProbe = await probeWorkspaceQuota(workspaceRoot(settings));
 const workspaceQuota = quotaProbe.ok;
+// Sessions' first workspaces made ahead of time (lib/sandbox/workspace-spares.ts).
+const spares = workspaceQuota ? new WorkspaceSpares(workspaceRoot(settings), log) : undefined;
+if (spares) {
+  const swept = await spares.sweep();
+  if (swept) log.info({ swept }, "removed spare workspaces left by a stopped executor");
+  if (settings.executor.workspaceMaxMb > 0) spares.refill(settings.executor.workspaceMaxMb);
+}
 if (quotaProbe.ok)
   log.info(
     {
@@ -146,6 +154,7 @@ await bus.consume(
         masker,
         log,
         workspaceQuota,
+        ...(spares ? { spares } : {}),
         deliver,
         observe: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds),
       });
@@ -199,6 +208,7 @@ onShutdown(log, [
   async () => {
     clearInterval(idleUnmounts);
     await unmountIdleWorkspaces(settings, log, 0);
+    await spares?.close();
   },
   stopCancelListener,
   stopSettingsListener,
