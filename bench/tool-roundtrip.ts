@@ -8,7 +8,9 @@
 // - "tool alone": the same tool asked of a tool host directly (the IPC and the tool, nothing else).
 // A call that got no result in time is counted as missing, one that ended otherwise than
 // `succeeded` as refused (by status); neither is a sample. Also printed: CPU time per call of the
-// executor process (its tool host included) and of this process (the gateway side), the load average.
+// executor process (its tool host included), of this process (the gateway side), of the Postgres
+// backends of the bench's database and of the Redis server (shared: an upper bound), and the load
+// average.
 // Needs the services (make dev-up or scripts/services/up.sh) and starts its own executor.
 // Run: npx tsx bench/tool-roundtrip.ts [iterations=200] [transports=bullmq,kafka] [levels=1,50]
 // Profiles: BENCH_EXECUTOR_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the executor
@@ -81,6 +83,28 @@ function treeCpuMs(pid: number): number {
   for (const { pid: p, s } of all) if (s && inTree.has(p)) ticks += s.ticks;
   return ticks * 10;
 }
+
+/** CPU (ms) of the processes whose command line matches, summed: Postgres backends of this database. */
+function cpuOfMatching(match: (cmdline: string) => boolean): number {
+  let ticks = 0;
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, "utf8").replaceAll("\0", " ");
+      if (!match(cmd)) continue;
+      const f = fs.readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return ticks * 10;
+}
+const database = new URL(getConfig().settings.database.url).pathname.slice(1);
+/** Postgres backends serving this bench's database (their process titles name it). */
+const postgresCpu = () => cpuOfMatching((c) => c.startsWith("postgres: ") && c.includes(` ${database} `));
+/** The Redis server (shared with whatever else uses it: an upper bound). */
+const redisCpu = () => cpuOfMatching((c) => /(^|\/)redis-server /.test(c));
 
 /** Runs `one` `iterations` times, `concurrency` at once, and sorts each outcome into the run. */
 async function drive(
@@ -248,12 +272,15 @@ async function measure(transport: Transport) {
       const load0 = os.loadavg()[0]!;
       const execCpu0 = treeCpuMs(executor.pid!);
       const selfCpu0 = process.cpuUsage();
+      const [pg0, redis0] = [postgresCpu(), redisCpu()];
       const roundTrip = await drive(concurrency, (w) =>
         gw.call("response", ARGS, { sessionId: sessions[w]!, timeoutMs: 30_000 }).catch(() => null),
       );
       const execCpu = (treeCpuMs(executor.pid!) - execCpu0) / iterations;
       const self = process.cpuUsage(selfCpu0);
       const selfCpu = (self.user + self.system) / 1000 / iterations;
+      const pgCpu = (postgresCpu() - pg0) / iterations;
+      const redisCpuPerCall = (redisCpu() - redis0) / iterations;
       const noBus = await drive(concurrency, (w) => baseline.call(sessions[w]!));
       const toolOnly = await drive(concurrency, () => alone());
       const load1 = os.loadavg()[0]!;
@@ -261,7 +288,8 @@ async function measure(transport: Transport) {
         line(
           `round trip, ${concurrency} at once`,
           roundTrip,
-          `; CPU per call: executor ${execCpu.toFixed(1)} ms, gateway side ${selfCpu.toFixed(1)} ms`,
+          `; CPU per call: executor ${execCpu.toFixed(1)} ms, gateway side ${selfCpu.toFixed(1)} ms, ` +
+            `Postgres ${pgCpu.toFixed(1)} ms, Redis ${redisCpuPerCall.toFixed(1)} ms`,
         ),
       );
       console.log(line(`  baseline: no bus`, noBus));

@@ -30,6 +30,19 @@ export function runsByTopic<R extends { topic: string }>(rows: R[]): R[][] {
   return runs;
 }
 
+/** An outbox id (int8, as pg reads it) written into SQL: digits only, or the pass fails. */
+export function bigintLiteral(id: string): string {
+  if (!/^\d{1,19}$/.test(id)) throw new Error(`not an outbox id: ${JSON.stringify(id)}`);
+  return id;
+}
+
+/** A tool-call id written into SQL: a UUID only, or the pass fails. */
+export function uuidLiteral(id: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+    throw new Error(`not a tool-call id: ${JSON.stringify(id)}`);
+  return `'${id}'::uuid`;
+}
+
 /** How long rows wait after a failed publish: doubling from 250 ms, at most MAX_BACKOFF_MS. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 6));
@@ -91,10 +104,12 @@ export class OutboxRelay {
   /**
    * One pass: returns how many rows were sent. Straight on the pool (lib/server/db.ts), in one
    * transaction as before: the rows' locks are held until they are marked sent (or their retry
-   * is recorded), so relays never send a row twice.
+   * is recorded), so relays never send a row twice. Three round trips whatever the batch: BEGIN and
+   * the claim, the publish, the marks and COMMIT.
    */
   async drainOnce(): Promise<number> {
     const sentCalls: string[] = [];
+    const sentIds: string[] = [];
     let sent = 0;
     const client = await sqlPool(this.db).connect();
     let broken: Error | undefined;
@@ -130,32 +145,38 @@ export class OutboxRelay {
           );
           break; // the broker is unreachable: keep order, try again later
         }
-        // One statement for the run, not one per row: the pass holds its locks (and the next pass
-        // waits) for as short as it can.
-        await client.query({
-          name: "outbox-sent",
-          text: `UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1
-                 WHERE id = ANY($1::bigint[])`,
-          values: [run.map((r) => r.id)],
-        });
-        for (const r of run) if (r.tool_call_id) sentCalls.push(r.tool_call_id);
+        for (const r of run) {
+          sentIds.push(r.id);
+          if (r.tool_call_id) sentCalls.push(r.tool_call_id);
+        }
         sent += run.length;
       }
-      await client.query("COMMIT");
+      // The rows marked sent, their calls queued (only calls still pending: an executor may have
+      // claimed one already) and the commit, in one round trip: a simple query of three statements,
+      // so the ids are written in (checked to be ids first). The calls' row locks last that one
+      // round trip: an executor claiming one meanwhile waits no longer than that.
+      await client.query(
+        [
+          ...(sentIds.length
+            ? [
+                `UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1
+                 WHERE id IN (${sentIds.map(bigintLiteral).join(",")})`,
+              ]
+            : []),
+          ...(sentCalls.length
+            ? [
+                `UPDATE tool_calls SET status = 'queued'
+                 WHERE id IN (${sentCalls.map(uuidLiteral).join(",")}) AND status = 'pending'`,
+              ]
+            : []),
+          "COMMIT",
+        ].join(";\n"),
+      );
     } catch (err) {
       await client.query("ROLLBACK").catch((e: unknown) => (broken = e as Error)); // then it is gone
       throw err;
     } finally {
       client.release(broken); // a broken connection is closed, not pooled
-    }
-    // Marked after the commit, never under the relay's locks: an executor may already be claiming
-    // the call, and must not wait for this transaction (only pending calls become queued).
-    if (sentCalls.length) {
-      await sqlPool(this.db).query({
-        name: "tool-calls-queued",
-        text: `UPDATE tool_calls SET status = 'queued' WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
-        values: [sentCalls],
-      });
     }
     return sent;
   }

@@ -36,7 +36,7 @@ export async function callTool(
     opts.onQueued?.(toolCallId);
     done = await listener.wait(waitMs, opts.signal);
   } finally {
-    void listener.stop();
+    listener.stop();
   }
   const ms = performance.now() - started;
   // A caller that stopped waiting (a cancelled turn) says nothing about the round trip.

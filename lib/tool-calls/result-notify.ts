@@ -1,12 +1,15 @@
-// Waking the gateway whose turn waits for a tool result. Results arrive at any gateway (bus consumer
-// group, or the callback endpoint); each publishes on Redis, and the waiting gateway - whichever it
-// is - hears it on its subscription. Postgres stays the source of truth for the result itself.
+// Waking the gateway whose turn waits for a tool result. The executor publishes on Redis once the
+// result is recorded (and results arriving on the bus or the callback endpoint publish again); every
+// gateway hears all of them on one pattern subscription and wakes its own waiter, if it has one.
+// Postgres stays the source of truth for the result itself: a wake-up only says "read it now".
 import type { Redis } from "ioredis";
-import { channelHub, type ChannelHub } from "../realtime/channel-hub";
+import { channelHub } from "../realtime/channel-hub";
 import { sqlPool, type Db } from "../server/db";
+import { singleton } from "../singleton";
 import { isFinal } from "../tool-status";
 
-export const doneChannel = (toolCallId: string) => `toolcall:done:${toolCallId}`;
+const DONE_PREFIX = "toolcall:done:";
+export const doneChannel = (toolCallId: string) => `${DONE_PREFIX}${toolCallId}`;
 
 export async function notifyToolDone(redis: Redis, toolCallId: string): Promise<void> {
   await redis.publish(doneChannel(toolCallId), "1");
@@ -21,17 +24,53 @@ export interface FinishedToolCall {
   completedAt: Date | null;
 }
 
-export type ResultWaiters = ChannelHub;
+/**
+ * This process's waiting callers, by tool-call id. One PSUBSCRIBE for all of them, made once: a call
+ * costs no subscribe or unsubscribe (two Redis round trips each, one before the call could start).
+ * When the subscription was interrupted, every waiter looks at its row again (a wake-up may have
+ * been missed).
+ */
+export class ResultWaiters {
+  private waiting = new Map<string, Set<() => void>>();
+  private subscribed: Promise<void>;
+  private stopResume: () => void;
+
+  constructor(redisUrl: string) {
+    const hub = channelHub(redisUrl);
+    this.subscribed = hub.listenPattern(`${DONE_PREFIX}*`, (channel) => {
+      for (const wake of this.waiting.get(channel.slice(DONE_PREFIX.length)) ?? []) wake();
+    });
+    this.stopResume = hub.onResume(() => {
+      for (const wakes of this.waiting.values()) for (const wake of wakes) wake();
+    });
+  }
+
+  /** Resolves once wake-ups for the call reach `wake`; the returned function stops them. */
+  async listen(toolCallId: string, wake: () => void): Promise<() => void> {
+    await this.subscribed;
+    let set = this.waiting.get(toolCallId);
+    if (!set) this.waiting.set(toolCallId, (set = new Set()));
+    set.add(wake);
+    return () => {
+      set.delete(wake);
+      if (set.size === 0 && this.waiting.get(toolCallId) === set) this.waiting.delete(toolCallId);
+    };
+  }
+
+  close(): void {
+    this.stopResume();
+    this.waiting.clear();
+  }
+}
 
 export function resultWaiters(redisUrl: string): ResultWaiters {
-  return channelHub(redisUrl);
+  return singleton(`result-waiters:${redisUrl}`, () => new ResultWaiters(redisUrl));
 }
 
 export interface ToolCallListener {
   /** The finished call once woken (then read from Postgres), or null at the deadline or on abort. */
   wait(timeoutMs: number, signal?: AbortSignal): Promise<FinishedToolCall | null>;
-  /** Stops listening (not awaited by callers: the unsubscribe is nobody's wait). */
-  stop(): Promise<void>;
+  stop(): void;
 }
 
 /** The call as it stands (on the pool, lib/server/db.ts: this read is every round trip's last step). */
@@ -48,8 +87,8 @@ async function readCall(db: Db, toolCallId: string): Promise<FinishedToolCall | 
 }
 
 /**
- * Listens for a call's result. Subscribed before the call is even enqueued (callTool), no result can
- * come before the subscription, so waiting needs no read first: the one read is the result's.
+ * Listens for a call's result. Listening before the call is even enqueued (callTool), no result can
+ * come before, so waiting needs no read first: the one read is the result's.
  */
 export async function listenForToolCall(
   db: Db,
@@ -57,28 +96,32 @@ export async function listenForToolCall(
   toolCallId: string,
 ): Promise<ToolCallListener> {
   let wake!: () => void;
-  const woken = new Promise<void>((resolve) => (wake = resolve));
-  const unlisten = await waiters.listen(doneChannel(toolCallId), () => wake());
+  let woken = new Promise<void>((resolve) => (wake = resolve));
+  const stop = await waiters.listen(toolCallId, () => wake());
   return {
     async wait(timeoutMs, signal) {
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
-      const timedOut = await Promise.race([
-        woken.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), timeoutMs);
-          onAbort = () => resolve(true);
-          if (signal?.aborted) resolve(true);
-          signal?.addEventListener("abort", onAbort, { once: true });
-        }),
-      ]);
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener("abort", onAbort);
-      if (timedOut) return null;
-      const done = await readCall(db, toolCallId);
-      return done && isFinal(done.status) ? done : null;
+      const gaveUp = new Promise<true>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+        onAbort = () => resolve(true);
+        if (signal?.aborted) resolve(true);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+      try {
+        for (;;) {
+          if (await Promise.race([woken.then(() => false as const), gaveUp])) return null;
+          woken = new Promise<void>((resolve) => (wake = resolve));
+          // Woken: read it. Not final yet (woken after an interruption, not by its result): wait on.
+          const done = await readCall(db, toolCallId);
+          if (done && isFinal(done.status)) return done;
+        }
+      } finally {
+        clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener("abort", onAbort);
+      }
     },
-    stop: unlisten,
+    stop,
   };
 }
 
@@ -100,6 +143,6 @@ export async function waitForToolCall(
     if (first && isFinal(first.status)) return first;
     return await listener.wait(timeoutMs, signal);
   } finally {
-    void listener.stop();
+    listener.stop();
   }
 }

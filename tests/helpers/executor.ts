@@ -156,7 +156,7 @@ export async function gatewaySide(transport: Transport): Promise<GatewaySide> {
         if (!done) throw new Error(`no result for ${tool} call ${id}`);
         return done;
       } finally {
-        void listener.stop();
+        listener.stop();
       }
     },
     async close() {
