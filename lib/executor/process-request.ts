@@ -445,12 +445,17 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
   const seconds = (performance.now() - started) / 1000;
 
   // No output leaves the column as it was.
-  const recorded = await sqlPool(deps.db).query({
+  const recorded = await sqlPool(deps.db).query<{
+    status: ToolResult["status"];
+    result: unknown;
+    error: string | null;
+  }>({
     name: "tool-call-record",
     text: `UPDATE tool_calls
            SET status = $1::"ToolCallStatus", result = COALESCE($2::jsonb, result), error = $3,
                completed_at = now() AT TIME ZONE 'UTC'
-           WHERE id = $4::uuid AND status = 'running' AND claimed_by = $5`,
+           WHERE id = $4::uuid AND status = 'running' AND claimed_by = $5
+           RETURNING status, result, error`,
     values: [
       outcome.status,
       outcome.output === undefined ? null : JSON.stringify(outcome.output),
@@ -465,10 +470,11 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
   }
   deps.observe?.(req.tool, outcome.status, seconds);
   log.info({ status: outcome.status, ms: Math.round(seconds * 1000) }, "tool call finished");
-  // The waiting gateway is woken here at once (the result is recorded), beside the delivery: the
-  // results channel (or callback) is the durable way, which wakes it again if this was missed.
+  // The waiting gateway is woken here at once (the result is recorded; a small one goes along, as
+  // Postgres returned it), beside the delivery: the results channel (or callback) is the durable
+  // way, which wakes it again if this was missed.
   await Promise.all([
-    notifyToolDone(deps.redis, req.toolCallId).catch((err: unknown) =>
+    notifyToolDone(deps.redis, req.toolCallId, recorded.rows[0]).catch((err: unknown) =>
       log.warn({ reason: failureReason(err) }, "could not wake the caller directly; the delivery will"),
     ),
     deps.deliver(toResult(req, outcome)),

@@ -6,22 +6,54 @@ import type { Redis } from "ioredis";
 import { channelHub } from "../realtime/channel-hub";
 import { sqlPool, type Db } from "../server/db";
 import { singleton } from "../singleton";
-import { isFinal } from "../tool-status";
+import { z } from "zod";
+import { isFinal, TOOL_FINAL_STATUSES } from "../tool-status";
 
 const DONE_PREFIX = "toolcall:done:";
 export const doneChannel = (toolCallId: string) => `${DONE_PREFIX}${toolCallId}`;
-
-export async function notifyToolDone(redis: Redis, toolCallId: string): Promise<void> {
-  await redis.publish(doneChannel(toolCallId), "1");
-}
 
 export interface FinishedToolCall {
   id: string;
   status: string;
   result: unknown;
   error: string | null;
-  startedAt: Date | null;
-  completedAt: Date | null;
+}
+
+/** A recorded result this small travels with its wake-up, so the waiter need not read it back. */
+export const INLINE_RESULT_BYTES = 8_192;
+
+/** What a wake-up may carry: the call as recorded (as Postgres returned it on recording). */
+const inlineSchema = z.object({
+  status: z.enum(TOOL_FINAL_STATUSES),
+  result: z.unknown(),
+  error: z.string().nullable(),
+});
+
+/**
+ * Wakes whoever waits for the call. `recorded`: the row as the executor's record returned it; sent
+ * along when small, so the waiting gateway has it without a read.
+ */
+export async function notifyToolDone(
+  redis: Redis,
+  toolCallId: string,
+  recorded?: z.infer<typeof inlineSchema>,
+): Promise<void> {
+  const inline = recorded ? JSON.stringify(recorded) : "";
+  await redis.publish(
+    doneChannel(toolCallId),
+    inline && Buffer.byteLength(inline) <= INLINE_RESULT_BYTES ? inline : "1",
+  );
+}
+
+/** The finished call a wake-up carries, or null: read it. */
+export function resultCarried(toolCallId: string, message: string): FinishedToolCall | null {
+  if (message === "1") return null;
+  try {
+    const parsed = inlineSchema.safeParse(JSON.parse(message));
+    return parsed.success ? { id: toolCallId, ...parsed.data } : null;
+  } catch {
+    return null; // not JSON: an older or foreign publisher; the row says it all
+  }
 }
 
 /**
@@ -31,22 +63,22 @@ export interface FinishedToolCall {
  * been missed).
  */
 export class ResultWaiters {
-  private waiting = new Map<string, Set<() => void>>();
+  private waiting = new Map<string, Set<(message: string) => void>>();
   private subscribed: Promise<void>;
   private stopResume: () => void;
 
   constructor(redisUrl: string) {
     const hub = channelHub(redisUrl);
-    this.subscribed = hub.listenPattern(`${DONE_PREFIX}*`, (channel) => {
-      for (const wake of this.waiting.get(channel.slice(DONE_PREFIX.length)) ?? []) wake();
+    this.subscribed = hub.listenPattern(`${DONE_PREFIX}*`, (channel, message) => {
+      for (const wake of this.waiting.get(channel.slice(DONE_PREFIX.length)) ?? []) wake(message);
     });
     this.stopResume = hub.onResume(() => {
-      for (const wakes of this.waiting.values()) for (const wake of wakes) wake();
+      for (const wakes of this.waiting.values()) for (const wake of wakes) wake("1");
     });
   }
 
   /** Resolves once wake-ups for the call reach `wake`; the returned function stops them. */
-  async listen(toolCallId: string, wake: () => void): Promise<() => void> {
+  async listen(toolCallId: string, wake: (message: string) => void): Promise<() => void> {
     await this.subscribed;
     let set = this.waiting.get(toolCallId);
     if (!set) this.waiting.set(toolCallId, (set = new Set()));
@@ -78,9 +110,7 @@ async function readCall(db: Db, toolCallId: string): Promise<FinishedToolCall | 
   const { rows } = await sqlPool(db).query<FinishedToolCall>({
     name: "tool-call-read",
     text: `
-      SELECT id, status, result, error,
-             started_at AT TIME ZONE 'UTC' AS "startedAt", completed_at AT TIME ZONE 'UTC' AS "completedAt"
-      FROM tool_calls WHERE id = $1::uuid`,
+      SELECT id, status, result, error FROM tool_calls WHERE id = $1::uuid`,
     values: [toolCallId],
   });
   return rows[0] ?? null;
@@ -95,9 +125,9 @@ export async function listenForToolCall(
   waiters: ResultWaiters,
   toolCallId: string,
 ): Promise<ToolCallListener> {
-  let wake!: () => void;
-  let woken = new Promise<void>((resolve) => (wake = resolve));
-  const stop = await waiters.listen(toolCallId, () => wake());
+  let wake!: (message: string) => void;
+  let woken = new Promise<string>((resolve) => (wake = resolve));
+  const stop = await waiters.listen(toolCallId, (message) => wake(message));
   return {
     async wait(timeoutMs, signal) {
       let timer: NodeJS.Timeout | undefined;
@@ -110,10 +140,12 @@ export async function listenForToolCall(
       });
       try {
         for (;;) {
-          if (await Promise.race([woken.then(() => false as const), gaveUp])) return null;
-          woken = new Promise<void>((resolve) => (wake = resolve));
-          // Woken: read it. Not final yet (woken after an interruption, not by its result): wait on.
-          const done = await readCall(db, toolCallId);
+          const message = await Promise.race([woken, gaveUp]);
+          if (message === true) return null;
+          woken = new Promise<string>((resolve) => (wake = resolve));
+          // Woken with the result, or to read it. Not final yet (woken after an interruption, not
+          // by its result): wait on.
+          const done = resultCarried(toolCallId, message) ?? (await readCall(db, toolCallId));
           if (done && isFinal(done.status)) return done;
         }
       } finally {
