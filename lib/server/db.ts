@@ -11,7 +11,9 @@ import { logger } from "./logger";
 
 export type Db = PrismaClient;
 
-const pools = new WeakMap<Db, pg.Pool>();
+// On the client itself, under a global symbol: Next bundles its own copy of this module, and a
+// client made by the custom server's copy (the shared singleton) must still be found there.
+const POOL = Symbol.for("somaagent.db.pool");
 
 export function createDb(databaseUrl: string, poolSize = 10): Db {
   const pool = new pg.Pool({
@@ -26,7 +28,7 @@ export function createDb(databaseUrl: string, poolSize = 10): Db {
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   // A burst of turns queues for a connection instead of failing after Prisma's default 2 s.
   const client = new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 15_000 } });
-  pools.set(client, pool);
+  Object.defineProperty(client, POOL, { value: pool });
   return client;
 }
 
@@ -37,7 +39,7 @@ export function createDb(databaseUrl: string, poolSize = 10): Db {
  * read them in the process's zone.
  */
 export function sqlPool(db: Db): pg.Pool {
-  const pool = pools.get(db);
+  const pool = (db as unknown as Record<symbol, pg.Pool | undefined>)[POOL];
   if (!pool) throw new Error("sqlPool: this client was not made by createDb");
   return pool;
 }
