@@ -13,7 +13,7 @@ import type { Settings } from "../config";
 import type { TenantConfig } from "../config/files";
 import { opaDecision } from "../server/opa";
 import { policyMirror } from "../policy/in-process";
-import { writeAudit } from "../audit/log";
+import { scrub, writeAudit, type AuditEntry } from "../audit/log";
 import { tenantSlug } from "../tenancy/tenant-config";
 import { sqlPool, type Db } from "../server/db";
 import type { Masker } from "../secrets/mask";
@@ -237,6 +237,56 @@ function toResult(req: ToolRequest, outcome: ToolOutcome): ToolResult {
   };
 }
 
+/** What OPA is asked about a call. */
+function policyInput(deps: ExecutorDeps, req: ToolRequest, slug: string, needsNetwork: boolean) {
+  const conf = deps.tenants[slug] ?? deps.tenants[deps.settings.tenancy.defaultTenant];
+  // Calls without an actor (enqueued by an older gateway) are decided with the least privilege.
+  const user = req.actor ? { id: req.actor.userId, role: req.actor.role } : { id: "unknown", role: "member" };
+  return {
+    tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
+    user,
+    tool: { name: req.tool, needsNetwork },
+  };
+}
+
+type Decision = { allow: boolean; reason: string };
+
+/**
+ * From the in-process mirror of OPA's policies while it is current (lib/policy/in-process.ts), as
+ * the gateway's admission; undefined otherwise (no opa executable, a change not compiled yet, the
+ * server unreachable for over a second): ask the server.
+ */
+function mirrorDecision(deps: ExecutorDeps, input: ReturnType<typeof policyInput>): Decision | undefined {
+  const { url, binary } = deps.settings.opa;
+  return binary ? policyMirror(url, binary).decide<Decision>(TOOLS_DECISION, input) : undefined;
+}
+
+/** The audit row of a call's decision (`tool.run`, success or denied). */
+function decisionAudit(req: ToolRequest, decision: Decision): AuditEntry {
+  return {
+    action: "tool.run",
+    outcome: decision.allow ? "success" : "denied",
+    tenantId: req.tenantId,
+    actorId: req.actor?.userId ?? null,
+    actorType: req.actor ? "user" : "system",
+    resource: `tool_call:${req.toolCallId}`,
+    details: {
+      tool: req.tool,
+      sessionId: req.sessionId,
+      decision: decision.allow ? "allow" : "deny",
+      reason: decision.reason,
+    },
+  };
+}
+
+function logDecision(deps: ExecutorDeps, req: ToolRequest, decision: Decision): void {
+  // Every decision is in the audit log; a refusal is worth a line here too.
+  deps.log[decision.allow ? "debug" : "info"](
+    { toolCallId: req.toolCallId, tool: req.tool, decision },
+    "policy decision",
+  );
+}
+
 /**
  * The policy's decision, and its audit row being written: the row is awaited before the call's
  * result is recorded, not before the tool starts (writeAudit never throws; a failed write is logged).
@@ -247,49 +297,45 @@ async function decide(
   slug: string,
   needsNetwork: boolean,
 ): Promise<{ denied: ToolOutcome | null; audited: Promise<void> }> {
-  const conf = deps.tenants[slug] ?? deps.tenants[deps.settings.tenancy.defaultTenant];
-  // Calls without an actor (enqueued by an older gateway) are decided with the least privilege.
-  const user = req.actor ? { id: req.actor.userId, role: req.actor.role } : { id: "unknown", role: "member" };
-  const input = {
-    tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
-    user,
-    tool: { name: req.tool, needsNetwork },
-  };
-  let decision: { allow: boolean; reason: string };
+  const input = policyInput(deps, req, slug, needsNetwork);
+  let decision: Decision;
   try {
-    // From the in-process mirror of OPA's policies while it is current (lib/policy/in-process.ts),
-    // as the gateway's admission; otherwise (no opa executable, a change not compiled yet, the
-    // server unreachable for over a second) from the server.
-    const { url, binary } = deps.settings.opa;
-    decision =
-      (binary ? policyMirror(url, binary).decide<typeof decision>(TOOLS_DECISION, input) : undefined) ??
-      (await opaDecision(TOOLS_DECISION, input));
+    decision = mirrorDecision(deps, input) ?? (await opaDecision<Decision>(TOOLS_DECISION, input));
   } catch (err) {
     throw new StepUnavailable(`the policy could not be checked: ${failureReason(err)}`, { cause: err });
   }
-  // Every decision is in the audit log; a refusal is worth a line here too.
-  deps.log[decision.allow ? "debug" : "info"](
-    { toolCallId: req.toolCallId, tool: req.tool, decision },
-    "policy decision",
-  );
-  const audited = writeAudit(
-    {
-      action: "tool.run",
-      outcome: decision.allow ? "success" : "denied",
-      tenantId: req.tenantId,
-      actorId: req.actor?.userId ?? null,
-      actorType: req.actor ? "user" : "system",
-      resource: `tool_call:${req.toolCallId}`,
-      details: {
-        tool: req.tool,
-        sessionId: req.sessionId,
-        decision: decision.allow ? "allow" : "deny",
-        reason: decision.reason,
-      },
-    },
-    deps.db,
-  );
+  logDecision(deps, req, decision);
+  const audited = writeAudit(decisionAudit(req, decision), deps.db);
   return { denied: decision.allow ? null : { status: "denied", error: decision.reason }, audited };
+}
+
+/** A call decided before it is claimed: its tool, arguments and tenant, and the decision. */
+interface DecidedAhead {
+  tool: NonNullable<ReturnType<typeof findTool>>;
+  args: unknown;
+  slug: string;
+  decision: Decision;
+}
+
+/**
+ * The common case decided before the claim, so the claim and the decision's audit row are one
+ * statement: a known tool, valid arguments, the tenant known, and the policy mirror current (no
+ * I/O that could fail). Anything else (undefined) takes the usual way after the claim, with its
+ * retries.
+ */
+async function decideAhead(deps: ExecutorDeps, req: ToolRequest): Promise<DecidedAhead | undefined> {
+  const tool = findTool(req.tool);
+  if (!tool) return undefined;
+  const args = tool.args.safeParse(req.arguments);
+  if (!args.success) return undefined;
+  let slug: string;
+  try {
+    slug = await tenantSlug(deps.db, deps.redis, req.tenantId);
+  } catch {
+    return undefined; // computeOutcome says why, with its retries
+  }
+  const decision = mirrorDecision(deps, policyInput(deps, req, slug, tool.needsNetwork));
+  return decision ? { tool, args: args.data, slug, decision } : undefined;
 }
 
 export async function processToolRequest(raw: string, deps: ExecutorDeps): Promise<void> {
@@ -342,18 +388,54 @@ async function claim(
   req: ToolRequest,
   deps: ExecutorDeps,
   log: Logger,
-): Promise<{ attempts: number; error: string | null } | null> {
+  ahead?: DecidedAhead,
+): Promise<{ attempts: number; error: string | null; audited: boolean } | null> {
   // Straight on the pool (lib/server/db.ts), as the result's record below: the call's hot path.
-  const { rows: fresh } = await sqlPool(deps.db).query<{ attempts: number; error: string | null }>({
-    name: "tool-call-claim",
-    text: `UPDATE tool_calls
+  const claimSql = `UPDATE tool_calls
            SET status = 'running', claimed_by = $1, started_at = now() AT TIME ZONE 'UTC',
                attempts = attempts + 1
            WHERE id = $2::uuid AND status IN ('pending', 'queued')
-           RETURNING attempts, error`,
+           RETURNING attempts, error`;
+  if (ahead) {
+    // Decided already: the decision's audit row goes in with the claim (only if the call is claimed).
+    const entry = decisionAudit(req, ahead.decision);
+    try {
+      const { rows } = await sqlPool(deps.db).query<{ attempts: number; error: string | null }>({
+        name: "tool-call-claim-audited",
+        text: `WITH claimed AS (${claimSql}), audited AS (
+                 INSERT INTO audit_log (tenant_id, actor_id, actor_type, action, resource, outcome, details,
+                                        created_at)
+                 SELECT $3::uuid, $4::uuid, $5, $6, $7, $8::"AuditOutcome", $9::jsonb, now() AT TIME ZONE 'UTC'
+                 FROM claimed
+               )
+               SELECT attempts, error FROM claimed`,
+        values: [
+          deps.executorId,
+          req.toolCallId,
+          entry.tenantId,
+          entry.actorId,
+          entry.actorType,
+          entry.action,
+          entry.resource,
+          entry.outcome,
+          JSON.stringify(scrub(entry.details)),
+        ],
+      });
+      if (rows[0]) {
+        logDecision(deps, req, ahead.decision);
+        return { attempts: rows[0].attempts - 1, error: rows[0].error, audited: true };
+      }
+    } catch (err) {
+      // The audit row could not be written with it: claim alone, and audit the usual way.
+      log.warn({ reason: failureReason(err) }, "claim with its audit row failed; claiming alone");
+    }
+  }
+  const { rows: fresh } = await sqlPool(deps.db).query<{ attempts: number; error: string | null }>({
+    name: "tool-call-claim",
+    text: claimSql,
     values: [deps.executorId, req.toolCallId],
   });
-  if (fresh[0]) return { attempts: fresh[0].attempts - 1, error: fresh[0].error };
+  if (fresh[0]) return { attempts: fresh[0].attempts - 1, error: fresh[0].error, audited: false };
 
   const row = await deps.db.toolCall.findUnique({
     where: { id: req.toolCallId },
@@ -397,12 +479,15 @@ async function claim(
     },
   });
   if (claimed.count === 0) throw new RetryLater("another executor claimed the call first");
-  return { attempts: row.attempts, error: row.error };
+  return { attempts: row.attempts, error: row.error, audited: false };
 }
 
 async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, log: Logger): Promise<void> {
-  const row = await claim(raw, req, deps, log);
+  const ahead = await decideAhead(deps, req);
+  const row = await claim(raw, req, deps, log, ahead);
   if (!row) return;
+  // Decided and audited with the claim: the first attempt goes straight to the tool.
+  let decided = row.audited ? ahead : undefined;
 
   const started = performance.now();
   const { maxAttempts, retryBackoffMs } = deps.settings.executor;
@@ -416,7 +501,8 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
   }
   while (!outcome) {
     try {
-      outcome = await computeOutcome(deps, req);
+      outcome = await computeOutcome(deps, req, decided);
+      decided = undefined;
     } catch (err) {
       if (!(err instanceof StepUnavailable)) throw err;
       const reason = failureReason(err);
@@ -482,7 +568,16 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
 }
 
 /** Everything from the tool's checks to its run; steps that may pass later throw StepUnavailable. */
-async function computeOutcome(deps: ExecutorDeps, req: ToolRequest): Promise<ToolOutcome> {
+async function computeOutcome(
+  deps: ExecutorDeps,
+  req: ToolRequest,
+  decided?: DecidedAhead,
+): Promise<ToolOutcome> {
+  if (decided) {
+    const { tool, args, slug, decision } = decided;
+    if (!decision.allow) return { status: "denied", error: decision.reason };
+    return runTool(deps, req, slug, args, tool.usesWorkspace ?? false);
+  }
   const tool = findTool(req.tool);
   if (!tool) return { status: "failed", error: `unknown tool "${req.tool}"` };
   const args = tool.args.safeParse(req.arguments);
