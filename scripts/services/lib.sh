@@ -133,3 +133,22 @@ wait_for() {
 http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
 
 DATABASE_URL_DEFAULT="postgresql://$POSTGRES_USER:$POSTGRES_PASSWORD@127.0.0.1:$POSTGRES_PORT/$POSTGRES_DB"
+
+# A Python venv in the tool cache holding one PyPI package at a pinned version, made once:
+# pip_venv VENV_DIR PACKAGE==VERSION LOG_NAME. The caller skips it when pip_venv_done has marked the
+# venv, and marks it only after checking the package works, so an interrupted install is redone.
+pip_venv() {
+  local venv="$1" spec="$2" logf="$LOG_DIR/$3-install.log"
+  local python; python="$(command -v python3 || true)"
+  [ -n "$python" ] || { apt_ensure python3; python="/usr/bin/python3"; }
+  rm -rf "$venv"
+  if ! "$python" -m venv "$venv" >"$logf" 2>&1; then
+    apt_ensure python3-venv
+    /usr/bin/python3 -m venv "$venv" >>"$logf" 2>&1 || die "creating the venv $venv failed (see $logf)"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$spec" >>"$logf" 2>&1 \
+    || die "pip install $spec failed (see $logf)"
+}
+
+# Marks a venv made by pip_venv as complete (after the caller's check passed).
+pip_venv_done() { touch "$1/.complete-${2##*==}"; }
