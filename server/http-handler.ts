@@ -38,6 +38,10 @@ export interface HandlerDeps {
   metricsToken: string;
   /** The public URL is https: HSTS is sent. */
   https?: boolean;
+  /** The text /metrics serves (default: this process's registry; under a primary, every worker's summed). */
+  metricsText?: () => Promise<string>;
+  /** Which process answered, on /healthz: a gateway with several processes names its worker slot. */
+  processInfo?: { pid: number; worker?: number };
 }
 
 /** Operators: callers on this host, or anyone with the metrics token. */
@@ -177,7 +181,7 @@ export function createHttpHandler(deps: HandlerDeps) {
 
     try {
       if (url.pathname === "/healthz") {
-        return sendJson(res, 200, { status: "ok" });
+        return sendJson(res, 200, { status: "ok", ...deps.processInfo });
       }
       if (url.pathname === "/readyz") {
         if (deps.isShuttingDown())
@@ -208,8 +212,9 @@ export function createHttpHandler(deps: HandlerDeps) {
             "unauthorized",
             "Metrics are for operators: read them on this host, or send server.metricsToken as a bearer token.",
           );
+        const text = await (deps.metricsText ?? (() => m.registry.metrics()))();
         res.writeHead(200, { "content-type": m.registry.contentType });
-        res.end(await m.registry.metrics());
+        res.end(text);
         return;
       }
       const compat = COMPAT_API_PATHS.has(url.pathname);

@@ -68,6 +68,11 @@ export const settingsSchema = z
         shutdownGraceMs: z.number().int().min(0),
         /** On SIGTERM, how long running turns get to finish before they are stopped (interrupted). */
         drainTimeoutMs: z.number().int().min(0),
+        /**
+         * Gateway processes on this host behind server.port (server/cluster/): 0 = one per core in
+         * production, one in development and test; never more than the cores (docs/operations.md).
+         */
+        processes: z.number().int().min(0).max(1024),
       })
       .strict(),
     database: z
@@ -266,6 +271,7 @@ export const codeDefaults: Settings = {
     ui: true,
     shutdownGraceMs: 10_000,
     drainTimeoutMs: 30_000,
+    processes: 0,
   },
   database: { url: "postgresql://soma:soma@127.0.0.1:15432/somaagent", poolSize: 10 },
   redis: { url: "redis://127.0.0.1:16379" },
@@ -376,6 +382,7 @@ export const envAliases: Record<string, string> = {
   PORT: "server.port",
   HOST: "server.host",
   LOG_LEVEL: "server.logLevel",
+  SOMA_GATEWAY_PROCESSES: "server.processes",
   DATABASE_URL: "database.url",
   REDIS_URL: "redis.url",
   KAFKA_BROKERS: "kafka.brokers",
