@@ -124,7 +124,10 @@ async function main(): Promise<void> {
   if (worker) {
     // The primary owns the port and hands this worker its connections.
     await worker.serve();
-    log.info({ worker: worker.slot, ui: settings.server.ui, bus: settings.bus.transport }, "gateway worker ready");
+    log.info(
+      { worker: worker.slot, ui: settings.server.ui, bus: settings.bus.transport },
+      "gateway worker ready",
+    );
   } else {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -181,6 +184,7 @@ async function main(): Promise<void> {
     log.info("stopped");
     process.exit(0);
   };
+  worker?.onDrain(() => void shutdown("primary stopping"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
   process.once("SIGINT", () => void shutdown("SIGINT"));
 }

@@ -15,6 +15,11 @@ export interface ReadyMessage {
   type: "soma:ready";
 }
 
+/** Primary → worker: shut down as on SIGTERM (the primary is stopping). */
+export interface DrainMessage {
+  type: "soma:drain";
+}
+
 /** Worker → primary: /metrics was asked for here; send the text for every worker. */
 export interface MetricsRequestMessage {
   type: "soma:metrics-request";
@@ -44,6 +49,7 @@ export interface MetricsJsonMessage {
 export type ClusterMessage =
   | ConnectionMessage
   | ReadyMessage
+  | DrainMessage
   | MetricsRequestMessage
   | MetricsTextMessage
   | MetricsCollectMessage

@@ -38,6 +38,8 @@ const RESTART_MAX_MS = 30_000;
 const STABLE_MS = 60_000;
 /** A connection that sends no request line in this long is closed (it holds no worker yet). */
 const FIRST_LINE_TIMEOUT_MS = 30_000;
+/** On shutdown, connections still sending their first request line get this long, then are closed. */
+const ROUTING_GRACE_MS = 1_000;
 /** A worker's metrics not received in this long are left out of that scrape (and it is logged). */
 const METRICS_TIMEOUT_MS = 3_000;
 
@@ -106,7 +108,10 @@ export function runPrimary(opts: PrimaryOptions): void {
       const id = ++requestIds;
       const timer = setTimeout(() => {
         collecting.delete(id);
-        log.warn({ slot: slot.index, pid: worker.process.pid }, "metrics: a worker did not answer in time");
+        log.warn(
+          { slot: slot.index, workerPid: worker.process.pid },
+          "metrics: a worker did not answer in time",
+        );
         resolve(undefined);
       }, METRICS_TIMEOUT_MS);
       collecting.set(id, (metrics) => {
@@ -142,14 +147,25 @@ export function runPrimary(opts: PrimaryOptions): void {
     return undefined;
   }
 
+  /** Connections accepted and not yet handed to a worker. */
+  const routing = new Set<net.Socket>();
+  let routed: (() => void) | undefined;
+  const doneRouting = (socket: net.Socket) => {
+    routing.delete(socket);
+    if (routing.size === 0) routed?.();
+  };
+
   function route(socket: net.Socket): void {
     let head: Buffer = Buffer.alloc(0);
+    routing.add(socket);
+    socket.once("close", () => doneRouting(socket));
     socket.setTimeout(FIRST_LINE_TIMEOUT_MS, () => socket.destroy());
     socket.on("error", (err) => log.debug({ err }, "a connection failed before it reached a worker"));
     const onData = (chunk: Buffer) => {
       head = head.length ? Buffer.concat([head, chunk]) : chunk;
       const line = requestLine(head);
       if (line === undefined) return; // the request line is still incomplete
+      doneRouting(socket);
       socket.off("data", onData);
       socket.pause();
       stopReading(socket);
@@ -158,10 +174,10 @@ export function runPrimary(opts: PrimaryOptions): void {
         socket.end(UNAVAILABLE);
         return;
       }
-      const { pid } = slot.worker.process;
+      const workerPid = slot.worker.process.pid;
       slot.worker.send({ type: "soma:connection", head: head.toString("base64") }, socket, (err) => {
         if (!err) return;
-        log.warn({ err, slot: slot.index, pid }, "could not hand a connection to a worker; closed it");
+        log.warn({ err, slot: slot.index, workerPid }, "could not hand a connection to a worker; closed it");
         socket.destroy();
       });
     };
@@ -194,7 +210,7 @@ export function runPrimary(opts: PrimaryOptions): void {
     slot.worker = worker;
     slot.ready = false;
     slot.startedAt = Date.now();
-    const pid = worker.process.pid;
+    const workerPid = worker.process.pid;
     exits.set(
       worker,
       new Promise((resolve) => worker.once("exit", (code, signal) => resolve(signal ? null : code))),
@@ -203,7 +219,7 @@ export function runPrimary(opts: PrimaryOptions): void {
       const msg = clusterMessage(raw);
       if (msg?.type === "soma:ready") {
         slot.ready = true;
-        log.info({ slot: slot.index, pid }, "gateway worker serving");
+        log.info({ slot: slot.index, workerPid }, "gateway worker serving");
         if (!stopping) listen();
       } else if (msg?.type === "soma:metrics-json") {
         collecting.get(msg.id)?.(msg.metrics);
@@ -227,7 +243,7 @@ export function runPrimary(opts: PrimaryOptions): void {
       const restartInMs = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** (slot.crashes - 1));
       restarts.inc();
       log.error(
-        { slot: slot.index, pid, code, signal, ranMs, restartInMs },
+        { slot: slot.index, workerPid, code, signal, ranMs, restartInMs },
         "gateway worker exited; starting it again",
       );
       slot.restart = setTimeout(() => fork(slot), restartInMs);
@@ -245,9 +261,23 @@ export function runPrimary(opts: PrimaryOptions): void {
     server.close();
     for (const s of slots) clearTimeout(s.restart);
     const waiting = workers.map((w) => exits.get(w) ?? Promise.resolve(w.process.exitCode));
-    // SIGTERM whatever the primary was sent: a terminal's Ctrl-C already sent SIGINT to the whole
-    // process group, and a second SIGINT would end a worker mid-drain.
-    for (const w of workers) w.process.kill("SIGTERM");
+    // Connections accepted before the port closed are served, as by a lone gateway: each is handed
+    // on before the workers are told to drain (a moment; one that sends nothing is closed).
+    if (routing.size > 0)
+      await new Promise<void>((resolve) => {
+        routed = resolve;
+        setTimeout(() => {
+          for (const socket of routing) socket.destroy();
+          resolve();
+        }, ROUTING_GRACE_MS).unref();
+      });
+    // Told over IPC, not by a signal: the channel keeps order, so a worker has adopted every
+    // connection handed to it before it starts draining (and waits for them). A terminal's Ctrl-C
+    // has also sent SIGINT to each worker; the drain starts once whichever comes first.
+    for (const w of workers) {
+      if (w.isConnected()) w.send({ type: "soma:drain" });
+      else w.process.kill("SIGTERM");
+    }
     const bound = setTimeout(() => {
       log.error({ boundMs: opts.drainBoundMs }, "workers still draining past the bound; killing them");
       for (const w of workers) w.process.kill("SIGKILL");

@@ -37,8 +37,10 @@ export interface GatewayWorker {
   slot: number;
   /** Listens for siblings, then takes the primary's connections and says it is serving. */
   serve(): Promise<void>;
-  /** Refuses further connections; resolves once every connection it was handed has closed. */
+  /** Resolves once every connection it was handed has closed (the primary hands none after its drain message). */
   drained(): Promise<void>;
+  /** What to do when the primary says to drain (it is stopping). */
+  onDrain(drain: () => void): void;
   /** Every worker's metrics, added up by the primary. */
   metricsText(): Promise<string>;
 }
@@ -55,10 +57,11 @@ export function startWorker(opts: {
   passOnOtherSessions(server, slot, log);
 
   const open = new Set<net.Socket>();
-  let refusing = false;
   let allClosed: (() => void) | undefined;
+  let drain: (() => void) | undefined;
+  // Adopted while draining too: the primary accepted it before its port closed, and a lone gateway
+  // serves what it accepted before closing (answering 503 where it no longer starts work).
   const adopt = (socket: net.Socket, head: Buffer) => {
-    if (refusing) return socket.destroy();
     open.add(socket);
     socket.once("close", () => {
       open.delete(socket);
@@ -85,6 +88,7 @@ export function startWorker(opts: {
         },
       );
     else if (msg?.type === "soma:metrics-text") metricsWaiters.get(msg.id)?.(msg.text);
+    else if (msg?.type === "soma:drain") drain?.();
   });
 
   return {
@@ -100,8 +104,10 @@ export function startWorker(opts: {
       fs.chmodSync(where, 0o600);
       send({ type: "soma:ready" });
     },
+    onDrain(fn) {
+      drain = fn;
+    },
     drained() {
-      refusing = true;
       return open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (allClosed = resolve));
     },
     metricsText() {
@@ -152,7 +158,10 @@ function passOnOtherSessions(server: HttpServer, slot: number, log: Logger): voi
     upstream.on("error", (err) => {
       // The owner is restarting or gone: its sessions are, too. Answered as engine.io answers an
       // id it does not know, so the client starts a new session (and rejoins from its last event).
-      log.info({ err: err.message, owner }, "a polling request for another worker's session could not be passed on");
+      log.info(
+        { err: err.message, owner },
+        "a polling request for another worker's session could not be passed on",
+      );
       if (res.headersSent) return void res.destroy();
       res.writeHead(400, { "content-type": "application/json" });
       res.end(JSON.stringify({ code: 1, message: "Session ID unknown" }));
