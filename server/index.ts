@@ -153,11 +153,10 @@ async function main(): Promise<void> {
       { signal, runningTurns: turnManager.active.size },
       "shutting down: no new connections, turns or calls; finishing running turns and in-flight requests",
     );
-    // A worker's connections were handed to it, not accepted by its server: counted apart.
-    const closed = Promise.all([
-      new Promise<void>((resolve) => server.close(() => resolve())),
-      worker?.drained(),
-    ]);
+    const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    // A worker's connections were handed to it, not accepted by its server, which would emit
+    // "close" at once, and socket.io would close every socket with it: closed once they are gone.
+    const closed = worker ? worker.drained().then(closeServer) : closeServer();
     server.closeIdleConnections();
     // Connections that were busy a moment ago and are idle now.
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
