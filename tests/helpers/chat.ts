@@ -47,7 +47,7 @@ export async function seedUser(
   };
 }
 
-export function gatewayEnv(stub: StubServer, port: number, extra: Record<string, string> = {}) {
+export function gatewayEnv(stub: Pick<StubServer, "url">, port: number, extra: Record<string, string> = {}) {
   return {
     NODE_ENV: "production",
     PORT: String(port),
@@ -65,7 +65,7 @@ export function gatewayEnv(stub: StubServer, port: number, extra: Record<string,
 }
 
 export async function startGateway(
-  stub: StubServer,
+  stub: Pick<StubServer, "url">,
   extra: Record<string, string> = {},
   port?: number,
 ): Promise<{ gateway: GatewayProcess; base: string; port: number }> {
