@@ -5,8 +5,10 @@
 // think time), for a fixed window after a warm-up. Baselines, same run: the one-process gateway for
 // the two-process one, and the provider read directly by 400 streams at once (what no gateway can
 // beat). The offline provider runs in its own process, so its CPU is not the gateway's.
-// A turn that did not end inside the window is counted unfinished, a refused message by its code,
-// a failed turn as failed; none is a sample.
+// Throughput counts the turns that finished inside the window; latency samples are the turns sent
+// inside it, waited for after it too (a slow turn at the end is a sample, not dropped). A turn with
+// no end in 60 s is counted unfinished, a refused message by its code, a failed turn as failed;
+// none is a sample.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
 // Run: npx tsx bench/scale-out.ts [sessions=400] [seconds=30] [order=1,2]
 import fs from "node:fs";
@@ -31,6 +33,8 @@ const sessions = Number(process.argv[2] ?? 400);
 const seconds = Number(process.argv[3] ?? 30);
 const order = (process.argv[4] ?? "1,2").split(",").map(Number);
 const WARMUP_MS = 5_000;
+/** A turn with no end by then is counted unfinished. */
+const TURN_TIMEOUT_MS = 60_000;
 /** What each turn asks for: the stub echoes it word by word, 20 ms a word (about 0.2 s a turn). */
 const content = (n: number) => `[[delay:20]] bench turn ${n} streamed word by word`;
 
@@ -86,6 +90,32 @@ function healthz(base: string): Promise<{ worker?: number }> {
   });
 }
 
+/** Sum (s) and count of the gateway's turn histograms, from its /metrics (every worker's added up). */
+async function turnFigures(base: string): Promise<Map<string, { sum: number; count: number }>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out = new Map<string, { sum: number; count: number }>();
+  const series = /^somaagent_(turn_start_seconds|turn_duration_seconds)_(sum|count)(?:\{([^}]*)\})? (\S+)$/gm;
+  for (const m of text.matchAll(series)) {
+    const stage = /stage="(\w+)"/.exec(m[3] ?? "")?.[1];
+    const key = m[1] === "turn_duration_seconds" ? "turn" : (stage ?? "?");
+    const entry = out.get(key) ?? { sum: 0, count: 0 };
+    if (m[2] === "sum") entry.sum += Number(m[4]);
+    else entry.count += Number(m[4]);
+    out.set(key, entry);
+  }
+  return out;
+}
+
+function meansMs(before: Map<string, { sum: number; count: number }>, after: typeof before): string {
+  return [...after]
+    .flatMap(([key, a]) => {
+      const b = before.get(key) ?? { sum: 0, count: 0 };
+      const n = a.count - b.count;
+      return n > 0 ? [`${key} ${(((a.sum - b.sum) / n) * 1000).toFixed(1)}`] : [];
+    })
+    .join(" · ");
+}
+
 interface Window {
   start: number;
   end: number;
@@ -132,22 +162,24 @@ class Session {
         await sleep(200);
         continue;
       }
-      const end = await this.ended(reply.data.turnId, stop);
+      // Waited for even after the window: a slow turn sent inside it is a sample, not dropped.
+      const end = await this.ended(reply.data.turnId);
+      const sentInside = sentAt >= win.start && sentAt < win.end;
       if (!end) {
-        if (sentAt >= win.start) result.unfinished++;
+        if (sentInside) result.unfinished++;
         continue;
       }
-      if (end.at < win.start || end.at >= win.end) continue;
       if (end.type !== "turn.finished") {
-        result.failed++;
+        if (sentInside) result.failed++;
         continue;
       }
-      result.finished++;
-      if (sentAt >= win.start) result.samples.push(end.at - sentAt);
+      if (end.at >= win.start && end.at < win.end) result.finished++;
+      if (sentInside) result.samples.push(end.at - sentAt);
     }
   }
 
-  private ended(turnId: string, stop: () => boolean): Promise<{ type: string; at: number } | undefined> {
+  /** The turn's end, or undefined when none came in TURN_TIMEOUT_MS. */
+  private ended(turnId: string): Promise<{ type: string; at: number } | undefined> {
     const take = () => {
       const end = this.ends.get(turnId);
       this.ends.delete(turnId);
@@ -156,13 +188,9 @@ class Session {
     };
     if (this.ends.has(turnId)) return Promise.resolve(take());
     return new Promise((resolve) => {
-      const poll = setInterval(() => {
-        if (!stop()) return;
-        clearInterval(poll);
-        resolve(take()); // the run is over: whatever has ended by now
-      }, 250);
+      const timer = setTimeout(() => resolve(take()), TURN_TIMEOUT_MS);
       this.waiters.set(turnId, () => {
-        clearInterval(poll);
+        clearTimeout(timer);
         resolve(take());
       });
     });
@@ -248,8 +276,10 @@ async function gatewayRun(processes: number): Promise<RunResult> {
       bench: process.cpuUsage(),
     };
     const loads: string[] = [loadAvg()];
+    const figures0 = await turnFigures(gw.base);
     await sleep(seconds * 1000);
     loads.push(loadAvg());
+    const figures1 = await turnFigures(gw.base);
     const span = seconds;
     result.cpu = {
       gateway: (tree.reduce((t, p) => t + cpuSeconds(p), 0) - cpu0.gateway) / span,
@@ -260,7 +290,7 @@ async function gatewayRun(processes: number): Promise<RunResult> {
       })(),
     };
     result.load = loads.join(" → ");
-    result.note = `sockets per worker: ${[...perWorker].map(([k, v]) => `${k}=${v}`).join(", ")}`;
+    result.note = `sockets per worker: ${[...perWorker].map(([k, v]) => `${k}=${v}`).join(", ")}; gateway's mean ms (turn start by stage, whole turn): ${meansMs(figures0, figures1)}`;
     stopped = true;
     await Promise.all(loops);
     const errors = gw.gateway
