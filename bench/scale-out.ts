@@ -11,6 +11,8 @@
 // none is a sample.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
 // Run: npx tsx bench/scale-out.ts [sessions=400] [seconds=30] [order=1,2]
+// (order "1,2,1/20": a third run with one process and a database pool of 20, the connections two
+// processes of the default 10 hold: what the second process adds beyond its pool.)
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -31,7 +33,11 @@ import { freePort, startProcess, stopProcess, waitUntil } from "../tests/helpers
 
 const sessions = Number(process.argv[2] ?? 400);
 const seconds = Number(process.argv[3] ?? 30);
-const order = (process.argv[4] ?? "1,2").split(",").map(Number);
+/** Gateway runs in order: N processes, or N/P for N processes with a database pool of P each. */
+const order = (process.argv[4] ?? "1,2").split(",").map((token) => {
+  const [n, pool] = token.split("/").map(Number);
+  return { processes: n!, pool };
+});
 const WARMUP_MS = 5_000;
 /** A turn with no end by then is counted unfinished. */
 const TURN_TIMEOUT_MS = 60_000;
@@ -212,7 +218,7 @@ await waitUntil(async () => (await fetch(`${providerUrl}/models`)).ok, 60_000, "
 const db = createDb(getConfig().settings.database.url);
 const user = await seedUser(db);
 
-async function gatewayRun(processes: number): Promise<RunResult> {
+async function gatewayRun(processes: number, pool?: number): Promise<RunResult> {
   const gw = await startGateway(
     { url: providerUrl },
     {
@@ -220,10 +226,11 @@ async function gatewayRun(processes: number): Promise<RunResult> {
       SOMA_AGENT_MAX_STEPS: "2",
       SOMA_CONF_DIR: "bench/conf", // no rate limits or budgets in the way
       SOMA_GATEWAY_PROCESSES: String(processes),
+      ...(pool ? { SOMA_DATABASE_POOL_SIZE: String(pool) } : {}),
     },
   );
   const result: RunResult = {
-    label: `gateway, ${processes} process${processes > 1 ? "es" : ""}`,
+    label: `gateway, ${processes} process${processes > 1 ? "es" : ""}${pool ? `, pool ${pool}` : ""}`,
     samples: [],
     finished: 0,
     failed: 0,
@@ -340,9 +347,8 @@ async function directRun(): Promise<RunResult> {
         continue;
       }
       const at = now();
-      if (at < win.start || at >= win.end) continue;
-      result.finished++;
-      if (sentAt >= win.start) result.samples.push(at - sentAt);
+      if (at >= win.start && at < win.end) result.finished++;
+      if (sentAt >= win.start && sentAt < win.end) result.samples.push(at - sentAt);
     }
     void i;
   });
@@ -379,10 +385,10 @@ function report(r: RunResult) {
 
 try {
   console.log(
-    `scale-out: ${sessions} sessions, closed loop, ${seconds} s measured after ${WARMUP_MS / 1000} s warm-up; ${os.availableParallelism()} cores; load ${loadAvg()}`,
+    `scale-out: ${sessions} sessions, closed loop, ${seconds} s measured after ${WARMUP_MS / 1000} s warm-up; ${os.availableParallelism()} cores; database pool ${getConfig().settings.database.poolSize} per process unless said; load ${loadAvg()}`,
   );
   report(await directRun());
-  for (const n of order) report(await gatewayRun(n));
+  for (const run of order) report(await gatewayRun(run.processes, run.pool));
 } finally {
   await stopProcess(provider);
   await db.$disconnect();
