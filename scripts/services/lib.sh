@@ -19,6 +19,7 @@ OPENFGA_VERSION="v1.22.1"
 OPA_VERSION="v1.22.3"
 PROMETHEUS_VERSION="v0.316.0" # the Go module of Prometheus 3.16.0 (prometheus, promtool)
 PROMETHEUS_RELEASE="3.16.0"
+JAEGER_VERSION="v1.75.0" # the Go module of Jaeger; its cmd/jaeger is the v2 all-in-one (OTLP in, query UI)
 JMX_EXPORTER_VERSION="1.0.1" # io.prometheus.jmx:jmx_prometheus_javaagent, on the Kafka broker
 
 # Host ports. Backing services sit off their usual ports so a system-wide install never collides.
@@ -32,6 +33,8 @@ OPENFGA_METRICS_PORT="${SOMA_OPENFGA_METRICS_PORT:-18082}"
 OPA_PORT="${SOMA_OPA_PORT:-18181}"
 KAFKA_METRICS_PORT="${SOMA_KAFKA_METRICS_PORT:-19094}" # the broker's JMX exporter (/metrics)
 PROMETHEUS_PORT="${SOMA_PROMETHEUS_PORT:-19090}"       # SOMA_MONITORING=1 make dev-up
+JAEGER_OTLP_HTTP_PORT="${SOMA_JAEGER_OTLP_HTTP_PORT:-14318}" # SOMA_TRACING=1 make dev-up; make test
+JAEGER_QUERY_PORT="${SOMA_JAEGER_QUERY_PORT:-16686}"         # its UI and /api/traces
 EXECUTOR_HEALTH_PORT="${SOMA_EXECUTOR_HEALTH_PORT:-3001}"
 SCHEDULER_METRICS_PORT="${SOMA_SCHEDULER_METRICS_PORT:-3002}"
 OFFLINE_PORT="${SOMA_OFFLINE_PORT:-18090}" # the offline demo model, when dev-up starts it
