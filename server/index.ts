@@ -3,6 +3,7 @@
 // connections, turns or calls (503 `draining`), every socket told to reconnect (to another gateway),
 // running turns given server.drainTimeoutMs to finish, in-flight requests finished, every client
 // closed once, exit 0.
+import "./tracing"; // first: the SDK (when configured) starts before anything else loads
 import { followSettingsChanges } from "../lib/settings/reload-listener";
 import http from "node:http";
 import path from "node:path";
@@ -25,6 +26,7 @@ import { turns } from "../lib/agent/turns";
 import { registerDbMetrics } from "../lib/server/db-metrics";
 import { readMaintenance } from "../lib/maintenance/state";
 import { markDraining } from "../lib/server/draining";
+import { stopTracing } from "../lib/tracing/start";
 
 const config = loadConfigOrExit("gateway");
 const { settings } = config;
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
       kafkaAdmin?.then((a) => a.disconnect()),
       app.close(),
     ]);
+    await stopTracing(); // the spans of the last turns, still buffered
     log.info("stopped");
     process.exit(0);
   };

@@ -2,6 +2,7 @@
 // ones) and fires runs (schedule.fire: the owner's agent turn, run here like a gateway runs a typed
 // message's turn). Any number may run side by side: claims are atomic in Postgres (docs/schedules.md).
 // /healthz and /metrics (turns, tool round trips, budget refusals, process) on scheduler.metricsPort.
+import "./tracing"; // first: the SDK (when configured) starts before anything else loads
 import http from "node:http";
 import { Queue, Worker } from "bullmq";
 import { loadConfigOrExit } from "../../server/config";
@@ -18,6 +19,7 @@ import { SCHEDULE_TICK, tick } from "../../lib/jobs/schedule-tick";
 import { channelHub } from "../../lib/realtime/channel-hub";
 import { RUN_QUEUED_CHANNEL } from "../../lib/schedules/service";
 import { onShutdown } from "../shutdown";
+import { stopTracing } from "../../lib/tracing/start";
 import { runChecks } from "../../lib/server/readiness";
 import { metrics } from "../../lib/server/metrics";
 
@@ -170,4 +172,5 @@ onShutdown(log, [
   async () => health.close(),
   () => db().$disconnect(),
   async () => redis().disconnect(),
+  () => stopTracing(), // last: the spans of the work finished above, still buffered
 ]);
