@@ -43,11 +43,12 @@ export interface TraceSpan {
   run<T>(fn: () => T): T;
   /** This span's W3C trace context, for a message or row that takes the work to another process. */
   carrier(): TraceCarrier | undefined;
-  /** Ends the span; an error marks it failed with the error's message. */
+  /** Ends the span; an error (or a message) marks it failed, saying why. */
   end(err?: unknown): void;
 }
 
-const NO_SPAN: TraceSpan = {
+/** The span of work done while tracing is off (or outside any trace): it does nothing. */
+export const NO_SPAN: TraceSpan = {
   set: () => undefined,
   run: (fn) => fn(),
   carrier: () => undefined,
@@ -147,12 +148,26 @@ export const ATTR = {
   turnId: "somaagent.turn_id",
   tenantId: "somaagent.tenant_id",
   tool: "somaagent.tool",
+  /** How many tool calls a model stream asked for. */
+  toolCalls: "somaagent.tool_calls",
   toolCallId: "somaagent.tool_call_id",
   toolStatus: "somaagent.tool_status",
   turnStatus: "somaagent.turn_status",
   executorId: "somaagent.executor_id",
   attempt: "somaagent.attempt",
   decision: "somaagent.decision",
+  /** Answered from the process's cache (OpenFGA checks), no round trip. */
+  cached: "somaagent.cached",
+  relation: "somaagent.relation",
+  policySource: "somaagent.policy_source",
+  policyAction: "somaagent.policy_action",
+  errorCode: "somaagent.error_code",
+  socketEvent: "somaagent.socket_event",
   requestId: "somaagent.request_id",
   voiceCallId: "somaagent.voice_call_id",
+  /** Speech recognised during a pause, before the utterance was known to be over. */
+  speculative: "somaagent.speculative",
+  characters: "somaagent.characters",
+  scheduleRunId: "somaagent.schedule_run_id",
+  scheduleOutcome: "somaagent.schedule_outcome",
 } as const;

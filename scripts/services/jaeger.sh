@@ -34,8 +34,9 @@ start() {
   if running_pid jaeger >/dev/null && health; then ok "jaeger already running on :$JAEGER_QUERY_PORT"; return 0; fi
   reserve_port jaeger "$JAEGER_OTLP_HTTP_PORT" SOMA_JAEGER_OTLP_HTTP_PORT
   reserve_port jaeger "$JAEGER_QUERY_PORT" SOMA_JAEGER_QUERY_PORT
+  reserve_port jaeger "$JAEGER_QUERY_GRPC_PORT" SOMA_JAEGER_QUERY_GRPC_PORT
   JAEGER_OTLP_HTTP_ENDPOINT="127.0.0.1:$JAEGER_OTLP_HTTP_PORT" JAEGER_QUERY_ENDPOINT="127.0.0.1:$JAEGER_QUERY_PORT" \
-    spawn jaeger "$JAEGER_BIN" --config "$ROOT/deploy/jaeger/config.yaml"
+    JAEGER_QUERY_GRPC_ENDPOINT="127.0.0.1:$JAEGER_QUERY_GRPC_PORT" spawn jaeger "$JAEGER_BIN" --config "$ROOT/deploy/jaeger/config.yaml"
   wait_for jaeger 60 health
   ok "jaeger ready: UI http://127.0.0.1:$JAEGER_QUERY_PORT, OTLP/HTTP http://127.0.0.1:$JAEGER_OTLP_HTTP_PORT"
 }

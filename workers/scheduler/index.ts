@@ -22,6 +22,7 @@ import { onShutdown } from "../shutdown";
 import { stopTracing } from "../../lib/tracing/start";
 import { runChecks } from "../../lib/server/readiness";
 import { metrics } from "../../lib/server/metrics";
+import { ATTR, withSpan } from "../../lib/tracing/spans";
 
 const { settings } = loadConfigOrExit("scheduler");
 configureLogger({ level: settings.server.logLevel, name: "scheduler" });
@@ -58,11 +59,22 @@ const handlers: JobHandler[] = [
   },
   {
     name: SCHEDULE_FIRE,
-    handle: async (data, attempt) => {
-      const outcome = await fireRun(db(), data, attempt);
-      log.info(outcome, "schedule run fired");
-      return outcome;
-    },
+    // Each firing starts a trace: its turn, model calls and tool calls are the run's descendants.
+    handle: (data, attempt) =>
+      withSpan(
+        "schedule.fire",
+        { kind: "consumer", parent: null, attributes: { [ATTR.attempt]: attempt.made + 1 } },
+        async (span) => {
+          const outcome = await fireRun(db(), data, attempt);
+          span.set({
+            [ATTR.scheduleRunId]: outcome.runId,
+            [ATTR.scheduleOutcome]: outcome.status,
+            ...("turnId" in outcome ? { [ATTR.turnId]: outcome.turnId } : {}),
+          });
+          log.info(outcome, "schedule run fired");
+          return outcome;
+        },
+      ),
   },
 ];
 
