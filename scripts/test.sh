@@ -33,6 +33,10 @@ export SOMA_SETTINGS_SCOPE="test-run-$(date +%s)-$$"
 
 if needs_services; then
   "$ROOT/scripts/services/up.sh"
+  # The collector tests/int/tracing.int.test.ts sends its processes' spans to and reads them back from.
+  "$ROOT/scripts/services/jaeger.sh" start
+  export SOMA_TEST_OTLP_ENDPOINT="http://127.0.0.1:$JAEGER_OTLP_HTTP_PORT"
+  export SOMA_TEST_JAEGER_URL="http://127.0.0.1:$JAEGER_QUERY_PORT"
   "$ROOT/scripts/services/compose.sh" install
   "$ROOT/scripts/services/schemathesis.sh" install
   SOMA_SCHEMATHESIS="$("$ROOT/scripts/services/schemathesis.sh" path)"; export SOMA_SCHEMATHESIS

@@ -15,10 +15,11 @@ command -v bwrap >/dev/null || apt_ensure bubblewrap
 "$HERE/speech.sh" install
 "$HERE/postgres.sh" install
 "$HERE/redis.sh" install
-# Kafka's jars and the Go builds of OPA, OpenFGA and Prometheus (promtool checks the alert rules in
-# make test; SOMA_MONITORING=1 make dev-up runs Prometheus) are independent: side by side.
+# Kafka's jars and the Go builds of OPA, OpenFGA, Prometheus (promtool checks the alert rules in
+# make test; SOMA_MONITORING=1 make dev-up runs Prometheus) and Jaeger (make test's tracing test;
+# SOMA_TRACING=1 make dev-up runs it) are independent: side by side.
 pids=()
-for svc in kafka opa openfga prometheus; do
+for svc in kafka opa openfga prometheus jaeger; do
   "$HERE/$svc.sh" install &
   pids+=("$!:$svc")
 done
