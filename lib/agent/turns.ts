@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import type { Principal } from "../auth/principal";
 import { getConfig } from "../config";
 import { costUsd } from "../budget/pricing";
-import { AppError } from "../errors";
+import { AppError, toAppError } from "../errors";
 import { db, type Db } from "../server/db";
 import { redis } from "../server/redis";
 import { logger } from "../server/logger";
@@ -28,7 +28,6 @@ import { refuseDuringMaintenance } from "../maintenance/state";
 import { markDraining, refuseWhileDraining } from "../server/draining";
 import { turnStartStage } from "./turn-start-timing";
 import { ATTR, openSpan, withSpan, type TraceSpan } from "../tracing/spans";
-import { toAppError } from "../errors";
 
 const LEASE_MS = 15_000;
 const RENEW_MS = 5_000;

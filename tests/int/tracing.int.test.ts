@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SessionEvent } from "@/lib/realtime/events";
 import {
   client,
+  connectChat,
+  emitAck,
   postMessageSse,
   readSse,
   seedUser,
@@ -57,6 +59,11 @@ async function traceById(id: string): Promise<JaegerTrace> {
 }
 
 const tag = (s: JaegerSpan, key: string) => s.tags.find((t) => t.key === key)?.value;
+
+const parentIn = (trace: JaegerTrace, s: JaegerSpan) => {
+  const id = s.references.find((r) => r.refType === "CHILD_OF")?.spanID;
+  return trace.spans.find((p) => p.spanID === id);
+};
 
 describe.each(["bullmq", "kafka"] as const)("one trace per turn over %s", (transport) => {
   let stack: ChatStack;
@@ -215,5 +222,43 @@ describe.each(["bullmq", "kafka"] as const)("one trace per turn over %s", (trans
       10_000,
       "log lines with the trace id",
     );
+  });
+
+  it("starts the turn's trace at the socket event that sent the message", async () => {
+    const api = client(stack.base, alice.token);
+    const sessionId = await api.newSession();
+    const socket = await connectChat(stack.base, alice.token);
+    try {
+      const sent = await emitAck<{ turnId: string }>(socket, "message.send", {
+        sessionId,
+        content: "hello over the socket",
+      });
+      if (!sent.ok) throw new Error(`message.send refused: ${sent.error.message}`);
+      let trace!: JaegerTrace;
+      await waitUntil(
+        async () => {
+          const [found] = await tracesOfTurn(sent.data.turnId);
+          if (!found) return false;
+          trace = await traceById(found.traceID);
+          return trace.spans.some(
+            (s) => s.operationName === "turn" && tag(s, "somaagent.turn_status") === "completed",
+          );
+        },
+        30_000,
+        "the socket turn's trace in Jaeger",
+      );
+      const [root, ...others] = trace.spans.filter((s) => !parentIn(trace, s));
+      expect(others).toEqual([]);
+      expect(root!.operationName).toBe("socket message.send");
+      const turn = trace.spans.find((s) => s.operationName === "turn")!;
+      expect(parentIn(trace, turn)).toBe(root);
+      const authz = trace.spans.find((s) => s.operationName === "authz.openfga")!;
+      expect(parentIn(trace, authz)).toBe(root);
+      expect(
+        trace.spans.filter((s) => s.operationName === "model.stream").map((s) => parentIn(trace, s)),
+      ).toEqual([turn]);
+    } finally {
+      socket.disconnect();
+    }
   });
 });
