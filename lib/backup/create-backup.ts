@@ -70,8 +70,9 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
     );
 
     let openfgaDatabase: string | null = null;
-    if (settings.backup.openfgaDatabaseUrl) {
-      const fgaDb = pgTarget(settings.backup.openfgaDatabaseUrl);
+    const fgaUrl = openfgaDatabaseUrl(settings.backup);
+    if (fgaUrl) {
+      const fgaDb = pgTarget(fgaUrl);
       t = Date.now();
       await pg.dump(fgaDb, path.join(staging, FILES.openfgaDatabase));
       await add(FILES.openfgaDatabase);
@@ -163,6 +164,12 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
   } finally {
     await fs.promises.rm(staging, { recursive: true, force: true });
   }
+}
+
+/** backup.openfgaDatabaseUrl, or undefined when it is off. */
+export function openfgaDatabaseUrl(backup: LoadedConfig["settings"]["backup"]): string | undefined {
+  const url = backup.openfgaDatabaseUrl;
+  return url && url !== "off" ? url : undefined;
 }
 
 export function appVersion(root: string): string {

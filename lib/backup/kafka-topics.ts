@@ -1,7 +1,7 @@
 // The bus topics' configuration (partitions, replication factor, settings changed from the broker's
 // defaults), so a restore recreates them as they were. Their messages are not backed up: the bus
 // carries work in flight, and what must survive is in Postgres (the outbox, tool calls).
-import { ConfigResourceTypes, ConfigSource, type Admin } from "kafkajs";
+import kafkajs, { type Admin } from "kafkajs";
 import { z } from "zod";
 
 export const topicSchema = z.object({
@@ -13,6 +13,9 @@ export const topicSchema = z.object({
 });
 export const topicsFileSchema = z.object({ prefix: z.string(), topics: z.array(topicSchema) });
 export type TopicDescription = z.infer<typeof topicSchema>;
+
+// kafkajs is CommonJS whose enums Node's ESM loader cannot see as named exports.
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 const ours = (prefix: string) => (name: string) => name.startsWith(`${prefix}.`);
 

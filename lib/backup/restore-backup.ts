@@ -16,6 +16,7 @@ import { createKafka } from "../server/kafka";
 import { connectFga } from "../server/openfga";
 import { createRedis } from "../server/redis";
 import { fileDigest } from "./checksum";
+import { openfgaDatabaseUrl } from "./create-backup";
 import { restoreTopics, topicsFileSchema } from "./kafka-topics";
 import { BACKUP_ID, FILES, MANIFEST_FILE, parseManifest, type Manifest } from "./manifest";
 import { importTuples } from "./openfga-tuples";
@@ -117,10 +118,8 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     // 2. What will be replaced, said before it is.
     const pg = new PgTools(pgBinDir(settings.backup.pgBinDir));
     const app = pgTarget(settings.database.url);
-    const fgaDb =
-      has(FILES.openfgaDatabase) && settings.backup.openfgaDatabaseUrl
-        ? pgTarget(settings.backup.openfgaDatabaseUrl)
-        : null;
+    const fgaUrl = openfgaDatabaseUrl(settings.backup);
+    const fgaDb = has(FILES.openfgaDatabase) && fgaUrl ? pgTarget(fgaUrl) : null;
     say(
       `backup ${id} from ${store.location}: taken ${manifest.createdAt} on ${manifest.host}, app ${manifest.app.version}, ` +
         `schema ${manifest.schema.latest ?? "(empty)"} (${manifest.schema.migrations.length} migrations), ${manifest.files.length} files verified`,
@@ -129,7 +128,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     if (fgaDb) say(`restores: OpenFGA database ${fgaDb.label} ← ${manifest.postgres.openfgaDatabase ?? "?"}`);
     else if (has(FILES.openfgaDatabase))
       say(
-        "skips: OpenFGA's database (backup.openfgaDatabaseUrl is empty here); the store's tuples are written instead",
+        "skips: OpenFGA's database (backup.openfgaDatabaseUrl is off here); the store's tuples are written instead",
       );
     say(
       `restores: OpenFGA store ${settings.openfga.storeName} (${manifest.openfga.tuples} tuples in the backup, then the backfill)`,

@@ -81,15 +81,20 @@ export class S3Store implements BackupStore {
     const ids = new Map<string, boolean>();
     let token: string | undefined;
     do {
-      const page = await this.call("listing backups", () =>
-        this.client.send(
+      let page;
+      try {
+        page = await this.client.send(
           new ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: this.prefix ? `${this.prefix}/` : undefined,
             ContinuationToken: token,
           }),
-        ),
-      );
+        );
+      } catch (err) {
+        // No bucket yet: no backups. (The first upload creates it where the store allows that.)
+        if ((err as Error).name === "NoSuchBucket") return [];
+        throw this.failure("listing backups", err);
+      }
       for (const o of page.Contents ?? []) {
         const rest = (o.Key ?? "").slice(this.prefix ? this.prefix.length + 1 : 0).split("/");
         if (rest.length !== 2 || !rest[0]) continue;

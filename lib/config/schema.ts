@@ -245,10 +245,14 @@ export const settingsSchema = z
         keepCount: z.number().int().min(0).max(10_000),
         /** Backups older than this many days are deleted (0: no limit by age). The newest is always kept. */
         keepDays: z.number().int().min(0).max(36_500),
-        /** OpenFGA's own database, dumped beside the app's; empty: only the store's tuples, through its API. */
+        /**
+         * OpenFGA's own database, dumped beside the app's; "off" (or empty in a settings file): only
+         * the store's tuples, through its API (a managed OpenFGA).
+         */
         openfgaDatabaseUrl: z.union([
           z.literal(""),
-          z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL or empty"),
+          z.literal("off"),
+          z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL or "off"'),
         ]),
         /** Where pg_dump and pg_restore are; empty: the newest /usr/lib/postgresql/<v>/bin, else PATH. */
         pgBinDir: z.string(),

@@ -2,6 +2,7 @@
 # Stop every backing service this project started (by recorded pid), in reverse order.
 source "$(dirname "$0")/lib.sh"
 HERE="$(dirname "$0")"
+"$HERE/seaweedfs.sh" stop
 "$HERE/prometheus.sh" stop
 "$HERE/opa.sh" stop
 "$HERE/openfga.sh" stop
