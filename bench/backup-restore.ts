@@ -96,11 +96,13 @@ async function main(): Promise<void> {
     const [, pgRestoreMs] = await timed(() => pg.restore(bare, bareDump));
     await sql(`drop database "${bare.database}" with (force)`, "postgres");
 
-    const b = await createBackup({ config, root });
+    const backupSteps: string[] = [];
+    const b = await createBackup({ config, root, progress: (line) => backupSteps.push(line) });
     const r = await restoreBackup({ config, root, from: b.id, replace: true });
     console.log(
       `backup:  ${sizeOf(b.bytes)} in ${b.durationMs} ms  (bare pg_dump -Fc: ${sizeOf(fs.statSync(bareDump).size)} in ${dumpMs} ms)`,
     );
+    for (const line of backupSteps.slice(0, -1)) console.log(`  ${line}`);
     console.log(`restore: ${r.durationMs} ms  (bare pg_restore: ${pgRestoreMs} ms)`);
     for (const s of r.steps)
       console.log(`  ${s.name.padEnd(22)} ${String(s.ms).padStart(7)} ms  ${s.detail}`);
