@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { seedTenantUser } from "@/lib/jobs/seed";
 import { createDb, type Db } from "@/lib/server/db";
 import { connectFga } from "@/lib/server/openfga";
@@ -146,10 +147,33 @@ beforeAll(async () => {
   stub = await startStubProvider();
 }, 180_000);
 
+/** This run's backups on S3 (the store outlives the test: make test's SeaweedFS keeps its data). */
+async function removeS3Backups(): Promise<void> {
+  const s3 = new S3Client({
+    endpoint: S3_ENDPOINT,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: s3Env.SOMA_BACKUP_S3_ACCESS_KEY_ID!,
+      secretAccessKey: s3Env.SOMA_BACKUP_S3_SECRET_ACCESS_KEY!,
+    },
+  });
+  const listed = await s3.send(
+    new ListObjectsV2Command({ Bucket: "somaagent-drill", Prefix: `run-${drill.id}/` }),
+  );
+  const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
+  if (keys.length)
+    await s3.send(new DeleteObjectsCommand({ Bucket: "somaagent-drill", Delete: { Objects: keys } }));
+}
+
 afterAll(async () => {
   await db?.$disconnect();
   await stub?.close();
   await drill.close();
+  if (withS3)
+    await removeS3Backups().catch((err: unknown) =>
+      console.warn(`backup drill: could not remove its backups from S3: ${(err as Error).message}`),
+    );
   if (figures.length) console.log(`backup drill figures:\n  ${figures.join("\n  ")}`);
 });
 
