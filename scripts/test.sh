@@ -32,7 +32,10 @@ export SOMA_SETTINGS_FILE="$ROOT/tmp/test/settings.json"
 export SOMA_SETTINGS_SCOPE="test-run-$(date +%s)-$$"
 
 if needs_services; then
-  "$ROOT/scripts/services/up.sh"
+  # SeaweedFS too: the backup drill (tests/int/backup-restore.int.test.ts) writes to its S3 API.
+  SOMA_SEAWEEDFS=1 "$ROOT/scripts/services/up.sh"
+  export SOMA_TEST_S3_ENDPOINT="http://127.0.0.1:$SEAWEEDFS_S3_PORT"
+  export SOMA_TEST_S3_CREDENTIALS="$SERVICES_DIR/seaweedfs/credentials.env"
   # The collector tests/int/tracing.int.test.ts sends its processes' spans to and reads them back from.
   "$ROOT/scripts/services/jaeger.sh" start
   export SOMA_TEST_OTLP_ENDPOINT="http://127.0.0.1:$JAEGER_OTLP_HTTP_PORT"

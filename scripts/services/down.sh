@@ -3,6 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 HERE="$(dirname "$0")"
 "$HERE/jaeger.sh" stop
+"$HERE/seaweedfs.sh" stop
 "$HERE/prometheus.sh" stop
 "$HERE/opa.sh" stop
 "$HERE/openfga.sh" stop

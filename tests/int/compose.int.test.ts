@@ -175,6 +175,7 @@ const ADDRESSES: Record<string, { optional: boolean }> = {
   KAFKA_BROKERS: { optional: false },
   OPENFGA_API_URL: { optional: false },
   OPA_URL: { optional: false },
+  SOMA_BACKUP_OPENFGA_DATABASE_URL: { optional: false }, // backups dump OpenFGA's database too
   SPEACHES_BASE_URL: { optional: true },
   KOKORO_BASE_URL: { optional: true },
 };
