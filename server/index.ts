@@ -6,6 +6,7 @@
 // With server.processes > 1 (SOMA_GATEWAY_PROCESSES; one per core by default in production) this
 // process is the primary of that many such gateways on one port (server/cluster/primary.ts), each
 // of them this file again as a cluster worker (server/cluster/worker.ts).
+import "./tracing"; // first: the SDK (when configured) starts before anything else loads
 import { followSettingsChanges } from "../lib/settings/reload-listener";
 import cluster from "node:cluster";
 import http from "node:http";
@@ -30,6 +31,7 @@ import { turns } from "../lib/agent/turns";
 import { registerDbMetrics } from "../lib/server/db-metrics";
 import { readMaintenance } from "../lib/maintenance/state";
 import { markDraining } from "../lib/server/draining";
+import { stopTracing } from "../lib/tracing/start";
 import { metrics } from "../lib/server/metrics";
 import { webrtcOptions } from "../lib/voice/webrtc-options";
 import { gatewayProcessCount } from "./cluster/processes";
@@ -180,6 +182,7 @@ async function main(): Promise<void> {
       kafkaAdmin?.then((a) => a.disconnect()),
       app.close(),
     ]);
+    await stopTracing(); // the spans of the last turns, still buffered
     log.info("stopped");
     process.exit(0);
   };

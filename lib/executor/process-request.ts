@@ -23,6 +23,8 @@ import type { ToolOutcome } from "../tools/types";
 import type { ToolHost } from "./tool-host";
 import { isAlive } from "./heartbeat";
 import { imagePath, isMounted, mountWorkspace, unmountWorkspace } from "../sandbox/workspace-quota";
+import type { TraceCarrier } from "../tracing/propagation";
+import { ATTR, withSpan } from "../tracing/spans";
 
 /** The call cannot be taken now (another live executor runs it): the bus delivers it again later. */
 export class RetryLater extends Error {}
@@ -55,7 +57,8 @@ export interface ExecutorDeps {
    * executor.workspaceMaxMb. False or absent: plain directories, no quota.
    */
   workspaceQuota?: boolean;
-  deliver: (result: ToolResult) => Promise<void>;
+  /** Hands the result back; `trace` continues the call's trace (bus message or callback headers). */
+  deliver: (result: ToolResult, trace?: TraceCarrier) => Promise<void>;
   observe?: (tool: string, status: string, seconds: number) => void;
 }
 
@@ -212,6 +215,18 @@ async function deadLetter(deps: ExecutorDeps, raw: string, reason: string): Prom
   });
 }
 
+/** The result on its way back to the gateways, as a span of the call's trace. */
+function deliver(deps: ExecutorDeps, result: ToolResult): Promise<void> {
+  return withSpan(
+    "executor.deliver",
+    {
+      kind: "producer",
+      attributes: { [ATTR.toolCallId]: result.toolCallId, [ATTR.toolStatus]: result.status },
+    },
+    (span) => deps.deliver(result, span.carrier()),
+  );
+}
+
 function toResult(req: ToolRequest, outcome: ToolOutcome): ToolResult {
   return {
     version: 1,
@@ -235,11 +250,19 @@ async function decide(
   const user = req.actor ? { id: req.actor.userId, role: req.actor.role } : { id: "unknown", role: "member" };
   let decision: { allow: boolean; reason: string };
   try {
-    decision = await opaDecision("somaagent/tools/decision", {
-      tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
-      user,
-      tool: { name: req.tool, needsNetwork },
-    });
+    decision = await withSpan(
+      "policy.opa",
+      { kind: "client", attributes: { [ATTR.tool]: req.tool } },
+      async (span) => {
+        const d = await opaDecision<{ allow: boolean; reason: string }>("somaagent/tools/decision", {
+          tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
+          user,
+          tool: { name: req.tool, needsNetwork },
+        });
+        span.set({ [ATTR.decision]: d.allow ? "allow" : "deny" });
+        return d;
+      },
+    );
   } catch (err) {
     throw new StepUnavailable(`the policy could not be checked: ${failureReason(err)}`, { cause: err });
   }
@@ -264,7 +287,37 @@ async function decide(
   return decision.allow ? null : { status: "denied", error: decision.reason };
 }
 
-export async function processToolRequest(raw: string, deps: ExecutorDeps): Promise<void> {
+/** `trace`: the trace the request was sent in (the bus message's), continued by this call's spans. */
+export function processToolRequest(raw: string, deps: ExecutorDeps, trace?: TraceCarrier): Promise<void> {
+  return withSpan(
+    "executor.process",
+    {
+      kind: "consumer",
+      parent: trace ?? null,
+      attributes: {
+        [ATTR.messagingSystem]: deps.bus.transport,
+        [ATTR.messagingDestination]: "tools",
+        [ATTR.messagingOperation]: "process",
+        [ATTR.executorId]: deps.executorId,
+      },
+    },
+    async (span) => {
+      await processRequest(raw, deps, (req) =>
+        span.set({
+          [ATTR.tool]: req.tool,
+          [ATTR.toolCallId]: req.toolCallId,
+          [ATTR.sessionId]: req.sessionId,
+        }),
+      );
+    },
+  );
+}
+
+async function processRequest(
+  raw: string,
+  deps: ExecutorDeps,
+  named: (req: ToolRequest) => void,
+): Promise<void> {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -280,6 +333,7 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
     );
   }
   const req = parsed.data;
+  named(req);
   const log = deps.log.child({ toolCallId: req.toolCallId, sessionId: req.sessionId, tool: req.tool });
   try {
     await handleRequest(raw, req, deps, log);
@@ -303,16 +357,70 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
   }
 }
 
+/**
+ * Reads the call and claims it for this executor: null when no such call is recorded; `claimed`
+ * false when it had finished already (a redelivery). Throws RetryLater while another live executor
+ * runs it or wins the claim.
+ */
+function claimCall(
+  req: ToolRequest,
+  deps: ExecutorDeps,
+): Promise<{ row: ClaimedRow; claimed: boolean } | null> {
+  return withSpan(
+    "executor.claim",
+    { attributes: { [ATTR.toolCallId]: req.toolCallId, [ATTR.executorId]: deps.executorId } },
+    async (span) => {
+      const row = await deps.db.toolCall.findUnique({
+        where: { id: req.toolCallId },
+        select: { status: true, claimedBy: true, result: true, error: true, attempts: true },
+      });
+      if (!row) return null;
+      if (TERMINAL.has(row.status)) {
+        span.set({ [ATTR.toolStatus]: row.status });
+        return { row, claimed: false };
+      }
+      if (
+        row.status === "running" &&
+        row.claimedBy &&
+        row.claimedBy !== deps.executorId &&
+        (await isAlive(deps.redis, row.claimedBy))
+      ) {
+        throw new RetryLater(`tool call is running on executor ${row.claimedBy}`);
+      }
+      // pending and queued are the same to a claim (the relay marks queued after publishing).
+      const claimable = row.status === "running" ? (["running"] as const) : (["pending", "queued"] as const);
+      const claimed = await deps.db.toolCall.updateMany({
+        where: { id: req.toolCallId, status: { in: [...claimable] }, claimedBy: row.claimedBy },
+        data: {
+          status: "running",
+          claimedBy: deps.executorId,
+          startedAt: new Date(),
+          attempts: { increment: 1 },
+        },
+      });
+      if (claimed.count === 0) throw new RetryLater("another executor claimed the call first");
+      span.set({ [ATTR.attempt]: row.attempts + 1 });
+      return { row, claimed: true };
+    },
+  );
+}
+
+interface ClaimedRow {
+  status: string;
+  claimedBy: string | null;
+  result: Prisma.JsonValue;
+  error: string | null;
+  attempts: number;
+}
+
 async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, log: Logger): Promise<void> {
-  const row = await deps.db.toolCall.findUnique({
-    where: { id: req.toolCallId },
-    select: { status: true, claimedBy: true, result: true, error: true, attempts: true },
-  });
-  if (!row) return deadLetter(deps, raw, `no tool call ${req.toolCallId} is recorded`);
-  if (TERMINAL.has(row.status)) {
+  const claim = await claimCall(req, deps);
+  if (!claim) return deadLetter(deps, raw, `no tool call ${req.toolCallId} is recorded`);
+  const { row } = claim;
+  if (!claim.claimed) {
     // A redelivery of finished work: hand back the recorded result, never run it again.
     log.info({ status: row.status }, "already finished; redelivering the recorded result");
-    await deps.deliver({
+    await deliver(deps, {
       version: 1,
       toolCallId: req.toolCallId,
       sessionId: req.sessionId,
@@ -323,26 +431,6 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
     });
     return;
   }
-  if (
-    row.status === "running" &&
-    row.claimedBy &&
-    row.claimedBy !== deps.executorId &&
-    (await isAlive(deps.redis, row.claimedBy))
-  ) {
-    throw new RetryLater(`tool call is running on executor ${row.claimedBy}`);
-  }
-  // pending and queued are the same to a claim (the relay marks queued after publishing).
-  const claimable = row.status === "running" ? (["running"] as const) : (["pending", "queued"] as const);
-  const claimed = await deps.db.toolCall.updateMany({
-    where: { id: req.toolCallId, status: { in: [...claimable] }, claimedBy: row.claimedBy },
-    data: {
-      status: "running",
-      claimedBy: deps.executorId,
-      startedAt: new Date(),
-      attempts: { increment: 1 },
-    },
-  });
-  if (claimed.count === 0) throw new RetryLater("another executor claimed the call first");
 
   const started = performance.now();
   const { maxAttempts, retryBackoffMs } = deps.settings.executor;
@@ -384,22 +472,28 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
   outcome = deps.masker.deep(outcome);
   const seconds = (performance.now() - started) / 1000;
 
-  const recorded = await deps.db.toolCall.updateMany({
-    where: { id: req.toolCallId, status: "running", claimedBy: deps.executorId },
-    data: {
-      status: outcome.status,
-      result: outcome.output === undefined ? undefined : (outcome.output as Prisma.InputJsonValue),
-      error: outcome.error ?? null,
-      completedAt: new Date(),
-    },
-  });
+  const final = outcome;
+  const recorded = await withSpan(
+    "executor.record",
+    { attributes: { [ATTR.toolCallId]: req.toolCallId, [ATTR.toolStatus]: final.status } },
+    () =>
+      deps.db.toolCall.updateMany({
+        where: { id: req.toolCallId, status: "running", claimedBy: deps.executorId },
+        data: {
+          status: final.status,
+          result: final.output === undefined ? undefined : (final.output as Prisma.InputJsonValue),
+          error: final.error ?? null,
+          completedAt: new Date(),
+        },
+      }),
+  );
   if (recorded.count === 0) {
     log.warn("the call was taken over by another executor; dropping this run's result");
     return;
   }
   deps.observe?.(req.tool, outcome.status, seconds);
   log.info({ status: outcome.status, ms: Math.round(seconds * 1000) }, "tool call finished");
-  await deps.deliver(toResult(req, outcome));
+  await deliver(deps, toResult(req, outcome));
 }
 
 /** Everything from the tool's checks to its run; steps that may pass later throw StepUnavailable. */
@@ -478,21 +572,30 @@ async function runTool(
     }
   }
   try {
-    return await deps.host.run(
-      {
-        tool: req.tool,
-        args: resolved,
-        ctx: {
-          toolCallId: req.toolCallId,
-          sessionId: req.sessionId,
-          tenantId: req.tenantId,
-          ...(req.actor ? { userId: req.actor.userId, role: req.actor.role } : {}),
-          workspace,
-          limits,
-          httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
-        },
+    // The tool host's run (code tools: in the bubblewrap sandbox the host spawns), as one span.
+    return await withSpan(
+      "sandbox.run",
+      { attributes: { [ATTR.tool]: req.tool, [ATTR.toolCallId]: req.toolCallId } },
+      async (span) => {
+        const outcome = await deps.host.run(
+          {
+            tool: req.tool,
+            args: resolved,
+            ctx: {
+              toolCallId: req.toolCallId,
+              sessionId: req.sessionId,
+              tenantId: req.tenantId,
+              ...(req.actor ? { userId: req.actor.userId, role: req.actor.role } : {}),
+              workspace,
+              limits,
+              httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
+            },
+          },
+          limits.timeoutMs + 10_000,
+        );
+        span.set({ [ATTR.toolStatus]: outcome.status });
+        return outcome;
       },
-      limits.timeoutMs + 10_000,
     );
   } finally {
     if (workspace) releaseWorkspace(req.sessionId);

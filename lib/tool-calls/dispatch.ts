@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { Db } from "../server/db";
 import type { Prisma } from "../generated/prisma/client";
 import type { ToolRequest } from "../bus/messages";
+import type { TraceCarrier } from "../tracing/propagation";
 
 export interface ToolCallInput {
   sessionId: string;
@@ -17,7 +18,12 @@ export interface ToolCallInput {
   arguments: Record<string, unknown>;
 }
 
-export async function enqueueToolCall(db: Db, input: ToolCallInput): Promise<{ toolCallId: string }> {
+/** `trace`: the trace the call belongs to; the relay's publish continues it from the outbox row. */
+export async function enqueueToolCall(
+  db: Db,
+  input: ToolCallInput,
+  trace?: TraceCarrier,
+): Promise<{ toolCallId: string }> {
   const toolCallId = input.toolCallId ?? randomUUID();
   const request: ToolRequest = {
     version: 1,
@@ -48,6 +54,7 @@ export async function enqueueToolCall(db: Db, input: ToolCallInput): Promise<{ t
         key: input.sessionId,
         payload: request as unknown as Prisma.InputJsonObject,
         toolCallId,
+        ...(trace ? { traceContext: trace } : {}),
       },
       select: { id: true },
     }),
