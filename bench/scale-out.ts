@@ -10,7 +10,7 @@
 // no end in 60 s is counted unfinished, a refused message by its code, a failed turn as failed;
 // none is a sample.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
-// Run: npx tsx bench/scale-out.ts [sessions=400] [seconds=30] [order=1,2]
+// Run: npx tsx bench/scale-out.ts [sessions=400] [seconds=30] [order=1,2] [words=60]
 // (order "1,2,1/20": a third run with one process and a database pool of 20, the connections two
 // processes of the default 10 hold: what the second process adds beyond its pool.)
 import fs from "node:fs";
@@ -38,11 +38,18 @@ const order = (process.argv[4] ?? "1,2").split(",").map((token) => {
   const [n, pool] = token.split("/").map(Number);
   return { processes: n!, pool };
 });
-const WARMUP_MS = 5_000;
+/** Long enough for the first wave of 400 turns, sent at once, to have passed two or three times. */
+const WARMUP_MS = 20_000;
 /** A turn with no end by then is counted unfinished. */
 const TURN_TIMEOUT_MS = 60_000;
-/** What each turn asks for: the stub echoes it word by word, 20 ms a word (about 0.2 s a turn). */
-const content = (n: number) => `[[delay:20]] bench turn ${n} streamed word by word`;
+const words = Number(process.argv[5] ?? 60);
+/**
+ * What each turn asks for: the stub echoes it word by word, 10 ms a word (60 words: about 0.6 s a
+ * turn), so the gateway's part of a turn is mostly streaming (a Redis event per word, sent on to the
+ * socket) rather than the few Postgres statements every turn makes, whatever its length.
+ */
+const content = (n: number) =>
+  `[[delay:10]] turn ${n}: ${Array.from({ length: words - 3 }, (_, i) => `word${i}`).join(" ")}`;
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -157,6 +164,7 @@ class Session {
   }
 
   async run(win: Window, result: RunResult, stop: () => boolean): Promise<void> {
+    await sleep(Math.random() * 2_000); // not all 400 in the same millisecond
     while (!stop()) {
       const sentAt = now();
       const reply = await emitAck<{ turnId: string }>(this.socket, "message.send", {
@@ -385,7 +393,7 @@ function report(r: RunResult) {
 
 try {
   console.log(
-    `scale-out: ${sessions} sessions, closed loop, ${seconds} s measured after ${WARMUP_MS / 1000} s warm-up; ${os.availableParallelism()} cores; database pool ${getConfig().settings.database.poolSize} per process unless said; load ${loadAvg()}`,
+    `scale-out: ${sessions} sessions, ${words}-word answers, closed loop, ${seconds} s measured after ${WARMUP_MS / 1000} s warm-up; ${os.availableParallelism()} cores; database pool ${getConfig().settings.database.poolSize} per process unless said; load ${loadAvg()}`,
   );
   report(await directRun());
   for (const run of order) report(await gatewayRun(run.processes, run.pool));
