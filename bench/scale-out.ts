@@ -119,6 +119,15 @@ async function turnFigures(base: string): Promise<Map<string, { sum: number; cou
   return out;
 }
 
+/**
+ * The gateway's event-loop delay p99 since the previous scrape (prom-client resets it on each), the
+ * workers' average: how long a ready callback (a Postgres reply in a transaction) waited its turn.
+ */
+async function loopLagMs(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^somaagent_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1]) * 1000;
+}
+
 function meansMs(before: Map<string, { sum: number; count: number }>, after: typeof before): string {
   return [...after]
     .flatMap(([key, a]) => {
@@ -295,6 +304,7 @@ async function gatewayRun(processes: number, pool?: number): Promise<RunResult> 
     await sleep(seconds * 1000);
     loads.push(loadAvg());
     const figures1 = await turnFigures(gw.base);
+    const lag = await loopLagMs(gw.base); // since the scrape just before: the window's end
     const span = seconds;
     result.cpu = {
       gateway: (tree.reduce((t, p) => t + cpuSeconds(p), 0) - cpu0.gateway) / span,
@@ -305,7 +315,7 @@ async function gatewayRun(processes: number, pool?: number): Promise<RunResult> 
       })(),
     };
     result.load = loads.join(" → ");
-    result.note = `sockets per worker: ${[...perWorker].map(([k, v]) => `${k}=${v}`).join(", ")}; gateway's mean ms (turn start by stage, whole turn): ${meansMs(figures0, figures1)}`;
+    result.note = `sockets per worker: ${[...perWorker].map(([k, v]) => `${k}=${v}`).join(", ")}; gateway's mean ms (turn start by stage, whole turn): ${meansMs(figures0, figures1)}; event-loop delay p99 ${lag.toFixed(0)} ms`;
     stopped = true;
     await Promise.all(loops);
     const errors = gw.gateway
