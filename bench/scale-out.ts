@@ -303,8 +303,8 @@ async function gatewayRun(processes: number, pool?: number): Promise<RunResult> 
     const figures0 = await turnFigures(gw.base);
     await sleep(seconds * 1000);
     loads.push(loadAvg());
+    const lag = await loopLagMs(gw.base); // since the scrape at the window's start
     const figures1 = await turnFigures(gw.base);
-    const lag = await loopLagMs(gw.base); // since the scrape just before: the window's end
     const span = seconds;
     result.cpu = {
       gateway: (tree.reduce((t, p) => t + cpuSeconds(p), 0) - cpu0.gateway) / span,
