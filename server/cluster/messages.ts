@@ -26,11 +26,12 @@ export interface MetricsRequestMessage {
   id: number;
 }
 
-/** Primary → worker: the answer to a MetricsRequestMessage. */
+/** Primary → worker: the answer to a MetricsRequestMessage: the text, or why there is none. */
 export interface MetricsTextMessage {
   type: "soma:metrics-text";
   id: number;
-  text: string;
+  text?: string;
+  error?: string;
 }
 
 /** Primary → worker: send your registry's metrics (to be added up with the others'). */

@@ -40,8 +40,13 @@ const STABLE_MS = 60_000;
 const FIRST_LINE_TIMEOUT_MS = 30_000;
 /** On shutdown, connections still sending their first request line get this long, then are closed. */
 const ROUTING_GRACE_MS = 1_000;
-/** A worker's metrics not received in this long are left out of that scrape (and it is logged). */
-const METRICS_TIMEOUT_MS = 3_000;
+/**
+ * How long the primary waits for a worker's metrics (a worker reads Postgres for some gauges). One
+ * that does not answer fails the whole scrape: a sum without it would look to Prometheus like every
+ * counter of that worker reset, while a failed scrape is only a gap. Under Prometheus' default
+ * scrape timeout (10 s).
+ */
+const METRICS_TIMEOUT_MS = 8_000;
 
 const UNAVAILABLE_BODY = JSON.stringify({
   error: { code: "unavailable", message: "The gateway is starting or restarting: try again shortly." },
@@ -102,17 +107,17 @@ export function runPrimary(opts: PrimaryOptions): void {
   });
 
   let requestIds = 0;
-  const collecting = new Map<number, (metrics: RegistryJson | undefined) => void>();
+  const collecting = new Map<number, (metrics: RegistryJson) => void>();
   const collectFrom = (slot: Slot, worker: Worker) =>
-    new Promise<RegistryJson | undefined>((resolve) => {
+    new Promise<RegistryJson>((resolve, reject) => {
       const id = ++requestIds;
       const timer = setTimeout(() => {
         collecting.delete(id);
-        log.warn(
-          { slot: slot.index, workerPid: worker.process.pid },
-          "metrics: a worker did not answer in time",
+        reject(
+          new Error(
+            `worker ${slot.index} (pid ${worker.process.pid}) sent no metrics in ${METRICS_TIMEOUT_MS / 1000} s`,
+          ),
         );
-        resolve(undefined);
       }, METRICS_TIMEOUT_MS);
       collecting.set(id, (metrics) => {
         clearTimeout(timer);
@@ -126,8 +131,7 @@ export function runPrimary(opts: PrimaryOptions): void {
     const parts = await Promise.all(
       slots.flatMap((s) => (s.ready && s.worker?.isConnected() ? [collectFrom(s, s.worker)] : [])),
     );
-    const got = parts.filter((p): p is RegistryJson => p !== undefined);
-    return client.AggregatorRegistry.aggregate([...got, await registry.getMetricsAsJSON()]).metrics();
+    return client.AggregatorRegistry.aggregate([...parts, await registry.getMetricsAsJSON()]).metrics();
   };
 
   const server = net.createServer({ pauseOnConnect: true }, (socket) => route(socket));
@@ -227,8 +231,9 @@ export function runPrimary(opts: PrimaryOptions): void {
         metricsText().then(
           (text) => worker.send({ type: "soma:metrics-text", id: msg.id, text }),
           (err: unknown) => {
-            log.error({ err }, "metrics: could not add up the workers' metrics");
-            worker.send({ type: "soma:metrics-text", id: msg.id, text: "" });
+            const error = err instanceof Error ? err.message : String(err);
+            log.warn({ error }, "metrics: this scrape fails (a sum without every worker would mislead)");
+            worker.send({ type: "soma:metrics-text", id: msg.id, error });
           },
         );
       }

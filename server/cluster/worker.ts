@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Server as IoServer } from "socket.io";
 import type { EnvMap } from "../../lib/config/env";
+import { AppError } from "../../lib/errors";
 import { clusterMessage, type ClusterMessage } from "./messages";
 import { slotOfTarget, stickySessionId } from "./sticky";
 
@@ -74,7 +75,7 @@ export function startWorker(opts: {
   };
 
   let requestIds = 0;
-  const metricsWaiters = new Map<number, (text: string) => void>();
+  const metricsWaiters = new Map<number, (answer: { text?: string; error?: string }) => void>();
   process.on("message", (raw: unknown, handle: unknown) => {
     const msg = clusterMessage(raw);
     if (msg?.type === "soma:connection" && handle instanceof net.Socket)
@@ -87,7 +88,7 @@ export function startWorker(opts: {
           log.error({ err }, "metrics: could not read this worker's registry");
         },
       );
-    else if (msg?.type === "soma:metrics-text") metricsWaiters.get(msg.id)?.(msg.text);
+    else if (msg?.type === "soma:metrics-text") metricsWaiters.get(msg.id)?.(msg);
     else if (msg?.type === "soma:drain") drain?.();
   });
 
@@ -112,15 +113,20 @@ export function startWorker(opts: {
     },
     metricsText() {
       const id = ++requestIds;
+      const unavailable = (why: string) =>
+        new AppError("unavailable", "Metrics are unavailable for this scrape; try again.", {
+          logContext: { why },
+        });
       return new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => {
           metricsWaiters.delete(id);
-          reject(new Error("the primary did not send the metrics in time"));
+          reject(unavailable("the primary sent no metrics in 10 s"));
         }, 10_000);
-        metricsWaiters.set(id, (text) => {
+        metricsWaiters.set(id, (answer) => {
           clearTimeout(timer);
           metricsWaiters.delete(id);
-          resolve(text);
+          if (answer.text !== undefined) resolve(answer.text);
+          else reject(unavailable(answer.error ?? "no reason given"));
         });
         send({ type: "soma:metrics-request", id });
       });
