@@ -60,6 +60,8 @@ export function startWorker(opts: {
   const open = new Set<net.Socket>();
   let allClosed: (() => void) | undefined;
   let drain: (() => void) | undefined;
+  /** Asked before the gateway could drain (still starting): it drains as soon as it can. */
+  let drainAsked = false;
   // Adopted while draining too: the primary accepted it before its port closed, and a lone gateway
   // serves what it accepted before closing (answering 503 where it no longer starts work).
   const adopt = (socket: net.Socket, head: Buffer) => {
@@ -89,7 +91,10 @@ export function startWorker(opts: {
         },
       );
     else if (msg?.type === "soma:metrics-text") metricsWaiters.get(msg.id)?.(msg);
-    else if (msg?.type === "soma:drain") drain?.();
+    else if (msg?.type === "soma:drain") {
+      drainAsked = true;
+      drain?.();
+    }
   });
 
   return {
@@ -107,6 +112,7 @@ export function startWorker(opts: {
     },
     onDrain(fn) {
       drain = fn;
+      if (drainAsked) fn();
     },
     drained() {
       return open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (allClosed = resolve));
