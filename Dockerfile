@@ -12,7 +12,8 @@ WORKDIR /app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
 # The tool sandbox: bubblewrap, python3 for code_execution; setpriv, prlimit and flock (util-linux)
 # and mount are in the base image; e2fsprogs makes the per-session workspace images (docs/sandbox.md).
-RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap python3 e2fsprogs \
+# postgresql-client: pg_dump/pg_restore for backups (bookworm's 15, the compose server's major version).
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap python3 e2fsprogs postgresql-client \
   && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app /app
 # Written at run time by the unprivileged processes: this host's copy of the settings (tmp/) and

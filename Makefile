@@ -1,5 +1,5 @@
 # SomaAgent — operator entry points. `make dev-up` starts the stack, `make test` runs every test.
-.PHONY: dev-up dev-down dev-clean dev-logs test test-unit test-int test-e2e lint typecheck migrate drift services-up maintenance smoke
+.PHONY: dev-up dev-down dev-clean dev-logs test test-unit test-int test-e2e lint typecheck migrate drift services-up maintenance smoke backup restore backups
 
 dev-up:
 	@scripts/dev-up.sh
@@ -53,3 +53,16 @@ maintenance:
 # live deployment, one line per check, non-zero exit on any failure (scripts/smoke.ts).
 smoke:
 	@URL="$(URL)" TOKEN="$(TOKEN)" EMAIL="$(EMAIL)" PASSWORD="$(PASSWORD)" scripts/with-node.sh npx tsx scripts/smoke.ts
+
+# make backup [TO=dir|s3://bucket/prefix]: the databases (app and OpenFGA), OpenFGA's tuples, the bus
+# topics' settings and the settings files, to backup.target unless TO says otherwise; then retention.
+# make restore FROM=<id>|latest|<dir>/<id>|s3://bucket/prefix/<id> [YES=1]: checks, says what it
+# replaces, restores (docs/operations.md "Backups"). make backups: the list.
+backup:
+	@scripts/with-node.sh npx tsx scripts/backup.ts backup $(TO)
+
+restore:
+	@scripts/with-node.sh npx tsx scripts/backup.ts restore "$(FROM)" $(if $(YES),--yes,)
+
+backups:
+	@scripts/with-node.sh npx tsx scripts/backup.ts list $(TO)

@@ -87,6 +87,8 @@ function gateway(port: number, env: Record<string, string>) {
       PORT: String(port),
       SOMA_SERVER_PUBLIC_URL: `http://127.0.0.1:${port}`,
       SOMA_BUS_TRANSPORT: "bullmq",
+      // One process per gateway (several on one port: tests/int/scale-out.int.test.ts).
+      SOMA_GATEWAY_PROCESSES: "1",
       ...env,
     },
   };

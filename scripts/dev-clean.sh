@@ -6,7 +6,7 @@ echo "This deletes local data:"
 echo "  $DATA_DIR   (Postgres, Redis, Kafka data)"
 echo "  $LOG_DIR, $RUN_DIR, $SERVICES_DIR/kafka, dev credentials"
 echo "  $ROOT/tmp   (settings written by the settings API)"
-echo "It keeps the tool caches in $CACHE_DIR and node_modules."
+echo "It keeps the tool caches in $CACHE_DIR, node_modules, and backups ($SERVICES_DIR/backups, SeaweedFS's $SERVICES_DIR/seaweedfs)."
 if [ "${1:-}" != "--yes" ] && [ "${SOMA_YES:-0}" != "1" ]; then
   if [ -t 0 ]; then
     read -r -p "Delete? [y/N] " answer

@@ -7,6 +7,8 @@
 #     a crashed process is restarted with backoff) → "Stack started" with the chat model in use.
 # SOMA_FRESH=1 restarts the backing services too; SOMA_SERVER_UI=false runs the gateway headless.
 # SOMA_MONITORING=1 also starts Prometheus (scripts/services/prometheus.sh, docs/operations.md).
+# SOMA_TRACING=1 also starts Jaeger and has every app process send it a trace per turn
+# (scripts/services/jaeger.sh, docs/operations.md "Tracing").
 source "$(dirname "$0")/lib-app.sh"
 started_at=$SECONDS
 cd "$ROOT"
@@ -48,6 +50,14 @@ if [ "$(json_field "$chat" offline)" = "true" ] || [ "$(json_field "$chat" offli
     offline_program='{ "name": "offline-provider", "command": ["node", "--import", "tsx", "server/offline-provider/main.ts", "--port", "'"$OFFLINE_PORT"'"] },'
   fi
   export SOMA_OFFLINE_BASE_URL="$offline_url"
+fi
+
+# Tracing: Jaeger first, so the app processes (started below with this environment) export to it.
+tracing_line="off (SOMA_TRACING=1 make dev-up starts Jaeger and traces every turn)"
+if [ "${SOMA_TRACING:-0}" = "1" ]; then
+  "$ROOT/scripts/services/jaeger.sh" start
+  export OTEL_EXPORTER_OTLP_ENDPOINT="${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:$JAEGER_OTLP_HTTP_PORT}"
+  tracing_line="Jaeger http://127.0.0.1:$JAEGER_QUERY_PORT   (traces: /api/traces?service=somaagent-gateway)"
 fi
 
 # One supervisor runs the app processes and restarts any that exits (scripts/supervisor.ts). The
@@ -108,6 +118,7 @@ ${C_OK}Stack started${C_RST} in $((SECONDS - started_at))s
   OpenFGA      http://127.0.0.1:$OPENFGA_HTTP_PORT
   OPA          http://127.0.0.1:$OPA_PORT
   Prometheus   $monitoring_line
+  Tracing      $tracing_line
   Logs         $LOG_DIR/<service>.log   (make dev-logs to follow them all)
   Chat model   $chat_line
   Voice        $voice_line

@@ -44,4 +44,5 @@ refused "SOMA_SERVER_METRICS_TOKEN" "${MIN[@]}" --set metrics.serviceMonitor.ena
 refused "publicUrl is required" "${MIN[@]}" --set publicUrl=
 refused "additional properties 'gatway' not allowed" "${MIN[@]}" --set gatway.replicas=2 # values.schema.json
 refused "/executor/sandbox/mode': value must be one of" "${MIN[@]}" --set executor.sandbox.mode=host
-ok "helm chart: lint, render and schemas of $(ls "$CHART"/ci/*-values.yaml | wc -l) values files on Kubernetes ${K8S_SCHEMA_VERSIONS// /, }; 8 refused values refused"
+refused "/tracing/otlpEndpoint': 'jaeger:4318' does not match" "${MIN[@]}" --set tracing.otlpEndpoint=jaeger:4318 # a URL, scheme included
+ok "helm chart: lint, render and schemas of $(ls "$CHART"/ci/*-values.yaml | wc -l) values files on Kubernetes ${K8S_SCHEMA_VERSIONS// /, }; 9 refused values refused"

@@ -75,6 +75,7 @@ const NOT_SETTINGS = new Set([
   "NPM_CONFIG_CACHE",
   "SOMA_CONF_DIR",
   "SOMA_SETTINGS_FILE",
+  "OTEL_EXPORTER_OTLP_ENDPOINT", // tracing.otlpEndpoint: read by lib/config/env.ts and the SDK
   KAFKA_SASL_PASSWORD_ENV,
 ]);
 const settingNames = new Set(Object.values(loadConfig({ root: ROOT, env: {} }).envNames).flat());

@@ -30,7 +30,7 @@ await step("openfga tuples", async () => {
   try {
     const { client } = await connectFga(settings.openfga.apiUrl, settings.openfga.storeName);
     const r = await backfillTuples(db, client);
-    return `${r.users} users and ${r.sessions} sessions have their tuples`;
+    return `${r.users} users, ${r.sessions} sessions and ${r.schedules} schedules have their tuples`;
   } finally {
     await db.$disconnect();
   }

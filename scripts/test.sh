@@ -32,7 +32,14 @@ export SOMA_SETTINGS_FILE="$ROOT/tmp/test/settings.json"
 export SOMA_SETTINGS_SCOPE="test-run-$(date +%s)-$$"
 
 if needs_services; then
-  "$ROOT/scripts/services/up.sh"
+  # SeaweedFS too: the backup drill (tests/int/backup-restore.int.test.ts) writes to its S3 API.
+  SOMA_SEAWEEDFS=1 "$ROOT/scripts/services/up.sh"
+  export SOMA_TEST_S3_ENDPOINT="http://127.0.0.1:$SEAWEEDFS_S3_PORT"
+  export SOMA_TEST_S3_CREDENTIALS="$SERVICES_DIR/seaweedfs/credentials.env"
+  # The collector tests/int/tracing.int.test.ts sends its processes' spans to and reads them back from.
+  "$ROOT/scripts/services/jaeger.sh" start
+  export SOMA_TEST_OTLP_ENDPOINT="http://127.0.0.1:$JAEGER_OTLP_HTTP_PORT"
+  export SOMA_TEST_JAEGER_URL="http://127.0.0.1:$JAEGER_QUERY_PORT"
   "$ROOT/scripts/services/compose.sh" install
   "$ROOT/scripts/services/schemathesis.sh" install
   SOMA_SCHEMATHESIS="$("$ROOT/scripts/services/schemathesis.sh" path)"; export SOMA_SCHEMATHESIS

@@ -16,6 +16,8 @@ import {
   type ChatServerEvents,
 } from "../lib/realtime/events";
 import { redis } from "../lib/server/redis";
+import { db } from "../lib/server/db";
+import { startOnce } from "../lib/agent/send-once";
 import { sessionFor } from "../lib/sessions/service";
 import { enforceRateLimit } from "../lib/ratelimit/policy";
 import { watchRevocations } from "../lib/auth/revocation";
@@ -78,13 +80,19 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
     );
     socket.on(
       "message.send",
-      socketHandler(socket, log, "message.send", sendPayload, ({ sessionId, content }) =>
+      socketHandler(socket, log, "message.send", sendPayload, ({ sessionId, content, clientMessageId }) =>
         timeTurnStart(async () => {
           const session = await sessionFor(principal, sessionId, "write");
           turnStartStage("authorize");
           await enforceRateLimit(principal, "chatMessages");
           turnStartStage("rate_limit");
-          const { messageId, turnId } = await turns().start(principal, session, content);
+          const { messageId, turnId } = await startOnce(
+            { db: db(), redis: redis() },
+            principal,
+            sessionId,
+            clientMessageId,
+            (turnId) => turns().start(principal, session, content, undefined, undefined, turnId),
+          );
           return { messageId, turnId };
         }),
       ),

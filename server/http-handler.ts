@@ -17,6 +17,13 @@ import type { MethodLookup } from "../lib/api/method-table";
 import type { Check } from "../lib/server/readiness";
 import { runChecks } from "../lib/server/readiness";
 import type { MaintenanceView } from "../lib/maintenance/view";
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+} from "@opentelemetry/semantic-conventions";
+import { ATTR, openSpan, tracingEnabled } from "../lib/tracing/spans";
 
 export interface HandlerDeps {
   log: Logger;
@@ -38,6 +45,10 @@ export interface HandlerDeps {
   metricsToken: string;
   /** The public URL is https: HSTS is sent. */
   https?: boolean;
+  /** The text /metrics serves (default: this process's registry; under a primary, every worker's summed). */
+  metricsText?: () => Promise<string>;
+  /** Which process answered, on /healthz: a gateway with several processes names its worker slot. */
+  processInfo?: { pid: number; worker?: number };
 }
 
 /** Operators: callers on this host, or anyone with the metrics token. */
@@ -127,11 +138,54 @@ function checkMethod(req: IncomingMessage, res: ServerResponse, url: URL, method
 /** The compatibility paths of the settings and realtime APIs (the runtime document's names), authenticated like /api/v1. */
 const COMPAT_API_PATHS = new Set(["/settings_get", "/settings_set", "/realtime_session"]);
 
+/** Requests worth a span: the API and pages, not probes, scrapes, assets or socket.io's polling. */
+function traced(pathname: string): boolean {
+  return !(
+    pathname === "/healthz" ||
+    pathname === "/readyz" ||
+    pathname === "/metrics" ||
+    pathname.startsWith("/_next/") ||
+    pathname.startsWith("/socket.io")
+  );
+}
+
 export function createHttpHandler(deps: HandlerDeps) {
+  const serve = createServe(deps);
+  // One server span per request while tracing, with everything the request does as its children. A
+  // trace starts here: a caller's traceparent is not adopted (a client must not be able to write into
+  // another request's trace); the internal callback adopts its signed caller's (tool-results route).
+  return function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!tracingEnabled()) return serve(req, res);
+    const pathname = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    if (!traced(pathname)) return serve(req, res);
+    const method = req.method ?? "GET";
+    const route = routeLabel(pathname);
+    const span = openSpan(`${method} ${route}`, {
+      kind: "server",
+      parent: null,
+      attributes: {
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_HTTP_ROUTE]: route,
+        [ATTR_URL_PATH]: pathname.slice(0, 200),
+      },
+    });
+    res.once("close", () => {
+      const requestId = res.getHeader("x-request-id");
+      span.set({
+        [ATTR_HTTP_RESPONSE_STATUS_CODE]: res.statusCode,
+        ...(typeof requestId === "string" ? { [ATTR.requestId]: requestId } : {}),
+      });
+      span.end(res.statusCode >= 500 ? `HTTP ${res.statusCode}` : undefined);
+    });
+    return span.run(() => serve(req, res));
+  };
+}
+
+function createServe(deps: HandlerDeps) {
   const m = metrics();
   const headers = securityHeaders({ https: deps.https ?? false });
 
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const incoming = req.headers["x-request-id"];
     const requestId =
@@ -177,7 +231,7 @@ export function createHttpHandler(deps: HandlerDeps) {
 
     try {
       if (url.pathname === "/healthz") {
-        return sendJson(res, 200, { status: "ok" });
+        return sendJson(res, 200, { status: "ok", ...deps.processInfo });
       }
       if (url.pathname === "/readyz") {
         if (deps.isShuttingDown())
@@ -208,8 +262,9 @@ export function createHttpHandler(deps: HandlerDeps) {
             "unauthorized",
             "Metrics are for operators: read them on this host, or send server.metricsToken as a bearer token.",
           );
+        const text = await (deps.metricsText ?? (() => m.registry.metrics()))();
         res.writeHead(200, { "content-type": m.registry.contentType });
-        res.end(await m.registry.metrics());
+        res.end(text);
         return;
       }
       const compat = COMPAT_API_PATHS.has(url.pathname);

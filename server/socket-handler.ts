@@ -8,6 +8,7 @@ import type { z } from "zod";
 import type { Principal } from "../lib/auth/principal";
 import { reportFailure } from "../lib/http/failure";
 import type { Ack } from "../lib/realtime/events";
+import { ATTR, openSpan } from "../lib/tracing/spans";
 
 /** What the handler needs of a socket: who it is, where from, and a way to report an error. */
 interface HandlerSocket {
@@ -36,8 +37,18 @@ export function socketHandler<S extends z.ZodType, T>(
       else socket.emit("error", { ...error, event });
       return;
     }
-    fn(parsed.data)
-      .then((data) => reply?.({ ok: true, data }))
+    // The event's span starts its trace (a sent message's turn is its child), as a request's does.
+    const span = openSpan(`socket ${event}`, {
+      kind: "server",
+      parent: null,
+      attributes: { [ATTR.socketEvent]: event },
+    });
+    span
+      .run(() => fn(parsed.data))
+      .then((data) => {
+        span.end();
+        reply?.({ ok: true, data });
+      })
       .catch(async (err: unknown) => {
         const e = await reportFailure(err, {
           log,
@@ -45,6 +56,8 @@ export function socketHandler<S extends z.ZodType, T>(
           principal: socket.data.principal,
           ip: socket.handshake.address,
         });
+        span.set({ [ATTR.errorCode]: e.code });
+        span.end(e.status >= 500 ? err : undefined);
         const error = { code: e.code, message: e.message };
         if (reply) reply({ ok: false, error });
         else socket.emit("error", { ...error, event });

@@ -23,6 +23,7 @@ import { describeProviderError, modelTarget, type ModelTarget } from "./model-cl
 import type { TurnRecord } from "./turn-record";
 import { countProviderTokens, waitForProviderRoom } from "./provider-pacing";
 import { turnStartDone, turnStartStage } from "./turn-start-timing";
+import { ATTR, withSpan } from "../tracing/spans";
 
 export type StopReason = "cancelled" | "deadline" | "shutdown";
 
@@ -85,7 +86,36 @@ interface StepResult {
   calls: { id: string; name: string; arguments: string }[];
 }
 
-async function streamStep(
+/** One model stream as a span: the model asked, the tokens it counted, the tool calls it made. */
+function streamStep(target: ModelTarget, messages: ChatMessage[], input: TurnInput): Promise<StepResult> {
+  return withSpan(
+    "model.stream",
+    {
+      kind: "client",
+      attributes: {
+        [ATTR.genAiOperation]: "chat",
+        [ATTR.genAiProvider]: target.provider,
+        [ATTR.genAiRequestModel]: target.model,
+      },
+    },
+    async (span) => {
+      const { usage } = input.record;
+      const [prompt, completion] = [usage.promptTokens, usage.completionTokens];
+      try {
+        const result = await streamCompletion(target, messages, input);
+        span.set({ [ATTR.toolCalls]: result.calls.length });
+        return result;
+      } finally {
+        span.set({
+          [ATTR.genAiInputTokens]: usage.promptTokens - prompt,
+          [ATTR.genAiOutputTokens]: usage.completionTokens - completion,
+        });
+      }
+    },
+  );
+}
+
+async function streamCompletion(
   target: ModelTarget,
   messages: ChatMessage[],
   input: TurnInput,

@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import type { Principal } from "../auth/principal";
 import { getConfig } from "../config";
 import { costUsd } from "../budget/pricing";
-import { AppError } from "../errors";
+import { AppError, toAppError } from "../errors";
 import { db, type Db } from "../server/db";
 import { redis } from "../server/redis";
 import { logger } from "../server/logger";
@@ -27,6 +27,7 @@ import { turnMetrics } from "./metrics";
 import { refuseDuringMaintenance } from "../maintenance/state";
 import { markDraining, refuseWhileDraining } from "../server/draining";
 import { turnStartStage } from "./turn-start-timing";
+import { ATTR, openSpan, withSpan, type TraceSpan } from "../tracing/spans";
 
 const LEASE_MS = 15_000;
 const RENEW_MS = 5_000;
@@ -91,25 +92,27 @@ class TurnManager {
    * Admission of a message (policy, size, token budget) without starting anything: a voice call
    * asks ahead, while the person pauses, and hands the result to `start`, which then skips it.
    */
-  async admit(principal: Principal, content: string): Promise<Admitted> {
-    const { settings } = getConfig();
-    const conf = await tenantConfig(this.db, this.redis, principal.tenantId);
-    turnStartStage("tenant");
-    // The tighter of the tenant's limit and the deployment-wide one.
-    await admitMessage({
-      db: this.db,
-      redis: this.redis,
-      principal,
-      conf,
-      maxMessageBytes: Math.min(conf?.limits.maxMessageBytes ?? Infinity, settings.agent.maxMessageBytes),
-      model: settings.models.chat.name,
-      content,
+  admit(principal: Principal, content: string): Promise<Admitted> {
+    return withSpan("turn.admit", { attributes: { [ATTR.tenantId]: principal.tenantId } }, async () => {
+      const { settings } = getConfig();
+      const conf = await tenantConfig(this.db, this.redis, principal.tenantId);
+      turnStartStage("tenant");
+      // The tighter of the tenant's limit and the deployment-wide one.
+      await admitMessage({
+        db: this.db,
+        redis: this.redis,
+        principal,
+        conf,
+        maxMessageBytes: Math.min(conf?.limits.maxMessageBytes ?? Infinity, settings.agent.maxMessageBytes),
+        model: settings.models.chat.name,
+        content,
+      });
+      return { userId: principal.userId, content, at: performance.now() };
     });
-    return { userId: principal.userId, content, at: performance.now() };
   }
 
   /** `session` is the caller's authorized view of it (its title decides whether to name it). */
-  async start(
+  start(
     principal: Principal,
     session: { id: string; title: string },
     content: string,
@@ -119,6 +122,36 @@ class TurnManager {
     driver?: TurnDriver,
     /** The turn's id, chosen by the caller (a schedule's run records it before the turn starts). */
     turnId: string = crypto.randomUUID(),
+  ): Promise<{ messageId: string; turnId: string; seq: number }> {
+    // The turn's span, a child of what received the message: from admission to the turn's end (it
+    // outlives the request that started it). Its model calls and tool calls are its children.
+    const span = openSpan("turn", {
+      attributes: {
+        [ATTR.turnId]: turnId,
+        [ATTR.sessionId]: session.id,
+        [ATTR.tenantId]: principal.tenantId,
+        ...(spoken ? { [ATTR.voiceCallId]: spoken.callId } : {}),
+      },
+    });
+    return span
+      .run(() => this.begin(span, principal, session, content, spoken, driver, turnId))
+      .catch((err: unknown) => {
+        // Refused (admission, a turn already running) or failed to start: the span says which.
+        const e = toAppError(err);
+        span.set({ [ATTR.errorCode]: e.code });
+        span.end(e.status >= 500 ? err : undefined);
+        throw err;
+      });
+  }
+
+  private async begin(
+    span: TraceSpan,
+    principal: Principal,
+    session: { id: string; title: string },
+    content: string,
+    spoken: { callId: string; admitted?: Admitted } | undefined,
+    driver: TurnDriver | undefined,
+    turnId: string,
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
     const sessionId = session.id;
     refuseWhileDraining("turn");
@@ -180,7 +213,9 @@ class TurnManager {
       this.active.delete(turnId);
       await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
     };
-    const done = this.run(record, principal, content, controller.signal, release, driver).finally(release);
+    const done = this.run(record, principal, content, controller.signal, release, driver, span).finally(
+      release,
+    );
     this.active.set(turnId, { sessionId, controller, done });
     return { messageId, turnId, seq: started.seq };
   }
@@ -192,6 +227,7 @@ class TurnManager {
     signal: AbortSignal,
     release: () => Promise<void>,
     driver: TurnDriver = runTurn,
+    span: TraceSpan,
   ): Promise<void> {
     const log = logger().child({ turnId: record.turnId, sessionId: record.sessionId });
     const startedAt = performance.now();
@@ -233,7 +269,15 @@ class TurnManager {
         { status: outcome.status, code: outcome.code, steps: record.steps, usage: record.usage },
         "turn ended",
       );
+      span.set({
+        [ATTR.turnStatus]: outcome.status,
+        ...(outcome.code ? { [ATTR.errorCode]: outcome.code } : {}),
+        [ATTR.genAiInputTokens]: record.usage.promptTokens,
+        [ATTR.genAiOutputTokens]: record.usage.completionTokens,
+      });
+      span.end(outcome.status === "failed" ? (outcome.reason ?? "the turn failed") : undefined);
     } catch (err) {
+      span.end(err);
       log.error({ err }, "turn could not be recorded");
       await this.interrupt(record.turnId, record.sessionId, "The turn could not be recorded.").catch(
         () => undefined,

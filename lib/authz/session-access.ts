@@ -14,6 +14,7 @@ import { fga } from "../server/openfga";
 import { logger } from "../server/logger";
 import { redis } from "../server/redis";
 import { checkCache, publishAuthzChange } from "./check-cache";
+import { ATTR, withSpan } from "../tracing/spans";
 
 export type SessionAccess = "read" | "write";
 const RELATION: Record<SessionAccess, "can_view" | "can_write"> = { read: "can_view", write: "can_write" };
@@ -29,20 +30,30 @@ const unavailable = (cause: unknown) =>
  * published: lib/authz/check-cache.ts); throws a 503 AppError when it cannot be had.
  */
 export function checkSession(userId: string, sessionId: string, access: SessionAccess): Promise<boolean> {
-  return checkCache().check(userId, sessionId, RELATION[access], async () => {
-    try {
-      const { client } = await fga();
-      const r = await client.check({
-        user: `user:${userId}`,
-        relation: RELATION[access],
-        object: `session:${sessionId}`,
+  return withSpan(
+    "authz.openfga",
+    { kind: "client", attributes: { [ATTR.sessionId]: sessionId, [ATTR.relation]: RELATION[access] } },
+    async (span) => {
+      let asked = false;
+      const allowed = await checkCache().check(userId, sessionId, RELATION[access], async () => {
+        asked = true;
+        try {
+          const { client } = await fga();
+          const r = await client.check({
+            user: `user:${userId}`,
+            relation: RELATION[access],
+            object: `session:${sessionId}`,
+          });
+          return r.allowed === true;
+        } catch (err) {
+          logger().warn({ err: (err as Error).message, sessionId, access }, "OpenFGA check failed");
+          throw unavailable(err);
+        }
       });
-      return r.allowed === true;
-    } catch (err) {
-      logger().warn({ err: (err as Error).message, sessionId, access }, "OpenFGA check failed");
-      throw unavailable(err);
-    }
-  });
+      span.set({ [ATTR.cached]: !asked, [ATTR.decision]: allowed ? "allow" : "deny" });
+      return allowed;
+    },
+  );
 }
 
 /** Runs a call against OpenFGA; any failure becomes the 503 every caller answers with. */

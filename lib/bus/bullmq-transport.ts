@@ -3,7 +3,8 @@
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { busTopics } from "../server/kafka";
-import type { Bus, Channel, ChannelMessage, Handler } from "./types";
+import { carrierFromJobData, jobData, type JobData, type TraceCarrier } from "../tracing/propagation";
+import type { Bus, Channel, ChannelMessage, Handler, Outgoing } from "./types";
 
 // BullMQ forbids ':' in queue names; dots are fine.
 function channelNames(prefix: string): Record<Channel, string> {
@@ -34,23 +35,29 @@ export function createBullmqBus(connection: () => Redis, prefix: string): Bus {
 
   return {
     transport: "bullmq",
-    async publish<C extends Channel>(channel: C, key: string, message: ChannelMessage[C]) {
-      await queue(channel).add(channel, { key, value: JSON.stringify(message) }, jobOptions);
+    async publish<C extends Channel>(
+      channel: C,
+      key: string,
+      message: ChannelMessage[C],
+      trace?: TraceCarrier,
+    ) {
+      await queue(channel).add(channel, jobData(key, JSON.stringify(message), trace), jobOptions);
     },
-    async publishMany<C extends Channel>(channel: C, items: { key: string; message: ChannelMessage[C] }[]) {
+    async publishMany<C extends Channel>(channel: C, items: Outgoing<C>[]) {
       if (items.length === 0) return;
       await queue(channel).addBulk(
         items.map((i) => ({
           name: channel,
-          data: { key: i.key, value: JSON.stringify(i.message) },
+          // The trace travels beside the message in the job's data: the message stays as its schema says.
+          data: jobData(i.key, JSON.stringify(i.message), i.trace),
           opts: jobOptions,
         })),
       );
     },
     async consume(channel: Channel, _group: string, handler: Handler, opts = {}) {
-      const worker = new Worker<{ key: string; value: string }>(
+      const worker = new Worker<JobData>(
         QUEUE_OF[channel],
-        async (job) => handler(job.data.value),
+        async (job) => handler(job.data.value, carrierFromJobData(job.data)),
         // A killed worker's job goes back to the queue within lockDuration + stalledInterval (≤ 8 s),
         // by then its executor's heartbeat (5 s) has lapsed too, so the next worker takes the call
         // over at once. The lock is renewed every lockDuration / 2, well inside a busy event loop's

@@ -15,6 +15,7 @@
 //   the others take its partitions at once instead of after the session timeout.
 import type { Consumer, Kafka } from "kafkajs";
 import type { Logger } from "pino";
+import { carrierFromKafkaHeaders, type TraceCarrier } from "../tracing/propagation";
 import type { Handler } from "./types";
 
 /**
@@ -78,10 +79,10 @@ export async function startWorkConsumer(opts: {
     else active -= 1;
   };
 
-  const handleWithRetry = async (raw: string, where: string) => {
+  const handleWithRetry = async (raw: string, trace: TraceCarrier | undefined, where: string) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await handler(raw);
+        await handler(raw, trace);
         return;
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
@@ -160,13 +161,14 @@ export async function startWorkConsumer(opts: {
         return;
       }
       const raw = message.value?.toString("utf8") ?? "";
+      const trace = carrierFromKafkaHeaders(message.headers);
       const key = message.key?.toString("utf8") ?? `partition:${partition}`;
       const task = (chains.get(key) ?? Promise.resolve())
         .catch(() => undefined) // the one before gave up (shutdown): this one still waits its turn
         .then(acquire)
         .then(async () => {
           try {
-            await handleWithRetry(raw, where);
+            await handleWithRetry(raw, trace, where);
           } finally {
             release();
           }

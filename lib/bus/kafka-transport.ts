@@ -5,7 +5,8 @@ import type { Kafka, Message, Producer, TopicMessages } from "kafkajs";
 import { busTopics } from "../server/kafka";
 import { logger } from "../server/logger";
 import { startWorkConsumer, type WorkConsumer } from "./kafka-consumer";
-import type { Bus, Channel, ChannelMessage, Handler } from "./types";
+import { kafkaHeaders, type TraceCarrier } from "../tracing/propagation";
+import type { Bus, Channel, ChannelMessage, Handler, Outgoing } from "./types";
 
 function channelNames(prefix: string): Record<Channel, string> {
   const t = busTopics(prefix);
@@ -73,14 +74,26 @@ export function createKafkaBus(kafka: Kafka, prefix: string): Bus {
 
   return {
     transport: "kafka",
-    async publish<C extends Channel>(channel: C, key: string, message: ChannelMessage[C]) {
-      await send(TOPIC_OF[channel], [{ key, value: JSON.stringify(message) }]);
+    async publish<C extends Channel>(
+      channel: C,
+      key: string,
+      message: ChannelMessage[C],
+      trace?: TraceCarrier,
+    ) {
+      const headers = kafkaHeaders(trace);
+      await send(TOPIC_OF[channel], [
+        { key, value: JSON.stringify(message), ...(headers ? { headers } : {}) },
+      ]);
     },
-    async publishMany<C extends Channel>(channel: C, items: { key: string; message: ChannelMessage[C] }[]) {
+    async publishMany<C extends Channel>(channel: C, items: Outgoing<C>[]) {
       if (items.length === 0) return;
       await send(
         TOPIC_OF[channel],
-        items.map((i) => ({ key: i.key, value: JSON.stringify(i.message) })),
+        items.map((i) => {
+          // The trace travels in the headers: the message itself stays as its schema says.
+          const headers = kafkaHeaders(i.trace);
+          return { key: i.key, value: JSON.stringify(i.message), ...(headers ? { headers } : {}) };
+        }),
       );
     },
     async consume(channel: Channel, group: string, handler: Handler, opts = {}) {

@@ -4,6 +4,8 @@
 import type { Logger } from "pino";
 import { sqlPool, type Db } from "../server/db";
 import type { Bus, Channel } from "./types";
+import { parseCarrier } from "../tracing/propagation";
+import { ATTR, openSpan, tracingEnabled, type TraceSpan } from "../tracing/spans";
 
 const BATCH = 100;
 const IDLE_MS = 1_000;
@@ -17,6 +19,7 @@ interface OutboxRow {
   payload: unknown;
   attempts: number;
   tool_call_id: string | null;
+  trace_context: unknown;
 }
 
 /** Consecutive rows of one channel, in order: each run goes out in one round trip. */
@@ -117,18 +120,37 @@ export class OutboxRelay {
       // BEGIN and the claim in one round trip (one simple-protocol query of two statements).
       const [, claimed] = (await client.query(`
         BEGIN;
-        SELECT id, topic, key, payload, attempts, tool_call_id FROM outbox
+        SELECT id, topic, key, payload, attempts, tool_call_id, trace_context FROM outbox
         WHERE status = 'pending' AND available_at <= now()
         ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`)) as unknown as [unknown, { rows: OutboxRow[] }];
       const rows = claimed.rows;
       // Consecutive rows of one channel go out in one round trip (order kept within the run).
       for (const run of runsByTopic(rows)) {
+        const channel = run[0]!.topic as Channel;
+        // Each row's publish continues the trace that wrote it, and the message carries this span on.
+        const spans: TraceSpan[] | undefined = !tracingEnabled()
+          ? undefined
+          : run.map((r) =>
+              openSpan("outbox.publish", {
+                kind: "producer",
+                parent: parseCarrier(r.trace_context) ?? null,
+                attributes: {
+                  [ATTR.messagingSystem]: this.bus.transport,
+                  [ATTR.messagingDestination]: channel,
+                  [ATTR.messagingOperation]: "send",
+                  [ATTR.messagingBatchCount]: run.length,
+                  ...(r.tool_call_id ? { [ATTR.toolCallId]: r.tool_call_id } : {}),
+                },
+              }),
+            );
         try {
           await this.bus.publishMany(
-            run[0]!.topic as Channel,
-            run.map((r) => ({ key: r.key, message: r.payload as never })),
+            channel,
+            run.map((r, i) => ({ key: r.key, message: r.payload as never, trace: spans?.[i]?.carrier() })),
           );
+          for (const span of spans ?? []) span.end();
         } catch (err) {
+          for (const span of spans ?? []) span.end(err);
           const unsentRows = rows.slice(sent);
           const delay = retryDelayMs(Math.min(...unsentRows.map((r) => r.attempts)));
           const error = String((err as Error).message).slice(0, 500);

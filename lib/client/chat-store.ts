@@ -12,6 +12,7 @@ import { useAccount } from "./account-store";
 import { useSessionList } from "./session-list-store";
 import { applyEvent, fromDetail, type ChatView } from "./timeline";
 import { reconnectOnDrain } from "./reconnect-on-drain";
+import { sendMessage } from "./send-message";
 
 type ChatSocket = Socket<ChatServerEvents, ChatClientEvents>;
 
@@ -162,7 +163,9 @@ export const useChat = create<ChatStore>()((set, get) => {
           view = get().view;
           if (!view) return false;
         }
-        await emitAck("message.send", { sessionId: view.sessionId, content });
+        if (!socket) throw new ApiError(0, "offline", "Not connected.");
+        // Sent again by the same name if the gateway drains or the connection drops meanwhile.
+        await sendMessage(socket as unknown as Socket, { sessionId: view.sessionId, content });
         // The session moves to the top of the list (newest activity first).
         useSessionList.getState().touch(view.sessionId);
         return true;

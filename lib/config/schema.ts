@@ -1,6 +1,7 @@
 // The settings every process shares, their code defaults (source 5), and the zod schema that
 // validates the merged result. Keys are the same in every source: env var names derive from them.
 import { z } from "zod";
+import { cronProblem, isTimeZone } from "../schedules/cron";
 
 const modelRole = z
   .object({
@@ -68,6 +69,11 @@ export const settingsSchema = z
         shutdownGraceMs: z.number().int().min(0),
         /** On SIGTERM, how long running turns get to finish before they are stopped (interrupted). */
         drainTimeoutMs: z.number().int().min(0),
+        /**
+         * Gateway processes on this host behind server.port (server/cluster/): 0 = one per core in
+         * production, one in development and test; never more than the cores (docs/operations.md).
+         */
+        processes: z.number().int().min(0).max(1024),
       })
       .strict(),
     database: z
@@ -234,6 +240,40 @@ export const settingsSchema = z
         metricsHost: z.union([z.ipv4(), z.ipv6()]),
       })
       .strict(),
+    /** Backups (lib/backup, docs/operations.md "Backups"): `make backup`, and the scheduler on a cron. */
+    backup: z
+      .object({
+        /** When the scheduler takes a backup: a five-field cron expression; empty: never (make backup only). */
+        schedule: z.string().superRefine((s, ctx) => {
+          const problem = s.trim() === "" ? null : cronProblem(s);
+          if (problem) ctx.addIssue({ code: "custom", message: `not a cron expression: ${problem}` });
+        }),
+        /** The time zone `schedule` is read in. */
+        timezone: z.string().refine(isTimeZone, "an IANA time zone such as UTC or Europe/Berlin"),
+        /** Where backups go: a directory (relative: to the project root) or s3://bucket/prefix. */
+        target: z.string().min(1),
+        /** Backups kept: the newest this many (0: no limit by count). */
+        keepCount: z.number().int().min(0).max(10_000),
+        /** Backups older than this many days are deleted (0: no limit by age). The newest is always kept. */
+        keepDays: z.number().int().min(0).max(36_500),
+        /**
+         * OpenFGA's own database, dumped beside the app's; "off" (or empty in a settings file): only
+         * the store's tuples, through its API (a managed OpenFGA).
+         */
+        openfgaDatabaseUrl: z.union([
+          z.literal(""),
+          z.literal("off"),
+          z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL or "off"'),
+        ]),
+        /** Where pg_dump and pg_restore are; empty: the newest /usr/lib/postgresql/<v>/bin, else PATH. */
+        pgBinDir: z.string(),
+        /** An S3-compatible endpoint (SeaweedFS, Ceph, R2, …); empty: AWS S3 itself. */
+        s3Endpoint: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]),
+        s3Region: z.string().min(1),
+        /** Path-style bucket addressing (http://host/bucket/key), which most S3-compatible stores need. */
+        s3ForcePathStyle: z.boolean(),
+      })
+      .strict(),
     memory: z
       .object({
         /** Meaning's share of a memory search's score (the rest is words); 0: words only, no embeddings. */
@@ -272,6 +312,7 @@ export const codeDefaults: Settings = {
     ui: true,
     shutdownGraceMs: 10_000,
     drainTimeoutMs: 30_000,
+    processes: 0,
   },
   database: { url: "postgresql://soma:soma@127.0.0.1:15432/somaagent", poolSize: 10 },
   redis: { url: "redis://127.0.0.1:16379" },
@@ -375,6 +416,18 @@ export const codeDefaults: Settings = {
     metricsPort: 3002,
     metricsHost: "127.0.0.1",
   },
+  backup: {
+    schedule: "",
+    timezone: "UTC",
+    target: ".services/backups", // outside what make dev-clean deletes
+    keepCount: 7,
+    keepDays: 30,
+    openfgaDatabaseUrl: "postgresql://soma:soma@127.0.0.1:15432/openfga",
+    pgBinDir: "",
+    s3Endpoint: "",
+    s3Region: "us-east-1",
+    s3ForcePathStyle: false,
+  },
   memory: { hybridWeight: 0.5, minSimilarity: 0.3 },
 };
 
@@ -383,6 +436,7 @@ export const envAliases: Record<string, string> = {
   PORT: "server.port",
   HOST: "server.host",
   LOG_LEVEL: "server.logLevel",
+  SOMA_GATEWAY_PROCESSES: "server.processes",
   DATABASE_URL: "database.url",
   REDIS_URL: "redis.url",
   KAFKA_BROKERS: "kafka.brokers",

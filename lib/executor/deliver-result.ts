@@ -5,6 +5,7 @@
 import type { Bus } from "../bus";
 import type { ToolResult } from "../bus/messages";
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./callback-signature";
+import { httpHeaders, type TraceCarrier } from "../tracing/propagation";
 
 /** What a delivery carries: the call and how it ended, not its output. */
 export function slim(result: ToolResult): ToolResult {
@@ -19,12 +20,13 @@ export function resultDelivery(opts: {
   callbackSecret?: string;
 }) {
   if (opts.route === "bus") {
-    return (result: ToolResult) => opts.bus.publish("toolResults", result.sessionId, slim(result));
+    return (result: ToolResult, trace?: TraceCarrier) =>
+      opts.bus.publish("toolResults", result.sessionId, slim(result), trace);
   }
   const secret = opts.callbackSecret;
   if (!secret)
     throw new Error("executor.resultRoute is 'callback' but SOMA_INTERNAL_CALLBACK_SECRET is not set");
-  return async (result: ToolResult) => {
+  return async (result: ToolResult, trace?: TraceCarrier) => {
     const body = JSON.stringify(slim(result));
     const ts = Math.floor(Date.now() / 1000);
     const res = await fetch(opts.callbackUrl, {
@@ -33,6 +35,7 @@ export function resultDelivery(opts: {
         "content-type": "application/json",
         [SIGNATURE_HEADER]: sign(secret, body, ts),
         [TIMESTAMP_HEADER]: String(ts),
+        ...httpHeaders(trace), // traceparent: the gateway's span continues the call's trace
       },
       body,
       signal: AbortSignal.timeout(10_000),

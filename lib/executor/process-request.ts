@@ -25,6 +25,8 @@ import { isAlive } from "./heartbeat";
 import { notifyToolDone } from "../tool-calls/result-notify";
 import { imagePath, isMounted, mountWorkspace, unmountWorkspace } from "../sandbox/workspace-quota";
 import type { WorkspaceSpares } from "../sandbox/workspace-spares";
+import type { TraceCarrier } from "../tracing/propagation";
+import { ATTR, withSpan } from "../tracing/spans";
 
 /** The call cannot be taken now (another live executor runs it): the bus delivers it again later. */
 export class RetryLater extends Error {}
@@ -59,7 +61,8 @@ export interface ExecutorDeps {
   workspaceQuota?: boolean;
   /** Workspaces made ahead of time for sessions' first calls (with the quota only). */
   spares?: WorkspaceSpares;
-  deliver: (result: ToolResult) => Promise<void>;
+  /** Hands the result back; `trace` continues the call's trace (bus message or callback headers). */
+  deliver: (result: ToolResult, trace?: TraceCarrier) => Promise<void>;
   observe?: (tool: string, status: string, seconds: number) => void;
 }
 
@@ -225,6 +228,18 @@ async function deadLetter(deps: ExecutorDeps, raw: string, reason: string): Prom
   });
 }
 
+/** The result on its way back to the gateways, as a span of the call's trace. */
+function deliver(deps: ExecutorDeps, result: ToolResult): Promise<void> {
+  return withSpan(
+    "executor.deliver",
+    {
+      kind: "producer",
+      attributes: { [ATTR.toolCallId]: result.toolCallId, [ATTR.toolStatus]: result.status },
+    },
+    (span) => deps.deliver(result, span.carrier()),
+  );
+}
+
 function toResult(req: ToolRequest, outcome: ToolOutcome): ToolResult {
   return {
     version: 1,
@@ -252,13 +267,35 @@ function policyInput(deps: ExecutorDeps, req: ToolRequest, slug: string, needsNe
 type Decision = { allow: boolean; reason: string };
 
 /**
- * From the in-process mirror of OPA's policies while it is current (lib/policy/in-process.ts), as
- * the gateway's admission; undefined otherwise (no opa executable, a change not compiled yet, the
- * server unreachable for over a second): ask the server.
+ * The in-process mirror of OPA's policies (lib/policy/in-process.ts), as the gateway's admission, or
+ * none: no opa executable. It answers while current; otherwise (a change not compiled yet, the server
+ * unreachable for over a second) the server is asked.
  */
-function mirrorDecision(deps: ExecutorDeps, input: ReturnType<typeof policyInput>): Decision | undefined {
+function mirror(deps: ExecutorDeps) {
   const { url, binary } = deps.settings.opa;
-  return binary ? policyMirror(url, binary).decide<Decision>(TOOLS_DECISION, input) : undefined;
+  return binary ? policyMirror(url, binary) : undefined;
+}
+
+/**
+ * The decision, as a span of the call's trace (as the gateway's admission): the mirror's while it
+ * is current, else the server's, or with `mirrorOnly` none (undefined).
+ */
+function policyDecision(
+  deps: ExecutorDeps,
+  req: ToolRequest,
+  input: ReturnType<typeof policyInput>,
+  mirrorOnly = false,
+): Promise<Decision | undefined> {
+  return withSpan("policy.opa", { kind: "client", attributes: { [ATTR.tool]: req.tool } }, async (span) => {
+    const mirrored = mirror(deps)?.decide<Decision>(TOOLS_DECISION, input);
+    const d = mirrored ?? (mirrorOnly ? undefined : await opaDecision<Decision>(TOOLS_DECISION, input));
+    if (d)
+      span.set({
+        [ATTR.policySource]: mirrored ? "in-process" : "server",
+        [ATTR.decision]: d.allow ? "allow" : "deny",
+      });
+    return d;
+  });
 }
 
 /** The audit row of a call's decision (`tool.run`, success or denied). */
@@ -300,7 +337,7 @@ async function decide(
   const input = policyInput(deps, req, slug, needsNetwork);
   let decision: Decision;
   try {
-    decision = mirrorDecision(deps, input) ?? (await opaDecision<Decision>(TOOLS_DECISION, input));
+    decision = (await policyDecision(deps, req, input))!;
   } catch (err) {
     throw new StepUnavailable(`the policy could not be checked: ${failureReason(err)}`, { cause: err });
   }
@@ -334,11 +371,42 @@ async function decideAhead(deps: ExecutorDeps, req: ToolRequest): Promise<Decide
   } catch {
     return undefined; // computeOutcome says why, with its retries
   }
-  const decision = mirrorDecision(deps, policyInput(deps, req, slug, tool.needsNetwork));
+  if (!mirror(deps)?.current) return undefined;
+  const decision = await policyDecision(deps, req, policyInput(deps, req, slug, tool.needsNetwork), true);
   return decision ? { tool, args: args.data, slug, decision } : undefined;
 }
 
-export async function processToolRequest(raw: string, deps: ExecutorDeps): Promise<void> {
+/** `trace`: the trace the request was sent in (the bus message's), continued by this call's spans. */
+export function processToolRequest(raw: string, deps: ExecutorDeps, trace?: TraceCarrier): Promise<void> {
+  return withSpan(
+    "executor.process",
+    {
+      kind: "consumer",
+      parent: trace ?? null,
+      attributes: {
+        [ATTR.messagingSystem]: deps.bus.transport,
+        [ATTR.messagingDestination]: "tools",
+        [ATTR.messagingOperation]: "process",
+        [ATTR.executorId]: deps.executorId,
+      },
+    },
+    async (span) => {
+      await processRequest(raw, deps, (req) =>
+        span.set({
+          [ATTR.tool]: req.tool,
+          [ATTR.toolCallId]: req.toolCallId,
+          [ATTR.sessionId]: req.sessionId,
+        }),
+      );
+    },
+  );
+}
+
+async function processRequest(
+  raw: string,
+  deps: ExecutorDeps,
+  named: (req: ToolRequest) => void,
+): Promise<void> {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -354,6 +422,7 @@ export async function processToolRequest(raw: string, deps: ExecutorDeps): Promi
     );
   }
   const req = parsed.data;
+  named(req);
   const log = deps.log.child({ toolCallId: req.toolCallId, sessionId: req.sessionId, tool: req.tool });
   try {
     await handleRequest(raw, req, deps, log);
@@ -448,7 +517,7 @@ async function claim(
   if (TERMINAL.has(row.status)) {
     // A redelivery of finished work: hand back the recorded result, never run it again.
     log.info({ status: row.status }, "already finished; redelivering the recorded result");
-    await deps.deliver({
+    await deliver(deps, {
       version: 1,
       toolCallId: req.toolCallId,
       sessionId: req.sessionId,
@@ -484,7 +553,15 @@ async function claim(
 
 async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, log: Logger): Promise<void> {
   const ahead = await decideAhead(deps, req);
-  const row = await claim(raw, req, deps, log, ahead);
+  const row = await withSpan(
+    "executor.claim",
+    { attributes: { [ATTR.toolCallId]: req.toolCallId, [ATTR.executorId]: deps.executorId } },
+    async (span) => {
+      const claimed = await claim(raw, req, deps, log, ahead);
+      if (claimed) span.set({ [ATTR.attempt]: claimed.attempts + 1 });
+      return claimed;
+    },
+  );
   if (!row) return;
   // Decided and audited with the claim: the first attempt goes straight to the tool.
   let decided = row.audited ? ahead : undefined;
@@ -531,25 +608,27 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
   const seconds = (performance.now() - started) / 1000;
 
   // No output leaves the column as it was.
-  const recorded = await sqlPool(deps.db).query<{
-    status: ToolResult["status"];
-    result: unknown;
-    error: string | null;
-  }>({
-    name: "tool-call-record",
-    text: `UPDATE tool_calls
-           SET status = $1::"ToolCallStatus", result = COALESCE($2::jsonb, result), error = $3,
-               completed_at = now() AT TIME ZONE 'UTC'
-           WHERE id = $4::uuid AND status = 'running' AND claimed_by = $5
-           RETURNING status, result, error`,
-    values: [
-      outcome.status,
-      outcome.output === undefined ? null : JSON.stringify(outcome.output),
-      outcome.error ?? null,
-      req.toolCallId,
-      deps.executorId,
-    ],
-  });
+  const final = outcome;
+  const recorded = await withSpan(
+    "executor.record",
+    { attributes: { [ATTR.toolCallId]: req.toolCallId, [ATTR.toolStatus]: final.status } },
+    () =>
+      sqlPool(deps.db).query<{ status: ToolResult["status"]; result: unknown; error: string | null }>({
+        name: "tool-call-record",
+        text: `UPDATE tool_calls
+               SET status = $1::"ToolCallStatus", result = COALESCE($2::jsonb, result), error = $3,
+                   completed_at = now() AT TIME ZONE 'UTC'
+               WHERE id = $4::uuid AND status = 'running' AND claimed_by = $5
+               RETURNING status, result, error`,
+        values: [
+          final.status,
+          final.output === undefined ? null : JSON.stringify(final.output),
+          final.error ?? null,
+          req.toolCallId,
+          deps.executorId,
+        ],
+      }),
+  );
   if (recorded.rowCount === 0) {
     log.warn("the call was taken over by another executor; dropping this run's result");
     return;
@@ -563,7 +642,7 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
     notifyToolDone(deps.redis, req.toolCallId, recorded.rows[0]).catch((err: unknown) =>
       log.warn({ reason: failureReason(err) }, "could not wake the caller directly; the delivery will"),
     ),
-    deps.deliver(toResult(req, outcome)),
+    deliver(deps, toResult(req, outcome)),
   ]);
 }
 
@@ -654,22 +733,31 @@ async function runTool(
     }
   }
   try {
-    return await deps.host.run(
-      {
-        tool: req.tool,
-        args: resolved,
-        ctx: {
-          toolCallId: req.toolCallId,
-          sessionId: req.sessionId,
-          tenantId: req.tenantId,
-          ...(req.actor ? { userId: req.actor.userId, role: req.actor.role } : {}),
-          workspace,
-          limits,
-          httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
-        },
-        warmSandboxes: s.warmSandboxes,
+    // The tool host's run (code tools: in the bubblewrap sandbox the host spawns), as one span.
+    return await withSpan(
+      "sandbox.run",
+      { attributes: { [ATTR.tool]: req.tool, [ATTR.toolCallId]: req.toolCallId } },
+      async (span) => {
+        const outcome = await deps.host.run(
+          {
+            tool: req.tool,
+            args: resolved,
+            ctx: {
+              toolCallId: req.toolCallId,
+              sessionId: req.sessionId,
+              tenantId: req.tenantId,
+              ...(req.actor ? { userId: req.actor.userId, role: req.actor.role } : {}),
+              workspace,
+              limits,
+              httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
+            },
+            warmSandboxes: s.warmSandboxes,
+          },
+          limits.timeoutMs + 10_000,
+        );
+        span.set({ [ATTR.toolStatus]: outcome.status });
+        return outcome;
       },
-      limits.timeoutMs + 10_000,
     );
   } finally {
     if (workspace) releaseWorkspace(req.sessionId);

@@ -1,7 +1,7 @@
 // The scheduler's jobs by name, each with exactly one handler. Like immich's job repository, the
 // worker checks the table at start and refuses to run when a name has no handler or two: a job
 // enqueued under a name nobody handles would otherwise fail only when it first fires.
-export const JOB_NAMES = ["schedule.tick", "schedule.fire"] as const;
+export const JOB_NAMES = ["schedule.tick", "schedule.fire", "backup.run"] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface JobHandler<T = unknown> {

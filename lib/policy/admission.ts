@@ -15,6 +15,7 @@ import { opaDecision } from "../server/opa";
 import { getConfig } from "../config";
 import { policyMirror } from "./in-process";
 import { turnStartStage } from "../agent/turn-start-timing";
+import { ATTR, withSpan } from "../tracing/spans";
 
 interface Violation {
   code: string;
@@ -36,13 +37,30 @@ const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1) + ".";
 
 const DECISION = "somaagent/requests/decision";
 
+/** The in-process mirror's answer while it is current, else OPA's server's. */
+function ask(input: Record<string, unknown>): Promise<RequestDecision> {
+  return withSpan(
+    "policy.opa",
+    { attributes: { [ATTR.policyAction]: String(input.action) } },
+    async (span) => {
+      const { url, binary } = getConfig().settings.opa;
+      const mirrored = binary
+        ? policyMirror(url, binary).decide<RequestDecision>(DECISION, input)
+        : undefined;
+      const d = mirrored ?? (await opaDecision<RequestDecision>(DECISION, input));
+      span.set({
+        [ATTR.policySource]: mirrored ? "in-process" : "server",
+        [ATTR.decision]: d.allow ? "allow" : "deny",
+      });
+      return d;
+    },
+  );
+}
+
 async function decide(input: Record<string, unknown>): Promise<RequestDecision> {
   let d: RequestDecision;
   try {
-    const { url, binary } = getConfig().settings.opa;
-    d =
-      (binary ? policyMirror(url, binary).decide<RequestDecision>(DECISION, input) : undefined) ??
-      (await opaDecision<RequestDecision>(DECISION, input));
+    d = await ask(input);
   } catch (err) {
     logger().error({ err: (err as Error).message, action: input.action }, "OPA unreachable: request refused");
     throw new AppError("unavailable", "Policy cannot be checked right now; try again shortly.", {
@@ -93,7 +111,9 @@ export async function admitMessage(opts: {
     requestBytes: Buffer.byteLength(opts.content),
   });
   turnStartStage("policy");
-  await enforceTokenBudget(opts.db, opts.redis, principal.tenantId, conf?.budgets);
+  await withSpan("budget.check", { attributes: { [ATTR.tenantId]: principal.tenantId } }, () =>
+    enforceTokenBudget(opts.db, opts.redis, principal.tenantId, conf?.budgets),
+  );
   turnStartStage("budget");
 }
 

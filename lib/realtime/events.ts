@@ -22,7 +22,12 @@ export const joinPayload = z.object({
   /** The last sequence number the client has; events after it are replayed. */
   afterSeq: z.number().int().min(0).optional(),
 });
-export const sendPayload = z.object({ sessionId: z.uuid(), content: z.string().min(1) });
+export const sendPayload = z.object({
+  sessionId: z.uuid(),
+  content: z.string().min(1),
+  /** The client's name for this message: sent again (a lost acknowledgement), it starts no second turn. */
+  clientMessageId: z.uuid().optional(),
+});
 export const cancelPayload = z.object({ sessionId: z.uuid(), turnId: z.uuid().optional() });
 export const leavePayload = z.object({ sessionId: z.uuid() });
 

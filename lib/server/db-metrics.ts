@@ -78,6 +78,8 @@ export function registerDbMetrics(opts: { db: () => Db; migrationsDir: string; l
       name: "somaagent_outbox_pending_rows",
       help: "Outbox rows waiting for the relay to put them on the bus",
       registers,
+      // Read from the one database: every gateway process reads the same figure (not a sum).
+      aggregator: "max",
       async collect() {
         const b = await backlog();
         this.set(b ? b.pending : NaN);
@@ -87,6 +89,8 @@ export function registerDbMetrics(opts: { db: () => Db; migrationsDir: string; l
       name: "somaagent_outbox_oldest_pending_age_seconds",
       help: "How long the oldest pending outbox row has waited (0: none pending)",
       registers,
+      // Read from the one database: every gateway process reads the same figure (not a sum).
+      aggregator: "max",
       async collect() {
         const b = await backlog();
         this.set(b ? b.oldestAgeSeconds : NaN);
@@ -97,6 +101,8 @@ export function registerDbMetrics(opts: { db: () => Db; migrationsDir: string; l
       help: "Migration drift: pending (shipped, not applied), failed (started, not finished), unknown (applied, not shipped)",
       labelNames: ["state"] as const,
       registers,
+      // Read from the one database: every gateway process reads the same figure (not a sum).
+      aggregator: "max",
       async collect() {
         try {
           const m = await readMigrationState(opts.db(), opts.migrationsDir);

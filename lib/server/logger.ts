@@ -1,6 +1,7 @@
 // pino: JSON lines in production, pretty in a terminal during development; secrets redacted by path.
 import pino, { type Logger } from "pino";
 import { singleton } from "../singleton";
+import { traceFields, tracingEnabled } from "../tracing/spans";
 
 export const REDACT_PATHS = [
   "password",
@@ -31,6 +32,9 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     name: opts.name ?? "somaagent",
     level: opts.level ?? "info",
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    // Each line names the span it was written in (trace_id, span_id), so a trace leads to its logs
+    // and back. Only while tracing: otherwise no per-line hook at all.
+    ...(tracingEnabled() ? { mixin: traceFields } : {}),
     ...(opts.pretty
       ? {
           transport: {

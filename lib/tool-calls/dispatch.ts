@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { sqlPool, type Db } from "../server/db";
 import type { ToolRequest } from "../bus/messages";
+import type { TraceCarrier } from "../tracing/propagation";
 
 export interface ToolCallInput {
   sessionId: string;
@@ -17,7 +18,12 @@ export interface ToolCallInput {
   arguments: Record<string, unknown>;
 }
 
-export async function enqueueToolCall(db: Db, input: ToolCallInput): Promise<{ toolCallId: string }> {
+/** `trace`: the trace the call belongs to; the relay's publish continues it from the outbox row. */
+export async function enqueueToolCall(
+  db: Db,
+  input: ToolCallInput,
+  trace?: TraceCarrier,
+): Promise<{ toolCallId: string }> {
   const toolCallId = input.toolCallId ?? randomUUID();
   const request: ToolRequest = {
     version: 1,
@@ -39,8 +45,9 @@ export async function enqueueToolCall(db: Db, input: ToolCallInput): Promise<{ t
         VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::jsonb, 'pending', now() AT TIME ZONE 'UTC')
         RETURNING id
       )
-      INSERT INTO outbox (topic, key, payload, tool_call_id, available_at, created_at)
-      SELECT 'tools', $2, $6::jsonb, id, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM call`,
+      INSERT INTO outbox (topic, key, payload, tool_call_id, trace_context, available_at, created_at)
+      SELECT 'tools', $2, $6::jsonb, id, $7::jsonb, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+      FROM call`,
     values: [
       toolCallId,
       input.sessionId,
@@ -48,6 +55,7 @@ export async function enqueueToolCall(db: Db, input: ToolCallInput): Promise<{ t
       input.tool,
       JSON.stringify(input.arguments),
       JSON.stringify(request),
+      trace ? JSON.stringify(trace) : null,
     ],
   });
   return { toolCallId };

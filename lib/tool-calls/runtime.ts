@@ -9,6 +9,7 @@ import { db } from "../server/db";
 import { redis } from "../server/redis";
 import { logger } from "../server/logger";
 import { notifyToolDone, resultWaiters } from "./result-notify";
+import { ATTR, withSpan } from "../tracing/spans";
 
 export interface ToolRuntime {
   bus: Bus;
@@ -40,13 +41,29 @@ export async function startToolRuntime(log: Logger): Promise<ToolRuntime> {
   const rt = toolRuntime();
   rt.relay.start();
   const consume = () =>
-    rt.bus.consume("toolResults", "gateway-results", async (raw) => {
+    rt.bus.consume("toolResults", "gateway-results", async (raw, trace) => {
       const parsed = toolResultSchema.safeParse(JSON.parse(raw));
       if (!parsed.success) {
         log.warn({ issues: parsed.error.issues.length }, "ignoring an invalid tool result");
         return;
       }
-      await notifyToolDone(redis(), parsed.data.toolCallId);
+      const result = parsed.data;
+      // Back in a gateway, in the trace of the call (the executor's delivery span is its parent).
+      await withSpan(
+        "tool.result",
+        {
+          kind: "consumer",
+          parent: trace ?? null,
+          attributes: {
+            [ATTR.messagingSystem]: rt.bus.transport,
+            [ATTR.messagingDestination]: "toolResults",
+            [ATTR.messagingOperation]: "process",
+            [ATTR.toolCallId]: result.toolCallId,
+            [ATTR.toolStatus]: result.status,
+          },
+        },
+        () => notifyToolDone(redis(), result.toolCallId),
+      );
     });
   // A broker that is down at start must not keep the gateway from serving: keep trying.
   const attempt = (delayMs: number): void => {

@@ -21,6 +21,7 @@ import { FrameCutter } from "./frames";
 import { keepHeardText } from "./interrupted-answer";
 import { SileroVad, VAD_FRAME } from "./vad";
 import { voiceMetrics } from "./metrics";
+import { ATTR, NO_SPAN, openSpan, withSpan, type TraceSpan } from "../tracing/spans";
 
 /** How long an interruption waits for the cancelled turn to end before correcting its message. */
 const TURN_END_WAIT_MS = 2_000;
@@ -66,6 +67,8 @@ interface Answer {
   /** Cuts the first piece when the model stops before punctuating (SpeechChunker.dueAt). */
   firstPieceTimer?: NodeJS.Timeout;
   voiceLost: boolean;
+  /** The utterance this answers: its speech synthesis spans belong to that trace. */
+  trace: TraceSpan;
 }
 
 export class VoiceCallPipeline {
@@ -106,6 +109,14 @@ export class VoiceCallPipeline {
   private readonly endings = new Map<string, () => void>();
   /** When the person's last utterance ended (for latency metrics). */
   private speechEndedAt = 0;
+  /**
+   * The trace of the utterance being heard (speculative recognition and admission included): its
+   * recognition, its turn and the answer's synthesis are its spans. Made at the first moment that
+   * needs it, ended when the utterance is sent or dropped.
+   */
+  private utteranceSpan: TraceSpan | undefined;
+  /** The last sent utterance's span, for the answer that the turn it started produces. */
+  private answeredSpan: TraceSpan | undefined;
 
   constructor(
     private readonly opts: {
@@ -179,6 +190,8 @@ export class VoiceCallPipeline {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.utteranceSpan?.end();
+    this.utteranceSpan = undefined;
     clearTimeout(this.bargeTimer);
     this.speculation?.abort.abort();
     // Hanging up stops the voice, not the agent: a turn still running finishes as text in the chat.
@@ -274,17 +287,19 @@ export class VoiceCallPipeline {
       case "speculate": {
         const audio = this.utteranceAudio();
         const abort = new AbortController();
-        const result = transcribe(audio, abort.signal, (partial) => {
-          if (!abort.signal.aborted) this.opts.events.caption("user", partial, true);
+        this.speculation = this.heardSpan().run(() => {
+          const result = this.recognise(audio, abort.signal, true, (partial) => {
+            if (!abort.signal.aborted) this.opts.events.caption("user", partial, true);
+          });
+          result.catch(() => undefined);
+          // A refusal here is not final: `start` admits again and reports it.
+          const admitted = result
+            .then((text) =>
+              text && !abort.signal.aborted ? turns().admit(this.opts.principal, text) : undefined,
+            )
+            .catch(() => undefined);
+          return { audio, result, admitted, abort };
         });
-        result.catch(() => undefined);
-        // A refusal here is not final: `start` admits again and reports it.
-        const admitted = result
-          .then((text) =>
-            text && !abort.signal.aborted ? turns().admit(this.opts.principal, text) : undefined,
-          )
-          .catch(() => undefined);
-        this.speculation = { audio, result, admitted, abort };
         break;
       }
       case "resume":
@@ -299,8 +314,40 @@ export class VoiceCallPipeline {
     }
   }
 
+  /** The span of the utterance being heard (made now if it has none yet). */
+  private heardSpan(): TraceSpan {
+    this.utteranceSpan ??= openSpan("voice.utterance", {
+      kind: "server",
+      parent: null,
+      attributes: { [ATTR.voiceCallId]: this.opts.callId, [ATTR.sessionId]: this.opts.session.id },
+    });
+    return this.utteranceSpan;
+  }
+
+  /** Speech to text, as a span of the utterance. */
+  private recognise(
+    audio: Int16Array,
+    signal: AbortSignal | undefined,
+    speculative: boolean,
+    partial: (text: string) => void,
+  ): Promise<string> {
+    return withSpan("voice.stt", { kind: "client", attributes: { [ATTR.speculative]: speculative } }, () =>
+      transcribe(audio, signal, partial),
+    );
+  }
+
   /** The utterance is over: its words become the person's message (or nothing, for noise and echo). */
   private async finishUtterance(speculation: VoiceCallPipeline["speculation"]): Promise<void> {
+    const span = this.heardSpan();
+    this.utteranceSpan = undefined; // the next utterance gets its own trace
+    try {
+      await span.run(() => this.hearUtterance(speculation, span));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async hearUtterance(speculation: VoiceCallPipeline["speculation"], span: TraceSpan): Promise<void> {
     const audio = this.utteranceAudio();
     this.utterance = [];
     this.utteranceSamples = 0;
@@ -310,7 +357,9 @@ export class VoiceCallPipeline {
     try {
       text = speculation
         ? await speculation.result
-        : await transcribe(audio, undefined, (partial) => this.opts.events.caption("user", partial, true));
+        : await this.recognise(audio, undefined, false, (partial) =>
+            this.opts.events.caption("user", partial, true),
+          );
     } catch (err) {
       if (this.closed) return;
       const message = err instanceof SpeechError ? err.message : "Speech recognition failed.";
@@ -332,6 +381,7 @@ export class VoiceCallPipeline {
       return this.afterNothingSaid();
     this.opts.events.caption("user", text);
     if (this.answer) await this.interrupt(false);
+    this.answeredSpan = span;
     await this.ask(text, await speculation?.admitted);
   }
 
@@ -376,6 +426,7 @@ export class VoiceCallPipeline {
         ended: false,
         fullText: "",
         voiceLost: false,
+        trace: this.answeredSpan ?? NO_SPAN,
       };
       return;
     }
@@ -445,13 +496,17 @@ export class VoiceCallPipeline {
     const synth = (async () => {
       await a.ttsSlots.acquire();
       try {
-        await synthesize(
-          text,
-          (pcm) => {
-            audio.push(pcm);
-            notify?.();
-          },
-          a.tts.signal,
+        await a.trace.run(() =>
+          withSpan("voice.tts", { kind: "client", attributes: { [ATTR.characters]: text.length } }, () =>
+            synthesize(
+              text,
+              (pcm) => {
+                audio.push(pcm);
+                notify?.();
+              },
+              a.tts.signal,
+            ),
+          ),
         );
       } finally {
         a.ttsSlots.release();

@@ -19,7 +19,11 @@ OPENFGA_VERSION="v1.22.1"
 OPA_VERSION="v1.22.3"
 PROMETHEUS_VERSION="v0.316.0" # the Go module of Prometheus 3.16.0 (prometheus, promtool)
 PROMETHEUS_RELEASE="3.16.0"
+JAEGER_VERSION="v1.75.0" # the Go module of Jaeger; its cmd/jaeger is the v2 all-in-one (OTLP in, query UI)
 JMX_EXPORTER_VERSION="1.0.1" # io.prometheus.jmx:jmx_prometheus_javaagent, on the Kafka broker
+# SeaweedFS (Apache-2.0): the S3-compatible object store for backups in development and tests. The
+# module proxy serves this one pseudo-version (it has no tagged Go module releases).
+SEAWEEDFS_VERSION="v0.0.0-20261109003541-7506e5f91cd6"
 
 # Host ports. Backing services sit off their usual ports so a system-wide install never collides.
 POSTGRES_PORT="${SOMA_POSTGRES_PORT:-15432}"
@@ -32,6 +36,11 @@ OPENFGA_METRICS_PORT="${SOMA_OPENFGA_METRICS_PORT:-18082}"
 OPA_PORT="${SOMA_OPA_PORT:-18181}"
 KAFKA_METRICS_PORT="${SOMA_KAFKA_METRICS_PORT:-19094}" # the broker's JMX exporter (/metrics)
 PROMETHEUS_PORT="${SOMA_PROMETHEUS_PORT:-19090}"       # SOMA_MONITORING=1 make dev-up
+JAEGER_OTLP_HTTP_PORT="${SOMA_JAEGER_OTLP_HTTP_PORT:-14318}" # SOMA_TRACING=1 make dev-up; make test
+JAEGER_QUERY_PORT="${SOMA_JAEGER_QUERY_PORT:-16686}"         # its UI and /api/traces
+JAEGER_QUERY_GRPC_PORT="${SOMA_JAEGER_QUERY_GRPC_PORT:-16685}" # its gRPC query API (unused here, but it listens)
+SEAWEEDFS_S3_PORT="${SOMA_SEAWEEDFS_S3_PORT:-18333}"   # S3 API of SeaweedFS (backups' object store)
+SEAWEEDFS_PORT="${SOMA_SEAWEEDFS_PORT:-18930}"         # its master; volume +1, filer +2; their gRPC +10 each
 EXECUTOR_HEALTH_PORT="${SOMA_EXECUTOR_HEALTH_PORT:-3001}"
 SCHEDULER_METRICS_PORT="${SOMA_SCHEDULER_METRICS_PORT:-3002}"
 OFFLINE_PORT="${SOMA_OFFLINE_PORT:-18090}" # the offline demo model, when dev-up starts it
@@ -133,3 +142,22 @@ wait_for() {
 http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
 
 DATABASE_URL_DEFAULT="postgresql://$POSTGRES_USER:$POSTGRES_PASSWORD@127.0.0.1:$POSTGRES_PORT/$POSTGRES_DB"
+
+# A Python venv in the tool cache holding one PyPI package at a pinned version, made once:
+# pip_venv VENV_DIR PACKAGE==VERSION LOG_NAME. The caller skips it when pip_venv_done has marked the
+# venv, and marks it only after checking the package works, so an interrupted install is redone.
+pip_venv() {
+  local venv="$1" spec="$2" logf="$LOG_DIR/$3-install.log"
+  local python; python="$(command -v python3 || true)"
+  [ -n "$python" ] || { apt_ensure python3; python="/usr/bin/python3"; }
+  rm -rf "$venv"
+  if ! "$python" -m venv "$venv" >"$logf" 2>&1; then
+    apt_ensure python3-venv
+    /usr/bin/python3 -m venv "$venv" >>"$logf" 2>&1 || die "creating the venv $venv failed (see $logf)"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$spec" >>"$logf" 2>&1 \
+    || die "pip install $spec failed (see $logf)"
+}
+
+# Marks a venv made by pip_venv as complete (after the caller's check passed).
+pip_venv_done() { touch "$1/.complete-${2##*==}"; }

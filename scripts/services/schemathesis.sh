@@ -9,20 +9,10 @@ path() { echo "$VENV/bin/st"; }
 
 install() {
   [ -f "$VENV/.complete-$SCHEMATHESIS_VERSION" ] && return 0
-  local python; python="$(command -v python3 || true)"
-  [ -n "$python" ] || { apt_ensure python3; python="/usr/bin/python3"; }
   log "installing Schemathesis $SCHEMATHESIS_VERSION for the API conformance run (once)"
-  rm -rf "$VENV"
-  if ! "$python" -m venv "$VENV" >"$LOG_DIR/schemathesis-install.log" 2>&1; then
-    apt_ensure python3-venv
-    /usr/bin/python3 -m venv "$VENV" >>"$LOG_DIR/schemathesis-install.log" 2>&1 \
-      || die "creating the Schemathesis venv failed (see $LOG_DIR/schemathesis-install.log)"
-  fi
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" \
-    >>"$LOG_DIR/schemathesis-install.log" 2>&1 \
-    || die "pip install schemathesis failed (see $LOG_DIR/schemathesis-install.log)"
+  pip_venv "$VENV" "schemathesis==$SCHEMATHESIS_VERSION" schemathesis
   "$VENV/bin/st" --version >/dev/null || die "schemathesis does not run (see $LOG_DIR/schemathesis-install.log)"
-  touch "$VENV/.complete-$SCHEMATHESIS_VERSION"
+  pip_venv_done "$VENV" "schemathesis==$SCHEMATHESIS_VERSION"
   ok "Schemathesis $SCHEMATHESIS_VERSION ready"
 }
 

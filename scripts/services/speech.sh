@@ -14,19 +14,10 @@ health() {
 install() {
   command -v espeak-ng >/dev/null || apt_ensure espeak-ng
   [ -f "$VENV/.complete-$POCKETSPHINX_VERSION" ] && return 0
-  local python; python="$(command -v python3 || true)"
-  [ -n "$python" ] || { apt_ensure python3; python="/usr/bin/python3"; }
   log "installing pocketsphinx $POCKETSPHINX_VERSION for offline speech recognition (once)"
-  rm -rf "$VENV"
-  if ! "$python" -m venv "$VENV" >"$LOG_DIR/speech-install.log" 2>&1; then
-    apt_ensure python3-venv
-    /usr/bin/python3 -m venv "$VENV" >>"$LOG_DIR/speech-install.log" 2>&1 \
-      || die "creating the speech venv failed (see $LOG_DIR/speech-install.log)"
-  fi
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "pocketsphinx==$POCKETSPHINX_VERSION" \
-    >>"$LOG_DIR/speech-install.log" 2>&1 || die "pip install pocketsphinx failed (see $LOG_DIR/speech-install.log)"
+  pip_venv "$VENV" "pocketsphinx==$POCKETSPHINX_VERSION" speech
   "$VENV/bin/python" -c "import pocketsphinx" || die "pocketsphinx does not load (see $LOG_DIR/speech-install.log)"
-  touch "$VENV/.complete-$POCKETSPHINX_VERSION"
+  pip_venv_done "$VENV" "pocketsphinx==$POCKETSPHINX_VERSION"
   ok "offline speech ready (espeak-ng, pocketsphinx $POCKETSPHINX_VERSION)"
 }
 

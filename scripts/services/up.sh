@@ -15,10 +15,15 @@ command -v bwrap >/dev/null || apt_ensure bubblewrap
 "$HERE/speech.sh" install
 "$HERE/postgres.sh" install
 "$HERE/redis.sh" install
-# Kafka's jars and the Go builds of OPA, OpenFGA and Prometheus (promtool checks the alert rules in
-# make test; SOMA_MONITORING=1 make dev-up runs Prometheus) are independent: side by side.
+# Kafka's jars and the Go builds of OPA, OpenFGA, Prometheus (promtool checks the alert rules in
+# make test; SOMA_MONITORING=1 make dev-up runs Prometheus) and Jaeger (make test's tracing test;
+# SOMA_TRACING=1 make dev-up runs it) are independent: side by side. SeaweedFS, the object store for
+# backups to s3:// (make test's backup drill), only with SOMA_SEAWEEDFS=1.
+with_seaweedfs() { [ "${SOMA_SEAWEEDFS:-0}" = 1 ]; }
+svcs=(kafka opa openfga prometheus jaeger)
+with_seaweedfs && svcs+=(seaweedfs)
 pids=()
-for svc in kafka opa openfga prometheus; do
+for svc in "${svcs[@]}"; do
   "$HERE/$svc.sh" install &
   pids+=("$!:$svc")
 done
@@ -31,3 +36,4 @@ done
 "$HERE/kafka.sh" start
 "$HERE/openfga.sh" start
 "$HERE/opa.sh" start
+if with_seaweedfs; then "$HERE/seaweedfs.sh" start; fi

@@ -47,7 +47,7 @@ export async function seedUser(
   };
 }
 
-export function gatewayEnv(stub: StubServer, port: number, extra: Record<string, string> = {}) {
+export function gatewayEnv(stub: Pick<StubServer, "url">, port: number, extra: Record<string, string> = {}) {
   return {
     NODE_ENV: "production",
     PORT: String(port),
@@ -57,12 +57,15 @@ export function gatewayEnv(stub: StubServer, port: number, extra: Record<string,
     SOMA_MODELS_CHAT_NAME: "stub-chat",
     SOMA_MODELS_CHAT_BASE_URL: stub.url,
     SOMA_AGENT_TOOL_TIMEOUT_MS: "8000",
+    // One process, as each test reads one gateway's log lines and exit; production's default (one
+    // per core) is tested in gateway-process.int.test.ts, several on one port in scale-out.int.test.ts.
+    SOMA_GATEWAY_PROCESSES: "1",
     ...extra,
   };
 }
 
 export async function startGateway(
-  stub: StubServer,
+  stub: Pick<StubServer, "url">,
   extra: Record<string, string> = {},
   port?: number,
 ): Promise<{ gateway: GatewayProcess; base: string; port: number }> {

@@ -57,7 +57,7 @@ describe("docker-compose.yml", () => {
     expect(YAML.parse(YAML.stringify(cfg))).toBeTruthy();
   });
 
-  it("runs Prometheus and Grafana under the monitoring profile, from the committed config, on loopback", async () => {
+  it("runs Prometheus, Grafana and Jaeger under the monitoring profile, from the committed config, on loopback", async () => {
     const { stdout } = await run(
       "docker",
       [
@@ -72,12 +72,29 @@ describe("docker-compose.yml", () => {
         "--format",
         "json",
       ],
-      { cwd: ROOT, env: { ...process.env, POSTGRES_PASSWORD: "pg-test", REDIS_PASSWORD: "redis-test" } },
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          POSTGRES_PASSWORD: "pg-test",
+          REDIS_PASSWORD: "redis-test",
+          // What .env says to trace into the profile's Jaeger (docs/operations.md "Tracing").
+          OTEL_EXPORTER_OTLP_ENDPOINT: "http://jaeger:4318",
+        },
+      },
     );
     type Mount = { type: string; source: string; target: string };
     type Port = { host_ip?: string; published?: string };
     const cfg = JSON.parse(stdout) as {
-      services: Record<string, { profiles?: string[]; volumes?: Mount[]; ports?: Port[] }>;
+      services: Record<
+        string,
+        {
+          profiles?: string[];
+          volumes?: Mount[];
+          ports?: Port[];
+          environment?: Record<string, string | null>;
+        }
+      >;
     };
     for (const [name, files] of [
       [
@@ -89,6 +106,7 @@ describe("docker-compose.yml", () => {
         ],
       ],
       ["grafana", ["deploy/grafana/provisioning", "deploy/grafana/dashboards"]],
+      ["jaeger", ["deploy/jaeger/config.yaml"]],
     ] as const) {
       const svc = cfg.services[name]!;
       expect(svc.profiles).toEqual(["monitoring"]);
@@ -111,6 +129,11 @@ describe("docker-compose.yml", () => {
     );
     expect(plain.split("\n")).not.toContain("prometheus");
     expect(plain.split("\n")).not.toContain("grafana");
+    expect(plain.split("\n")).not.toContain("jaeger");
+    // The app processes send their spans to the profile's Jaeger, by its name and OTLP/HTTP port.
+    expect(cfg.services.jaeger?.environment?.JAEGER_OTLP_HTTP_ENDPOINT).toBe("0.0.0.0:4318");
+    for (const app of ["gateway", "tool-executor", "scheduler"])
+      expect(cfg.services[app]?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, app).toBe("http://jaeger:4318");
   });
 });
 interface Service {
@@ -152,6 +175,7 @@ const ADDRESSES: Record<string, { optional: boolean }> = {
   KAFKA_BROKERS: { optional: false },
   OPENFGA_API_URL: { optional: false },
   OPA_URL: { optional: false },
+  SOMA_BACKUP_OPENFGA_DATABASE_URL: { optional: false }, // backups dump OpenFGA's database too
   SPEACHES_BASE_URL: { optional: true },
   KOKORO_BASE_URL: { optional: true },
 };

@@ -3,7 +3,6 @@
 // reconnect (they land on the other gateway and resume from their last event, none missed or
 // repeated), lets the running turn finish, then exits 0. A turn longer than server.drainTimeoutMs
 // is stopped at the bound and recorded interrupted, and the gateway still exits 0.
-import net from "node:net";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reconnectOnDrain } from "@/lib/client/reconnect-on-drain";
@@ -25,6 +24,7 @@ import {
 import { startExecutor, type ExecutorProcess } from "../helpers/executor";
 import { VoiceTestClient, voiceEnv } from "../helpers/voice-client";
 import { settings, stopProcess, waitUntil } from "../helpers/services";
+import { loadBalancer } from "../helpers/load-balancer";
 
 let db: Db;
 let stub: StubServer;
@@ -43,44 +43,6 @@ afterAll(async () => {
   await stub.close();
   await db.$disconnect();
 });
-
-/** A TCP load balancer: each connection goes to the first of `ports` that accepts it. */
-async function loadBalancer(ports: number[]) {
-  const open = new Set<net.Socket>();
-  const server = net.createServer((downstream) => {
-    open.add(downstream);
-    downstream.pause();
-    downstream.on("error", () => downstream.destroy()); // the client went away: nothing to tell
-    downstream.on("close", () => open.delete(downstream));
-    const attempt = (i: number) => {
-      if (i >= ports.length) return downstream.destroy();
-      const upstream = net.connect(ports[i]!, "127.0.0.1");
-      let connected = false;
-      upstream.once("connect", () => {
-        connected = true;
-        downstream.pipe(upstream).pipe(downstream);
-        downstream.resume();
-        downstream.on("close", () => upstream.destroy());
-        upstream.on("close", () => downstream.destroy());
-      });
-      upstream.on("error", () => {
-        if (!connected)
-          attempt(i + 1); // refused: the next gateway
-        else downstream.destroy();
-      });
-    };
-    attempt(0);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    base: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const exitOf = (gateway: GatewayProcess) =>
   new Promise<number | null>((resolve) => {

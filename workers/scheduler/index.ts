@@ -1,7 +1,8 @@
 // Scheduler process: ticks (schedule.tick: claim due schedules, queue their runs, record finished
-// ones) and fires runs (schedule.fire: the owner's agent turn, run here like a gateway runs a typed
-// message's turn). Any number may run side by side: claims are atomic in Postgres (docs/schedules.md).
+// ones), fires runs (schedule.fire: the owner's agent turn, run here like a gateway runs a typed
+// message's turn) and takes backups on backup.schedule (backup.run, lib/backup). Any number may run side by side: claims are atomic in Postgres (docs/schedules.md).
 // /healthz and /metrics (turns, tool round trips, budget refusals, process) on scheduler.metricsPort.
+import "./tracing"; // first: the SDK (when configured) starts before anything else loads
 import http from "node:http";
 import { Queue, Worker } from "bullmq";
 import { loadConfigOrExit } from "../../server/config";
@@ -15,11 +16,15 @@ import { followSettingsChanges } from "../../lib/settings/reload-listener";
 import { handlerTable, type JobHandler } from "../../lib/jobs/registry";
 import { fireRun, SCHEDULE_FIRE, SCHEDULE_QUEUE } from "../../lib/jobs/schedule-fire";
 import { SCHEDULE_TICK, tick } from "../../lib/jobs/schedule-tick";
+import { BACKUP_RUN, runBackup, syncBackupSchedule } from "../../lib/jobs/backup-run";
+import { getConfig } from "../../lib/config";
 import { channelHub } from "../../lib/realtime/channel-hub";
 import { RUN_QUEUED_CHANNEL } from "../../lib/schedules/service";
 import { onShutdown } from "../shutdown";
+import { stopTracing } from "../../lib/tracing/start";
 import { runChecks } from "../../lib/server/readiness";
 import { metrics } from "../../lib/server/metrics";
+import { ATTR, withSpan } from "../../lib/tracing/spans";
 
 const { settings } = loadConfigOrExit("scheduler");
 configureLogger({ level: settings.server.logLevel, name: "scheduler" });
@@ -45,10 +50,22 @@ async function enqueueRun(runId: string): Promise<void> {
   );
 }
 
+/** backup.schedule as last applied; a settings change is picked up by the next tick. */
+let backupSchedule: string | undefined;
+async function followBackupSchedule(): Promise<void> {
+  const { schedule, timezone } = getConfig().settings.backup;
+  if (`${schedule}|${timezone}` === backupSchedule) return;
+  log.info({ job: BACKUP_RUN }, await syncBackupSchedule(queue));
+  backupSchedule = `${schedule}|${timezone}`;
+}
+
 const handlers: JobHandler[] = [
   {
     name: SCHEDULE_TICK,
     handle: async () => {
+      await followBackupSchedule().catch((err: unknown) =>
+        log.error({ err: (err as Error).message, job: BACKUP_RUN }, "could not apply backup.schedule"),
+      );
       const r = await tick(db(), enqueueRun);
       if (r.claimed || r.finished) log.info(r, "schedule tick");
       return r;
@@ -56,10 +73,38 @@ const handlers: JobHandler[] = [
   },
   {
     name: SCHEDULE_FIRE,
-    handle: async (data, attempt) => {
-      const outcome = await fireRun(db(), data, attempt);
-      log.info(outcome, "schedule run fired");
-      return outcome;
+    // Each firing starts a trace: its turn, model calls and tool calls are the run's descendants.
+    handle: (data, attempt) =>
+      withSpan(
+        "schedule.fire",
+        { kind: "consumer", parent: null, attributes: { [ATTR.attempt]: attempt.made + 1 } },
+        async (span) => {
+          const outcome = await fireRun(db(), data, attempt);
+          span.set({
+            [ATTR.scheduleRunId]: outcome.runId,
+            [ATTR.scheduleOutcome]: outcome.status,
+            ...("turnId" in outcome ? { [ATTR.turnId]: outcome.turnId } : {}),
+          });
+          log.info(outcome, "schedule run fired");
+          return outcome;
+        },
+      ),
+  },
+  {
+    name: BACKUP_RUN,
+    handle: async (data) => {
+      try {
+        const r = await runBackup(data, log);
+        log.info(
+          { job: BACKUP_RUN, id: r.id, bytes: r.bytes, durationMs: r.durationMs, deleted: r.deleted },
+          "backup taken",
+        );
+        return r;
+      } catch (err) {
+        // The operator's alert: no backup this time (the next tick takes a whole new one).
+        log.error({ job: BACKUP_RUN, err: (err as Error).message }, "backup failed");
+        throw err;
+      }
     },
   },
 ];
@@ -103,8 +148,9 @@ await hub.listen(RUN_QUEUED_CHANNEL, (runId) => {
 });
 // Job schedulers from before runs were claimed in Postgres fired schedule.fire per schedule: remove them.
 for (const js of await queue.getJobSchedulers())
-  if (js.key !== SCHEDULE_TICK) await queue.removeJobScheduler(js.key);
+  if (js.key !== SCHEDULE_TICK && js.key !== BACKUP_RUN) await queue.removeJobScheduler(js.key);
 await queue.upsertJobScheduler(SCHEDULE_TICK, { every: conf.tickMs }, { name: SCHEDULE_TICK, data: {} });
+await followBackupSchedule();
 // One tick now: fires missed while no scheduler ran are due at once (as one run each).
 await tick(db(), enqueueRun).catch((err: unknown) => log.error({ err }, "start-up tick failed"));
 
@@ -170,4 +216,5 @@ onShutdown(log, [
   async () => health.close(),
   () => db().$disconnect(),
   async () => redis().disconnect(),
+  () => stopTracing(), // last: the spans of the work finished above, still buffered
 ]);

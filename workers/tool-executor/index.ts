@@ -1,6 +1,7 @@
 // Tool executor process: consumes tool requests (Kafka consumer group or BullMQ worker), runs each
 // through lib/executor/process-request.ts with bounded concurrency, and serves /healthz, /readyz
 // and /metrics on executor.healthPort. SIGTERM: stop taking work, finish what runs, close clients.
+import "./tracing"; // first: the SDK (when configured) starts before anything else loads
 import http from "node:http";
 import { loadConfigOrExit } from "../../server/config";
 import { processEnv, readSecret } from "../../lib/config/env";
@@ -24,6 +25,7 @@ import { consumerLagReader } from "../../lib/executor/consumer-lag";
 import { resultDelivery } from "../../lib/executor/deliver-result";
 import { runChecks } from "../../lib/server/readiness";
 import { onShutdown } from "../shutdown";
+import { stopTracing } from "../../lib/tracing/start";
 import { channelHub } from "../../lib/realtime/channel-hub";
 import { TOOL_CANCEL_CHANNEL } from "../../lib/tool-calls/cancel";
 import { getConfig } from "../../lib/config";
@@ -138,26 +140,30 @@ let stopping = false;
 await bus.consume(
   "tools",
   settings.executor.consumerGroup,
-  async (raw) => {
+  async (raw, trace) => {
     metrics.inFlight.inc();
     try {
-      await processToolRequest(raw, {
-        db: db(),
-        redis: redis(),
-        bus,
-        host,
-        executorId,
-        // Read per call: settings saved through the API (tool timeout, ...) apply to the next call.
-        settings: getConfig().settings,
-        tenants: getConfig().tenants,
-        secrets,
-        masker,
-        log,
-        workspaceQuota,
-        ...(spares ? { spares } : {}),
-        deliver,
-        observe: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds),
-      });
+      await processToolRequest(
+        raw,
+        {
+          db: db(),
+          redis: redis(),
+          bus,
+          host,
+          executorId,
+          // Read per call: settings saved through the API (tool timeout, ...) apply to the next call.
+          settings: getConfig().settings,
+          tenants: getConfig().tenants,
+          secrets,
+          masker,
+          log,
+          workspaceQuota,
+          ...(spares ? { spares } : {}),
+          deliver,
+          observe: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds),
+        },
+        trace,
+      );
     } finally {
       metrics.inFlight.dec();
     }
@@ -222,4 +228,5 @@ onShutdown(log, [
   () => lag.close(),
   () => db().$disconnect(),
   async () => redis().disconnect(),
+  () => stopTracing(), // last: the spans of the work finished above, still buffered
 ]);

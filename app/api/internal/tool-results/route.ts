@@ -10,6 +10,8 @@ import { redis } from "@/lib/server/redis";
 import { notifyToolDone } from "@/lib/tool-calls/result-notify";
 import { readBodyLimited } from "@/lib/http/read-body";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from "@/lib/executor/callback-signature";
+import { carrierFromHttpHeaders } from "@/lib/tracing/propagation";
+import { ATTR, withSpan } from "@/lib/tracing/spans";
 
 export const dynamic = "force-dynamic";
 
@@ -34,6 +36,16 @@ export const POST = route(async (request) => {
   }
   const result = toolResultSchema.safeParse(data);
   if (!result.success) throw new AppError("invalid_request", "The body is not a tool result.");
-  await notifyToolDone(redis(), result.data.toolCallId);
+  const { toolCallId, status } = result.data;
+  // Back in a gateway, in the trace of the call: taken from the signed request's traceparent only.
+  await withSpan(
+    "tool.result",
+    {
+      kind: "server",
+      parent: carrierFromHttpHeaders(request.headers) ?? null,
+      attributes: { [ATTR.toolCallId]: toolCallId, [ATTR.toolStatus]: status },
+    },
+    () => notifyToolDone(redis(), toolCallId),
+  );
   return new Response(null, { status: 204 });
 });

@@ -133,6 +133,10 @@ app.kubernetes.io/component: {{ .component }}
 # npx writes its cache and logs under HOME, which is read-only here.
 - name: NPM_CONFIG_CACHE
   value: /tmp/.npm
+{{- with .Values.tracing.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
 {{- range $k, $v := .Values.env }}
 - name: {{ $k }}
   value: {{ $v | quote }}
