@@ -78,10 +78,10 @@ async function bare(run: Run): Promise<void> {
   else run.samples.push(performance.now() - t0);
 }
 
-type Call = () => Promise<{ status: string; result: unknown }>;
+type Call = () => Promise<{ status: string; result: unknown; error: string | null }>;
 async function timed(run: Run, call: Call, check: (r: { result: unknown }) => boolean): Promise<void> {
   const t0 = performance.now();
-  let r: { status: string; result: unknown };
+  let r: { status: string; result: unknown; error: string | null };
   try {
     r = await call();
   } catch {
@@ -89,7 +89,9 @@ async function timed(run: Run, call: Call, check: (r: { result: unknown }) => bo
     return;
   }
   const ms = performance.now() - t0;
-  if (r.status !== "succeeded" || !check(r)) run.refused.push(r.status);
+  // Refusals by status and the first words of why, so a cause shows in the line.
+  if (r.status !== "succeeded" || !check(r))
+    run.refused.push(`${r.status} (${(r.error ?? JSON.stringify(r.result)).slice(0, 60)})`);
   else run.samples.push(ms);
 }
 

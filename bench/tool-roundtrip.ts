@@ -109,7 +109,7 @@ const redisCpu = () => cpuOfMatching((c) => /(^|\/)redis-server /.test(c));
 /** Runs `one` `iterations` times, `concurrency` at once, and sorts each outcome into the run. */
 async function drive(
   concurrency: number,
-  one: (worker: number) => Promise<{ status: string } | null>,
+  one: (worker: number) => Promise<{ status: string; error?: string | null } | null>,
 ): Promise<Run> {
   const run: Run = { samples: [], missing: 0, refused: [], wallMs: 0 };
   let next = 0;
@@ -126,7 +126,8 @@ async function drive(
       }
       const ms = performance.now() - t0;
       if (!done) run.missing++;
-      else if (done.status !== "succeeded") run.refused.push(done.status);
+      else if (done.status !== "succeeded")
+        run.refused.push(`${done.status}${done.error ? ` (${done.error.slice(0, 60)})` : ""}`);
       else run.samples.push(ms);
     }
   };
