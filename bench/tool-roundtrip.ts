@@ -117,7 +117,7 @@ async function drive(
     while (next < iterations) {
       next++;
       const t0 = performance.now();
-      let done: { status: string } | null;
+      let done: { status: string; error?: string | null } | null;
       try {
         done = await one(w);
       } catch (err) {
