@@ -5,7 +5,7 @@
 import type { Principal } from "../auth/principal";
 import { CLIENT_IP_HEADER } from "../http/client-ip";
 import type { Db } from "../server/db";
-import { db as sharedDb } from "../server/db";
+import { db as sharedDb, sqlPool } from "../server/db";
 import { logger } from "../server/logger";
 
 export type AuditOutcome = "success" | "denied" | "failure";
@@ -42,18 +42,24 @@ export function scrub(v: unknown): unknown {
 
 export async function writeAudit(entry: AuditEntry, db: Db = sharedDb()): Promise<void> {
   try {
-    await db.auditLog.create({
-      data: {
-        action: entry.action,
-        outcome: entry.outcome,
-        tenantId: entry.tenantId ?? null,
-        actorId: entry.actorId ?? null,
-        actorType: entry.actorType ?? (entry.actorId ? "user" : "anonymous"),
-        resource: entry.resource ?? null,
-        requestId: entry.requestId ?? null,
-        ip: entry.ip ?? null,
-        ...(entry.details ? { details: scrub(entry.details) as object } : {}),
-      },
+    // Straight on the pool (lib/server/db.ts): every tool call writes one, so it is a hot path.
+    await sqlPool(db).query({
+      name: "audit-insert",
+      text: `INSERT INTO audit_log (tenant_id, actor_id, actor_type, action, resource, request_id, ip,
+                                    outcome, details, created_at)
+             VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8::"AuditOutcome", $9::jsonb,
+                     now() AT TIME ZONE 'UTC')`,
+      values: [
+        entry.tenantId ?? null,
+        entry.actorId ?? null,
+        entry.actorType ?? (entry.actorId ? "user" : "anonymous"),
+        entry.action,
+        entry.resource ?? null,
+        entry.requestId ?? null,
+        entry.ip ?? null,
+        entry.outcome,
+        entry.details ? JSON.stringify(scrub(entry.details)) : null,
+      ],
     });
   } catch (err) {
     logger().error({ err: (err as Error).message, action: entry.action }, "audit write failed");

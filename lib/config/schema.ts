@@ -208,6 +208,12 @@ export const settingsSchema = z
         sandboxTmpMb: z.number().int().min(1).max(4096),
         sandboxUidBase: z.number().int().min(1000),
         /**
+         * Sandboxes each tool host keeps started ahead of a session's next code_execution call
+         * (lib/sandbox/warm-pool.ts; one per session and runtime, killed after a minute unused).
+         * 0 = every call starts its own.
+         */
+        warmSandboxes: z.number().int().min(0).max(256),
+        /**
          * Attempts a tool call gets (each claim, each retry of a step that failed before the tool
          * ran, such as an OPA that cannot answer) before it ends `failed` with the last reason.
          */
@@ -397,6 +403,7 @@ export const codeDefaults: Settings = {
     sandboxOutputBytes: 65_536,
     sandboxTmpMb: 64,
     sandboxUidBase: 60_000,
+    warmSandboxes: 8,
     maxAttempts: 5,
     retryBackoffMs: 1_000, // 1 + 2 + 4 + 8 s: an OPA or Postgres restart passes within the attempts
   },

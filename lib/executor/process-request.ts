@@ -12,17 +12,19 @@ import { toolRequestSchema, type ToolRequest, type ToolResult } from "../bus/mes
 import type { Settings } from "../config";
 import type { TenantConfig } from "../config/files";
 import { opaDecision } from "../server/opa";
-import { writeAudit } from "../audit/log";
+import { policyMirror } from "../policy/in-process";
+import { scrub, writeAudit, type AuditEntry } from "../audit/log";
 import { tenantSlug } from "../tenancy/tenant-config";
-import type { Db } from "../server/db";
-import type { Prisma } from "../generated/prisma/client";
+import { sqlPool, type Db } from "../server/db";
 import type { Masker } from "../secrets/mask";
 import { resolveSecretRefs, SecretDenied, type SecretStore } from "../secrets/store";
 import { findTool } from "../tools/registry";
 import type { ToolOutcome } from "../tools/types";
 import type { ToolHost } from "./tool-host";
 import { isAlive } from "./heartbeat";
+import { notifyToolDone } from "../tool-calls/result-notify";
 import { imagePath, isMounted, mountWorkspace, unmountWorkspace } from "../sandbox/workspace-quota";
+import type { WorkspaceSpares } from "../sandbox/workspace-spares";
 import type { TraceCarrier } from "../tracing/propagation";
 import { ATTR, withSpan } from "../tracing/spans";
 
@@ -57,12 +59,15 @@ export interface ExecutorDeps {
    * executor.workspaceMaxMb. False or absent: plain directories, no quota.
    */
   workspaceQuota?: boolean;
+  /** Workspaces made ahead of time for sessions' first calls (with the quota only). */
+  spares?: WorkspaceSpares;
   /** Hands the result back; `trace` continues the call's trace (bus message or callback headers). */
   deliver: (result: ToolResult, trace?: TraceCarrier) => Promise<void>;
   observe?: (tool: string, status: string, seconds: number) => void;
 }
 
 const TERMINAL = new Set<string>(TOOL_FINAL_STATUSES);
+const TOOLS_DECISION = "somaagent/tools/decision";
 
 /** Sandbox slots by session id: they never change, so each is read from Postgres once per process. */
 const slots = new Map<string, number>();
@@ -138,11 +143,19 @@ async function prepareWorkspace(deps: ExecutorDeps, sessionId: string, uid: numb
     const use = mounted.get(sessionId) ?? { busy: 0, lastUsed: 0 };
     mounted.set(sessionId, use);
     use.busy += 1;
+    const mb = maxMb || 16;
+    // A session's first workspace: a spare made ahead of time, if one is ready.
+    const spare = maxMb > 0 && !fs.existsSync(imagePath(root, sessionId)) ? deps.spares?.take(mb) : undefined;
     try {
-      await mountWorkspace({ root, sessionId, uid, maxMb: maxMb || 16 });
+      await mountWorkspace({ root, sessionId, uid, maxMb: mb, ...(spare ? { spare } : {}) });
     } catch (err) {
       releaseWorkspace(sessionId);
       throw err;
+    } finally {
+      if (spare) {
+        deps.spares!.settle(spare);
+        deps.spares!.refill(mb);
+      }
     }
   } else {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -239,52 +252,128 @@ function toResult(req: ToolRequest, outcome: ToolOutcome): ToolResult {
   };
 }
 
+/** What OPA is asked about a call. */
+function policyInput(deps: ExecutorDeps, req: ToolRequest, slug: string, needsNetwork: boolean) {
+  const conf = deps.tenants[slug] ?? deps.tenants[deps.settings.tenancy.defaultTenant];
+  // Calls without an actor (enqueued by an older gateway) are decided with the least privilege.
+  const user = req.actor ? { id: req.actor.userId, role: req.actor.role } : { id: "unknown", role: "member" };
+  return {
+    tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
+    user,
+    tool: { name: req.tool, needsNetwork },
+  };
+}
+
+type Decision = { allow: boolean; reason: string };
+
+/**
+ * The in-process mirror of OPA's policies (lib/policy/in-process.ts), as the gateway's admission, or
+ * none: no opa executable. It answers while current; otherwise (a change not compiled yet, the server
+ * unreachable for over a second) the server is asked.
+ */
+function mirror(deps: ExecutorDeps) {
+  const { url, binary } = deps.settings.opa;
+  return binary ? policyMirror(url, binary) : undefined;
+}
+
+/**
+ * The decision, as a span of the call's trace (as the gateway's admission): the mirror's while it
+ * is current, else the server's, or with `mirrorOnly` none (undefined).
+ */
+function policyDecision(
+  deps: ExecutorDeps,
+  req: ToolRequest,
+  input: ReturnType<typeof policyInput>,
+  mirrorOnly = false,
+): Promise<Decision | undefined> {
+  return withSpan("policy.opa", { kind: "client", attributes: { [ATTR.tool]: req.tool } }, async (span) => {
+    const mirrored = mirror(deps)?.decide<Decision>(TOOLS_DECISION, input);
+    const d = mirrored ?? (mirrorOnly ? undefined : await opaDecision<Decision>(TOOLS_DECISION, input));
+    if (d)
+      span.set({
+        [ATTR.policySource]: mirrored ? "in-process" : "server",
+        [ATTR.decision]: d.allow ? "allow" : "deny",
+      });
+    return d;
+  });
+}
+
+/** The audit row of a call's decision (`tool.run`, success or denied). */
+function decisionAudit(req: ToolRequest, decision: Decision): AuditEntry {
+  return {
+    action: "tool.run",
+    outcome: decision.allow ? "success" : "denied",
+    tenantId: req.tenantId,
+    actorId: req.actor?.userId ?? null,
+    actorType: req.actor ? "user" : "system",
+    resource: `tool_call:${req.toolCallId}`,
+    details: {
+      tool: req.tool,
+      sessionId: req.sessionId,
+      decision: decision.allow ? "allow" : "deny",
+      reason: decision.reason,
+    },
+  };
+}
+
+function logDecision(deps: ExecutorDeps, req: ToolRequest, decision: Decision): void {
+  // Every decision is in the audit log; a refusal is worth a line here too.
+  deps.log[decision.allow ? "debug" : "info"](
+    { toolCallId: req.toolCallId, tool: req.tool, decision },
+    "policy decision",
+  );
+}
+
+/**
+ * The policy's decision, and its audit row being written: the row is awaited before the call's
+ * result is recorded, not before the tool starts (writeAudit never throws; a failed write is logged).
+ */
 async function decide(
   deps: ExecutorDeps,
   req: ToolRequest,
   slug: string,
   needsNetwork: boolean,
-): Promise<ToolOutcome | null> {
-  const conf = deps.tenants[slug] ?? deps.tenants[deps.settings.tenancy.defaultTenant];
-  // Calls without an actor (enqueued by an older gateway) are decided with the least privilege.
-  const user = req.actor ? { id: req.actor.userId, role: req.actor.role } : { id: "unknown", role: "member" };
-  let decision: { allow: boolean; reason: string };
+): Promise<{ denied: ToolOutcome | null; audited: Promise<void> }> {
+  const input = policyInput(deps, req, slug, needsNetwork);
+  let decision: Decision;
   try {
-    decision = await withSpan(
-      "policy.opa",
-      { kind: "client", attributes: { [ATTR.tool]: req.tool } },
-      async (span) => {
-        const d = await opaDecision<{ allow: boolean; reason: string }>("somaagent/tools/decision", {
-          tenant: { id: req.tenantId, deniedTools: conf?.tools.denied ?? [] },
-          user,
-          tool: { name: req.tool, needsNetwork },
-        });
-        span.set({ [ATTR.decision]: d.allow ? "allow" : "deny" });
-        return d;
-      },
-    );
+    decision = (await policyDecision(deps, req, input))!;
   } catch (err) {
     throw new StepUnavailable(`the policy could not be checked: ${failureReason(err)}`, { cause: err });
   }
-  deps.log.info({ toolCallId: req.toolCallId, tool: req.tool, decision }, "policy decision");
-  await writeAudit(
-    {
-      action: "tool.run",
-      outcome: decision.allow ? "success" : "denied",
-      tenantId: req.tenantId,
-      actorId: req.actor?.userId ?? null,
-      actorType: req.actor ? "user" : "system",
-      resource: `tool_call:${req.toolCallId}`,
-      details: {
-        tool: req.tool,
-        sessionId: req.sessionId,
-        decision: decision.allow ? "allow" : "deny",
-        reason: decision.reason,
-      },
-    },
-    deps.db,
-  );
-  return decision.allow ? null : { status: "denied", error: decision.reason };
+  logDecision(deps, req, decision);
+  const audited = writeAudit(decisionAudit(req, decision), deps.db);
+  return { denied: decision.allow ? null : { status: "denied", error: decision.reason }, audited };
+}
+
+/** A call decided before it is claimed: its tool, arguments and tenant, and the decision. */
+interface DecidedAhead {
+  tool: NonNullable<ReturnType<typeof findTool>>;
+  args: unknown;
+  slug: string;
+  decision: Decision;
+}
+
+/**
+ * The common case decided before the claim, so the claim and the decision's audit row are one
+ * statement: a known tool, valid arguments, the tenant known, and the policy mirror current (no
+ * I/O that could fail). Anything else (undefined) takes the usual way after the claim, with its
+ * retries.
+ */
+async function decideAhead(deps: ExecutorDeps, req: ToolRequest): Promise<DecidedAhead | undefined> {
+  const tool = findTool(req.tool);
+  if (!tool) return undefined;
+  const args = tool.args.safeParse(req.arguments);
+  if (!args.success) return undefined;
+  let slug: string;
+  try {
+    slug = await tenantSlug(deps.db, deps.redis, req.tenantId);
+  } catch {
+    return undefined; // computeOutcome says why, with its retries
+  }
+  if (!mirror(deps)?.current) return undefined;
+  const decision = await policyDecision(deps, req, policyInput(deps, req, slug, tool.needsNetwork), true);
+  return decision ? { tool, args: args.data, slug, decision } : undefined;
 }
 
 /** `trace`: the trace the request was sent in (the bus message's), continued by this call's spans. */
@@ -358,66 +447,74 @@ async function processRequest(
 }
 
 /**
- * Reads the call and claims it for this executor: null when no such call is recorded; `claimed`
- * false when it had finished already (a redelivery). Throws RetryLater while another live executor
- * runs it or wins the claim.
+ * Takes the call for this executor. A call nobody has taken yet (the common case) is claimed in one
+ * statement; otherwise its row decides: finished (its result is handed back), running on a live
+ * executor (later), or left by a dead one (taken over). Returns the attempts before this one and
+ * the last one's reason, or null when the request is dealt with already.
  */
-function claimCall(
+async function claim(
+  raw: string,
   req: ToolRequest,
   deps: ExecutorDeps,
-): Promise<{ row: ClaimedRow; claimed: boolean } | null> {
-  return withSpan(
-    "executor.claim",
-    { attributes: { [ATTR.toolCallId]: req.toolCallId, [ATTR.executorId]: deps.executorId } },
-    async (span) => {
-      const row = await deps.db.toolCall.findUnique({
-        where: { id: req.toolCallId },
-        select: { status: true, claimedBy: true, result: true, error: true, attempts: true },
+  log: Logger,
+  ahead?: DecidedAhead,
+): Promise<{ attempts: number; error: string | null; audited: boolean } | null> {
+  // Straight on the pool (lib/server/db.ts), as the result's record below: the call's hot path.
+  const claimSql = `UPDATE tool_calls
+           SET status = 'running', claimed_by = $1, started_at = now() AT TIME ZONE 'UTC',
+               attempts = attempts + 1
+           WHERE id = $2::uuid AND status IN ('pending', 'queued')
+           RETURNING attempts, error`;
+  if (ahead) {
+    // Decided already: the decision's audit row goes in with the claim (only if the call is claimed).
+    const entry = decisionAudit(req, ahead.decision);
+    try {
+      const { rows } = await sqlPool(deps.db).query<{ attempts: number; error: string | null }>({
+        name: "tool-call-claim-audited",
+        text: `WITH claimed AS (${claimSql}), audited AS (
+                 INSERT INTO audit_log (tenant_id, actor_id, actor_type, action, resource, outcome, details,
+                                        created_at)
+                 SELECT $3::uuid, $4::uuid, $5, $6, $7, $8::"AuditOutcome", $9::jsonb, now() AT TIME ZONE 'UTC'
+                 FROM claimed
+               )
+               SELECT attempts, error FROM claimed`,
+        values: [
+          deps.executorId,
+          req.toolCallId,
+          entry.tenantId,
+          entry.actorId,
+          entry.actorType,
+          entry.action,
+          entry.resource,
+          entry.outcome,
+          JSON.stringify(scrub(entry.details)),
+        ],
       });
-      if (!row) return null;
-      if (TERMINAL.has(row.status)) {
-        span.set({ [ATTR.toolStatus]: row.status });
-        return { row, claimed: false };
+      if (rows[0]) {
+        logDecision(deps, req, ahead.decision);
+        return { attempts: rows[0].attempts - 1, error: rows[0].error, audited: true };
       }
-      if (
-        row.status === "running" &&
-        row.claimedBy &&
-        row.claimedBy !== deps.executorId &&
-        (await isAlive(deps.redis, row.claimedBy))
-      ) {
-        throw new RetryLater(`tool call is running on executor ${row.claimedBy}`);
-      }
-      // pending and queued are the same to a claim (the relay marks queued after publishing).
-      const claimable = row.status === "running" ? (["running"] as const) : (["pending", "queued"] as const);
-      const claimed = await deps.db.toolCall.updateMany({
-        where: { id: req.toolCallId, status: { in: [...claimable] }, claimedBy: row.claimedBy },
-        data: {
-          status: "running",
-          claimedBy: deps.executorId,
-          startedAt: new Date(),
-          attempts: { increment: 1 },
-        },
-      });
-      if (claimed.count === 0) throw new RetryLater("another executor claimed the call first");
-      span.set({ [ATTR.attempt]: row.attempts + 1 });
-      return { row, claimed: true };
-    },
-  );
-}
+    } catch (err) {
+      // The audit row could not be written with it: claim alone, and audit the usual way.
+      log.warn({ reason: failureReason(err) }, "claim with its audit row failed; claiming alone");
+    }
+  }
+  const { rows: fresh } = await sqlPool(deps.db).query<{ attempts: number; error: string | null }>({
+    name: "tool-call-claim",
+    text: claimSql,
+    values: [deps.executorId, req.toolCallId],
+  });
+  if (fresh[0]) return { attempts: fresh[0].attempts - 1, error: fresh[0].error, audited: false };
 
-interface ClaimedRow {
-  status: string;
-  claimedBy: string | null;
-  result: Prisma.JsonValue;
-  error: string | null;
-  attempts: number;
-}
-
-async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, log: Logger): Promise<void> {
-  const claim = await claimCall(req, deps);
-  if (!claim) return deadLetter(deps, raw, `no tool call ${req.toolCallId} is recorded`);
-  const { row } = claim;
-  if (!claim.claimed) {
+  const row = await deps.db.toolCall.findUnique({
+    where: { id: req.toolCallId },
+    select: { status: true, claimedBy: true, result: true, error: true, attempts: true },
+  });
+  if (!row) {
+    await deadLetter(deps, raw, `no tool call ${req.toolCallId} is recorded`);
+    return null;
+  }
+  if (TERMINAL.has(row.status)) {
     // A redelivery of finished work: hand back the recorded result, never run it again.
     log.info({ status: row.status }, "already finished; redelivering the recorded result");
     await deliver(deps, {
@@ -429,8 +526,45 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
       ...(row.error === null ? {} : { error: row.error }),
       finishedAt: new Date().toISOString(),
     });
-    return;
+    return null;
   }
+  if (
+    row.status === "running" &&
+    row.claimedBy &&
+    row.claimedBy !== deps.executorId &&
+    (await isAlive(deps.redis, row.claimedBy))
+  ) {
+    throw new RetryLater(`tool call is running on executor ${row.claimedBy}`);
+  }
+  // pending and queued are the same to a claim (the relay marks queued after publishing).
+  const claimable = row.status === "running" ? (["running"] as const) : (["pending", "queued"] as const);
+  const claimed = await deps.db.toolCall.updateMany({
+    where: { id: req.toolCallId, status: { in: [...claimable] }, claimedBy: row.claimedBy },
+    data: {
+      status: "running",
+      claimedBy: deps.executorId,
+      startedAt: new Date(),
+      attempts: { increment: 1 },
+    },
+  });
+  if (claimed.count === 0) throw new RetryLater("another executor claimed the call first");
+  return { attempts: row.attempts, error: row.error, audited: false };
+}
+
+async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, log: Logger): Promise<void> {
+  const ahead = await decideAhead(deps, req);
+  const row = await withSpan(
+    "executor.claim",
+    { attributes: { [ATTR.toolCallId]: req.toolCallId, [ATTR.executorId]: deps.executorId } },
+    async (span) => {
+      const claimed = await claim(raw, req, deps, log, ahead);
+      if (claimed) span.set({ [ATTR.attempt]: claimed.attempts + 1 });
+      return claimed;
+    },
+  );
+  if (!row) return;
+  // Decided and audited with the claim: the first attempt goes straight to the tool.
+  let decided = row.audited ? ahead : undefined;
 
   const started = performance.now();
   const { maxAttempts, retryBackoffMs } = deps.settings.executor;
@@ -444,7 +578,8 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
   }
   while (!outcome) {
     try {
-      outcome = await computeOutcome(deps, req);
+      outcome = await computeOutcome(deps, req, decided);
+      decided = undefined;
     } catch (err) {
       if (!(err instanceof StepUnavailable)) throw err;
       const reason = failureReason(err);
@@ -472,32 +607,56 @@ async function handleRequest(raw: string, req: ToolRequest, deps: ExecutorDeps, 
   outcome = deps.masker.deep(outcome);
   const seconds = (performance.now() - started) / 1000;
 
+  // No output leaves the column as it was.
   const final = outcome;
   const recorded = await withSpan(
     "executor.record",
     { attributes: { [ATTR.toolCallId]: req.toolCallId, [ATTR.toolStatus]: final.status } },
     () =>
-      deps.db.toolCall.updateMany({
-        where: { id: req.toolCallId, status: "running", claimedBy: deps.executorId },
-        data: {
-          status: final.status,
-          result: final.output === undefined ? undefined : (final.output as Prisma.InputJsonValue),
-          error: final.error ?? null,
-          completedAt: new Date(),
-        },
+      sqlPool(deps.db).query<{ status: ToolResult["status"]; result: unknown; error: string | null }>({
+        name: "tool-call-record",
+        text: `UPDATE tool_calls
+               SET status = $1::"ToolCallStatus", result = COALESCE($2::jsonb, result), error = $3,
+                   completed_at = now() AT TIME ZONE 'UTC'
+               WHERE id = $4::uuid AND status = 'running' AND claimed_by = $5
+               RETURNING status, result, error`,
+        values: [
+          final.status,
+          final.output === undefined ? null : JSON.stringify(final.output),
+          final.error ?? null,
+          req.toolCallId,
+          deps.executorId,
+        ],
       }),
   );
-  if (recorded.count === 0) {
+  if (recorded.rowCount === 0) {
     log.warn("the call was taken over by another executor; dropping this run's result");
     return;
   }
   deps.observe?.(req.tool, outcome.status, seconds);
   log.info({ status: outcome.status, ms: Math.round(seconds * 1000) }, "tool call finished");
-  await deliver(deps, toResult(req, outcome));
+  // The waiting gateway is woken here at once (the result is recorded; a small one goes along, as
+  // Postgres returned it), beside the delivery: the results channel (or callback) is the durable
+  // way, which wakes it again if this was missed.
+  await Promise.all([
+    notifyToolDone(deps.redis, req.toolCallId, recorded.rows[0]).catch((err: unknown) =>
+      log.warn({ reason: failureReason(err) }, "could not wake the caller directly; the delivery will"),
+    ),
+    deliver(deps, toResult(req, outcome)),
+  ]);
 }
 
 /** Everything from the tool's checks to its run; steps that may pass later throw StepUnavailable. */
-async function computeOutcome(deps: ExecutorDeps, req: ToolRequest): Promise<ToolOutcome> {
+async function computeOutcome(
+  deps: ExecutorDeps,
+  req: ToolRequest,
+  decided?: DecidedAhead,
+): Promise<ToolOutcome> {
+  if (decided) {
+    const { tool, args, slug, decision } = decided;
+    if (!decision.allow) return { status: "denied", error: decision.reason };
+    return runTool(deps, req, slug, args, tool.usesWorkspace ?? false);
+  }
   const tool = findTool(req.tool);
   if (!tool) return { status: "failed", error: `unknown tool "${req.tool}"` };
   const args = tool.args.safeParse(req.arguments);
@@ -513,10 +672,12 @@ async function computeOutcome(deps: ExecutorDeps, req: ToolRequest): Promise<Too
   } catch (err) {
     throw new StepUnavailable(`the tenant could not be read: ${failureReason(err)}`, { cause: err });
   }
-  return (
-    (await decide(deps, req, slug, tool.needsNetwork)) ??
-    (await runTool(deps, req, slug, args.data, tool.usesWorkspace ?? false))
-  );
+  const { denied, audited } = await decide(deps, req, slug, tool.needsNetwork);
+  try {
+    return denied ?? (await runTool(deps, req, slug, args.data, tool.usesWorkspace ?? false));
+  } finally {
+    await audited;
+  }
 }
 
 async function runTool(
@@ -590,6 +751,7 @@ async function runTool(
               limits,
               httpAllowedHosts: deps.settings.tools.httpAllowedHosts,
             },
+            warmSandboxes: s.warmSandboxes,
           },
           limits.timeoutMs + 10_000,
         );

@@ -7,6 +7,8 @@ export interface HostRequest {
   args: unknown;
   /** Everything a tool gets but the database client, which the host opens itself. */
   ctx: Omit<ToolContext, "db" | "signal">;
+  /** executor.warmSandboxes as the executor reads it now (a saved setting applies to the next call). */
+  warmSandboxes: number;
 }
 
 /** Stops a running request: its sandbox is killed and it answers "killed". */

@@ -49,6 +49,14 @@ export class ToolHost {
     return child;
   }
 
+  /**
+   * Starts the host now (the executor does at start) rather than with the first call, which would
+   * otherwise wait for a Node process and its modules to load.
+   */
+  start(): void {
+    this.ensure();
+  }
+
   /** Runs a tool in the host; a host that does not answer in time is killed and restarted. */
   run(req: Omit<HostRequest, "id">, deadlineMs: number): Promise<ToolOutcome> {
     const callId = req.ctx.toolCallId;

@@ -1,11 +1,12 @@
-// Admission decisions in the gateway's own process: OPA's server stays the source of the policies (the
-// migration job and operators load them there, the executor still asks it), and each gateway mirrors
-// them: it reads what the server serves (GET /v1/policies) every POLL_MS, compiles that to WebAssembly
-// with `opa build -t wasm` and evaluates it with @open-policy-agent/opa-wasm. An answer comes from the
-// mirror only while the mirror is of exactly what the server served at its last look, and that look
-// is at most FRESH_MS old; otherwise (a change not yet compiled, the server unreachable, no opa
-// executable, a policy that does not compile) the caller asks the server, as before. So a policy
-// change holds from the next look on: within POLL_MS plus one request.
+// Policy decisions in the deciding process (the gateway's admission, the executor's tool decisions):
+// OPA's server stays the source of the policies (the migration job and operators load them there),
+// and each gateway and executor mirrors them: it reads what the server serves (GET /v1/policies)
+// every POLL_MS, compiles that to WebAssembly with `opa build -t wasm` and evaluates it with
+// @open-policy-agent/opa-wasm. An answer comes from the mirror only while the mirror is of exactly
+// what the server served at its last look, and that look is at most FRESH_MS old; otherwise (a change
+// not yet compiled, the server unreachable, no opa executable, a policy that does not compile) the
+// caller asks the server, as before. So a policy change holds from the next look on: within POLL_MS
+// plus one request.
 import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
@@ -21,8 +22,8 @@ import { goSprintf } from "./go-sprintf";
 
 export const POLL_MS = 250;
 export const FRESH_MS = 1_000;
-/** The decisions compiled in (the gateway's; the executor's tool decisions stay on the server). */
-export const ENTRYPOINTS = ["somaagent/requests/decision"] as const;
+/** The decisions compiled in: the gateway's admission, the executor's tool decisions. */
+export const ENTRYPOINTS = ["somaagent/requests/decision", "somaagent/tools/decision"] as const;
 
 const run = promisify(execFile);
 
@@ -146,7 +147,7 @@ export class PolicyMirror {
       const policy = await compilePolicies(this.opaBinary, served.policies);
       if (this.compiling !== served.hash) return; // a newer version is on its way
       this.compiled = { hash: served.hash, policy };
-      this.log.info({ policies: served.policies.map((p) => p.id) }, "OPA policies compiled for the gateway");
+      this.log.info({ policies: served.policies.map((p) => p.id) }, "OPA policies compiled in process");
     } catch (err) {
       this.log.warn(
         { err: (err as Error).message.slice(0, 2_000) },

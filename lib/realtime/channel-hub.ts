@@ -10,17 +10,40 @@ export type Listener = (message: string) => void;
 export class ChannelHub {
   private sub: Redis;
   private listeners = new Map<string, Set<Listener>>();
+  private patterns = new Map<string, (channel: string, message: string) => void>();
   private interrupted = new Set<() => void>();
+  private resumed = new Set<() => void>();
+  private wasClosed = false;
   constructor(redisUrl: string) {
     this.sub = createRedis(redisUrl, { blocking: true });
     this.sub.on("error", () => undefined);
     // Messages published while the connection is down are lost: whoever keeps state by them drops it.
     this.sub.on("close", () => {
+      this.wasClosed = true;
       for (const fn of this.interrupted) fn();
+    });
+    // Back (ioredis has subscribed again): whoever waits for a message may look for what it missed.
+    this.sub.on("ready", () => {
+      if (!this.wasClosed) return;
+      this.wasClosed = false;
+      for (const fn of this.resumed) fn();
     });
     this.sub.on("message", (channel: string, message: string) => {
       for (const fn of this.listeners.get(channel) ?? []) fn(message);
     });
+    this.sub.on("pmessage", (pattern: string, channel: string, message: string) => {
+      this.patterns.get(pattern)?.(channel, message);
+    });
+  }
+
+  /**
+   * One listener for every channel matching `pattern` (PSUBSCRIBE), for channels made per item and
+   * heard all the time (a tool call's result): no subscribe and unsubscribe per item.
+   */
+  async listenPattern(pattern: string, fn: (channel: string, message: string) => void): Promise<void> {
+    if (this.patterns.has(pattern)) throw new Error(`${pattern} has a listener already`);
+    this.patterns.set(pattern, fn);
+    await this.sub.psubscribe(pattern);
   }
 
   /** Resolves once the subscription is active; the returned function removes the listener. */
@@ -49,6 +72,12 @@ export class ChannelHub {
   onInterrupt(fn: () => void): () => void {
     this.interrupted.add(fn);
     return () => this.interrupted.delete(fn);
+  }
+
+  /** Calls `fn` whenever the connection is back after closing (subscribed again). */
+  onResume(fn: () => void): () => void {
+    this.resumed.add(fn);
+    return () => this.resumed.delete(fn);
   }
 
   close(): void {

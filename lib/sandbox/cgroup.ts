@@ -15,8 +15,15 @@ const PARENT = "somaagent-sandbox";
 export interface CallCgroup {
   /** cgroup.procs files a launcher writes its pid into before exec. */
   procsFiles: string[];
-  /** True when the memory limit was hit (the kernel killed the process). */
+  /** True when the memory limit was hit (the kernel killed a process) since creation or reuse(). */
   oomKilled(): boolean;
+  /** Whether any process is still in it (a sandbox's last processes leave just after it closes). */
+  busy(): boolean;
+  /**
+   * Makes an empty cgroup ready for another call (lib/sandbox/cgroup-pool.ts): its kill count so
+   * far no longer counts, and (v1) the pages still charged to it are reclaimed. False: remove it.
+   */
+  reuse(): boolean;
   remove(): void;
 }
 
@@ -102,8 +109,28 @@ function removeDirs(dirs: string[]): void {
     try {
       fs.rmdirSync(dir);
     } catch {
-      /* still has processes for a moment; the kernel frees it when they are gone */
+      /* still has processes: the pool (lib/sandbox/cgroup-pool.ts) waits for them to leave first */
     }
+  }
+}
+
+/** Whether any of these cgroup.procs files lists a process. */
+function anyProcess(procsFiles: string[]): boolean {
+  return procsFiles.some((f) => {
+    try {
+      return fs.readFileSync(f, "utf8").trim() !== "";
+    } catch {
+      return false; // gone
+    }
+  });
+}
+
+/** A number `pattern` captures from `file`, 0 when it cannot be read. */
+function counter(file: string, pattern: RegExp): number {
+  try {
+    return Number(pattern.exec(fs.readFileSync(file, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
   }
 }
 
@@ -129,15 +156,22 @@ function v1Cgroup(
     removeDirs([mem, pids]);
     return undefined;
   }
+  const kills = () => counter(path.join(mem, "memory.oom_control"), /oom_kill (\d+)/);
+  let killsBefore = 0;
+  const procsFiles = [path.join(mem, "cgroup.procs"), path.join(pids, "cgroup.procs")];
   return {
-    procsFiles: [path.join(mem, "cgroup.procs"), path.join(pids, "cgroup.procs")],
-    oomKilled() {
+    procsFiles,
+    oomKilled: () => kills() > killsBefore,
+    busy: () => anyProcess(procsFiles),
+    reuse() {
       try {
-        const control = fs.readFileSync(path.join(mem, "memory.oom_control"), "utf8");
-        return Number(/oom_kill (\d+)/.exec(control)?.[1] ?? 0) > 0;
+        // Page cache a call left charged here (its workspace files) would count against the next.
+        fs.writeFileSync(path.join(mem, "memory.force_empty"), "0");
       } catch {
         return false;
       }
+      killsBefore = kills();
+      return true;
     },
     remove: () => removeDirs([mem, pids]),
   };
@@ -163,15 +197,18 @@ function v2Cgroup(
     removeDirs([dir]);
     return undefined;
   }
+  const kills = () => counter(path.join(dir, "memory.events"), /^oom_kill (\d+)/m);
+  let killsBefore = 0;
+  const procsFiles = [path.join(dir, "cgroup.procs")];
   return {
-    procsFiles: [path.join(dir, "cgroup.procs")],
-    oomKilled() {
-      try {
-        const events = fs.readFileSync(path.join(dir, "memory.events"), "utf8");
-        return Number(/^oom_kill (\d+)/m.exec(events)?.[1] ?? 0) > 0;
-      } catch {
-        return false;
-      }
+    procsFiles,
+    oomKilled: () => kills() > killsBefore,
+    busy: () => anyProcess(procsFiles),
+    reuse() {
+      // v2 has no force_empty (memory.reclaim is too new to rely on): cache left here is reclaimed
+      // under the next call's limit like any other cache.
+      killsBefore = kills();
+      return true;
     },
     remove: () => removeDirs([dir]),
   };
@@ -185,4 +222,11 @@ export function createCallCgroup(
   if (layout.version === 1) return v1Cgroup(layout, id, limits);
   if (layout.version === 2) return v2Cgroup(layout.parent, id, limits);
   return undefined;
+}
+
+/** The directories call cgroups are made in (both hierarchies on v1). */
+export function callCgroupParents(layout: CgroupLayout = cgroupLayout()): string[] {
+  if (layout.version === 1) return [path.join(layout.memory, PARENT), path.join(layout.pids, PARENT)];
+  if (layout.version === 2) return [layout.parent];
+  return [];
 }

@@ -6,10 +6,8 @@
 //
 // Not covered: seccomp syscall filtering, a disk quota where the workspace cannot be loop-mounted
 // (lib/sandbox/workspace-quota.ts), and kernel exploits that break namespaces. See docs/sandbox.md.
-import { spawn } from "node:child_process";
-import fs from "node:fs";
-import { randomUUID } from "node:crypto";
-import { createCallCgroup } from "./cgroup";
+import { closeCgroups, launch, type Launched } from "./launch";
+import { WarmPool } from "./warm-pool";
 
 export interface SandboxLimits {
   timeoutMs: number;
@@ -37,6 +35,11 @@ export interface SandboxRequest {
   limitAddressSpace?: boolean;
   /** Aborting kills the whole process group (the call was cancelled). */
   signal?: AbortSignal;
+  /**
+   * Start the next sandbox of this kind when this call ends, for the session's next call
+   * (lib/sandbox/warm-pool.ts): for commands that read their whole program from stdin.
+   */
+  prewarm?: boolean;
 }
 
 export type SandboxOutcome = "exited" | "timeout" | "killed" | "output_limit" | "cancelled";
@@ -52,153 +55,56 @@ export interface SandboxResult {
   enforcement: { cgroup: boolean };
 }
 
-const SYSTEM_DIRS = ["/usr", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates", "/etc/localtime"];
-
-function systemBinds(): string[] {
-  const args: string[] = [];
-  for (const dir of SYSTEM_DIRS) if (fs.existsSync(dir)) args.push("--ro-bind", dir, dir);
-  // Merged-/usr systems have /bin, /lib… as symlinks into /usr; older ones have real directories.
-  for (const top of ["/bin", "/sbin", "/lib", "/lib64", "/lib32"]) {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(top);
-    } catch {
-      continue;
-    }
-    if (st.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(top), top);
-    else args.push("--ro-bind", top, top);
-  }
-  return args;
+/**
+ * Sandboxes started ahead of their call, in this process (the tool host): at most
+ * executor.warmSandboxes, which the executor sends with each call (a saved setting applies to the
+ * next one). None until set.
+ */
+let warmMax = 0;
+const warmPool = new WarmPool(launch, () => warmMax);
+export function setWarmSandboxes(max: number): void {
+  warmMax = max;
+  if (max <= 0) warmPool.close();
+}
+/** The tool host is stopping: its warm sandboxes are killed, its idle cgroups removed. */
+export function closeWarmSandboxes(): void {
+  warmPool.close();
+  closeCgroups();
 }
 
 export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> {
   const { limits } = req;
   const started = performance.now();
-  const cgroup = createCallCgroup(randomUUID(), {
-    memoryBytes: limits.memoryBytes,
-    maxProcesses: limits.maxProcesses,
-  });
+  const sandbox = (req.prewarm ? warmPool.take(req) : undefined) ?? launch(req);
+  try {
+    return await finish(sandbox, req, started);
+  } finally {
+    // The session's next call of this kind finds its sandbox started (after this one, so the
+    // session's own earlier call has ended: a warm sandbox never runs beside the call it follows).
+    if (req.prewarm) warmPool.prepare(req);
+  }
 
-  const bwrap = [
-    "bwrap",
-    "--unshare-all",
-    ...(req.network ? ["--share-net"] : []),
-    "--die-with-parent",
-    "--new-session",
-    "--cap-drop",
-    "ALL",
-    ...systemBinds(),
-    "--proc",
-    "/proc",
-    "--dev",
-    "/dev",
-    "--size",
-    String(limits.tmpBytes),
-    "--tmpfs",
-    "/tmp",
-    ...(req.network && fs.existsSync("/etc/resolv.conf")
-      ? ["--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"]
-      : []),
-    ...(req.workspace
-      ? ["--bind", req.workspace, "/workspace", "--chdir", "/workspace"]
-      : ["--chdir", "/tmp"]),
-    ...(req.readOnly ?? []).flatMap((p) => ["--ro-bind", p, p]),
-    "--clearenv",
-    "--setenv",
-    "PATH",
-    "/usr/local/bin:/usr/bin:/bin",
-    "--setenv",
-    "HOME",
-    req.workspace ? "/workspace" : "/tmp",
-    "--setenv",
-    "LANG",
-    "C.UTF-8",
-    ...Object.entries(req.env ?? {}).flatMap(([k, v]) => ["--setenv", k, v]),
-    "--",
-    ...req.command,
-  ];
-  const prlimit = [
-    "prlimit",
-    `--cpu=${limits.cpuSeconds}`,
-    `--nproc=${limits.maxProcesses}`,
-    `--fsize=${Math.max(limits.outputBytes * 16, 16 * 1024 * 1024)}`,
-    "--nofile=256",
-    "--core=0",
-    ...(req.limitAddressSpace ? [`--as=${limits.memoryBytes * 2}`] : []),
-    "--",
-  ];
-  // --pdeathsig: if the tool host dies (even by SIGKILL) before bwrap starts, the sandbox dies too;
-  // from bwrap on, --die-with-parent takes over.
-  const setpriv = [
-    "setpriv",
-    `--reuid=${limits.uid}`,
-    `--regid=${limits.uid}`,
-    "--clear-groups",
-    "--pdeathsig=KILL",
-    "--",
-  ];
-  // The launcher joins the call's cgroup, then becomes the sandbox (exec keeps the pid).
-  const join = cgroup ? cgroup.procsFiles.map((f) => `echo $$ > ${f}`).join(" && ") + " && " : "";
-  const launcher = ["/bin/sh", "-c", `${join}exec "$@"`, "sandbox", ...setpriv, ...prlimit, ...bwrap];
-
-  const child = spawn(launcher[0]!, launcher.slice(1), {
-    stdio: ["pipe", "pipe", "pipe"],
-    detached: true, // own process group, so a timeout kills everything the call started
-    env: {
-      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    } as unknown as NodeJS.ProcessEnv,
-  });
-
-  let stdout = "";
-  let stderr = "";
-  let outcome: SandboxOutcome = "exited";
-  const kill = (why: SandboxOutcome) => {
-    if (outcome === "exited") outcome = why;
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  };
-  const take = (which: "out" | "err") => (chunk: Buffer) => {
-    const room = limits.outputBytes - (stdout.length + stderr.length);
-    if (room <= 0) return kill("output_limit");
-    const text = chunk.toString("utf8").slice(0, room);
-    if (which === "out") stdout += text;
-    else stderr += text;
-    if (chunk.length > room) kill("output_limit");
-  };
-  child.stdout.on("data", take("out"));
-  child.stderr.on("data", take("err"));
-  child.stdin.on("error", () => undefined); // the process may exit without reading its input
-  child.stdin.end(req.stdin ?? "");
-  const timer = setTimeout(() => kill("timeout"), limits.timeoutMs);
-  const onAbort = () => kill("cancelled");
-  if (req.signal?.aborted) onAbort();
-  req.signal?.addEventListener("abort", onAbort, { once: true });
-
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-    (resolve) => {
-      child.once("close", (c, s) => resolve({ code: c, signal: s }));
-      child.once("error", (err) => {
-        stderr += `sandbox could not start: ${err.message}`;
-        resolve({ code: null, signal: null });
-      });
-    },
-  );
-  clearTimeout(timer);
-  req.signal?.removeEventListener("abort", onAbort);
-  // Killed by the kernel: the CPU limit (SIGXCPU/SIGKILL) or the memory cgroup.
-  if (outcome === "exited" && (signal === "SIGKILL" || signal === "SIGXCPU" || cgroup?.oomKilled()))
-    outcome = "killed";
-  cgroup?.remove();
-  return {
-    outcome,
-    exitCode: code,
-    signal,
-    stdout,
-    stderr,
-    durationMs: Math.round(performance.now() - started),
-    enforcement: { cgroup: Boolean(cgroup) },
-  };
+  async function finish(s: Launched, r: SandboxRequest, t0: number): Promise<SandboxResult> {
+    s.child.stdin.end(r.stdin ?? "");
+    const timer = setTimeout(() => s.kill("timeout"), limits.timeoutMs);
+    const onAbort = () => s.kill("cancelled");
+    if (r.signal?.aborted) onAbort();
+    r.signal?.addEventListener("abort", onAbort, { once: true });
+    const { code, signal } = await s.closed;
+    clearTimeout(timer);
+    r.signal?.removeEventListener("abort", onAbort);
+    // Killed by the kernel: the CPU limit (SIGXCPU/SIGKILL) or the memory cgroup.
+    if (s.outcome === "exited" && (signal === "SIGKILL" || signal === "SIGXCPU" || s.cgroup?.oomKilled()))
+      s.outcome = "killed";
+    s.release();
+    return {
+      outcome: s.outcome,
+      exitCode: code,
+      signal,
+      stdout: s.stdout,
+      stderr: s.stderr,
+      durationMs: Math.round(performance.now() - t0),
+      enforcement: { cgroup: Boolean(s.cgroup) },
+    };
+  }
 }

@@ -42,8 +42,17 @@ export function isMounted(dir: string): boolean {
 // calls of one session) never mount the same image twice. Arguments, not interpolation: no quoting.
 const MOUNT_SCRIPT = String.raw`
 set -eu
-dir=$1 img=$2 mb=$3 uid=$4
+dir=$1 img=$2 mb=$3 uid=$4 spare_dir=$5 spare_img=$6
 mountpoint -q "$dir" && exit 0
+# A spare (lib/sandbox/workspace-spares.ts: made and mounted ahead of time) becomes this workspace
+# when the session has none yet: its mount moved here, then its image renamed. If the move is
+# refused (a shared mount), the spare stays as it was and the image is made below.
+if [ -n "$spare_dir" ] && [ ! -f "$img" ] && [ -z "$(ls -A "$dir")" ] && mountpoint -q "$spare_dir" \
+  && mount --move "$spare_dir" "$dir"; then
+  if ! mv "$spare_img" "$img"; then umount "$dir"; echo "could not take the spare image $spare_img" >&2; exit 4; fi
+  rmdir "$spare_dir" 2>/dev/null || true
+fi
+mountpoint -q "$dir" && { rmdir "$dir/lost+found" 2>/dev/null || true; chown "$uid:$uid" "$dir"; chmod 700 "$dir"; exit 0; }
 if [ ! -f "$img" ]; then
   rm -f "$img.new"
   truncate -s "$mb"M "$img.new"
@@ -97,6 +106,8 @@ export async function mountWorkspace(opts: {
   sessionId: string;
   uid: number;
   maxMb: number;
+  /** A spare of maxMb to take if the session has no image yet (it is left alone otherwise). */
+  spare?: { dir: string; image: string };
 }): Promise<string> {
   const dir = path.join(opts.root, opts.sessionId);
   if (isMounted(dir)) return dir;
@@ -107,6 +118,8 @@ export async function mountWorkspace(opts: {
     imagePath(opts.root, opts.sessionId),
     String(opts.maxMb),
     String(opts.uid),
+    opts.spare?.dir ?? "",
+    opts.spare?.image ?? "",
   ]);
   if (!isMounted(dir)) throw new Error(`${dir} is still not a mount point after mounting its image`);
   return dir;

@@ -1,10 +1,11 @@
 // One tool call from the gateway, however it was asked for (a model in a turn, a realtime function
 // call, POST /api/v1/tools/{name}/invoke): enqueued with its outbox row, the relay nudged, and the
 // caller woken when an executor has recorded the result (or at the deadline, or when stopped).
+import { randomUUID } from "node:crypto";
 import { getConfig } from "../config";
 import type { Db } from "../server/db";
 import { enqueueToolCall, type ToolCallInput } from "./dispatch";
-import { waitForToolCall, type FinishedToolCall } from "./result-notify";
+import { listenForToolCall, type FinishedToolCall } from "./result-notify";
 import { toolRuntime } from "./runtime";
 import { toolCallMetrics } from "./metrics";
 import { ATTR, withSpan } from "../tracing/spans";
@@ -30,21 +31,26 @@ export async function callTool(
     async (span) => {
       const started = performance.now();
       const rt = toolRuntime();
-      const { toolCallId } = await withSpan(
-        "outbox.insert",
-        { attributes: { [ATTR.tool]: input.tool } },
-        async (insert) => {
-          const made = await enqueueToolCall(db, input, insert.carrier());
-          insert.set({ [ATTR.toolCallId]: made.toolCallId });
-          return made;
-        },
-      );
+      const toolCallId = input.toolCallId ?? randomUUID();
       span.set({ [ATTR.toolCallId]: toolCallId });
-      rt.relay.kick();
-      opts.onQueued?.(toolCallId);
       // The executor's own timeout, plus time for the queue and the way back.
       const waitMs = getConfig().settings.agent.toolTimeoutMs + 30_000;
-      const done = await waitForToolCall(db, rt.waiters, toolCallId, waitMs, opts.signal);
+      // Listening before the call exists: its result cannot come first, so no read is needed before
+      // waiting.
+      const listener = await listenForToolCall(db, rt.waiters, toolCallId);
+      let done: FinishedToolCall | null;
+      try {
+        await withSpan(
+          "outbox.insert",
+          { attributes: { [ATTR.tool]: input.tool, [ATTR.toolCallId]: toolCallId } },
+          (insert) => enqueueToolCall(db, { ...input, toolCallId }, insert.carrier()),
+        );
+        rt.relay.kick();
+        opts.onQueued?.(toolCallId);
+        done = await listener.wait(waitMs, opts.signal);
+      } finally {
+        listener.stop();
+      }
       const ms = performance.now() - started;
       span.set({ [ATTR.toolStatus]: done?.status ?? (opts.signal?.aborted ? "stopped" : "timeout") });
       // A caller that stopped waiting (a cancelled turn) says nothing about the round trip.

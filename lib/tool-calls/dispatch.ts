@@ -1,8 +1,8 @@
 // The gateway side of a tool call: the call row and its outbox row in one transaction (so a broker
-// outage delays work but loses none), then a nudge to the relay.
+// outage delays work but loses none), then a nudge to the relay. The outbox row is keyed by
+// session: one session's calls stay in order on one partition.
 import { randomUUID } from "node:crypto";
-import type { Db } from "../server/db";
-import type { Prisma } from "../generated/prisma/client";
+import { sqlPool, type Db } from "../server/db";
 import type { ToolRequest } from "../bus/messages";
 import type { TraceCarrier } from "../tracing/propagation";
 
@@ -35,29 +35,28 @@ export async function enqueueToolCall(
     arguments: input.arguments,
     requestedAt: new Date().toISOString(),
   };
-  await db.$transaction([
-    db.toolCall.create({
-      data: {
-        id: toolCallId,
-        sessionId: input.sessionId,
-        turnId: input.turnId ?? null,
-        tool: input.tool,
-        arguments: input.arguments as Prisma.InputJsonObject,
-        status: "pending",
-      },
-      select: { id: true },
-    }),
-    db.outbox.create({
-      // Keyed by session: one session's calls stay in order on one partition.
-      data: {
-        topic: "tools",
-        key: input.sessionId,
-        payload: request as unknown as Prisma.InputJsonObject,
-        toolCallId,
-        ...(trace ? { traceContext: trace } : {}),
-      },
-      select: { id: true },
-    }),
-  ]);
+  // The call and its outbox row in one statement (one transaction, one round trip instead of four),
+  // straight on the pool (lib/server/db.ts). Timestamps in UTC, as Prisma writes them.
+  await sqlPool(db).query({
+    name: "tool-call-enqueue",
+    text: `
+      WITH call AS (
+        INSERT INTO tool_calls (id, session_id, turn_id, tool, arguments, status, created_at)
+        VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::jsonb, 'pending', now() AT TIME ZONE 'UTC')
+        RETURNING id
+      )
+      INSERT INTO outbox (topic, key, payload, tool_call_id, trace_context, available_at, created_at)
+      SELECT 'tools', $2, $6::jsonb, id, $7::jsonb, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+      FROM call`,
+    values: [
+      toolCallId,
+      input.sessionId,
+      input.turnId ?? null,
+      input.tool,
+      JSON.stringify(input.arguments),
+      JSON.stringify(request),
+      trace ? JSON.stringify(trace) : null,
+    ],
+  });
   return { toolCallId };
 }

@@ -31,6 +31,8 @@ export const codeExecutionTool = defineTool({
       limits: ctx.limits,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       limitAddressSpace: rt.limitAddressSpace,
+      // Each runtime reads its whole program from stdin: the session's next call can start warm.
+      prewarm: true,
     });
     return outcomeOf(r, { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, ctx.limits);
   },

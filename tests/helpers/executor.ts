@@ -11,7 +11,12 @@ import { seedTenantUser } from "@/lib/jobs/seed";
 import { createDb, type Db } from "@/lib/server/db";
 import { createRedis } from "@/lib/server/redis";
 import { enqueueToolCall } from "@/lib/tool-calls/dispatch";
-import { notifyToolDone, resultWaiters, waitForToolCall } from "@/lib/tool-calls/result-notify";
+import {
+  listenForToolCall,
+  notifyToolDone,
+  resultWaiters,
+  waitForToolCall,
+} from "@/lib/tool-calls/result-notify";
 import { settings, startProcess, stopProcess, waitUntil } from "./services";
 
 export type Transport = "kafka" | "bullmq";
@@ -133,11 +138,26 @@ export async function gatewaySide(transport: Transport): Promise<GatewaySide> {
       });
       return { userId: m.userId, role: "member" };
     },
+    // As the gateway calls (lib/tool-calls/call.ts): listening before the call is enqueued.
     async call(tool, args, opts = {}) {
-      const id = await enqueue(tool, args, opts.sessionId ?? defaultSession, opts.actor);
-      const done = await wait(id, opts.timeoutMs);
-      if (!done) throw new Error(`no result for ${tool} call ${id}`);
-      return done;
+      const id = randomUUID();
+      const listener = await listenForToolCall(db, waiters, id);
+      try {
+        await enqueueToolCall(db, {
+          toolCallId: id,
+          sessionId: opts.sessionId ?? defaultSession,
+          tenantId: seeded.tenantId,
+          tool,
+          arguments: args,
+          ...(opts.actor ? { actor: opts.actor } : {}),
+        });
+        relay.kick();
+        const done = await listener.wait(opts.timeoutMs ?? 60_000);
+        if (!done) throw new Error(`no result for ${tool} call ${id}`);
+        return done;
+      } finally {
+        listener.stop();
+      }
     },
     async close() {
       await relay.stop();

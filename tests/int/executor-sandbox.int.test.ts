@@ -72,9 +72,39 @@ describe("the sandbox", () => {
     );
     const uid = await sandboxUid(gw.db, settings(), sessionId);
     const left = async () =>
-      (await run("ps", ["-u", String(uid), "-o", "pid=,args="]).catch(() => ({ stdout: "" }))).stdout.trim();
-    // The kernel tears the sandbox's PID namespace down as its init exits; give it a moment.
-    await waitUntil(async () => (await left()) === "", 5_000, `no processes of uid ${uid}: ${await left()}`);
+      (
+        await run("ps", ["-u", String(uid), "-o", "pid=,ppid=,stat=,comm="]).catch(() => ({ stdout: "" }))
+      ).stdout
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+          const [pid, ppid, stat, comm] = line.trim().split(/\s+/);
+          return { pid: Number(pid), ppid: Number(ppid), stat: stat!, comm: comm! };
+        });
+    // What may stay is the session's next sandbox, started when the call ended and waiting on stdin
+    // (executor.warmSandboxes, docs/sandbox.md): bwrap, its namespace's init and one `bash` reading
+    // its program. Nothing of the bomb: no other process, no zombie. The kernel tears the call's PID
+    // namespace down as its init exits; give it a moment.
+    const onlyTheWarmSandbox = (ps: Awaited<ReturnType<typeof left>>) => {
+      const [outer, init, shell] = [...ps].sort((a, b) => a.pid - b.pid);
+      return (
+        ps.length === 0 ||
+        (ps.length === 3 &&
+          outer!.comm === "bwrap" &&
+          outer!.ppid !== 1 &&
+          init!.comm === "bwrap" &&
+          init!.ppid === outer!.pid &&
+          shell!.comm === "bash" &&
+          shell!.ppid === init!.pid &&
+          ps.every((p) => !p.stat.startsWith("Z")))
+      );
+    };
+    await waitUntil(
+      async () => onlyTheWarmSandbox(await left()),
+      5_000,
+      `no processes of uid ${uid} but its warm sandbox: ${JSON.stringify(await left())}`,
+    );
   });
 
   it("runs each session as its own user, even sessions whose ids end alike", async () => {
@@ -99,6 +129,35 @@ describe("the sandbox", () => {
     expect(uids[0]).not.toBe(uids[1]);
     expect(uids).toEqual(await Promise.all(ids.map((id) => sandboxUid(gw.db, settings(), id))));
   });
+
+  it("runs a session's next call in a sandbox started for it alone, fresh, with its own time limit", async () => {
+    const [mine, other] = [await gw.newSession(), await gw.newSession()];
+    const py = (code: string, sessionId: string) =>
+      gw.call("code_execution", { runtime: "python", code }, { sessionId });
+    const who = "import os\nprint(os.getuid(), os.path.exists('/tmp/left'), os.path.exists('kept'))";
+    const first = await py(`open('/tmp/left', 'w').write('x')\nopen('kept', 'w').write('x')\n${who}`, mine);
+    const uid = await sandboxUid(gw.db, settings(), mine);
+    expect(first.result).toMatchObject({ stdout: `${uid} True True\n` });
+    // The next call of this session finds its sandbox started (as its uid, its workspace bound):
+    // /tmp is new, the workspace kept. Its interpreter was running before the call was made.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const age =
+      "import os\nticks = int(open('/proc/self/stat').read().rsplit(')', 1)[1].split()[19])\n" +
+      "print(round(float(open('/proc/uptime').read().split()[0]) - ticks / os.sysconf('SC_CLK_TCK'), 1))";
+    const warm = await py(`${who}\n${age}`, mine);
+    const [line, started] = (warm.result as { stdout: string }).stdout.trim().split("\n");
+    expect(line).toBe(`${uid} False True`);
+    expect(Number(started)).toBeGreaterThan(1);
+    // Another session's call never runs in it.
+    const otherUid = await sandboxUid(gw.db, settings(), other);
+    expect((await py(who, other)).result).toMatchObject({ stdout: `${otherUid} False False\n` });
+    // A sandbox that waited longer than the time limit (4 s here) still has the whole limit: the
+    // clock starts with the call.
+    await new Promise((r) => setTimeout(r, 4_500));
+    const slow = await py("import time\ntime.sleep(1)\nprint('done')", mine);
+    expect(slow.status).toBe("succeeded");
+    expect(slow.result).toMatchObject({ stdout: "done\n" });
+  }, 30_000);
 
   it("refuses a 4 GB allocation", async () => {
     const r = await alongsideAHealthyCall("code_execution", {

@@ -1,4 +1,4 @@
-// The gateway's in-process mirror of OPA's policies (lib/policy/in-process.ts) against a real OPA
+// The in-process mirror of OPA's policies (the gateway's admission, the executor's tool decisions) (lib/policy/in-process.ts) against a real OPA
 // server of its own (the shared one's policies are not ours to change): the same answers as the
 // server; a policy change never answered from the old mirror once the mirror has looked again (it
 // looks every POLL_MS = 250 ms, so a change holds within a second), the new policy compiled in; and
@@ -68,6 +68,31 @@ describe("in-process policy mirror", () => {
       expect(local).toBeDefined();
       expect(local).toEqual(await opaDecision(DECISION, input, { baseUrl: url }));
     }
+  });
+
+  it("answers the executor's tool decisions as the server does", async () => {
+    await untilCurrent();
+    const TOOLS = "somaagent/tools/decision";
+    const tool = (name: string, role: string, deniedTools: string[] = []) => ({
+      tenant: { id: "t1", deniedTools },
+      user: { id: "u1", role },
+      tool: { name, needsNetwork: name === "http_request" },
+    });
+    for (const input of [
+      tool("code_execution", "member"),
+      tool("http_request", "admin"),
+      tool("code_execution", "member", ["code_execution"]),
+      tool("no_such_tool", "admin"),
+    ]) {
+      const local = mirror.decide(TOOLS, input);
+      expect(local).toBeDefined();
+      expect(local).toEqual(await opaDecision(TOOLS, input, { baseUrl: url }));
+    }
+    // The reasons are Go's %q, as the server writes them.
+    expect(mirror.decide(TOOLS, tool("no_such_tool", "admin"))).toEqual({
+      allow: false,
+      reason: 'unknown tool "no_such_tool"',
+    });
   });
 
   it("never answers from the old policy once it has looked after a change", async () => {

@@ -32,7 +32,9 @@ import { getConfig } from "../../lib/config";
 import { followSettingsChanges } from "../../lib/settings/reload-listener";
 import { checkSandbox } from "../../lib/sandbox/self-check";
 import { probeWorkspaceQuota } from "../../lib/sandbox/workspace-quota";
+import { WorkspaceSpares } from "../../lib/sandbox/workspace-spares";
 import { cgroupLayout } from "../../lib/sandbox/cgroup";
+import { policyMirror } from "../../lib/policy/in-process";
 
 const config = loadConfigOrExit("tool-executor");
 const { settings } = config;
@@ -74,6 +76,13 @@ else log.info({ cgroupVersion: cgroups.version }, "per-call cgroups available");
 // Probed even when executor.workspaceMaxMb is 0: images made earlier stay their sessions' workspaces.
 const quotaProbe = await probeWorkspaceQuota(workspaceRoot(settings));
 const workspaceQuota = quotaProbe.ok;
+// Sessions' first workspaces made ahead of time (lib/sandbox/workspace-spares.ts).
+const spares = workspaceQuota ? new WorkspaceSpares(workspaceRoot(settings), log) : undefined;
+if (spares) {
+  const swept = await spares.sweep();
+  if (swept) log.info({ swept }, "removed spare workspaces left by a stopped executor");
+  if (settings.executor.workspaceMaxMb > 0) spares.refill(settings.executor.workspaceMaxMb);
+}
 if (quotaProbe.ok)
   log.info(
     {
@@ -93,6 +102,9 @@ else if (settings.executor.workspaceMaxMb > 0)
 const executorId = newExecutorId();
 const bus = createBus(settings, `${settings.kafka.clientId}-executor`);
 const host = new ToolHost();
+host.start();
+// Tool decisions come from an in-process mirror of OPA's policies once it has compiled them.
+if (settings.opa.binary) policyMirror(settings.opa.url, settings.opa.binary).start();
 
 const lag = consumerLagReader(settings);
 const metrics = createExecutorMetrics(() => lag.read());
@@ -146,6 +158,7 @@ await bus.consume(
           masker,
           log,
           workspaceQuota,
+          ...(spares ? { spares } : {}),
           deliver,
           observe: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds),
         },
@@ -201,12 +214,16 @@ onShutdown(log, [
   async () => {
     clearInterval(idleUnmounts);
     await unmountIdleWorkspaces(settings, log, 0);
+    await spares?.close();
   },
   stopCancelListener,
   stopSettingsListener,
   async () => channelHub(settings.redis.url).close(),
   async () => stopSweeper(),
   stopHeartbeat,
+  async () => {
+    if (settings.opa.binary) policyMirror(settings.opa.url, settings.opa.binary).stop();
+  },
   async () => health.close(),
   () => lag.close(),
   () => db().$disconnect(),

@@ -2,6 +2,10 @@
 import type { HostCancel, HostReply, HostRequest } from "../../lib/executor/tool-host-protocol";
 import { findTool } from "../../lib/tools/registry";
 import { db } from "../../lib/server/db";
+import { closeWarmSandboxes, setWarmSandboxes } from "../../lib/sandbox/run";
+
+// Made once here rather than in a session's first call (it connects on first use).
+db();
 
 const running = new Map<number, AbortController>();
 
@@ -11,6 +15,7 @@ process.on("message", (msg: HostRequest | HostCancel) => {
     return;
   }
   const req = msg;
+  setWarmSandboxes(req.warmSandboxes);
   const controller = new AbortController();
   running.set(req.id, controller);
   void (async () => {
@@ -41,5 +46,6 @@ process.on("message", (msg: HostRequest | HostCancel) => {
 // would otherwise outlive us, since bwrap's --die-with-parent only covers a parent alive at its start.
 process.on("disconnect", () => {
   for (const controller of running.values()) controller.abort();
+  closeWarmSandboxes();
   process.exit(0);
 });
