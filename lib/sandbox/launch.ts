@@ -67,6 +67,11 @@ export function launch(spec: LaunchSpec): Launched {
     "--unshare-all",
     ...(spec.network ? ["--share-net"] : []),
     "--die-with-parent",
+    // The command is the namespace's PID 1, so bwrap itself waits for it. With bwrap's own reaper as
+    // PID 1, bwrap could exit before it, leaving it to the host's init to reap: where that init
+    // reaps late (or never: an executor that is PID 1 of its container), those zombies count
+    // against the session uid's process limit, and after 32 quick calls its sandboxes cannot fork.
+    "--as-pid-1",
     "--new-session",
     "--cap-drop",
     "ALL",
