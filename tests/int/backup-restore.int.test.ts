@@ -27,12 +27,13 @@ import { DrillStack, runScript } from "../helpers/drill-stack";
 
 // The drill's own Redis database (make test's files use 1, development 0); it is flushed.
 const REDIS_DB = Number(process.env.SOMA_DRILL_REDIS_DB ?? 15);
-// SeaweedFS, started by scripts/test.sh (SOMA_TEST_S3_*); without it the S3 half is skipped, loudly.
+// SeaweedFS, started by scripts/test.sh (SOMA_TEST_S3_*): required, the S3 half is half the drill.
 const S3_ENDPOINT = process.env.SOMA_TEST_S3_ENDPOINT ?? "";
 const S3_CREDENTIALS = process.env.SOMA_TEST_S3_CREDENTIALS ?? "";
-const withS3 = S3_ENDPOINT !== "" && S3_CREDENTIALS !== "";
-if (!withS3)
-  console.warn("backup drill: SOMA_TEST_S3_ENDPOINT is not set: the S3 half is SKIPPED (make test sets it)");
+if (S3_ENDPOINT === "" || S3_CREDENTIALS === "")
+  throw new Error(
+    "backup drill: SOMA_TEST_S3_ENDPOINT and SOMA_TEST_S3_CREDENTIALS are not set (scripts/test.sh starts SeaweedFS and sets them)",
+  );
 
 const drill = new DrillStack(REDIS_DB);
 let stub: StubServer;
@@ -123,21 +124,19 @@ async function withGateway<T>(fn: (base: string) => Promise<T>): Promise<T> {
 }
 
 beforeAll(async () => {
-  if (withS3) {
-    const vars = Object.fromEntries(
-      fs
-        .readFileSync(S3_CREDENTIALS, "utf8")
-        .split("\n")
-        .filter((l) => l.includes("="))
-        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
-    s3Env = {
-      SOMA_BACKUP_S3_ENDPOINT: S3_ENDPOINT,
-      SOMA_BACKUP_S3_FORCE_PATH_STYLE: "true",
-      SOMA_BACKUP_S3_ACCESS_KEY_ID: vars.SOMA_BACKUP_S3_ACCESS_KEY_ID ?? "",
-      SOMA_BACKUP_S3_SECRET_ACCESS_KEY: vars.SOMA_BACKUP_S3_SECRET_ACCESS_KEY ?? "",
-    };
-  }
+  const vars = Object.fromEntries(
+    fs
+      .readFileSync(S3_CREDENTIALS, "utf8")
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+  s3Env = {
+    SOMA_BACKUP_S3_ENDPOINT: S3_ENDPOINT,
+    SOMA_BACKUP_S3_FORCE_PATH_STYLE: "true",
+    SOMA_BACKUP_S3_ACCESS_KEY_ID: vars.SOMA_BACKUP_S3_ACCESS_KEY_ID ?? "",
+    SOMA_BACKUP_S3_SECRET_ACCESS_KEY: vars.SOMA_BACKUP_S3_SECRET_ACCESS_KEY ?? "",
+  };
   await drill.createDatabases();
   await drill.flushRedis();
   await drill.startOpenFga();
@@ -170,10 +169,9 @@ afterAll(async () => {
   await db?.$disconnect();
   await stub?.close();
   await drill.close();
-  if (withS3)
-    await removeS3Backups().catch((err: unknown) =>
-      console.warn(`backup drill: could not remove its backups from S3: ${(err as Error).message}`),
-    );
+  await removeS3Backups().catch((err: unknown) =>
+    console.warn(`backup drill: could not remove its backups from S3: ${(err as Error).message}`),
+  );
   if (figures.length) console.log(`backup drill figures:\n  ${figures.join("\n  ")}`);
 });
 
@@ -311,23 +309,19 @@ describe("the restore drill", () => {
     );
   }, 150_000);
 
-  it.skipIf(!withS3)(
-    "make backup writes one to S3 (SeaweedFS), saying nothing secret",
-    async () => {
-      const r = await backup(["backup", s3Url]);
-      expect(r.code, r.output).toBe(0);
-      expect(r.output).toMatch(
-        new RegExp(`✔ backup somaagent-\\d{8}T\\d{6}Z(-\\d+)?: .* at ${s3Url}/somaagent-`),
-      );
-      expect(r.output).not.toContain(s3Env.SOMA_BACKUP_S3_SECRET_ACCESS_KEY!);
-      expect(r.output).not.toContain(s3Env.SOMA_BACKUP_S3_ACCESS_KEY_ID!);
-      expect(r.output).not.toMatch(/:soma@/); // the database password, as it would appear in a URL
-      const list = await backup(["list", s3Url]);
-      expect(list.output).toMatch(/1 backups in s3:\/\/somaagent-drill\/run-/);
-      figures.push(`make backup to ${s3Url}: ${r.ms} ms (process start included)`);
-    },
-    120_000,
-  );
+  it("make backup writes one to S3 (SeaweedFS), saying nothing secret", async () => {
+    const r = await backup(["backup", s3Url]);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(
+      new RegExp(`✔ backup somaagent-\\d{8}T\\d{6}Z(-\\d+)?: .* at ${s3Url}/somaagent-`),
+    );
+    expect(r.output).not.toContain(s3Env.SOMA_BACKUP_S3_SECRET_ACCESS_KEY!);
+    expect(r.output).not.toContain(s3Env.SOMA_BACKUP_S3_ACCESS_KEY_ID!);
+    expect(r.output).not.toMatch(/:soma@/); // the database password, as it would appear in a URL
+    const list = await backup(["list", s3Url]);
+    expect(list.output).toMatch(/1 backups in s3:\/\/somaagent-drill\/run-/);
+    figures.push(`make backup to ${s3Url}: ${r.ms} ms (process start included)`);
+  }, 120_000);
 
   describe("refuses, changing nothing", () => {
     const copy = (name: string) => {
@@ -436,39 +430,35 @@ describe("the restore drill", () => {
     await expectEverythingBack("after dev-clean");
   }, 240_000);
 
-  it.skipIf(!withS3)(
-    "with managed services (database and OpenFGA store lost, Redis kept): restores from S3, the tuples through OpenFGA's API",
-    async () => {
-      // A token made after the backup, used once (so Redis caches it): it must not outlive the restore.
-      const lateToken = await withGateway(async (base) => {
-        const late = (await client(base, alice.token).post("/api/v1/tokens", { name: "late" })).json
-          .token as string;
-        expect((await client(base, late).get("/api/v1/sessions")).status).toBe(200);
-        return late;
-      });
-      expect((await drill.redisKeys("auth:token:*")).length).toBeGreaterThan(0);
-      await db.$disconnect();
-      await drill.dropDatabases(["app"]);
-      await drill.deleteStore();
-      await drill.createDatabases(["app"]);
+  it("with managed services (database and OpenFGA store lost, Redis kept): restores from S3, the tuples through OpenFGA's API", async () => {
+    // A token made after the backup, used once (so Redis caches it): it must not outlive the restore.
+    const lateToken = await withGateway(async (base) => {
+      const late = (await client(base, alice.token).post("/api/v1/tokens", { name: "late" })).json
+        .token as string;
+      expect((await client(base, late).get("/api/v1/sessions")).status).toBe(200);
+      return late;
+    });
+    expect((await drill.redisKeys("auth:token:*")).length).toBeGreaterThan(0);
+    await db.$disconnect();
+    await drill.dropDatabases(["app"]);
+    await drill.deleteStore();
+    await drill.createDatabases(["app"]);
 
-      const list = await backup(["list", s3Url]);
-      const id = /^(somaagent-\S+)/m.exec(list.output.split("\n").slice(1).join("\n"))?.[1];
-      expect(id, list.output).toBeDefined();
-      // No --yes: the new database is empty, nothing is in the way.
-      const r = await backup(["restore", `${s3Url}/${id}`], { SOMA_BACKUP_OPENFGA_DATABASE_URL: "off" });
-      expect(r.code, r.output).toBe(0);
-      expect(r.output).toContain("skips: OpenFGA's database (backup.openfgaDatabaseUrl is off here)");
-      expect(r.output).toMatch(/✔ OpenFGA store: store \w+ \(created\)/);
-      expect(r.output).toMatch(new RegExp(`✔ OpenFGA tuples: ${tuplesBefore.length} written`));
-      expect(r.output).toMatch(/✔ Redis caches: [1-9]\d* cached entries dropped/);
-      figures.push(
-        `restore from S3 (tuples through the API): ${/restored \S+ in (\d+) ms/.exec(r.output)?.[1]} ms`,
-      );
-      await expectEverythingBack("managed services", async (base) => {
-        expect((await client(base, lateToken).get("/api/v1/sessions")).status).toBe(401);
-      });
-    },
-    240_000,
-  );
+    const list = await backup(["list", s3Url]);
+    const id = /^(somaagent-\S+)/m.exec(list.output.split("\n").slice(1).join("\n"))?.[1];
+    expect(id, list.output).toBeDefined();
+    // No --yes: the new database is empty, nothing is in the way.
+    const r = await backup(["restore", `${s3Url}/${id}`], { SOMA_BACKUP_OPENFGA_DATABASE_URL: "off" });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain("skips: OpenFGA's database (backup.openfgaDatabaseUrl is off here)");
+    expect(r.output).toMatch(/✔ OpenFGA store: store \w+ \(created\)/);
+    expect(r.output).toMatch(new RegExp(`✔ OpenFGA tuples: ${tuplesBefore.length} written`));
+    expect(r.output).toMatch(/✔ Redis caches: [1-9]\d* cached entries dropped/);
+    figures.push(
+      `restore from S3 (tuples through the API): ${/restored \S+ in (\d+) ms/.exec(r.output)?.[1]} ms`,
+    );
+    await expectEverythingBack("managed services", async (base) => {
+      expect((await client(base, lateToken).get("/api/v1/sessions")).status).toBe(401);
+    });
+  }, 240_000);
 });
