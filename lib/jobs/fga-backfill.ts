@@ -35,64 +35,57 @@ async function writeAll(fga: OpenFgaClient, tuples: Tuple[]): Promise<void> {
     );
 }
 
+// Walks a table in id order, PAGE rows at a time, writing each page's tuples before reading on.
+async function backfillPaged<R extends { id: string }>(
+  fga: OpenFgaClient,
+  fetchPage: (after: { id: { gt: string } } | Record<string, never>) => Promise<R[]>,
+  toTuples: (row: R) => Tuple[],
+): Promise<number> {
+  let count = 0;
+  for (let cursor: string | undefined; ;) {
+    const page = await fetchPage(cursor ? { id: { gt: cursor } } : {});
+    if (!page.length) return count;
+    await writeAll(fga, page.flatMap(toTuples));
+    count += page.length;
+    cursor = page.at(-1)!.id;
+  }
+}
+
+// A session or a schedule: its tenant's admins and its owner reach it.
+const ownedBy =
+  (type: "session" | "schedule") =>
+  (row: { id: string; tenantId: string; ownerId: string }): Tuple[] => [
+    { user: `tenant:${row.tenantId}`, relation: "tenant", object: `${type}:${row.id}` },
+    { user: `user:${row.ownerId}`, relation: "owner", object: `${type}:${row.id}` },
+  ];
+
+const page = { orderBy: { id: "asc" }, take: PAGE } as const;
+const owned = { id: true, tenantId: true, ownerId: true } as const;
+
 export async function backfillTuples(
   db: Db,
   fga: OpenFgaClient,
 ): Promise<{ users: number; sessions: number; schedules: number }> {
-  let users = 0;
-  let sessions = 0;
-  let schedules = 0;
-  for (let cursor: string | undefined; ;) {
-    const page = await db.user.findMany({
-      where: { disabledAt: null, ...(cursor ? { id: { gt: cursor } } : {}) },
-      orderBy: { id: "asc" },
-      take: PAGE,
-      select: { id: true, tenantId: true, role: true },
-    });
-    if (!page.length) break;
-    await writeAll(
-      fga,
-      page.map((u) => ({ user: `user:${u.id}`, relation: u.role, object: `tenant:${u.tenantId}` })),
-    );
-    users += page.length;
-    cursor = page.at(-1)!.id;
-  }
-  for (let cursor: string | undefined; ;) {
-    const page = await db.session.findMany({
-      where: { deletedAt: null, ...(cursor ? { id: { gt: cursor } } : {}) },
-      orderBy: { id: "asc" },
-      take: PAGE,
-      select: { id: true, tenantId: true, ownerId: true },
-    });
-    if (!page.length) break;
-    await writeAll(
-      fga,
-      page.flatMap((s) => [
-        { user: `tenant:${s.tenantId}`, relation: "tenant", object: `session:${s.id}` },
-        { user: `user:${s.ownerId}`, relation: "owner", object: `session:${s.id}` },
-      ]),
-    );
-    sessions += page.length;
-    cursor = page.at(-1)!.id;
-  }
-  for (let cursor: string | undefined; ;) {
-    const page = await db.schedule.findMany({
-      where: cursor ? { id: { gt: cursor } } : {},
-      orderBy: { id: "asc" },
-      take: PAGE,
-      select: { id: true, tenantId: true, ownerId: true },
-    });
-    if (!page.length) break;
-    await writeAll(
-      fga,
-      page.flatMap((s) => [
-        { user: `tenant:${s.tenantId}`, relation: "tenant", object: `schedule:${s.id}` },
-        { user: `user:${s.ownerId}`, relation: "owner", object: `schedule:${s.id}` },
-      ]),
-    );
-    schedules += page.length;
-    cursor = page.at(-1)!.id;
-  }
+  const users = await backfillPaged(
+    fga,
+    (after) =>
+      db.user.findMany({
+        ...page,
+        where: { disabledAt: null, ...after },
+        select: { id: true, tenantId: true, role: true },
+      }),
+    (u) => [{ user: `user:${u.id}`, relation: u.role, object: `tenant:${u.tenantId}` }],
+  );
+  const sessions = await backfillPaged(
+    fga,
+    (after) => db.session.findMany({ ...page, where: { deletedAt: null, ...after }, select: owned }),
+    ownedBy("session"),
+  );
+  const schedules = await backfillPaged(
+    fga,
+    (after) => db.schedule.findMany({ ...page, where: after, select: owned }),
+    ownedBy("schedule"),
+  );
   // Gateways keep OpenFGA's answers (lib/authz/check-cache.ts): a refusal from before these tuples,
   // or from before the model this job may have just written, must not outlive them.
   const r = createRedis(getConfig().settings.redis.url);
