@@ -3,6 +3,7 @@
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { busTopics } from "../server/kafka";
+import { logger } from "../server/logger";
 import { carrierFromJobData, jobData, type JobData, type TraceCarrier } from "../tracing/propagation";
 import type { Bus, Channel, ChannelMessage, Handler, Outgoing } from "./types";
 
@@ -71,7 +72,24 @@ export function createBullmqBus(connection: () => Redis, prefix: string): Bus {
           maxStalledCount: 50,
         },
       );
-      worker.on("error", () => undefined); // connection errors surface through readiness
+      const log = logger().child({ component: "bus", transport: "bullmq", queue: QUEUE_OF[channel] });
+      // Connection errors repeat on every reconnect attempt while Redis is away (readiness reports
+      // that): one line per 30 s says so without flooding the log.
+      let lastErrorLogged = 0;
+      worker.on("error", (err) => {
+        if (Date.now() - lastErrorLogged < 30_000) return;
+        lastErrorLogged = Date.now();
+        log.warn({ err }, "bus worker error");
+      });
+      // A throw is how a handler asks for a retry (see jobOptions), so only the last attempt is news.
+      worker.on("failed", (job, err) => {
+        if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
+          log.error(
+            { err, jobId: job.id, attempts: job.attemptsMade },
+            "bus job gave up after its last attempt",
+          );
+        else log.debug({ err, jobId: job?.id }, "bus job will be retried");
+      });
       workers.push(worker);
       await worker.waitUntilReady();
     },
