@@ -6,6 +6,8 @@ import type { Queue } from "bullmq";
 import { z } from "zod";
 import { getConfig } from "../config";
 import { createBackup, type BackupResult } from "../backup/create-backup";
+import { backupMetrics } from "../backup/metrics";
+import { openStore } from "../backup/store";
 
 export const BACKUP_RUN = "backup.run";
 export const backupRunPayload = z.object({}).strict();
@@ -14,17 +16,30 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 export async function runBackup(data: unknown, log: Logger): Promise<Omit<BackupResult, "manifest">> {
   backupRunPayload.parse(data ?? {});
-  const { manifest: _manifest, ...r } = await createBackup({
-    config: getConfig(),
-    root,
-    progress: (line) => log.info({ job: BACKUP_RUN }, line),
-  });
-  return r;
+  try {
+    const { manifest: _manifest, ...r } = await createBackup({
+      config: getConfig(),
+      root,
+      progress: (line) => log.info({ job: BACKUP_RUN }, line),
+    });
+    backupMetrics().succeeded(r.id);
+    return r;
+  } catch (err) {
+    backupMetrics().failed();
+    throw err;
+  }
+}
+
+/** Sets the last-success metric from the backups already in backup.target (a scheduler's start). */
+export async function readBackupStore(): Promise<void> {
+  const { backup } = getConfig().settings;
+  await backupMetrics().readStore(openStore(backup.target, backup, root));
 }
 
 /** Puts the job scheduler in line with backup.schedule: set, changed or removed. Returns what it did. */
 export async function syncBackupSchedule(queue: Queue): Promise<string> {
   const { schedule, timezone } = getConfig().settings.backup;
+  backupMetrics().scheduled(schedule, timezone);
   if (!schedule.trim()) {
     const removed = await queue.removeJobScheduler(BACKUP_RUN);
     return removed

@@ -13,6 +13,7 @@ import { turnMetrics } from "@/lib/agent/metrics";
 import { toolCallMetrics } from "@/lib/tool-calls/metrics";
 import { budgetMetrics } from "@/lib/budget/metrics";
 import { createExecutorMetrics } from "@/lib/executor/metrics";
+import { backupMetrics } from "@/lib/backup/metrics";
 
 interface Rules {
   groups: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[];
@@ -31,6 +32,7 @@ async function exportedNames(): Promise<Set<string>> {
   turnMetrics();
   toolCallMetrics();
   budgetMetrics();
+  backupMetrics();
   registerDbMetrics({
     db: () => {
       throw new Error("no database in a unit test"); // the gauges read NaN, their names still show

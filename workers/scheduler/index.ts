@@ -16,7 +16,7 @@ import { followSettingsChanges } from "../../lib/settings/reload-listener";
 import { handlerTable, type JobHandler } from "../../lib/jobs/registry";
 import { fireRun, SCHEDULE_FIRE, SCHEDULE_QUEUE } from "../../lib/jobs/schedule-fire";
 import { SCHEDULE_TICK, tick } from "../../lib/jobs/schedule-tick";
-import { BACKUP_RUN, runBackup, syncBackupSchedule } from "../../lib/jobs/backup-run";
+import { BACKUP_RUN, readBackupStore, runBackup, syncBackupSchedule } from "../../lib/jobs/backup-run";
 import { getConfig } from "../../lib/config";
 import { channelHub } from "../../lib/realtime/channel-hub";
 import { RUN_QUEUED_CHANNEL } from "../../lib/schedules/service";
@@ -24,6 +24,7 @@ import { onShutdown } from "../shutdown";
 import { stopTracing } from "../../lib/tracing/start";
 import { runChecks } from "../../lib/server/readiness";
 import { metrics } from "../../lib/server/metrics";
+import { backupMetrics } from "../../lib/backup/metrics";
 import { ATTR, withSpan } from "../../lib/tracing/spans";
 
 const { settings } = loadConfigOrExit("scheduler");
@@ -56,6 +57,11 @@ async function followBackupSchedule(): Promise<void> {
   const { schedule, timezone } = getConfig().settings.backup;
   if (`${schedule}|${timezone}` === backupSchedule) return;
   log.info({ job: BACKUP_RUN }, await syncBackupSchedule(queue));
+  // Backups on for the first time in this process: the newest one already taken, for the metric.
+  if (schedule.trim() && !backupSchedule?.split("|")[0]?.trim())
+    await readBackupStore().catch((err: unknown) =>
+      log.warn({ err: (err as Error).message, job: BACKUP_RUN }, "could not list backup.target"),
+    );
   backupSchedule = `${schedule}|${timezone}`;
 }
 
@@ -155,6 +161,7 @@ await followBackupSchedule();
 await tick(db(), enqueueRun).catch((err: unknown) => log.error({ err }, "start-up tick failed"));
 
 const registry = metrics().registry;
+backupMetrics(); // the backup series exist from the start, failures counted from 0
 // /healthz (the process answers), /readyz (Postgres, Redis, the worker taking jobs) for compose's
 // health check and the kubelet's probes, and /metrics for Prometheus, on scheduler.metricsPort.
 let stopping = false;
