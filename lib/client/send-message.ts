@@ -47,7 +47,9 @@ export async function sendMessage<T = { messageId: string; turnId: string }>(
   const message = { ...payload, clientMessageId: newClientMessageId() };
   for (let attempt = 1; ; attempt++) {
     try {
-      await connected(socket, opts.reconnectTimeoutMs ?? 20_000);
+      // Connected: sent in this very tick (a send made as the page hears `server.draining` is
+      // written before the page drops that connection, and is then answered or sent again).
+      if (!socket.connected) await connected(socket, opts.reconnectTimeoutMs ?? 20_000);
       return await emitOnce<T>(socket, message, opts.answerTimeoutMs ?? 15_000);
     } catch (err) {
       if (!(err instanceof ApiError) || !RETRYABLE.has(err.code) || attempt >= attempts) throw err;

@@ -13,7 +13,7 @@ import { startStubProvider, type StubServer } from "@/server/offline-provider/se
 import { createDb, type Db } from "@/lib/server/db";
 import { client, seedUser, startGateway, type GatewayProcess, type TestUser } from "../helpers/chat";
 import { startExecutor, type ExecutorProcess } from "../helpers/executor";
-import { loadBalancer } from "../helpers/load-balancer";
+import { loadBalancer, type LoadBalancer } from "../helpers/load-balancer";
 import { settings, stopProcess, waitUntil } from "../helpers/services";
 
 const CLIENTS = 8;
@@ -137,6 +137,55 @@ class LoadClient {
   }
 }
 
+/**
+ * A page on one gateway (its own load balancer prefers that gateway, then the other) that sends one
+ * message the moment it is told the gateway drains, before it drops the connection as the page does.
+ */
+class DrainProbe {
+  private sent?: Promise<{ turnId: string }>;
+  private retried = 0;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly lb: LoadBalancer,
+    readonly sessionId: string,
+  ) {
+    socket.on("server.draining", () => {
+      this.sent ??= sendMessage(
+        socket,
+        { sessionId, content: "sent as the gateway drains" },
+        { onRetry: () => this.retried++ },
+      );
+    });
+    reconnectOnDrain(socket); // after the listener above: the send is written before the drop
+  }
+
+  static async open(first: number, then: number): Promise<DrainProbe> {
+    const lb = await loadBalancer([first, then]);
+    const user = await seedUser(db);
+    const sessionId = await client(lb.base, user.token).newSession();
+    const socket = io(`${lb.base}/chat`, {
+      auth: { token: user.token },
+      transports: ["websocket"],
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 500,
+    });
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    return new DrainProbe(socket, lb, sessionId);
+  }
+
+  async result(): Promise<{ turnId: string; retried: number }> {
+    await waitUntil(async () => this.sent !== undefined, 10_000, "the probe to hear server.draining");
+    const { turnId } = await this.sent!;
+    return { turnId, retried: this.retried };
+  }
+
+  async close() {
+    this.socket.disconnect();
+    await this.lb.close();
+  }
+}
+
 const exitOf = (gateway: GatewayProcess) =>
   new Promise<number | null>((resolve) => {
     if (gateway.exitCode !== null) resolve(gateway.exitCode);
@@ -151,6 +200,7 @@ describe("a rolling update of two gateways under load", () => {
       { roundRobin: true },
     );
     const clients: LoadClient[] = [];
+    const probes: DrainProbe[] = [];
     try {
       for (let i = 0; i < CLIENTS; i++) {
         const user = await seedUser(db);
@@ -161,6 +211,11 @@ describe("a rolling update of two gateways under load", () => {
       const finishedBy = (n: number) => async () => clients.every((c) => c.finished() >= n);
       await waitUntil(finishedBy(2), 60_000, "every client to finish two turns");
 
+      // A message that reaches the first gateway after its drain began, every time: a page on that
+      // gateway sends the moment it hears `server.draining` (before it drops the connection).
+      const probe = await DrainProbe.open(gateways[0]!.port, gateways[1]!.port);
+      probes.push(probe);
+
       const replaced: number[] = [];
       for (let i = 0; i < gateways.length; i++) {
         const old = gateways[i]!;
@@ -169,6 +224,18 @@ describe("a rolling update of two gateways under load", () => {
         expect(await exited).toBe(0);
         // The new process on the same port (what an orchestrator does with the new image).
         gateways[i] = await startGateway(stub, GATEWAY_ENV, old.port);
+        if (i === 0) {
+          const { turnId, retried } = await probe.result();
+          console.log(`rolling update: the message sent into the drain was sent ${retried + 1} times`);
+          expect(retried).toBeGreaterThanOrEqual(1);
+          await waitUntil(
+            async () => (await db.turn.findUnique({ where: { id: turnId } }))?.status === "completed",
+            30_000,
+            "the message sent into the drain to finish",
+          );
+          expect(await db.turn.count({ where: { sessionId: probe.sessionId } })).toBe(1);
+          expect(await db.message.count({ where: { sessionId: probe.sessionId, role: "user" } })).toBe(1);
+        }
         const target = Math.max(...clients.map((c) => c.finished())) + 2;
         await waitUntil(finishedBy(target), 60_000, `every client to finish ${target} turns`);
         replaced.push(old.port);
@@ -201,6 +268,7 @@ describe("a rolling update of two gateways under load", () => {
       expect(clients.every((c) => c.connects >= 2)).toBe(true);
     } finally {
       for (const c of clients) c.socket.disconnect();
+      for (const p of probes) await p.close();
       await lb.close();
       await Promise.all(gateways.map((g) => stopProcess(g.gateway)));
     }
