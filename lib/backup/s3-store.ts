@@ -6,12 +6,16 @@ import fs from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { readSecret, type Settings } from "../config";
 import { MANIFEST_FILE } from "./manifest";
@@ -26,13 +30,28 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
   return { bucket: m[1]!, prefix: (m[2] ?? "").replace(/^\/+|\/+$/g, "") };
 }
 
+/** How big a file goes up in parts: one PUT takes at most 5 GB, and a lost connection costs a part. */
+export interface S3UploadOptions {
+  /** Files larger than this are uploaded in parts (default 64 MiB). */
+  multipartFromBytes?: number;
+  /** The size of each part but the last (default 64 MiB; S3's least is 5 MiB; grown to fit 10,000). */
+  partBytes?: number;
+}
+
+const MIB = 1024 * 1024;
+const MAX_PARTS = 10_000; // S3's limit per upload
+
 export class S3Store implements BackupStore {
   readonly location: string;
+  private readonly multipartFrom: number;
+  private readonly partBytes: number;
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
 
-  constructor(url: string, conf: Settings["backup"]) {
+  constructor(url: string, conf: Settings["backup"], upload: S3UploadOptions = {}) {
+    this.multipartFrom = upload.multipartFromBytes ?? 64 * MIB;
+    this.partBytes = Math.max(5 * MIB, upload.partBytes ?? 64 * MIB);
     const { bucket, prefix } = parseS3Url(url);
     this.bucket = bucket;
     this.prefix = prefix;
@@ -107,6 +126,7 @@ export class S3Store implements BackupStore {
 
   async put(id: string, name: string, localFile: string): Promise<void> {
     const { size } = await fs.promises.stat(localFile);
+    if (size > this.multipartFrom) return this.putInParts(id, name, localFile, size);
     await this.call(`uploading ${id}/${name}`, () =>
       this.client.send(
         new PutObjectCommand({
@@ -117,6 +137,41 @@ export class S3Store implements BackupStore {
         }),
       ),
     );
+  }
+
+  /** A multipart upload, part after part; aborted (its parts deleted) if any part fails. */
+  private async putInParts(id: string, name: string, localFile: string, size: number): Promise<void> {
+    const target = { Bucket: this.bucket, Key: this.key(id, name) };
+    const partSize = Math.max(this.partBytes, Math.ceil(size / MAX_PARTS));
+    const { UploadId } = await this.call(`starting the upload of ${id}/${name}`, () =>
+      this.client.send(new CreateMultipartUploadCommand(target)),
+    );
+    try {
+      const parts: { ETag?: string; PartNumber: number }[] = [];
+      for (let start = 0, n = 1; start < size; start += partSize, n++) {
+        const end = Math.min(size, start + partSize);
+        const { ETag } = await this.call(`uploading ${id}/${name} (part ${n})`, () =>
+          this.client.send(
+            new UploadPartCommand({
+              ...target,
+              UploadId,
+              PartNumber: n,
+              Body: fs.createReadStream(localFile, { start, end: end - 1 }),
+              ContentLength: end - start,
+            }),
+          ),
+        );
+        parts.push({ ETag, PartNumber: n });
+      }
+      await this.call(`finishing the upload of ${id}/${name}`, () =>
+        this.client.send(
+          new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }),
+        ),
+      );
+    } catch (err) {
+      await this.client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => undefined);
+      throw err;
+    }
   }
 
   async get(id: string, name: string, localFile: string): Promise<void> {
