@@ -1,10 +1,12 @@
 // Pieces of bench/realtime-relay.ts: a page's signalling socket on /voice that keeps when each event
-// arrived (this process's clock), and a werift peer's offer → connected, timed.
+// arrived, and a werift peer's offer → connected, timed; times are `stamp()`s (one clock across the
+// bench's processes).
 import { io, type Socket } from "socket.io-client";
 import type { RTCPeerConnection } from "werift";
 import type { Ack } from "../lib/realtime/events";
 import type { VoiceClientEvents, VoiceServerEvents } from "../lib/voice/signalling";
 import { newPeer, offerSdp } from "../tests/helpers/realtime-client";
+import { stamp } from "./lib/child-rpc";
 
 type Reply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
@@ -18,10 +20,10 @@ export class Signalling {
   constructor(base: string, token: string) {
     this.socket = io(`${base}/voice`, { auth: { token }, transports: ["websocket"], reconnection: false });
     this.socket.on("voice.error", (e) =>
-      this.problems.push({ callId: e.callId, message: e.message, at: performance.now() }),
+      this.problems.push({ callId: e.callId, message: e.message, at: stamp() }),
     );
     this.socket.on("voice.caption", (e) =>
-      this.captions.push({ ...e, partial: e.partial === true, at: performance.now() }),
+      this.captions.push({ ...e, partial: e.partial === true, at: stamp() }),
     );
     this.socket.on("voice.ended", (e) => this.ended.add(e.callId));
   }
@@ -73,10 +75,10 @@ export async function offeringPeer(): Promise<{ pc: RTCPeerConnection; sdp: stri
   return { pc, sdp: await offerSdp(pc) };
 }
 
-/** Applies the answer; resolves with the instant ICE and DTLS are connected. */
+/** Applies the answer; resolves with the instant (`stamp()`) ICE and DTLS are connected. */
 export async function connected(pc: RTCPeerConnection, answer: string, timeoutMs = 10_000): Promise<number> {
   await pc.setRemoteDescription({ type: "answer", sdp: answer });
-  if (pc.connectionState === "connected") return performance.now();
+  if (pc.connectionState === "connected") return stamp();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`media did not connect (${pc.connectionState})`)),
@@ -86,7 +88,7 @@ export async function connected(pc: RTCPeerConnection, answer: string, timeoutMs
       if (s !== "connected") return;
       clearTimeout(timer);
       unSubscribe();
-      resolve(performance.now());
+      resolve(stamp());
     });
   });
 }

@@ -1,8 +1,10 @@
-// The realtime relay on one clock: WebRTC clients (werift) and the offline provider's Realtime API
-// (the stub, with its own werift peers) in this process, a real gateway process with
-// speech.mode=realtime and an executor on BullMQ, all on loopback. The stub reports each server event
-// as it sends it (StubOptions.onRealtimeEvent), so what reaches a page is timed against when it left
-// the provider.
+// The realtime relay, each side in its own process on loopback: a real gateway (speech.mode=realtime)
+// and an executor on BullMQ; the offline provider's Realtime API (the stub, its werift peers and
+// sidebands: bench/lib/realtime-stub-process.ts); the WebRTC clients, the browsers' media
+// (bench/lib/realtime-media-process.ts); and here, the pages' /voice sockets. Every time is a
+// `stamp()` (performance.timeOrigin + now(), one clock for the processes of one machine, checked
+// each run): the stub stamps each server event as it sends it, a page as the gateway's relay of it
+// arrives.
 //   relay      offers relayed by the gateway (voice.offer → answer: the provider's POST, the sideband
 //              opened) vs the same kind of offer posted straight to the stub: added p50 ≤ 20 ms, p99 ≤ 40
 //   connect    offer sent → ICE/DTLS connected at the client: p50 ≤ 1 s
@@ -12,23 +14,23 @@
 //   fan-out    N calls on one gateway (default 50), each sideband carrying 10 events a second: how late
 //              each reaches its page after the stub sent it (target: none more than 50 ms)
 // Beside each figure, its baseline from the same run: the stub's answer posted directly, its connect
-// directly, the same tool straight over the bus, one call alone.
+// directly, the same tool straight over the bus, one call alone; and every process's event-loop delay.
 // Needs the services (make dev-up or scripts/services/up.sh), the speech venv and a production build.
 // Run: npx tsx bench/realtime-relay.ts [offers=200] [toolCalls=12] [calls=50] [fanOutSeconds=20]
 import fs from "node:fs";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseWav } from "../lib/audio/wav";
 import { getConfig } from "../lib/config";
-import { startStubProvider } from "../server/offline-provider/server";
-import { sayStandsFor } from "../server/offline-provider/script";
 import { speak } from "../server/offline-provider/speech/espeak";
 import { createDb } from "../lib/server/db";
 import { client, seedUser, startGateway } from "../tests/helpers/chat";
 import { gatewaySide, startExecutor, stopProcess } from "../tests/helpers/executor";
-import { RealtimeSideband } from "../tests/helpers/realtime-client";
 import { VoiceTestClient } from "../tests/helpers/voice-client";
-import { connected, offeringPeer, Signalling, until } from "./realtime-relay-peer";
+import { Signalling, until } from "./realtime-relay-peer";
 import { realtimeStubEnv } from "../tests/helpers/realtime-env";
+import { clockCheck, forkChild, loopDelay, stamp } from "./lib/child-rpc";
 
 const offers = Number(process.argv[2] ?? 200);
 const toolCalls = Number(process.argv[3] ?? 12);
@@ -36,6 +38,13 @@ const fanOut = Number(process.argv[4] ?? 50);
 const fanOutSeconds = Number(process.argv[5] ?? 20);
 const KEY = `sk-bench-${crypto.randomUUID()}`;
 const TOOL_PHRASE = "hello how are you today";
+const here = path.dirname(fileURLToPath(import.meta.url));
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+const loadAtStart = load();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => {
@@ -52,29 +61,30 @@ const cpuSeconds = (pid: number) => {
 
 // ---- the stack ------------------------------------------------------------------------------------
 
-/** Server events as the stub sent them, while recording (the relay loop would only fill memory). */
-const sent: { callId: string; type: string; at: number; event: Record<string, unknown> }[] = [];
-let recording = false;
+interface SentEvent {
+  callId: string;
+  type: string;
+  at: number;
+  event: Record<string, unknown>;
+}
+/** Server events as the stub sent them, while recording (the tool turns). */
+const sent: SentEvent[] = [];
 /** Provider call ids in the order their first sideband attached (the gateway's, during voice.offer). */
 const attached: string[] = [];
-/** Error events the stub sent, by the bench's token in them. */
-const errorSentAt = new Map<string, number>();
-const TOKEN = /'(bench\.\d+\.\d+)'/;
 
-const stub = await startStubProvider({
-  apiKey: KEY,
-  webrtc: { host: "127.0.0.1" },
-  onRealtimeEvent: (callId, event) => {
-    const at = performance.now();
-    if (event.type === "session.created") attached.push(callId);
-    if (event.type === "error") {
-      const token = TOKEN.exec(String((event.error as { message?: unknown }).message))?.[1];
-      if (token) errorSentAt.set(token, at);
-    }
-    if (recording) sent.push({ callId, type: String(event.type), at, event });
-  },
+const stubProcess = await forkChild<{ url: string }>(path.join(here, "lib/realtime-stub-process.ts"), [
+  KEY,
+  TOOL_PHRASE,
+  '[[tool:memory_search {"query": "bench relay"}]]',
+]);
+stubProcess.onPush((m) => {
+  const e = m.event as SentEvent;
+  if (e.type === "session.created") attached.push(e.callId);
+  else sent.push(e);
 });
-const restorePhrase = sayStandsFor(TOOL_PHRASE, '[[tool:memory_search {"query": "bench relay"}]]');
+const stub = { url: stubProcess.ready.url };
+const media = await forkChild<boolean>(path.join(here, "lib/realtime-media-process.ts"));
+const clocks = { stub: await clockCheck(stubProcess), media: await clockCheck(media) };
 const env: Record<string, string> = {
   ...realtimeStubEnv(stub.url, KEY),
   LOG_LEVEL: "error", // the fan-out's provider errors would otherwise be a log line each
@@ -88,20 +98,33 @@ const [executor, { gateway, base }] = await Promise.all([
 process.on("exit", () => {
   gateway.kill("SIGTERM");
   executor.kill("SIGTERM");
+  stubProcess.child.kill("SIGTERM");
+  media.child.kill("SIGTERM");
 });
 const db = createDb(getConfig().settings.database.url);
 const control = stub.url.replace(/\/v1$/, "");
+
+/** The provider call of the sideband that attached after `before` sidebands had (the stub's report). */
+async function nextAttached(before: number): Promise<string> {
+  await until(() => attached.length > before, 5_000, "the stub to report the sideband");
+  return attached[before]!;
+}
 
 // ---- 1 and 2: offers relayed vs posted straight to the stub, and offer → connected ---------------
 
 const DIRECT_SESSION = { type: "realtime", model: "stub-realtime" };
 
+/** A fresh client peer's complete offer, made in the media process. */
+const offering = () => media.ask<{ id: number; sdp: string }>({ type: "offer" });
+/** Applies the answer there: when the client's ICE and DTLS were connected. */
+const connectedAt = (id: number, sdp: string) => media.ask<number>({ type: "connect", id, sdp });
+
 async function direct(): Promise<{ answer: number; connect: number }> {
-  const { pc, sdp } = await offeringPeer();
+  const { id, sdp } = await offering();
   const form = new FormData();
   form.set("sdp", sdp);
   form.set("session", JSON.stringify(DIRECT_SESSION));
-  const t0 = performance.now();
+  const t0 = stamp();
   const res = await fetch(`${stub.url}/realtime/calls`, {
     method: "POST",
     headers: { authorization: `Bearer ${KEY}` },
@@ -109,26 +132,26 @@ async function direct(): Promise<{ answer: number; connect: number }> {
   });
   const text = await res.text();
   if (res.status !== 201) throw new Error(`the stub answered ${res.status}: ${text}`);
-  const answer = performance.now() - t0;
-  const connect = (await connected(pc, text)) - t0;
+  const answer = stamp() - t0;
+  const connect = (await connectedAt(id, text)) - t0;
   await fetch(`${control}${res.headers.get("location")}/hangup`, {
     method: "POST",
     headers: { authorization: `Bearer ${KEY}` },
   });
-  await pc.close();
+  await media.ask({ type: "close", id });
   return { answer, connect };
 }
 
 async function relayed(sig: Signalling, sessionId: string): Promise<{ answer: number; connect: number }> {
   const callId = await sig.start(sessionId);
-  const { pc, sdp } = await offeringPeer();
-  const t0 = performance.now();
+  const { id, sdp } = await offering();
+  const t0 = stamp();
   const r = await sig.call<{ sdp: string }>("voice.offer", { callId, sdp });
   if (!r.ok) throw new Error(`voice.offer: ${r.error.message}`);
-  const answer = performance.now() - t0;
-  const connect = (await connected(pc, r.data.sdp)) - t0;
+  const answer = stamp() - t0;
+  const connect = (await connectedAt(id, r.data.sdp)) - t0;
   await sig.hangup(callId);
-  await pc.close();
+  await media.ask({ type: "close", id });
   return { answer, connect };
 }
 
@@ -168,11 +191,12 @@ const question = parseWav(await speak(TOOL_PHRASE, "alloy", 1, 24_000))!.samples
 const voice = new VoiceTestClient(base, toolUser.token);
 const pageCaptions: { role: string; partial: boolean; at: number }[] = [];
 voice.socket.on("voice.caption", (e) =>
-  pageCaptions.push({ role: e.role, partial: e.partial === true, at: performance.now() }),
+  pageCaptions.push({ role: e.role, partial: e.partial === true, at: stamp() }),
 );
-recording = true;
+await stubProcess.ask({ type: "record", on: true });
+const attachedBefore = attached.length;
 await voice.start(toolSession, { mode: "realtime" });
-const toolCallId = attached.at(-1)!;
+const toolCallId = await nextAttached(attachedBefore);
 const toolRoundTrip: number[] = [];
 /** The gateway's first tool call starts its tool runtime (bus connections, the results consumer). */
 let coldToolCall = NaN;
@@ -214,7 +238,7 @@ for (const [type, role, partial] of [
   for (let k = 0; k < Math.min(left.length, arrived.length); k++)
     captionLate.push(arrived[k]!.at - left[k]!.at);
 }
-recording = false;
+await stubProcess.ask({ type: "record", on: false });
 await voice.hangup();
 await voice.close();
 
@@ -239,8 +263,7 @@ interface Held {
   sig: Signalling;
   callId: string;
   providerCallId: string;
-  pc: Awaited<ReturnType<typeof offeringPeer>>["pc"];
-  injector?: RealtimeSideband;
+  mediaId: number;
 }
 const held: Held[] = [];
 let refused: string | undefined;
@@ -250,66 +273,86 @@ for (let i = 0; i < fanOut && !refused; i++) {
     const s = new Signalling(base, u.token);
     await s.ready();
     const callId = await s.start(await client(base, u.token).newSession());
-    const { pc, sdp } = await offeringPeer();
+    const { id, sdp } = await offering();
+    const before = attached.length;
     const r = await s.call<{ sdp: string }>("voice.offer", { callId, sdp });
     if (!r.ok) throw new Error(`voice.offer: ${r.error.message}`);
-    await connected(pc, r.data.sdp);
-    held.push({ sig: s, callId, providerCallId: attached.at(-1)!, pc });
+    await connectedAt(id, r.data.sdp);
+    held.push({ sig: s, callId, providerCallId: await nextAttached(before), mediaId: id });
   } catch (err) {
     refused = `call ${i + 1}: ${(err as Error).message}`;
   }
 }
-// The bench's own sideband to each call (on the stub, not the gateway): an unknown client event on
-// it makes the stub send an `error` event to every sideband of the call, the gateway's included,
-// which the gateway relays to the page as voice.error (as it relays captions and states).
-for (const h of held) h.injector = await RealtimeSideband.connect(stub.url, KEY, h.providerCallId);
 
+/**
+ * The stub's own sideband to each call sends `perSecond` unknown client events a second: the stub
+ * answers each with an `error` event to every sideband of the call, the gateway's included, which
+ * the gateway relays to the page as voice.error (as it relays captions and states). Each is timed
+ * from the stub's send to its page.
+ */
 async function burst(calls: Held[], seconds: number, perSecond: number, tag: number) {
-  const period = 1000 / perSecond;
   const n = Math.round(seconds * perSecond);
-  await Promise.all(
-    calls.map(async (h, i) => {
-      await sleep((i * period) / calls.length); // spread over the period, as independent calls are
-      const start = performance.now();
-      for (let k = 0; k < n; k++) {
-        h.injector!.send({ type: `bench.${tag * 1000 + i}.${k}` });
-        await sleep(Math.max(0, start + (k + 1) * period - performance.now()));
-      }
-    }),
-  );
+  await stubProcess.ask({
+    type: "inject",
+    calls: calls.map((h) => h.providerCallId),
+    seconds,
+    perSecond,
+    tag,
+  });
   await sleep(2_000); // the last ones on their way
+  const sentAt = new Map(await stubProcess.ask<[string, number][]>({ type: "errors", tag }));
   const late: number[] = [];
   let lost = 0;
-  for (const [i, h] of calls.entries())
-    for (let k = 0; k < n; k++) {
-      const token = `bench.${tag * 1000 + i}.${k}`;
-      const left = errorSentAt.get(token);
-      const arrived = h.sig.problems.find((p) => p.message.includes(`'${token}'`));
-      if (left === undefined || !arrived) lost++;
-      else late.push(arrived.at - left);
+  for (const [i, h] of calls.entries()) {
+    const arrived = new Map<string, number>();
+    for (const p of h.sig.problems) {
+      const token = /'(bench\.\d+\.\d+\.\d+)'/.exec(p.message)?.[1];
+      if (token) arrived.set(token, p.at);
     }
+    for (let k = 0; k < n; k++) {
+      const token = `bench.${tag}.${i}.${k}`;
+      const left = sentAt.get(token);
+      const at = arrived.get(token);
+      if (left === undefined || at === undefined) lost++;
+      else late.push(at - left);
+    }
+  }
   return { late, lost };
 }
 
 const alone = await burst(held.slice(0, 1), 10, 10, 1);
-// Whose event loop was late: the gateway's (prom-client resets its lag figures at each scrape) and
-// this process's (the stub's peers and sidebands and the pages' sockets all live here).
+// Whose event loop was late: the gateway's (prom-client resets its lag figures at each scrape), the
+// pages' (this process), the provider's and the clients' media.
 const lagOf = (text: string, stat: string) =>
   Number(new RegExp(`^somaagent_nodejs_eventloop_lag_${stat}_seconds (\\S+)`, "m").exec(text)?.[1]) * 1000;
 await fetch(`${base}/metrics`);
-const benchLag = monitorEventLoopDelay({ resolution: 1 });
-benchLag.enable();
-const cpu0 = cpuSeconds(gateway.pid!);
+const benchLag = loopDelay();
+benchLag.reset();
+await Promise.all([stubProcess.ask({ type: "lag-reset" }), media.ask({ type: "lag-reset" })]);
+const pids = {
+  gateway: gateway.pid!,
+  stub: stubProcess.child.pid!,
+  media: media.child.pid!,
+  pages: process.pid,
+};
+const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
 const wall0 = performance.now();
+const loadBeforeFanOut = load();
 const busy = await burst(held, fanOutSeconds, 10, 2);
-const gatewayCpu = (cpuSeconds(gateway.pid!) - cpu0) / ((performance.now() - wall0) / 1000);
-benchLag.disable();
+const wall = (performance.now() - wall0) / 1000;
+const cpuShare = Object.fromEntries(
+  Object.entries(pids).map(([k, pid]) => [k, (cpuSeconds(pid) - cpu0[k]!) / wall]),
+) as Record<keyof typeof pids, number>;
+const lags = {
+  pages: benchLag.read(),
+  stub: await stubProcess.ask<{ p50: number; p99: number; max: number }>({ type: "lag" }),
+  media: await media.ask<{ p50: number; p99: number; max: number }>({ type: "lag" }),
+};
 const afterBurst = await (await fetch(`${base}/metrics`)).text();
 for (const h of held) {
-  h.injector?.close();
   await h.sig.hangup(h.callId).catch(() => undefined); // a call already gone has nothing to hang up
   h.sig.close();
-  await h.pc.close().catch(() => undefined);
+  await media.ask({ type: "close", id: h.mediaId }).catch(() => undefined); // closing anyway
 }
 
 const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -323,8 +366,13 @@ const mean = (name: string, labels = "") => {
 // ---- the figures ----------------------------------------------------------------------------------
 
 const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
+const lagLine = (l: { p50: number; p99: number; max: number }) => `p99 ${ms(l.p99)}, max ${ms(l.max)}`;
+const bound = (c: { low: number; high: number }) => `${c.low.toFixed(3)}…+${c.high.toFixed(3)} ms`;
 console.log(
-  `realtime relay, loopback, stub provider and clients in this process, gateway + BullMQ executor apart`,
+  `realtime relay on loopback, processes apart: gateway, BullMQ executor, stub provider, WebRTC clients, pages (this one); ${os.cpus().length} cores, load ${loadAtStart} at the start, ${loadBeforeFanOut} before the fan-out, ${load()} at the end`,
+);
+console.log(
+  `   one clock: the stub's and the clients' stamps are within ${bound(clocks.stub)} and ${bound(clocks.media)} of this process's (IPC round trips)`,
 );
 console.log(
   `1. ${offers} offers, ${relaySeconds.toFixed(0)} s: straight to the stub ${fmt(directAnswer)}; relayed ${fmt(relayAnswer)}`,
@@ -352,10 +400,14 @@ console.log(
   `4. ${held.length} calls held${refused ? ` (stopped at ${refused})` : ""}, 10 events/s each for ${fanOutSeconds} s: lateness ${fmt(busy.late)}, max ${ms(max(busy.late))}, lost ${busy.lost}   target max ≤ 50: ${verdict(busy.lost === 0 && max(busy.late) <= 50 && held.length >= fanOut)}`,
 );
 console.log(
-  `   baseline, one call alone: ${fmt(alone.late)}, max ${ms(max(alone.late))}, lost ${alone.lost}; gateway CPU under the fan-out ${(gatewayCpu * 100).toFixed(0)} % of a core`,
+  `   baseline, one call alone: ${fmt(alone.late)}, max ${ms(max(alone.late))}, lost ${alone.lost}`,
+);
+const share = (k: keyof typeof cpuShare) => `${(cpuShare[k] * 100).toFixed(0)} %`;
+console.log(
+  `   CPU under the fan-out (% of a core): gateway ${share("gateway")}, stub ${share("stub")}, clients' media ${share("media")}, pages ${share("pages")}`,
 );
 console.log(
-  `   event-loop delay during the fan-out: gateway p99 ${ms(lagOf(afterBurst, "p99"))}, max ${ms(lagOf(afterBurst, "max"))} (10 ms timer); this process (stub + pages) p99 ${ms(benchLag.percentile(99) / 1e6)}, max ${ms(benchLag.max / 1e6)} (1 ms timer)`,
+  `   event-loop delay during the fan-out: gateway p99 ${ms(lagOf(afterBurst, "p99"))}, max ${ms(lagOf(afterBurst, "max"))} (10 ms timer); pages ${lagLine(lags.pages)}; stub ${lagLine(lags.stub)}; clients' media ${lagLine(lags.media)} (1 ms timer)`,
 );
 
 if (process.env.BENCH_DEBUG)
@@ -363,8 +415,6 @@ if (process.env.BENCH_DEBUG)
     toolRoundTrip: toolRoundTrip.map(Math.round),
     added: added.map(Math.round),
   });
-restorePhrase();
-await Promise.all([stopProcess(gateway), stopProcess(executor)]);
-await stub.close();
+await Promise.all([stopProcess(gateway), stopProcess(executor), stubProcess.stop(), media.stop()]);
 await db.$disconnect();
 process.exit(0);

@@ -1,12 +1,12 @@
 // MediaPeer over WebRTC with werift (pure TypeScript): the browser's Opus RTP is reordered in a small
 // jitter buffer and decoded at 16 kHz; the agent's audio is Opus-encoded in 20 ms frames and sent on
 // a steady clock (silence frames between answers, so the browser's playout never starves or jumps).
-import OpusScript from "opusscript";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecParameters } from "werift";
 import { INPUT_RATE, OUTPUT_FRAME_MS, OUTPUT_RATE, type MediaPeer, type PeerState } from "./media-peer";
 import { isLoopbackHost, onlyLoopbackCandidates, type WeriftPeerOptions } from "./webrtc-options";
 import { PcmQueue } from "./pcm-queue";
 import { voiceMetrics } from "./metrics";
+import { OpusDecoder, OpusEncoder } from "./opus-codec";
 
 const FRAME_SAMPLES = (OUTPUT_RATE * OUTPUT_FRAME_MS) / 1000;
 const RTP_TICKS_PER_FRAME = 960; // Opus RTP runs a 48 kHz clock whatever the coded rate
@@ -30,13 +30,13 @@ const PLAYED_WINDOW = 500;
  * speech is the second largest CPU cost of a call.
  */
 export const OPUS_COMPLEXITY = 5;
-const OPUS_SET_COMPLEXITY = 4010;
 
 export class WeriftPeer implements MediaPeer {
   private readonly pc: RTCPeerConnection;
   private readonly out = new MediaStreamTrack({ kind: "audio" });
-  private readonly encoder = new OpusScript(OUTPUT_RATE, 1, OpusScript.Application.VOIP);
-  private readonly decoder = new OpusScript(INPUT_RATE, 1, OpusScript.Application.VOIP);
+  // Closed with the peer (close()): their native memory serves the next call's (opus-codec.ts).
+  private readonly encoder = new OpusEncoder(OUTPUT_RATE, { complexity: OPUS_COMPLEXITY });
+  private readonly decoder = new OpusDecoder(INPUT_RATE);
   private readonly silence: Buffer;
   private audioListeners: ((pcm: Int16Array) => void)[] = [];
   private stateListeners: ((s: PeerState) => void)[] = [];
@@ -73,8 +73,7 @@ export class WeriftPeer implements MediaPeer {
       ...(opts.portRange ? { icePortRange: opts.portRange } : {}),
     });
     this.loopbackOnly = isLoopbackHost(opts.host);
-    this.encoder.encoderCTL(OPUS_SET_COMPLEXITY, OPUS_COMPLEXITY);
-    this.silence = this.encoder.encode(Buffer.alloc(FRAME_SAMPLES * 2), FRAME_SAMPLES);
+    this.silence = this.encoder.encode(new Int16Array(FRAME_SAMPLES));
     const transceiver = this.pc.addTransceiver(this.out, { direction: "sendrecv" });
     transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => this.receive(rtp));
@@ -152,8 +151,8 @@ export class WeriftPeer implements MediaPeer {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
-    this.encoder.delete();
-    this.decoder.delete();
+    this.encoder.close();
+    this.decoder.close();
     void this.pc.close().catch(() => undefined);
   }
 
@@ -180,13 +179,12 @@ export class WeriftPeer implements MediaPeer {
   private decode(packet: RtpPacket): void {
     const { payload } = packet;
     if (this.closed || payload.length === 0) return;
-    let pcm: Buffer;
+    let samples: Int16Array;
     try {
-      pcm = this.decoder.decode(payload);
+      samples = this.decoder.decode(payload);
     } catch {
-      return;
+      return; // not Opus, or damaged: the packet is lost, as any lost packet
     }
-    const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
     // A sender in discontinuous transmission (silence) sends a packet now and then; the time between
     // is silence, and the endpointer must hear it as such or a turn never ends.
     const ts = packet.header.timestamp;
@@ -225,9 +223,7 @@ export class WeriftPeer implements MediaPeer {
 
   private sendFrame(): void {
     const frame = this.takeFrame();
-    const payload = frame
-      ? this.encoder.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), FRAME_SAMPLES)
-      : this.silence;
+    const payload = frame ? this.encoder.encode(frame) : this.silence;
     const marker = Boolean(frame) && !this.talking;
     this.talking = Boolean(frame);
     const header = new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts, marker });
