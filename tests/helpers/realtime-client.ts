@@ -2,7 +2,6 @@
 // gateway that speaks the same contract): a werift peer that posts its offer to
 // /v1/realtime/calls, sends a steady 20 ms Opus stream (speech when asked, silence otherwise) and
 // records the loudness of what it hears; and a `ws` sideband that records every server event.
-import OpusScript from "opusscript";
 import {
   MediaStreamTrack,
   RTCPeerConnection,
@@ -13,6 +12,7 @@ import {
 } from "werift";
 import WebSocket from "ws";
 import { PcmQueue } from "@/lib/voice/pcm-queue";
+import { OpusDecoder, OpusEncoder } from "@/lib/voice/opus-codec";
 
 const RATE = 24_000;
 const FRAME = 480; // 20 ms at 24 kHz
@@ -61,8 +61,8 @@ export class RealtimeMediaClient {
   location = "";
   private readonly pc: RTCPeerConnection;
   private readonly track: MediaStreamTrack;
-  private enc = new OpusScript(RATE, 1, OpusScript.Application.VOIP);
-  private dec = new OpusScript(RATE, 1, OpusScript.Application.VOIP);
+  private enc = new OpusEncoder(RATE);
+  private dec = new OpusDecoder(RATE);
   private readonly queue = new PcmQueue();
   private queuedSamples = 0;
   private sentSamples = 0;
@@ -88,8 +88,7 @@ export class RealtimeMediaClient {
     const t = this.pc.addTransceiver(this.track, { direction: "sendrecv" });
     t.onTrack.subscribe((track) =>
       track.onReceiveRtp.subscribe((rtp) => {
-        const pcm = this.dec.decode(rtp.payload);
-        const s = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
+        const s = this.dec.decode(rtp.payload);
         let sum = 0;
         for (const v of s) sum += v * v;
         this.heard.push({ at: performance.now(), rms: Math.sqrt(sum / Math.max(1, s.length)) });
@@ -150,22 +149,20 @@ export class RealtimeMediaClient {
   async close(): Promise<void> {
     clearTimeout(this.timer);
     await this.pc.close().catch(() => undefined); // closing a peer that failed has nothing to report
-    this.enc.delete();
-    this.dec.delete();
+    this.enc.close();
+    this.dec.close();
   }
 
   private pump(): void {
     const start = performance.now();
     let sent = 0;
-    const silence = this.enc.encode(Buffer.alloc(FRAME * 2), FRAME);
+    const silence = this.enc.encode(new Int16Array(FRAME));
     const tick = () => {
       const due = Math.floor((performance.now() - start) / 20);
       while (sent < due) {
         const next = this.queue.take(FRAME);
         if (next) this.sentSamples += next.filled;
-        const payload = next
-          ? this.enc.encode(Buffer.from(next.samples.buffer, 0, next.samples.byteLength), FRAME)
-          : silence;
+        const payload = next ? this.enc.encode(next.samples) : silence;
         this.track.writeRtp(
           new RtpPacket(
             new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts }),

@@ -1,12 +1,12 @@
 // A voice-call client in Node for tests and the latency bench: a werift WebRTC peer that sends a
 // steady 20 ms Opus stream (speech from a WAV when asked, silence otherwise, as a browser does) and
 // decodes what the gateway sends back, with arrival times on this process's clock.
-import OpusScript from "opusscript";
 import { io, type Socket } from "socket.io-client";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, RTCRtpCodecParameters } from "werift";
 import type { Ack } from "@/lib/realtime/events";
 import { PcmQueue } from "@/lib/voice/pcm-queue";
 import type { StartReply, VoiceClientEvents, VoiceServerEvents } from "@/lib/voice/signalling";
+import { OpusDecoder, OpusEncoder } from "@/lib/voice/opus-codec";
 
 const RATE = 24_000;
 const FRAME = 480; // 20 ms at 24 kHz
@@ -43,8 +43,8 @@ export class VoiceTestClient {
   callId = "";
   private pc: RTCPeerConnection | undefined;
   private track = new MediaStreamTrack({ kind: "audio" });
-  private enc = new OpusScript(RATE, 1, OpusScript.Application.VOIP);
-  private dec = new OpusScript(RATE, 1, OpusScript.Application.VOIP);
+  private enc = new OpusEncoder(RATE);
+  private dec = new OpusDecoder(RATE);
   private readonly queue = new PcmQueue();
   private queuedSamples = 0;
   private sentSamples = 0;
@@ -94,8 +94,7 @@ export class VoiceTestClient {
     const t = pc.addTransceiver(this.track, { direction: "sendrecv" });
     t.onTrack.subscribe((track) =>
       track.onReceiveRtp.subscribe((rtp) => {
-        const pcm = this.dec.decode(rtp.payload);
-        const s = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
+        const s = this.dec.decode(rtp.payload);
         let sum = 0;
         for (const v of s) sum += v * v;
         this.heard.push({
@@ -194,8 +193,8 @@ export class VoiceTestClient {
     clearTimeout(this.timer);
     this.socket.disconnect();
     await this.pc?.close().catch(() => undefined);
-    this.enc.delete();
-    this.dec.delete();
+    this.enc.close();
+    this.dec.close();
   }
 
   private pump(): void {
@@ -203,14 +202,12 @@ export class VoiceTestClient {
     let sent = 0;
     // Between phrases, one silent packet encoded once (as the gateway does): ten clients in one
     // process would otherwise spend a core encoding silence.
-    const silence = this.enc.encode(Buffer.alloc(FRAME * 2), FRAME);
+    const silence = this.enc.encode(new Int16Array(FRAME));
     const tick = () => {
       const due = Math.floor((performance.now() - start) / 20);
       while (sent < due) {
         const frame = this.take();
-        const payload = frame
-          ? this.enc.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), FRAME)
-          : silence;
+        const payload = frame ? this.enc.encode(frame) : silence;
         this.track.writeRtp(
           new RtpPacket(
             new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts }),
