@@ -156,10 +156,21 @@ class TurnManager {
     const sessionId = session.id;
     refuseWhileDraining("turn");
     await refuseDuringMaintenance(this.redis);
-    if (!admittedAhead(spoken?.admitted, principal.userId, content, performance.now()))
-      await this.admit(principal, content);
     await this.listening;
-    const leased = await this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
+    // The lease is asked for alongside admission (one round trip for both, not one after the
+    // other); admission's refusal still comes first, and gives back a lease taken meanwhile.
+    const leasing = this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
+    // Its failure (Redis down) is thrown where it is awaited below, after admission's.
+    void leasing.catch(() => undefined);
+    try {
+      if (!admittedAhead(spoken?.admitted, principal.userId, content, performance.now()))
+        await this.admit(principal, content);
+    } catch (err) {
+      if ((await leasing.catch(() => null)) === "OK")
+        await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
+      throw err;
+    }
+    const leased = await leasing;
     turnStartStage("lease");
     if (leased !== "OK")
       throw new AppError(
@@ -173,6 +184,7 @@ class TurnManager {
       const rows = await insertTurnRows(this.db, {
         turnId,
         sessionId,
+        tenantId: principal.tenantId,
         userId: principal.userId,
         content,
         ...(spoken ? { voiceCallId: spoken.callId } : {}),
