@@ -116,7 +116,8 @@ function colour(name: string): string {
   let h = 0;
   for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0;
   const jitter = h % 40;
-  if (/ (lib|server|app|bench|workers)\//.test(name) || name.includes(" .next/")) return `rgb(230,${120 + jitter},50)`;
+  if (/ (lib|server|app|bench|workers)\//.test(name) || name.includes(" .next/"))
+    return `rgb(230,${120 + jitter},50)`;
   if (name.includes(" node:") || /^\(/.test(name)) return `rgb(${200 + (jitter % 30)},${180 + jitter},120)`;
   return `rgb(240,${170 + jitter},${60 + jitter})`;
 }
@@ -198,4 +199,5 @@ function main(argv: string[]) {
   console.log(`${output}: ${(total / 1000).toFixed(0)} ms of CPU in ${folded.size} stacks`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) main(process.argv.slice(2));
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename))
+  main(process.argv.slice(2));

@@ -78,7 +78,7 @@ export class CheckCache {
   private async remember<T>(
     sessionId: string,
     key: string,
-    userOf: (value: T) => string,
+    userOf: (value: NonNullable<T>) => string,
     load: () => Promise<T>,
   ): Promise<T> {
     const hit = this.usable ? this.bySession.get(sessionId)?.get(key) : undefined;
@@ -90,7 +90,7 @@ export class CheckCache {
       let entries = this.bySession.get(sessionId);
       if (!entries) this.bySession.set(sessionId, (entries = new Map<string, Entry>()));
       if (!entries.has(key)) this.size++;
-      entries.set(key, { value, userId: userOf(value), at: performance.now() });
+      entries.set(key, { value, userId: userOf(value as NonNullable<T>), at: performance.now() });
     }
     return value;
   }

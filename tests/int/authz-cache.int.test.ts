@@ -147,4 +147,3 @@ describe("cached authorization", () => {
     expect(await stack.db.message.count({ where: { sessionId, role: "user" } })).toBe(1);
   });
 });
-
