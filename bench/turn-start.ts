@@ -243,6 +243,12 @@ try {
   if (errors.length)
     console.log(`gateway logged ${errors.length} errors; first: ${errors[0]!.slice(0, 600)}`);
 } finally {
+  if (gatewayNodeOptions && gateway.exitCode === null) {
+    // Its profile is written as it exits, after its drain: more time than stopProcess gives.
+    const exited = new Promise((r) => gateway.once("exit", r));
+    gateway.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
+  }
   await stopProcess(gateway);
   await stub.close();
   await db.$disconnect();
