@@ -25,6 +25,7 @@ import { tenantConfig } from "../tenancy/tenant-config";
 import { admitMessage } from "../policy/admission";
 import { turnMetrics } from "./metrics";
 import { refuseDuringMaintenance } from "../maintenance/state";
+import { maintenanceWatch } from "../maintenance/watch";
 import { markDraining, refuseWhileDraining } from "../server/draining";
 import { turnStartStage } from "./turn-start-timing";
 import { ATTR, openSpan, withSpan, type TraceSpan } from "../tracing/spans";
@@ -83,6 +84,10 @@ class TurnManager {
         this.active.get(turnId)?.controller.abort("cancelled" satisfies StopReason),
       )
       .catch(() => undefined);
+    // The maintenance state's subscription, made in the same tick as the one above: a SUBSCRIBE sent
+    // while the hub's connection is between connected and ready fails ioredis's ready check and
+    // brings the process down, so none is sent later, at a moment of its own (the first turn).
+    maintenanceWatch();
     this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_MS);
     this.sweeper.unref();
     void this.sweep().catch(() => undefined);
