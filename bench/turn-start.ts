@@ -6,7 +6,11 @@
 // The test provider runs in this process and stamps each chat request as it arrives, so both
 // timestamps come from one clock. A message whose request never arrived is counted as missing, not
 // recorded as a sample. The gateway's own breakdown (somaagent_turn_start_seconds by stage, read from
-// its /metrics before and after each run) is printed as the mean per stage.
+// its /metrics before and after each run) is printed as the mean per stage, and its CPU per turn (the
+// gateway process's user + system time over the counted rounds, divided by the messages sent in them).
+// A CPU profile of the gateway: BENCH_GATEWAY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" (written
+// when the gateway exits); each run prints its counted window in ms after the gateway started, for
+// `npx tsx scripts/flamegraph.ts <profile> <out.svg> --from <ms> --to <ms>`.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
 // Run: npx tsx bench/turn-start.ts [rounds=5] [concurrency=1,200]
 // (a level runs at least enough rounds for 100 samples: 100 at 1 session, `rounds` at 200)
@@ -67,10 +71,13 @@ async function sample(run: Run, m: string, sentAt: number, count: boolean) {
 }
 
 const stub = await startStubProvider({ onChatRequest: (m, at) => arrived.set(m, at) });
+const gatewayNodeOptions = process.env.BENCH_GATEWAY_NODE_OPTIONS;
+const spawnedAt = performance.now();
 const { gateway, base } = await startGateway(stub, {
   LOG_LEVEL: "warn",
   SOMA_AGENT_MAX_STEPS: "2",
   SOMA_CONF_DIR: "bench/conf", // no rate limits or budgets in the way
+  ...(gatewayNodeOptions ? { NODE_OPTIONS: gatewayNodeOptions } : {}),
 });
 const db = createDb(getConfig().settings.database.url);
 const user = await seedUser(db);
@@ -205,9 +212,22 @@ try {
         cpu0 = cpuSeconds(gateway.pid!);
         t0 = performance.now();
       });
-      const busy = (cpuSeconds(gateway.pid!) - cpu0) / ((performance.now() - t0) / 1000);
+      const cpu = cpuSeconds(gateway.pid!) - cpu0;
+      const t1 = performance.now();
+      const busy = cpu / ((t1 - t0) / 1000);
       const after = await stages();
-      console.log(line(`${label}, ${c} sessions`, run, `, gateway CPU ${(busy * 100).toFixed(0)}%`));
+      const turns = c * roundsAt(c);
+      console.log(
+        line(
+          `${label}, ${c} sessions`,
+          run,
+          `, gateway CPU ${(busy * 100).toFixed(0)}%, ${((cpu * 1000) / turns).toFixed(2)} CPU ms per turn`,
+        ),
+      );
+      if (gatewayNodeOptions)
+        console.log(
+          `  counted window: ${(t0 - spawnedAt).toFixed(0)}-${(t1 - spawnedAt).toFixed(0)} ms after the gateway started`,
+        );
       const means = [...after].flatMap(([stage, a]) => {
         const b = before.get(stage) ?? { sum: 0, count: 0 };
         const n = a.count - b.count;
@@ -223,6 +243,12 @@ try {
   if (errors.length)
     console.log(`gateway logged ${errors.length} errors; first: ${errors[0]!.slice(0, 600)}`);
 } finally {
+  if (gatewayNodeOptions && gateway.exitCode === null) {
+    // Its profile is written as it exits, after its drain: more time than stopProcess gives.
+    const exited = new Promise((r) => gateway.once("exit", r));
+    gateway.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
+  }
   await stopProcess(gateway);
   await stub.close();
   await db.$disconnect();

@@ -4,12 +4,12 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { addTokens } from "../budget/usage";
-import type { Db } from "../server/db";
-import type { Prisma } from "../generated/prisma/client";
+import { sqlPool, type Db } from "../server/db";
 import { appendEvent } from "../realtime/event-log";
 import type { SessionEventBody, Usage } from "../realtime/events";
 import type { StoredToolCall } from "./context";
 import { messageFlusher } from "./message-flusher";
+import { finishTurnRows } from "./turn-rows";
 
 export class TurnRecord {
   private writes: Promise<unknown> = Promise.resolve();
@@ -51,14 +51,16 @@ export class TurnRecord {
 
   async toolMessage(toolCallId: string, content: string): Promise<void> {
     await this.queueWrite(() =>
-      this.db.message.create({
-        data: { sessionId: this.sessionId, turnId: this.turnId, role: "tool", content, toolCallId },
-        select: { id: true },
+      sqlPool(this.db).query({
+        name: "turn-tool-message",
+        text: `INSERT INTO messages (id, session_id, turn_id, role, content, tool_call_id, created_at)
+               VALUES ($1::uuid, $2::uuid, $3::uuid, 'tool', $4, $5::uuid, now() AT TIME ZONE 'UTC')`,
+        values: [randomUUID(), this.sessionId, this.turnId, content, toolCallId],
       }),
     );
   }
 
-  /** Ends the turn in Postgres (status, usage row) once, then tells followers. */
+  /** Ends the turn in Postgres (status, usage row) once, in one statement, then tells followers. */
   async finish(
     status: "completed" | "failed" | "cancelled" | "interrupted",
     model: string,
@@ -68,38 +70,18 @@ export class TurnRecord {
     costUsd = 0,
   ): Promise<void> {
     await this.writes;
-    await this.db.$transaction([
-      this.db.turn.update({
-        where: { id: this.turnId },
-        data: {
-          status,
-          error: error ?? null,
-          model,
-          steps: this.steps,
-          promptTokens: this.usage.promptTokens,
-          completionTokens: this.usage.completionTokens,
-          finishedAt: new Date(),
-        },
-        select: { id: true },
-      }),
-      this.db.message.updateMany({
-        where: { turnId: this.turnId, complete: false },
-        data: { complete: true },
-      }),
-      this.db.usageRecord.create({
-        data: {
-          tenantId,
-          userId,
-          sessionId: this.sessionId,
-          turnId: this.turnId,
-          model,
-          promptTokens: this.usage.promptTokens,
-          completionTokens: this.usage.completionTokens,
-          costUsd,
-        },
-        select: { id: true },
-      }),
-    ]);
+    await finishTurnRows(this.db, {
+      turnId: this.turnId,
+      sessionId: this.sessionId,
+      tenantId,
+      userId,
+      status,
+      error: error ?? null,
+      model,
+      steps: this.steps,
+      usage: this.usage,
+      costUsd,
+    });
     await addTokens(this.redis, tenantId, this.usage.promptTokens + this.usage.completionTokens).catch(
       () => undefined,
     );
@@ -139,21 +121,23 @@ export class AssistantMessage {
     messageFlusher(this.turn.db).forget(this.id);
     if (!this.content && toolCalls.length === 0) return undefined;
     const content = this.content;
-    const extra = toolCalls.length ? { toolCalls: toolCalls as unknown as Prisma.InputJsonArray } : {};
+    // Inserted, or completed over the text the flusher saved while it streamed; tool calls only
+    // when there are (as Prisma's upsert left the column alone otherwise).
     await this.turn.queueWrite(() =>
-      this.turn.db.message.upsert({
-        where: { id: this.id },
-        create: {
-          id: this.id,
-          sessionId: this.turn.sessionId,
-          turnId: this.turn.turnId,
-          role: "assistant",
+      sqlPool(this.turn.db).query({
+        name: "turn-assistant-complete",
+        text: `INSERT INTO messages (id, session_id, turn_id, role, content, complete, tool_calls, created_at)
+               VALUES ($1::uuid, $2::uuid, $3::uuid, 'assistant', $4, true, $5::jsonb, now() AT TIME ZONE 'UTC')
+               ON CONFLICT (id) DO UPDATE
+               SET content = EXCLUDED.content, complete = true,
+                   tool_calls = COALESCE(EXCLUDED.tool_calls, messages.tool_calls)`,
+        values: [
+          this.id,
+          this.turn.sessionId,
+          this.turn.turnId,
           content,
-          complete: true,
-          ...extra,
-        },
-        update: { content, complete: true, ...extra },
-        select: { id: true },
+          toolCalls.length ? JSON.stringify(toolCalls) : null,
+        ],
       }),
     );
     if (content)

@@ -25,6 +25,7 @@ import { tenantConfig } from "../tenancy/tenant-config";
 import { admitMessage } from "../policy/admission";
 import { turnMetrics } from "./metrics";
 import { refuseDuringMaintenance } from "../maintenance/state";
+import { maintenanceWatch } from "../maintenance/watch";
 import { markDraining, refuseWhileDraining } from "../server/draining";
 import { turnStartStage } from "./turn-start-timing";
 import { ATTR, openSpan, withSpan, type TraceSpan } from "../tracing/spans";
@@ -83,6 +84,10 @@ class TurnManager {
         this.active.get(turnId)?.controller.abort("cancelled" satisfies StopReason),
       )
       .catch(() => undefined);
+    // The maintenance state's subscription, made in the same tick as the one above: a SUBSCRIBE sent
+    // while the hub's connection is between connected and ready fails ioredis's ready check and
+    // brings the process down, so none is sent later, at a moment of its own (the first turn).
+    maintenanceWatch();
     this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_MS);
     this.sweeper.unref();
     void this.sweep().catch(() => undefined);
@@ -156,10 +161,21 @@ class TurnManager {
     const sessionId = session.id;
     refuseWhileDraining("turn");
     await refuseDuringMaintenance(this.redis);
-    if (!admittedAhead(spoken?.admitted, principal.userId, content, performance.now()))
-      await this.admit(principal, content);
     await this.listening;
-    const leased = await this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
+    // The lease is asked for alongside admission (one round trip for both, not one after the
+    // other); admission's refusal still comes first, and gives back a lease taken meanwhile.
+    const leasing = this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
+    // Its failure (Redis down) is thrown where it is awaited below, after admission's.
+    void leasing.catch(() => undefined);
+    try {
+      if (!admittedAhead(spoken?.admitted, principal.userId, content, performance.now()))
+        await this.admit(principal, content);
+    } catch (err) {
+      if ((await leasing.catch(() => null)) === "OK")
+        await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
+      throw err;
+    }
+    const leased = await leasing;
     turnStartStage("lease");
     if (leased !== "OK")
       throw new AppError(
@@ -173,6 +189,7 @@ class TurnManager {
       const rows = await insertTurnRows(this.db, {
         turnId,
         sessionId,
+        tenantId: principal.tenantId,
         userId: principal.userId,
         content,
         ...(spoken ? { voiceCallId: spoken.callId } : {}),

@@ -1,10 +1,13 @@
 // OpenFGA's answers to "may this user see/write this session", kept in the process so a turn asks
-// OpenFGA at most once per session and person instead of on every message. Whatever changes an answer
-// publishes on Redis (publishAuthzChange: a share, an unshare, a deletion, a tenant role change), and
-// every process drops what it holds for that session or user; the publishing process drops it before
-// the publish, so the change holds for its own next request. Answers are kept only while the
-// subscription is live (a dropped connection may have lost messages: everything is dropped), a check
-// that raced a change is not kept, and nothing is kept longer than a minute.
+// OpenFGA at most once per session and person instead of on every message; and, under the same rules,
+// what a write needs of the session's row (its tenant and owner, that it is not deleted), so a message
+// asks Postgres only when it writes its turn (which checks the row again in the same statement:
+// lib/agent/turn-rows.ts). Whatever changes an answer publishes on Redis (publishAuthzChange: a share,
+// an unshare, a deletion, a rename, a tenant role change), and every process drops what it holds for
+// that session or user; the publishing process drops it before the publish, so the change holds for
+// its own next request. Answers are kept only while the subscription is live (a dropped connection
+// may have lost messages: everything is dropped), an answer that raced a change is not kept, and
+// nothing is kept longer than a minute.
 import type { Redis } from "ioredis";
 import { channelHub } from "../realtime/channel-hub";
 import { getConfig } from "../config";
@@ -19,12 +22,17 @@ const MAX_ENTRIES = 100_000;
 export type AuthzScope = { sessionId: string } | { userId: string } | "all";
 
 interface Entry {
-  allowed: boolean;
+  value: unknown;
+  /** The user a `user:<id>` change drops it for (the person asking; a row's owner). */
+  userId: string;
   at: number;
 }
 
+/** The key of a session's row among its entries (answers are keyed `${userId}|${relation}`). */
+const ROW = "row";
+
 export class CheckCache {
-  /** By session id, then `${userId}|${relation}`. */
+  /** By session id, then `${userId}|${relation}` or ROW. */
   private bySession = new Map<string, Map<string, Entry>>();
   private size = 0;
   /** Bumped by every change; an answer fetched across a change is not kept. */
@@ -55,20 +63,36 @@ export class CheckCache {
   }
 
   /** The cached answer, or `ask()`'s (kept when nothing changed meanwhile). */
-  async check(userId: string, sessionId: string, relation: string, ask: () => Promise<boolean>) {
-    const key = `${userId}|${relation}`;
+  check(userId: string, sessionId: string, relation: string, ask: () => Promise<boolean>): Promise<boolean> {
+    return this.remember(sessionId, `${userId}|${relation}`, () => userId, ask);
+  }
+
+  /**
+   * What is kept of a session's row, or `load()`'s (kept when nothing changed meanwhile; `undefined`,
+   * a session that is not there, is never kept).
+   */
+  row<T extends { ownerId: string }>(sessionId: string, load: () => Promise<T | undefined>) {
+    return this.remember(sessionId, ROW, (r) => r.ownerId, load);
+  }
+
+  private async remember<T>(
+    sessionId: string,
+    key: string,
+    userOf: (value: NonNullable<T>) => string,
+    load: () => Promise<T>,
+  ): Promise<T> {
     const hit = this.usable ? this.bySession.get(sessionId)?.get(key) : undefined;
-    if (hit && performance.now() - hit.at < TTL_MS) return hit.allowed;
+    if (hit && performance.now() - hit.at < TTL_MS) return hit.value as T;
     const epoch = this.epoch;
-    const allowed = await ask();
-    if (this.usable && epoch === this.epoch) {
+    const value = await load();
+    if (value !== undefined && this.usable && epoch === this.epoch) {
       if (this.size >= MAX_ENTRIES) this.clear();
       let entries = this.bySession.get(sessionId);
       if (!entries) this.bySession.set(sessionId, (entries = new Map<string, Entry>()));
       if (!entries.has(key)) this.size++;
-      entries.set(key, { allowed, at: performance.now() });
+      entries.set(key, { value, userId: userOf(value as NonNullable<T>), at: performance.now() });
     }
-    return allowed;
+    return value;
   }
 
   /** Drops the answers a change touches: `session:<id>` or `user:<id>`. */
@@ -79,10 +103,10 @@ export class CheckCache {
       this.size -= this.bySession.get(id)?.size ?? 0;
       this.bySession.delete(id);
     } else if (scope.startsWith("user:")) {
-      const prefix = `${scope.slice("user:".length)}|`;
+      const userId = scope.slice("user:".length);
       for (const entries of this.bySession.values())
-        for (const key of entries.keys())
-          if (key.startsWith(prefix)) {
+        for (const [key, entry] of entries)
+          if (entry.userId === userId) {
             entries.delete(key);
             this.size--;
           }

@@ -4,11 +4,12 @@
 // Retry-After) and /readyz says `draining`; turns already running finish.
 import type { Redis } from "ioredis";
 import { AppError } from "../errors";
-import { NO_MAINTENANCE, type MaintenanceView } from "./view";
+import { inForce, NO_MAINTENANCE, type MaintenanceView } from "./view";
 import type { StartMaintenance } from "./schemas";
+import { MAINTENANCE_CHANNEL, maintenanceChangedHere, maintenanceWatch } from "./watch";
 
+export { MAINTENANCE_CHANNEL };
 export const MAINTENANCE_KEY = "maintenance";
-export const MAINTENANCE_CHANNEL = "maintenance:changed";
 /** Retry-After when maintenance has no end time. */
 const OPEN_ENDED_RETRY_S = 60;
 
@@ -50,6 +51,7 @@ export async function startMaintenance(
   if (until) await redis.set(MAINTENANCE_KEY, raw, "PX", until.getTime() - now.getTime());
   else await redis.set(MAINTENANCE_KEY, raw);
   const view = parse(raw);
+  maintenanceChangedHere(view);
   await redis.publish(MAINTENANCE_CHANNEL, JSON.stringify(view));
   return view;
 }
@@ -57,6 +59,7 @@ export async function startMaintenance(
 /** Switches maintenance off; `wasActive` says whether it was on. */
 export async function endMaintenance(redis: Redis): Promise<{ view: MaintenanceView; wasActive: boolean }> {
   const removed = await redis.del(MAINTENANCE_KEY);
+  maintenanceChangedHere(NO_MAINTENANCE);
   await redis.publish(MAINTENANCE_CHANNEL, JSON.stringify(NO_MAINTENANCE));
   return { view: NO_MAINTENANCE, wasActive: removed > 0 };
 }
@@ -77,8 +80,11 @@ export function maintenanceError(view: MaintenanceView, now = Date.now()): AppEr
   });
 }
 
-/** Throws 503 `maintenance` while maintenance is on: new turns and calls call this first. */
+/**
+ * Throws 503 `maintenance` while maintenance is on: new turns and calls call this first. The state
+ * comes from the process's copy while it is current (lib/maintenance/watch.ts), else from Redis.
+ */
 export async function refuseDuringMaintenance(redis: Redis): Promise<void> {
-  const view = await readMaintenance(redis);
-  if (view.active) throw maintenanceError(view);
+  const view = await maintenanceWatch().current(() => readMaintenance(redis));
+  if (inForce(view)) throw maintenanceError(view);
 }

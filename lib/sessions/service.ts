@@ -16,10 +16,10 @@ import {
 import { logger } from "../server/logger";
 import { admitSessionCreate } from "../policy/admission";
 import { tenantConfig } from "../tenancy/tenant-config";
-import { db } from "../server/db";
+import { db, sqlPool } from "../server/db";
 import { redis } from "../server/redis";
 import { publishRevocation } from "../auth/revocation";
-import { publishAuthzChange } from "../authz/check-cache";
+import { checkCache, publishAuthzChange } from "../authz/check-cache";
 import { isUuid } from "../ids";
 import { decodeKeyset, encodeKeyset } from "../http/keyset-cursor";
 import { appendEvent, lastSeq } from "../realtime/event-log";
@@ -34,17 +34,50 @@ type SessionRow = { id: string; title: string; createdAt: Date; updatedAt: Date;
 
 const notFound = () => new AppError("not_found", "No such session.");
 
+/** What a write needs of a session: it is the caller's tenant's and not deleted; its owner. */
+export interface SessionRef {
+  id: string;
+  /** As it was read: a write's check may answer from the process's cache (a rename may be newer). */
+  title: string;
+  ownerId: string;
+}
+
+/** The row a write is checked against, straight on the pool (one statement on the hot path). */
+async function refRow(id: string): Promise<(SessionRef & { tenantId: string }) | undefined> {
+  const { rows } = await sqlPool(db()).query<SessionRef & { tenantId: string }>({
+    name: "session-ref",
+    text: `SELECT id, title, owner_id AS "ownerId", tenant_id AS "tenantId"
+           FROM sessions WHERE id = $1::uuid AND deleted_at IS NULL`,
+    values: [id],
+  });
+  return rows[0];
+}
+
 /**
  * The session if the caller may use it for `access`: 404 when it is another tenant's or not visible
  * to them, 403 when they may see it but not change it. When OpenFGA is unreachable, writes fail
- * closed (503) and only the owner recorded in Postgres may read.
+ * closed (503) and only the owner recorded in Postgres may read. A write's row and OpenFGA's answer
+ * may come from the process's cache (lib/authz/check-cache.ts: dropped on every gateway when the
+ * session is deleted or shared or unshared); what a write then does checks the row again where it
+ * matters (a turn's rows are written only into a session still there: lib/agent/turn-rows.ts).
  */
-export async function sessionFor(principal: Principal, id: string, access: Access = "read") {
+export async function sessionFor(principal: Principal, id: string, access: "write"): Promise<SessionRef>;
+export async function sessionFor(principal: Principal, id: string, access?: "read"): Promise<SessionRow>;
+export async function sessionFor(
+  principal: Principal,
+  id: string,
+  access: Access = "read",
+): Promise<SessionRow | SessionRef> {
   if (!isUuid(id)) throw notFound();
-  const s = await db().session.findFirst({
-    where: { id, tenantId: principal.tenantId, deletedAt: null },
-    select: SESSION_FIELDS,
-  });
+  let s: SessionRef | null | undefined;
+  if (access === "write") {
+    const row = await checkCache().row(id, () => refRow(id));
+    s = row?.tenantId === principal.tenantId ? { id: row.id, title: row.title, ownerId: row.ownerId } : null;
+  } else
+    s = await db().session.findFirst({
+      where: { id, tenantId: principal.tenantId, deletedAt: null },
+      select: SESSION_FIELDS,
+    });
   if (!s) throw notFound();
   let allowed: boolean;
   try {

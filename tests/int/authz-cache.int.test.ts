@@ -13,7 +13,7 @@ import {
   type GatewayProcess,
   type TestUser,
 } from "../helpers/chat";
-import { stopProcess } from "../helpers/services";
+import { stopProcess, waitUntil } from "../helpers/services";
 
 let stack: ChatStack;
 let other: { gateway: GatewayProcess; base: string };
@@ -114,5 +114,36 @@ describe("cached authorization", () => {
     expect((await mine.get(`/api/v1/sessions/${sessionId}`)).status).toBe(200);
     expect((await client(stack.base, owner.token).del(`/api/v1/sessions/${sessionId}`)).status).toBe(204);
     expect((await mine.get(`/api/v1/sessions/${sessionId}`)).status).toBe(404);
+  });
+
+  it("a deleted session takes no message on the other gateway, where its row was kept", async () => {
+    const sessionId = await client(stack.base, owner.token).newSession("Deleted while kept");
+    const mine = client(other.base, owner.token);
+    const send = (content: string) => mine.post(`/api/v1/sessions/${sessionId}/messages`, { content });
+    // A message on the other gateway: the session's row and the write answer are kept there.
+    expect((await send("[[delay:1]] hello")).status).toBe(202);
+    expect((await client(stack.base, owner.token).del(`/api/v1/sessions/${sessionId}`)).status).toBe(204);
+    const refused = await send("still there?");
+    expect(refused.status).toBe(404);
+    expect(await stack.db.message.count({ where: { sessionId, content: "still there?" } })).toBe(0);
+  });
+
+  it("a session deleted behind the cache's back gets no turn: the turn's own statement checks its row", async () => {
+    const sessionId = await client(stack.base, owner.token).newSession("Deleted by hand");
+    const mine = client(other.base, owner.token);
+    const send = (content: string) => mine.post(`/api/v1/sessions/${sessionId}/messages`, { content });
+    expect((await send("[[delay:1]] hello")).status).toBe(202);
+    await waitUntil(
+      async () => (await stack.db.turn.count({ where: { sessionId, status: "running" } })) === 0,
+      10_000,
+      "the first turn to end",
+    );
+    // Deleted without the announcement (as by hand in SQL): the other gateway still has the row.
+    await stack.db.session.update({ where: { id: sessionId }, data: { deletedAt: new Date() } });
+    const refused = await send("[[delay:1]] and now?");
+    expect(refused.status).toBe(404);
+    expect(refused.json.error).toMatchObject({ code: "not_found" });
+    expect(await stack.db.turn.count({ where: { sessionId } })).toBe(1);
+    expect(await stack.db.message.count({ where: { sessionId, role: "user" } })).toBe(1);
   });
 });

@@ -214,15 +214,28 @@ describe("maintenance mode", () => {
   it("`make maintenance on|off` switches it through the same path, and pages hear it", async () => {
     const page = await openPage(member.token);
     const env = { ...process.env, MESSAGE: "Switched from the shell", UNTIL: inAMinute() };
+    const sessionId = await client(stack.base, admin.token).newSession();
     try {
+      // A turn started (and over) before: the gateway has read the state, "off".
+      const before = await postMessageSse(stack.base, admin.token, sessionId, "[[delay:1]] a");
+      expect(before.status).toBe(200);
+      await readSse(before, (e) => e.type === "turn.finished");
       const on = await run("npx", ["tsx", "scripts/maintenance.ts", "on"], { cwd: ROOT, env });
       expect(on.stdout).toMatch(/^maintenance: ON since .* until .*: Switched from the shell$/m);
       await page.next((v) => v.message === "Switched from the shell", "the state set from the shell");
       const api = client(stack.base, admin.token);
       expect((await api.get(PATH)).json).toMatchObject({ active: true, message: "Switched from the shell" });
+      // The gateway keeps the state in the process (it had "off" from the message before): the
+      // announcement from the shell's process changes it for the very next message.
+      const refused = await api.post(`/api/v1/sessions/${sessionId}/messages`, { content: "[[delay:1]] b" });
+      expect(refused.status).toBe(503);
+      expect(refused.json.error).toMatchObject({ code: "maintenance" });
       const off = await run("npx", ["tsx", "scripts/maintenance.ts", "off"], { cwd: ROOT, env });
       expect(off.stdout).toContain("maintenance: off");
       expect((await api.get(PATH)).json.active).toBe(false);
+      expect(
+        (await api.post(`/api/v1/sessions/${sessionId}/messages`, { content: "[[delay:1]] c" })).status,
+      ).toBe(202);
       const bad = await run("npx", ["tsx", "scripts/maintenance.ts", "on"], {
         cwd: ROOT,
         env: { ...env, UNTIL: "tomorrow" },

@@ -120,4 +120,35 @@ describe("authz check cache", () => {
     await cache.check("u", "s", "can_view", f.ask);
     expect(f.asked).toBe(2);
   });
+
+  it("keeps a session's row like an answer: dropped by a change to the session or to its owner", async () => {
+    const h = hub();
+    const cache = new CheckCache(h);
+    await ready();
+    let loads = 0;
+    const row = { id: "s1", ownerId: "owner", title: "New chat" };
+    const load = () => (loads++, Promise.resolve(row));
+    await cache.row("s1", load);
+    await cache.row("s1", load);
+    expect(loads).toBe(1);
+    h.publish("user:someone-else");
+    await cache.row("s1", load);
+    expect(loads).toBe(1);
+    h.publish("session:s1"); // a deletion
+    await cache.row("s1", load);
+    expect(loads).toBe(2);
+    h.publish("user:owner");
+    await cache.row("s1", load);
+    expect(loads).toBe(3);
+  });
+
+  it("does not keep a session that is not there", async () => {
+    const cache = new CheckCache(hub());
+    await ready();
+    let loads = 0;
+    const missing = () => (loads++, Promise.resolve(undefined));
+    expect(await cache.row("gone", missing)).toBeUndefined();
+    expect(await cache.row("gone", missing)).toBeUndefined();
+    expect(loads).toBe(2);
+  });
 });
