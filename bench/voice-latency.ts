@@ -14,7 +14,8 @@
 // endpointing silence, the provider's transcription and first speech byte), so the rest is the
 // pipeline; and how late each process's event loop ran meanwhile, with the load average.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
-// Run: npx tsx bench/voice-latency.ts [turns=30] [bargeIns=10] [calls=10] [callersPerProcess=1]
+// Run: npx tsx bench/voice-latency.ts [turns=30] [bargeIns=10] [calls=10] [callersPerProcess=calls]
+// (SOMA_BENCH_CPU_PROF=<dir>: a CPU profile of the gateway)
 import os from "node:os";
 import { parseWav, wavFromSamples } from "../lib/audio/wav";
 import { getConfig } from "../lib/config";
@@ -25,11 +26,12 @@ import { stopProcess } from "../tests/helpers/services";
 import { fmtLoop, loopDelayMonitor, type LoopDelay } from "./lib/loop-delay";
 import { cpuSeconds, startProviderProcess, treeCpuSeconds } from "./lib/processes";
 import { CallerProcess, type Phrase } from "./lib/voice-callers";
+import type { Turn } from "./lib/voice-caller";
 
 const turns = Number(process.argv[2] ?? 30);
 const bargeIns = Number(process.argv[3] ?? 10);
 const parallel = Number(process.argv[4] ?? 10);
-const perProcess = Math.max(1, Number(process.argv[5] ?? 1));
+const perProcess = Math.max(1, Number(process.argv[5] ?? parallel));
 const SILENCE_MS = 500;
 const LOUD = 500;
 
@@ -71,6 +73,9 @@ for (const role of ["STT", "TTS"]) {
   env[`SOMA_SPEECH_${role}_MODEL`] = `stub-${role.toLowerCase()}`;
   env[`SOMA_SPEECH_${role}_BASE_URL`] = provider.url;
 }
+// SOMA_BENCH_CPU_PROF=<dir>: the gateway writes a CPU profile there when it stops (node --cpu-prof).
+if (process.env.SOMA_BENCH_CPU_PROF)
+  env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${process.env.SOMA_BENCH_CPU_PROF}`;
 const { gateway, base } = await startGateway({ url: provider.url }, env);
 const callers: CallerProcess[] = [];
 // A failed run must not leave its gateway, provider or callers behind.
@@ -90,7 +95,16 @@ async function gatewayLoop(): Promise<LoopDelay> {
   const v = (name: string) =>
     Math.max(
       0,
-      Number(new RegExp(`somaagent_nodejs_eventloop_lag_${name}_seconds (\\S+)`).exec(text)?.[1]) * 1000 - 10,
+      Number(new RegExp(`^somaagent_nodejs_eventloop_lag_${name}_seconds (\\S+)`, "m").exec(text)?.[1]) *
+        1000 -
+        10,
+    );
+  if (process.env.SOMA_BENCH_RAW && Number.isNaN(v("p99")))
+    console.log(
+      text
+        .split("\n")
+        .filter((l) => l.includes("eventloop"))
+        .join("\n"),
     );
   return { p50: v("p50"), p99: v("p99"), max: v("max") };
 }
@@ -172,7 +186,8 @@ const call = await single.request<number>({
 });
 let cpu = cpuSeconds(gateway.pid!);
 let wall = performance.now();
-const e2e = await phase("one call", () => single.request<number[]>({ cmd: "turns", call, count: turns }));
+const oneCall = await phase("one call", () => single.request<Turn[]>({ cmd: "turns", call, count: turns }));
+const e2e = oneCall.map((t) => t.e2e);
 const oneCallCpu = (cpuSeconds(gateway.pid!) - cpu) / ((performance.now() - wall) / 1000);
 const barge = await phase("barge-in", () =>
   single.request<number[]>({ cmd: "bargeIns", call, count: bargeIns }),
@@ -196,24 +211,35 @@ const providerCpu10 = treeCpuSeconds(provider.child.pid!);
 const callersCpu10 = procs.reduce((s, p) => s + treeCpuSeconds(p.child.pid!), 0);
 cpu = cpuSeconds(gateway.pid!);
 wall = performance.now();
-const staggered = await phase("10 calls staggered", async () =>
+const staggeredTurns = await phase("10 calls staggered", async () =>
   (
     await Promise.all(
       placed.map(({ proc, call }, i) =>
-        proc.request<number[]>({ cmd: "talk", call, delayMs: i * 300, questions: 3, pauseMs: [500, 1_500] }),
+        proc.request<Turn[]>({ cmd: "talk", call, delayMs: i * 300, questions: 3, pauseMs: [500, 1_500] }),
       ),
     )
   ).flat(),
 );
+const staggered = staggeredTurns.map((t) => t.e2e);
+if (process.env.SOMA_BENCH_RAW)
+  console.log(
+    staggeredTurns.map((t) => `${t.heard.toFixed(0)}/${t.piece.toFixed(0)}/${t.e2e.toFixed(0)}`).join(" "),
+  );
 const seconds10 = (performance.now() - wall) / 1000;
 const perCallCpu = (cpuSeconds(gateway.pid!) - cpu) / seconds10 / parallel;
 const providerCpu = (treeCpuSeconds(provider.child.pid!) - providerCpu10) / seconds10;
 const callersCpu = (procs.reduce((s, p) => s + treeCpuSeconds(p.child.pid!), 0) - callersCpu10) / seconds10;
 await sleep(2_000);
 const endAt = performance.timeOrigin + performance.now() + 3_000;
-const simultaneous = await phase("10 ending at once", () =>
-  Promise.all(placed.map(({ proc, call }) => proc.request<number>({ cmd: "askEndingAt", call, endAt }))),
+const simultaneousTurns = await phase("10 ending at once", () =>
+  Promise.all(placed.map(({ proc, call }) => proc.request<Turn>({ cmd: "askEndingAt", call, endAt }))),
 );
+const simultaneous = simultaneousTurns.map((t) => t.e2e);
+/** Where a phase's time went, p50 (p90), from the end of speech at the caller. */
+const split = (ts: Turn[]) => {
+  const part = (xs: number[]) => `${pct(xs, 50).toFixed(0)} (${pct(xs, 90).toFixed(0)})`;
+  return `turn ended, words in ${part(ts.map((t) => t.heard))}; first piece cut ${part(ts.map((t) => t.piece))}; first audio ${part(ts.map((t) => t.e2e))} ms`;
+};
 await Promise.all(procs.map((p) => p.close()));
 
 const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -248,6 +274,10 @@ console.log(`${parallel} questions ending in the same instant (worst case): e2e 
 console.log(
   `gateway stage means: stt ${stageMean("stt")}, llm_ttft ${stageMean("llm_ttft")}, first_sentence ${stageMean("first_sentence")}, tts_ttfb ${stageMean("tts_ttfb")}, e2e ${stageMean("e2e")}, barge_in ${stageMean("barge_in")}`,
 );
+console.log("from the end of speech, p50 (p90), as each caller saw the gateway's events:");
+console.log(`   one call: ${split(oneCall)}`);
+console.log(`   ${parallel} calls staggered: ${split(staggeredTurns)}`);
+console.log(`   ${parallel} ending at once: ${split(simultaneousTurns)}`);
 for (const l of loops) console.log(l);
 
 await stopProcess(gateway);

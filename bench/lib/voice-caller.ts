@@ -17,10 +17,22 @@ let story: Phrase | undefined;
 let stop: Phrase | undefined;
 
 const RATE = 24_000;
+/** When each call's agent captions arrived (the gateway sends one as it cuts a piece to speak). */
+const agentCaptions = new Map<VoiceTestClient, number[]>();
+
+/** One answered question, in ms from the end of the person's speech (at the caller). */
+export interface Turn {
+  /** The gateway said "thinking": it ended the turn and had the words. */
+  heard: number;
+  /** The first piece of the answer was cut to speak (its caption arrived). */
+  piece: number;
+  /** The first agent audio arrived. */
+  e2e: number;
+}
 const lengthMs = (p: Phrase) => (p.pcm.length / RATE) * 1000;
 
 /** One question on `call` (its own questions in turn); `at`: when to start saying it (this clock). */
-async function ask(call: VoiceTestClient, at?: number): Promise<number> {
+async function ask(call: VoiceTestClient, at?: number): Promise<Turn> {
   const n = asked.get(call) ?? 0;
   asked.set(call, n + 1);
   // Two questions in turn: the test model echoes each one, and a question repeating the agent's
@@ -41,6 +53,8 @@ async function ask(call: VoiceTestClient, at?: number): Promise<number> {
       throw err;
     });
   const e2e = call.firstAudioAfter(sentEnd)!.at - speechEnd;
+  const thinking = call.states.slice(before).find((s) => s.state === "thinking")?.at ?? NaN;
+  const piece = agentCaptions.get(call)?.find((t) => t >= speechEnd) ?? NaN;
   await call.waitFor(
     () =>
       call.states.slice(before).some((s) => s.state === "speaking") &&
@@ -48,7 +62,7 @@ async function ask(call: VoiceTestClient, at?: number): Promise<number> {
     30_000,
     "listening again",
   );
-  return e2e;
+  return { heard: thinking - speechEnd, piece: piece - speechEnd, e2e };
 }
 
 async function bargeIn(call: VoiceTestClient): Promise<number> {
@@ -75,12 +89,17 @@ async function handle(req: CallerRequest): Promise<unknown> {
       return null;
     case "start": {
       const c = new VoiceTestClient(base, req.token);
+      const captions: number[] = [];
+      agentCaptions.set(c, captions);
+      c.socket.on("voice.caption", (e) => {
+        if (e.role === "agent" && !e.partial) captions.push(performance.now());
+      });
       await c.start(req.sessionId);
       calls.push(c);
       return calls.length - 1;
     }
     case "turns": {
-      const out: number[] = [];
+      const out: Turn[] = [];
       for (let i = 0; i < req.count; i++) out.push(await ask(calls[req.call]!));
       return out;
     }
@@ -92,7 +111,7 @@ async function handle(req: CallerRequest): Promise<unknown> {
     case "talk": {
       // As a person talks: wait, ask, hear the whole answer, pause, ask again.
       await sleep(req.delayMs);
-      const out: number[] = [];
+      const out: Turn[] = [];
       for (let i = 0; i < req.questions; i++) {
         out.push(await ask(calls[req.call]!));
         await sleep(req.pauseMs[0] + Math.random() * (req.pauseMs[1] - req.pauseMs[0]));
