@@ -3,8 +3,10 @@
 // know (other speech, a tone, silence) is heard as nothing by the test models.
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseWav, wavTone } from "@/lib/audio/wav";
+import { parseWav, resample, wavTone } from "@/lib/audio/wav";
 import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
+import { speak } from "@/server/offline-provider/speech/espeak";
+import { Recognizer } from "@/server/offline-provider/speech/recognizer";
 
 let stub: StubServer;
 let client: OpenAI;
@@ -51,6 +53,24 @@ describe("offline speech", () => {
     expect(await hear(await say("open the pod bay doors"))).toBe("");
     expect(await hear(wavTone(1.5, 440, 16_000))).toBe("");
     expect(await hear(wavTone(1, 0, 16_000))).toBe("");
+  });
+
+  it("hears utterances that arrive together on more workers, each its own words", async () => {
+    const recognizer = new Recognizer(undefined, undefined, 2);
+    try {
+      const phrases = ["what is six times seven", "hello how are you today", "stop talking please"];
+      const audio = await Promise.all(
+        phrases.map(async (p) => {
+          const wav = parseWav(await speak(p, "alloy"))!;
+          return resample(wav.samples, wav.sampleRate, 16_000);
+        }),
+      );
+      const heard = await Promise.all([...audio, ...audio].map((pcm) => recognizer.transcribe(pcm, false)));
+      expect(heard).toEqual([...phrases, ...phrases]);
+      expect(recognizer.running).toBe(2); // a second worker started for the waiting ones, no more
+    } finally {
+      recognizer.close();
+    }
   });
 
   it("refuses audio it cannot read with a 400 naming the format", async () => {
