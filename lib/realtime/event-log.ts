@@ -4,6 +4,7 @@
 // have, so nothing is missed across reconnects or gateway processes. Postgres stays the record of
 // the conversation; the log carries the live view of it.
 import type { Redis } from "ioredis";
+import { singleton } from "../singleton";
 import { channelHub } from "./channel-hub";
 import type { SessionEvent, SessionEventBody } from "./events";
 
@@ -15,51 +16,106 @@ export const eventStreamKey = (sessionId: string) => `session:${sessionId}:event
 export const eventCounterKey = (sessionId: string) => `session:${sessionId}:seq`;
 export const eventChannel = (sessionId: string) => `session-events:${sessionId}`;
 
-// KEYS: counter, stream. ARGV: channel, event JSON without seq (starts with "{"), maxlen, ttls.
+// KEYS: counter, stream. ARGV: channel, maxlen, ttls, then one event JSON without seq (starts with
+// "{") per event: the events get consecutive sequence numbers, in ARGV's order, and are published
+// one message each. Returns the first event's number.
 const APPEND = `
-local seq = redis.call('INCR', KEYS[1])
-local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
-if last[1] then
-  local lastSeq = tonumber(string.match(last[1][1], '^(%d+)'))
-  if lastSeq >= seq then seq = lastSeq + 1; redis.call('SET', KEYS[1], seq) end
+local n = #ARGV - 4
+local last = redis.call('INCRBY', KEYS[1], n)
+local first = last - n + 1
+local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+if top[1] then
+  local lastSeq = tonumber(string.match(top[1][1], '^(%d+)'))
+  if lastSeq >= first then first = lastSeq + 1; redis.call('SET', KEYS[1], first + n - 1) end
 end
-local event = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'e', event)
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('PUBLISH', ARGV[1], event)
-return seq
+for i = 1, n do
+  local seq = first + i - 1
+  local event = '{"seq":' .. seq .. ',' .. string.sub(ARGV[4 + i], 2)
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'e', event)
+  redis.call('PUBLISH', ARGV[1], event)
+end
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return first
 `;
 
 type WithAppend = Redis & {
-  somaAppendEvent(counter: string, stream: string, ...args: (string | number)[]): Promise<number>;
+  somaAppendEvents(counter: string, stream: string, ...args: (string | number)[]): Promise<number>;
 };
 
 function withScript(redis: Redis): WithAppend {
   const r = redis as WithAppend;
-  if (typeof r.somaAppendEvent !== "function")
-    r.defineCommand("somaAppendEvent", { numberOfKeys: 2, lua: APPEND });
+  if (typeof r.somaAppendEvents !== "function")
+    r.defineCommand("somaAppendEvents", { numberOfKeys: 2, lua: APPEND });
   return r;
 }
 
-/** Appends an event to the session's log and publishes it; returns the full event. */
-export async function appendEvent(
-  redis: Redis,
-  sessionId: string,
-  body: SessionEventBody,
-): Promise<SessionEvent> {
+/** Events of one session appended in the same tick, sent as one script call when the tick ends. */
+interface Batch {
+  redis: Redis;
+  sessionId: string;
+  events: { json: string; done: (seq: number) => void; fail: (err: unknown) => void }[];
+  sent: boolean;
+}
+
+/** Per process (not per module copy: Next's bundles and the server share it), so one session's order holds. */
+const pendingBatches = () => singleton("event-log-batches", () => new Map<string, Batch>());
+
+function send(batch: Batch): void {
+  if (batch.sent) return;
+  batch.sent = true;
+  const jsons = batch.events.map((e) => e.json);
+  withScript(batch.redis)
+    .somaAppendEvents(
+      eventCounterKey(batch.sessionId),
+      eventStreamKey(batch.sessionId),
+      eventChannel(batch.sessionId),
+      STREAM_MAXLEN,
+      STREAM_TTL_S,
+      COUNTER_TTL_S,
+      ...jsons,
+    )
+    .then(
+      (first) => batch.events.forEach((e, i) => e.done(first + i)),
+      (err: unknown) => batch.events.forEach((e) => e.fail(err)),
+    );
+}
+
+/**
+ * Appends an event to the session's log and publishes it; returns the full event. Events of one
+ * session appended in the same tick (a message's start and its first token, the tokens of one read
+ * from the provider) go to Redis in one call, in the order appended; a batch is sent before any
+ * later one, on one connection, so the sequence numbers follow the calls.
+ */
+export function appendEvent(redis: Redis, sessionId: string, body: SessionEventBody): Promise<SessionEvent> {
   const at = new Date().toISOString();
-  const json = JSON.stringify({ sessionId, at, ...body });
-  const seq = await withScript(redis).somaAppendEvent(
-    eventCounterKey(sessionId),
-    eventStreamKey(sessionId),
-    eventChannel(sessionId),
-    json,
-    STREAM_MAXLEN,
-    STREAM_TTL_S,
-    COUNTER_TTL_S,
-  );
-  return { seq, sessionId, at, ...body };
+  const event = { sessionId, at, ...body };
+  const json = JSON.stringify(event);
+  const batches = pendingBatches();
+  let batch = batches.get(sessionId);
+  if (batch && batch.redis !== redis) {
+    // Another connection for the same session: what is queued goes first, to keep the order.
+    batches.delete(sessionId);
+    send(batch);
+    batch = undefined;
+  }
+  if (!batch) {
+    const created: Batch = { redis, sessionId, events: [], sent: false };
+    batches.set(sessionId, created);
+    queueMicrotask(() => {
+      if (batches.get(sessionId) === created) batches.delete(sessionId);
+      send(created);
+    });
+    batch = created;
+  }
+  const queued = batch;
+  return new Promise<SessionEvent>((resolve, reject) => {
+    queued.events.push({
+      json,
+      done: (seq) => resolve({ seq, ...event }),
+      fail: reject,
+    });
+  });
 }
 
 /** The current (last issued) sequence number of a session. */
@@ -91,6 +147,46 @@ export async function eventsAfter(
   return events;
 }
 
+/** A subscription to a session's events that buffers them until `from` says where to start. */
+export interface SessionSubscription {
+  /**
+   * Delivers the events after `afterSeq` (replayed from the log), then the buffered and live ones,
+   * in order and once each. Resolves once the replay is delivered; the subscription is then live.
+   */
+  from: (redis: Redis, afterSeq: number, onEvent: (e: SessionEvent) => void) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Subscribes to a session's events now, before knowing where to start: a caller about to start a
+ * turn subscribes first, so the turn's first events are already on their way when it asks for
+ * them (no round trip to subscribe between the turn's start and its first token).
+ */
+export async function subscribeSession(redisUrl: string, sessionId: string): Promise<SessionSubscription> {
+  let buffer: SessionEvent[] | null = [];
+  let deliver: ((e: SessionEvent) => void) | undefined;
+  const stop = await channelHub(redisUrl).listen(eventChannel(sessionId), (message) => {
+    const e = JSON.parse(message) as SessionEvent;
+    if (buffer) buffer.push(e);
+    else deliver?.(e);
+  });
+  return {
+    async from(redis, afterSeq, onEvent) {
+      let last = afterSeq;
+      deliver = (e) => {
+        if (e.type !== "session.resync" && e.seq <= last) return;
+        if (e.type !== "session.resync") last = e.seq;
+        onEvent(e);
+      };
+      for (const e of await eventsAfter(redis, sessionId, afterSeq)) deliver(e);
+      const pending = buffer ?? [];
+      buffer = null;
+      for (const e of pending) deliver(e);
+    },
+    stop,
+  };
+}
+
 /**
  * Delivers a session's events after `afterSeq` and then every new one, in order and once each.
  * Subscribes before replaying, buffering live events until the replay is done.
@@ -102,26 +198,12 @@ export async function followSession(
   afterSeq: number,
   onEvent: (e: SessionEvent) => void,
 ): Promise<() => Promise<void>> {
-  let last = afterSeq;
-  let buffer: SessionEvent[] | null = [];
-  const deliver = (e: SessionEvent) => {
-    if (e.type !== "session.resync" && e.seq <= last) return;
-    if (e.type !== "session.resync") last = e.seq;
-    onEvent(e);
-  };
-  const stop = await channelHub(redisUrl).listen(eventChannel(sessionId), (message) => {
-    const e = JSON.parse(message) as SessionEvent;
-    if (buffer) buffer.push(e);
-    else deliver(e);
-  });
+  const subscription = await subscribeSession(redisUrl, sessionId);
   try {
-    for (const e of await eventsAfter(redis, sessionId, afterSeq)) deliver(e);
+    await subscription.from(redis, afterSeq, onEvent);
   } catch (err) {
-    await stop();
+    await subscription.stop();
     throw err;
   }
-  const pending = buffer;
-  buffer = null;
-  for (const e of pending) deliver(e);
-  return stop;
+  return subscription.stop;
 }
