@@ -94,7 +94,7 @@ export function appendEvent(redis: Redis, sessionId: string, body: SessionEventB
   const batches = pendingBatches();
   let batch = batches.get(sessionId);
   if (batch && batch.redis !== redis) {
-    // Another connection for the same session: what is queued goes first, to keep the order.
+    // Another connection for the same session: what is queued is sent first.
     batches.delete(sessionId);
     send(batch);
     batch = undefined;
