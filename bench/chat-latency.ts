@@ -8,9 +8,13 @@
 // a round's time bound) are counted and named.
 // The test provider runs in this process, so both timestamps come from one clock. Its tokens come
 // 200 ms apart ([[delay:200]]), so a turn's start-up work (rows, history, the provider request) is
-// done before its first token and the figure is what streaming itself costs.
+// done before its first token and the figure is what streaming itself costs. With many sessions
+// sending at once, the other sessions' start-up work is not: their turns are still starting when
+// the first tokens come, on the same event loop. `delayMs` (e.g. 2000) puts the first tokens after
+// every turn of the round has started, so the figure is what streaming adds with that many
+// sessions streaming.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
-// Run: npx tsx bench/chat-latency.ts [rounds=5] [levels=1,50,200,1000]
+// Run: npx tsx bench/chat-latency.ts [rounds=5] [levels=1,50,200,1000] [delayMs=200]
 // (at 1,000 sessions: 2 rounds at most, socket.io and the followed SSE stream only; the idle-socket
 // memory figure is skipped when BENCH_SKIP_MEMORY=1)
 import fs from "node:fs";
@@ -34,8 +38,15 @@ import { stopProcess } from "../tests/helpers/services";
 
 const rounds = Number(process.argv[2] ?? 5);
 const levels = (process.argv[3] ?? "1,50,200,1000").split(",").map(Number);
-if (!Number.isInteger(rounds) || rounds < 1 || levels.some((l) => !Number.isInteger(l) || l < 1))
-  throw new Error("usage: chat-latency.ts [rounds>=1] [levels, e.g. 1,50,200,1000]");
+const tokenDelayMs = Number(process.argv[4] ?? 200);
+if (
+  !Number.isInteger(rounds) ||
+  rounds < 1 ||
+  levels.some((l) => !Number.isInteger(l) || l < 1) ||
+  !Number.isInteger(tokenDelayMs) ||
+  tokenDelayMs < 0
+)
+  throw new Error("usage: chat-latency.ts [rounds>=1] [levels, e.g. 1,50,200,1000] [delayMs>=0]");
 /** A round's turns not over after this long are counted as never ended and the round moves on. */
 const ROUND_TIMEOUT_MS = 120_000;
 const now = () => performance.timeOrigin + performance.now();
@@ -132,7 +143,7 @@ async function socketRun(concurrency: number, rounds: number): Promise<number[]>
         sockets.map((s, i) => {
           let onEvent: ((e: SessionEvent) => void) | undefined;
           const turn = new Promise<void>((resolve) => {
-            const marker = `bench ${randomUUID()} [[delay:200]]`;
+            const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
             let got = false;
             onEvent = (e: SessionEvent) => {
               if (e.type === "message.delta" && !got) {
@@ -211,7 +222,7 @@ async function sseFollowRun(concurrency: number, rounds: number): Promise<number
       await Promise.all(
         sessions.map((id) => {
           const turn = new Promise<void>((resolve) => {
-            const marker = `bench ${randomUUID()} [[delay:200]]`;
+            const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
             let got = false;
             handlers.set(id, (e) => {
               if (e.type === "message.delta" && !got) {
@@ -246,7 +257,7 @@ async function directRun(concurrency: number, rounds: number): Promise<number[]>
   for (let r = 0; r < rounds + 1; r++) {
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        const marker = `bench ${randomUUID()} [[delay:200]]`;
+        const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
         let at = 0;
         try {
           const stream = await direct.chat.completions.create({
@@ -278,7 +289,7 @@ async function sseRun(concurrency: number, rounds: number): Promise<number[]> {
   for (let r = 0; r < rounds + 1; r++) {
     await Promise.all(
       sessions.map(async (id) => {
-        const marker = `bench ${randomUUID()} [[delay:200]]`;
+        const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
         const res = await postMessageSse(base, user.token, id, marker);
         if (res.status !== 200) {
           refused.push(String(res.status));
@@ -345,7 +356,9 @@ try {
   if (process.env.BENCH_SKIP_MEMORY !== "1") await idleMemory();
 
   console.log("gateway-added latency, provider's first token -> client's first token:");
-  console.log("(baseline: the same read straight from the provider, same run)");
+  console.log(
+    `(baseline: the same read straight from the provider, same run; tokens ${tokenDelayMs} ms apart, the first ${tokenDelayMs} ms after the request)`,
+  );
   const run = async (label: string, fn: () => Promise<number[]>) => {
     const cpu0 = cpuSeconds(gateway.pid!);
     const t0 = performance.now();

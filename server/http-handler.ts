@@ -206,6 +206,9 @@ function createServe(deps: HandlerDeps) {
     );
     req.headers[CLIENT_IP_HEADER] = client;
     dropForwarded(req.headers);
+    // An event stream is not compressed: Next's gzip would deflate (and flush) every event, a cost
+    // per event and per client for a few bytes saved.
+    if (req.headers.accept?.includes("text/event-stream")) delete req.headers["accept-encoding"];
     let principal: Principal | undefined;
     // While shutting down, each finished response also closes its connection, so server.close()
     // does not wait on idle keep-alive sockets until the grace period ends.

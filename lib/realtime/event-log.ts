@@ -50,71 +50,107 @@ function withScript(redis: Redis): WithAppend {
   return r;
 }
 
-/** Events of one session appended in the same tick, sent as one script call when the tick ends. */
+/** Events of one session waiting to be appended, in the order appended. */
 interface Batch {
   redis: Redis;
   sessionId: string;
   events: { json: string; done: (seq: number) => void; fail: (err: unknown) => void }[];
-  sent: boolean;
-}
-
-/** Per process (not per module copy: Next's bundles and the server share it), so one session's order holds. */
-const pendingBatches = () => singleton("event-log-batches", () => new Map<string, Batch>());
-
-function send(batch: Batch): void {
-  if (batch.sent) return;
-  batch.sent = true;
-  const jsons = batch.events.map((e) => e.json);
-  withScript(batch.redis)
-    .somaAppendEvents(
-      eventCounterKey(batch.sessionId),
-      eventStreamKey(batch.sessionId),
-      eventChannel(batch.sessionId),
-      STREAM_MAXLEN,
-      STREAM_TTL_S,
-      COUNTER_TTL_S,
-      ...jsons,
-    )
-    .then(
-      (first) => batch.events.forEach((e, i) => e.done(first + i)),
-      (err: unknown) => batch.events.forEach((e) => e.fail(err)),
-    );
 }
 
 /**
- * Appends an event to the session's log and publishes it; returns the full event. Events of one
- * session appended in the same tick (a message's start and its first token, the tokens of one read
- * from the provider) go to Redis in one call, in the order appended; a batch is sent before any
- * later one, on one connection, so the sequence numbers follow the calls.
+ * What waits for the end of this turn of the event loop. Per process (not per module copy: Next's
+ * bundles and the server share it), so one session's events keep their order whoever appends them.
+ */
+const pending = () =>
+  singleton("event-log-pending", () => ({ batches: new Map<string, Batch>(), scheduled: false }));
+
+function scriptArgs(b: Batch): (string | number)[] {
+  return [
+    eventCounterKey(b.sessionId),
+    eventStreamKey(b.sessionId),
+    eventChannel(b.sessionId),
+    STREAM_MAXLEN,
+    STREAM_TTL_S,
+    COUNTER_TTL_S,
+    ...b.events.map((e) => e.json),
+  ];
+}
+
+function settle(b: Batch, err: unknown, first: unknown): void {
+  if (err) for (const e of b.events) e.fail(err);
+  else b.events.forEach((e, i) => e.done(Number(first) + i));
+}
+
+/** One script call for one session's batch. */
+function sendOne(b: Batch): void {
+  const [counter, stream, ...rest] = scriptArgs(b);
+  withScript(b.redis)
+    .somaAppendEvents(String(counter), String(stream), ...rest)
+    .then(
+      (first) => settle(b, null, first),
+      (err: unknown) => settle(b, err, 0),
+    );
+}
+
+/** Everything appended during this turn of the event loop: one pipeline (one write) per connection. */
+function flush(): void {
+  const state = pending();
+  state.scheduled = false;
+  const byConnection = new Map<Redis, Batch[]>();
+  for (const b of state.batches.values()) {
+    const list = byConnection.get(b.redis);
+    if (list) list.push(b);
+    else byConnection.set(b.redis, [b]);
+  }
+  state.batches.clear();
+  for (const [redis, list] of byConnection) {
+    if (list.length === 1) {
+      sendOne(list[0]!);
+      continue;
+    }
+    const pipeline = withScript(redis).pipeline() as unknown as {
+      somaAppendEvents(...args: (string | number)[]): unknown;
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
+    for (const b of list) pipeline.somaAppendEvents(...scriptArgs(b));
+    pipeline.exec().then(
+      (results) => list.forEach((b, i) => settle(b, results?.[i]?.[0] ?? null, results?.[i]?.[1])),
+      (err: unknown) => list.forEach((b) => settle(b, err, 0)),
+    );
+  }
+}
+
+/**
+ * Appends an event to the session's log and publishes it; returns the full event. What is appended
+ * during one turn of the event loop (every session's tokens read from their providers in it) goes
+ * to Redis at its end, in one pipelined write per connection, one script call per session: a
+ * session's events in the order appended, and before anything appended later, so the sequence
+ * numbers follow the calls. The reply and the published events come back in the next turn of the
+ * loop, as they would if each had been written at once; the writes and the system calls are fewer.
  */
 export function appendEvent(redis: Redis, sessionId: string, body: SessionEventBody): Promise<SessionEvent> {
   const at = new Date().toISOString();
   const event = { sessionId, at, ...body };
   const json = JSON.stringify(event);
-  const batches = pendingBatches();
-  let batch = batches.get(sessionId);
+  const state = pending();
+  let batch = state.batches.get(sessionId);
   if (batch && batch.redis !== redis) {
     // Another connection for the same session: what is queued is sent first.
-    batches.delete(sessionId);
-    send(batch);
+    state.batches.delete(sessionId);
+    sendOne(batch);
     batch = undefined;
   }
   if (!batch) {
-    const created: Batch = { redis, sessionId, events: [], sent: false };
-    batches.set(sessionId, created);
-    queueMicrotask(() => {
-      if (batches.get(sessionId) === created) batches.delete(sessionId);
-      send(created);
-    });
-    batch = created;
+    batch = { redis, sessionId, events: [] };
+    state.batches.set(sessionId, batch);
+  }
+  if (!state.scheduled) {
+    state.scheduled = true;
+    setImmediate(flush);
   }
   const queued = batch;
   return new Promise<SessionEvent>((resolve, reject) => {
-    queued.events.push({
-      json,
-      done: (seq) => resolve({ seq, ...event }),
-      fail: reject,
-    });
+    queued.events.push({ json, done: (seq) => resolve({ seq, ...event }), fail: reject });
   });
 }
 
