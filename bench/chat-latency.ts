@@ -1,13 +1,22 @@
 // What the gateway adds to streaming: the time from the provider writing its first token to the
-// client receiving it, over socket.io and over SSE, at 1, 50 and 200 concurrent sessions (p50/p99);
-// and the gateway's memory with 1,000 connected idle sockets. Baseline, same run: the same stream
-// read straight from the provider. A turn without a provider timestamp is counted missing, never a
-// 0 ms sample; refusals are counted and named.
+// client receiving it, over socket.io and over SSE, at 1, 50, 200 and 1,000 concurrent sessions
+// (p50/p99); and the gateway's memory with 1,000 connected idle sockets. SSE two ways: the turn's
+// own stream (POST .../messages with Accept: text/event-stream, one request per turn) and a session
+// followed with GET .../events while its messages are POSTed (202), as a web client does. Baseline,
+// same run: the same stream read straight from the provider. A turn without a provider timestamp is
+// counted missing, never a 0 ms sample; refusals, failed turns and turns that never ended (within
+// a round's time bound) are counted and named.
 // The test provider runs in this process, so both timestamps come from one clock. Its tokens come
 // 200 ms apart ([[delay:200]]), so a turn's start-up work (rows, history, the provider request) is
-// done before its first token and the figure is what streaming itself costs.
+// done before its first token and the figure is what streaming itself costs. With many sessions
+// sending at once, the other sessions' start-up work is not: their turns are still starting when
+// the first tokens come, on the same event loop. `delayMs` (e.g. 2000) puts the first tokens after
+// every turn of the round has started, so the figure is what streaming adds with that many
+// sessions streaming.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
-// Run: npx tsx bench/chat-latency.ts [rounds=5]
+// Run: npx tsx bench/chat-latency.ts [rounds=5] [levels=1,50,200,1000] [delayMs=200]
+// (at 1,000 sessions: 2 rounds at most, socket.io and the followed SSE stream only; the idle-socket
+// memory figure is skipped when BENCH_SKIP_MEMORY=1)
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import OpenAI from "openai";
@@ -24,9 +33,22 @@ import {
   startGateway,
   type ChatClientSocket,
 } from "../tests/helpers/chat";
+import type { SessionEvent } from "../lib/realtime/events";
 import { stopProcess } from "../tests/helpers/services";
 
 const rounds = Number(process.argv[2] ?? 5);
+const levels = (process.argv[3] ?? "1,50,200,1000").split(",").map(Number);
+const tokenDelayMs = Number(process.argv[4] ?? 200);
+if (
+  !Number.isInteger(rounds) ||
+  rounds < 1 ||
+  levels.some((l) => !Number.isInteger(l) || l < 1) ||
+  !Number.isInteger(tokenDelayMs) ||
+  tokenDelayMs < 0
+)
+  throw new Error("usage: chat-latency.ts [rounds>=1] [levels, e.g. 1,50,200,1000] [delayMs>=0]");
+/** A round's turns not over after this long are counted as never ended and the round moves on. */
+const ROUND_TIMEOUT_MS = 120_000;
 const now = () => performance.timeOrigin + performance.now();
 const firstToken = new Map<string, number>();
 /** Messages the gateway refused (they would otherwise go unnoticed as missing samples). */
@@ -36,6 +58,10 @@ const refused: string[] = [];
  * reported, never recorded as a sample (a 0 ms one would pull the percentiles down).
  */
 let missing = 0;
+/** Turns that ended failed (turn.failed), with their codes. */
+const failed: string[] = [];
+/** Turns whose end never arrived within the round's bound. */
+let neverEnded = 0;
 
 /** The sample for a first token received at `t`, or undefined (counted missing) without a timestamp. */
 function gatewayAdded(marker: string, t: number): number | undefined {
@@ -65,48 +91,80 @@ const { gateway, base } = await startGateway(stub, {
   LOG_LEVEL: "warn",
   SOMA_AGENT_MAX_STEPS: "2",
   SOMA_CONF_DIR: "bench/conf", // no rate limits or budgets in the way
+  // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": a CPU profile of the gateway, written when it stops.
+  ...(process.env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS } : {}),
 });
 const db = createDb(getConfig().settings.database.url);
 const user = await seedUser(db);
 const api = client(base, user.token);
 
-async function socketRun(concurrency: number): Promise<number[]> {
-  const sockets: ChatClientSocket[] = await Promise.all(
-    Array.from({ length: concurrency }, () => connectChat(base, user.token)),
-  );
-  const sessions = await Promise.all(sockets.map(() => api.newSession()));
+/** Resolves with `p`, or with `fallback` after ROUND_TIMEOUT_MS (the turn counted as never ended). */
+function bounded<T>(p: Promise<T>, onTimeout: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((resolve) => {
+      timer = setTimeout(() => {
+        neverEnded++;
+        resolve(onTimeout());
+      }, ROUND_TIMEOUT_MS);
+    }),
+  ]);
+}
+
+/** Connects `n` sockets, 50 at a time (a thousand at once would time out the handshakes). */
+async function connectMany(n: number): Promise<ChatClientSocket[]> {
+  const sockets: ChatClientSocket[] = [];
+  for (let i = 0; i < n; i += 50)
+    sockets.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(50, n - i) }, () => connectChat(base, user.token)),
+      )),
+    );
+  return sockets;
+}
+
+/** Creates `n` sessions, 50 at a time. */
+async function newSessions(n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i += 50)
+    ids.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => api.newSession()))));
+  return ids;
+}
+
+async function socketRun(concurrency: number, rounds: number): Promise<number[]> {
+  const sockets = await connectMany(concurrency);
+  const sessions = await newSessions(concurrency);
   const samples: number[] = [];
   try {
     await Promise.all(sockets.map((s, i) => emitAck(s, "session.join", { sessionId: sessions[i] })));
     for (let r = 0; r < rounds + 1; r++) {
       await Promise.all(
-        sockets.map(
-          (s, i) =>
-            new Promise<void>((resolve) => {
-              const marker = `bench ${randomUUID()} [[delay:200]]`;
-              let got = false;
-              const onEvent = (e: { type: string }) => {
-                if (e.type === "message.delta" && !got) {
-                  got = true;
-                  const t = now();
-                  // The first round warms up connections and caches; it is not counted.
-                  const sample = r > 0 ? gatewayAdded(marker, t) : undefined;
-                  if (sample !== undefined) samples.push(sample);
-                }
-                if (e.type === "turn.finished" || e.type === "turn.failed") {
-                  s.off("event", onEvent);
-                  resolve();
-                }
-              };
-              s.on("event", onEvent);
-              void emitAck(s, "message.send", { sessionId: sessions[i], content: marker }).then((reply) => {
-                if (reply.ok) return;
-                refused.push(reply.error.code);
-                s.off("event", onEvent);
-                resolve();
-              });
-            }),
-        ),
+        sockets.map((s, i) => {
+          let onEvent: ((e: SessionEvent) => void) | undefined;
+          const turn = new Promise<void>((resolve) => {
+            const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
+            let got = false;
+            onEvent = (e: SessionEvent) => {
+              if (e.type === "message.delta" && !got) {
+                got = true;
+                const t = now();
+                // The first round warms up connections and caches; it is not counted.
+                const sample = r > 0 ? gatewayAdded(marker, t) : undefined;
+                if (sample !== undefined) samples.push(sample);
+              }
+              if (e.type === "turn.failed") failed.push(e.code);
+              if (e.type === "turn.finished" || e.type === "turn.failed") resolve();
+            };
+            s.on("event", onEvent);
+            void emitAck(s, "message.send", { sessionId: sessions[i], content: marker }).then((reply) => {
+              if (reply.ok) return;
+              refused.push(reply.error.code);
+              resolve();
+            });
+          });
+          return bounded(turn, () => undefined).finally(() => s.off("event", onEvent));
+        }),
       );
     }
   } finally {
@@ -115,14 +173,91 @@ async function socketRun(concurrency: number): Promise<number[]> {
   return samples;
 }
 
+/** A session followed over GET /api/v1/sessions/{id}/events: every event, as it comes. */
+async function followSse(id: string, onEvent: (e: SessionEvent) => void): Promise<() => void> {
+  const controller = new AbortController();
+  const res = await fetch(`${base}/api/v1/sessions/${id}/events`, {
+    headers: { authorization: `Bearer ${user.token}`, accept: "text/event-stream" },
+    signal: controller.signal,
+  });
+  if (res.status !== 200) throw new Error(`GET events: ${res.status}`);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buf = "";
+  void (async () => {
+    for (;;) {
+      const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+      if (chunk.done) return;
+      buf += decoder.decode(chunk.value, { stream: true });
+      let idx: number;
+      while ((idx = buf.indexOf("\n\n")) >= 0) {
+        const block = buf.slice(0, idx);
+        buf = buf.slice(idx + 2);
+        const data = block
+          .split("\n")
+          .filter((l) => l.startsWith("data: "))
+          .map((l) => l.slice(6))
+          .join("\n");
+        if (data) onEvent(JSON.parse(data) as SessionEvent);
+      }
+    }
+  })();
+  return () => controller.abort();
+}
+
+/** SSE as a web client uses it: each session followed with GET .../events, its messages POSTed (202). */
+async function sseFollowRun(concurrency: number, rounds: number): Promise<number[]> {
+  const sessions = await newSessions(concurrency);
+  const samples: number[] = [];
+  const handlers = new Map<string, (e: SessionEvent) => void>();
+  const stops: (() => void)[] = [];
+  try {
+    for (let i = 0; i < sessions.length; i += 50)
+      stops.push(
+        ...(await Promise.all(
+          sessions.slice(i, i + 50).map((id) => followSse(id, (e) => handlers.get(id)?.(e))),
+        )),
+      );
+    for (let r = 0; r < rounds + 1; r++) {
+      await Promise.all(
+        sessions.map((id) => {
+          const turn = new Promise<void>((resolve) => {
+            const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
+            let got = false;
+            handlers.set(id, (e) => {
+              if (e.type === "message.delta" && !got) {
+                got = true;
+                const t = now();
+                const sample = r > 0 ? gatewayAdded(marker, t) : undefined;
+                if (sample !== undefined) samples.push(sample);
+              }
+              if (e.type === "turn.failed") failed.push(e.code);
+              if (e.type === "turn.finished" || e.type === "turn.failed") resolve();
+            });
+            void api.post(`/api/v1/sessions/${id}/messages`, { content: marker }).then((res) => {
+              if (res.status === 202) return;
+              refused.push(String(res.json.error?.code ?? res.status));
+              resolve();
+            });
+          });
+          return bounded(turn, () => undefined).finally(() => handlers.delete(id));
+        }),
+      );
+    }
+  } finally {
+    for (const stop of stops) stop();
+  }
+  return samples;
+}
+
 /** Baseline: the provider read directly (the openai client, streaming), no gateway in between. */
-async function directRun(concurrency: number): Promise<number[]> {
+async function directRun(concurrency: number, rounds: number): Promise<number[]> {
   const direct = new OpenAI({ apiKey: "not-needed", baseURL: stub.url, maxRetries: 0 });
   const samples: number[] = [];
   for (let r = 0; r < rounds + 1; r++) {
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        const marker = `bench ${randomUUID()} [[delay:200]]`;
+        const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
         let at = 0;
         try {
           const stream = await direct.chat.completions.create({
@@ -148,23 +283,31 @@ async function directRun(concurrency: number): Promise<number[]> {
   return samples;
 }
 
-async function sseRun(concurrency: number): Promise<number[]> {
-  const sessions = await Promise.all(Array.from({ length: concurrency }, () => api.newSession()));
+async function sseRun(concurrency: number, rounds: number): Promise<number[]> {
+  const sessions = await newSessions(concurrency);
   const samples: number[] = [];
   for (let r = 0; r < rounds + 1; r++) {
     await Promise.all(
       sessions.map(async (id) => {
-        const marker = `bench ${randomUUID()} [[delay:200]]`;
+        const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
         const res = await postMessageSse(base, user.token, id, marker);
         if (res.status !== 200) {
           refused.push(String(res.status));
           return;
         }
         let at = 0;
-        await readSse(res, (e) => {
-          if (e.type === "message.delta" && !at) at = now();
-          return false;
-        });
+        let ended = false;
+        await readSse(
+          res,
+          (e) => {
+            if (e.type === "message.delta" && !at) at = now();
+            if (e.type === "turn.failed") failed.push(e.code);
+            ended ||= e.type === "turn.finished" || e.type === "turn.failed";
+            return false;
+          },
+          ROUND_TIMEOUT_MS,
+        );
+        if (!ended) neverEnded++;
         if (r === 0) return;
         if (!at) {
           missing++; // the stream ended without a token
@@ -181,28 +324,41 @@ async function sseRun(concurrency: number): Promise<number[]> {
 function report(label: string, samples: number[], gatewayCpu: number) {
   const s = [...samples].sort((a, b) => a - b);
   const errors = refused.splice(0);
+  const failures = failed.splice(0);
   const lost = missing;
+  const unended = neverEnded;
   missing = 0;
+  neverEnded = 0;
+  const named = (list: string[]) => (list.length ? `: ${[...new Set(list)].join(", ")}` : "");
   console.log(
-    `${label.padEnd(24)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${lost} missing, ${errors.length} refused${errors.length ? `: ${[...new Set(errors)].join(", ")}` : ""}, gateway CPU ${(gatewayCpu * 100).toFixed(0)}%)`,
+    `${label.padEnd(30)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${lost} missing, ${errors.length} refused${named(errors)}, ${failures.length} failed turns${named(failures)}, ${unended} never ended, gateway CPU ${(gatewayCpu * 100).toFixed(0)}%, load ${loadAverage()})`,
   );
+}
+
+/** The gateway's RSS with 1,000 connected idle sockets, against its RSS before (target: +50 MB at most). */
+async function idleMemory(): Promise<void> {
+  const before = rssMb(gateway.pid!);
+  const idle = await connectMany(1000);
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = rssMb(gateway.pid!);
+  console.log(
+    `gateway memory: ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB with ${idle.length} idle sockets (+${(after - before).toFixed(0)} MB, +${(((after - before) * 1024) / idle.length).toFixed(1)} KB per socket; target +50 MB)`,
+  );
+  for (const s of idle) s.disconnect();
+}
+
+function loadAverage(): string {
+  return fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 }
 
 try {
   // Memory first, on a fresh gateway, so heap grown by the load below does not hide it.
-  const before = rssMb(gateway.pid!);
-  const idle: ChatClientSocket[] = [];
-  for (let i = 0; i < 1000; i += 50)
-    idle.push(...(await Promise.all(Array.from({ length: 50 }, () => connectChat(base, user.token)))));
-  await new Promise((r) => setTimeout(r, 2000));
-  const after = rssMb(gateway.pid!);
-  console.log(
-    `gateway memory: ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB with ${idle.length} idle sockets (+${(((after - before) * 1024) / idle.length).toFixed(1)} KB per socket)`,
-  );
-  for (const s of idle) s.disconnect();
+  if (process.env.BENCH_SKIP_MEMORY !== "1") await idleMemory();
 
   console.log("gateway-added latency, provider's first token -> client's first token:");
-  console.log("(baseline: the same read straight from the provider, same run)");
+  console.log(
+    `(baseline: the same read straight from the provider, same run; tokens ${tokenDelayMs} ms apart, the first ${tokenDelayMs} ms after the request)`,
+  );
   const run = async (label: string, fn: () => Promise<number[]>) => {
     const cpu0 = cpuSeconds(gateway.pid!);
     const t0 = performance.now();
@@ -210,10 +366,15 @@ try {
     const busy = (cpuSeconds(gateway.pid!) - cpu0) / ((performance.now() - t0) / 1000);
     report(label, samples, busy);
   };
-  for (const c of [1, 50, 200]) {
-    await run(`baseline (direct), ${c}`, () => directRun(c));
-    await run(`socket.io, ${c} sessions`, () => socketRun(c));
-    await run(`SSE, ${c} sessions`, () => sseRun(c));
+  for (const c of levels) {
+    // A thousand sessions: two counted rounds at most, and no turn-per-request SSE (a thousand POSTs
+    // held open at once measure the HTTP client more than the gateway).
+    const big = c >= 1000;
+    const n = big ? Math.min(rounds, 2) : rounds;
+    await run(`baseline (direct), ${c}`, () => directRun(c, n));
+    await run(`socket.io, ${c} sessions`, () => socketRun(c, n));
+    await run(`SSE follow, ${c} sessions`, () => sseFollowRun(c, n));
+    if (!big) await run(`SSE per turn, ${c} sessions`, () => sseRun(c, n));
   }
 
   const errors = gateway

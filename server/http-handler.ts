@@ -34,6 +34,11 @@ export interface HandlerDeps {
   /** Maintenance mode (lib/maintenance/state.ts): while it is on, /readyz answers 503 `draining`. */
   maintenance?: () => Promise<MaintenanceView>;
   next: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /**
+   * Event streams the gateway serves itself, ahead of Next (server/session-events.ts): true when
+   * the request was one (and is being answered).
+   */
+  streams?: (req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal) => Promise<boolean>;
   /** The methods each API path answers (from the route contracts); null for a path no route has. */
   methods: MethodLookup;
   isShuttingDown: () => boolean;
@@ -201,6 +206,9 @@ function createServe(deps: HandlerDeps) {
     );
     req.headers[CLIENT_IP_HEADER] = client;
     dropForwarded(req.headers);
+    // An event stream is not compressed: Next's gzip would deflate (and flush) every event, a cost
+    // per event and per client for a few bytes saved.
+    if (req.headers.accept?.includes("text/event-stream")) delete req.headers["accept-encoding"];
     let principal: Principal | undefined;
     // While shutting down, each finished response also closes its connection, so server.close()
     // does not wait on idle keep-alive sockets until the grace period ends.
@@ -278,6 +286,7 @@ function createServe(deps: HandlerDeps) {
         res.on("close", forwardPrincipal(req.headers, principal));
         // Authenticated first: an anonymous caller learns nothing about paths but "sign in".
         if (checkMethod(req, res, url, deps.methods)) return;
+        if (deps.streams && (await deps.streams(req, res, url, principal))) return;
       } else if (url.pathname.startsWith("/api/")) {
         if (checkMethod(req, res, url, deps.methods)) return;
       } else if (!deps.ui) {

@@ -20,6 +20,7 @@ import { methodTable } from "../lib/api/method-table";
 import { CONTRACTS } from "../app/api/contracts";
 import { stopListeningForRevocations } from "../lib/auth/revocation";
 import { attachSocketIo } from "./socket";
+import { serveSessionEvents } from "./session-events";
 import { configureLogger, logger } from "../lib/server/logger";
 import { db } from "../lib/server/db";
 import { redis } from "../lib/server/redis";
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     metricsToken: settings.server.metricsToken,
     https: settings.server.publicUrl.startsWith("https:"),
     next: (req, res) => nextHandle(req, res),
+    streams: (req, res, url, principal) => serveSessionEvents(req, res, url, principal, settings.redis.url),
     methods: methodTable(CONTRACTS),
     maintenance: () => readMaintenance(redis()),
     // Under a primary, /metrics is every worker's added up (Prometheus scrapes the one port).

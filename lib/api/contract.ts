@@ -53,6 +53,8 @@ export interface RouteContract {
   params?: Record<string, JsonSchema>;
   /** Not part of the public API (kept out of the document, still method-checked). */
   internal?: boolean;
+  /** Answered by the gateway's HTTP handler itself (server/), not by a Next route: no route.ts. */
+  servedByGateway?: boolean;
   operations: Partial<Record<Method, OperationSpec>>;
   /**
    * The routes the document lists instead of this template, when what a request may carry depends on
@@ -64,7 +66,7 @@ export interface RouteContract {
 export function defineRoute(
   path: string,
   operations: RouteContract["operations"],
-  opts: Pick<RouteContract, "params" | "internal" | "documentedAs"> = {},
+  opts: Pick<RouteContract, "params" | "internal" | "documentedAs" | "servedByGateway"> = {},
 ): RouteContract {
   return { path, operations, ...opts };
 }

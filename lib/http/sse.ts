@@ -1,9 +1,31 @@
 // Server-sent events for route handlers: `id:` is the session's sequence number (so Last-Event-ID
 // resumes), `event:` the event type. A comment line every 15 s keeps proxies from closing the
-// stream; the stream ends when the client goes away or the producer closes it.
+// stream; the stream ends when the client goes away or the producer closes it. The gateway serves
+// GET /api/v1/sessions/{id}/events itself with the same frames (server/session-events.ts).
 import type { SessionEvent } from "../realtime/events";
 import type { Principal } from "../auth/principal";
 import { watchRevocations } from "../auth/revocation";
+
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-store",
+  "x-accel-buffering": "no",
+} as const;
+/** Sent first: how long a client waits before reconnecting. */
+export const SSE_RETRY_FRAME = "retry: 2000\n\n";
+export const SSE_KEEPALIVE_FRAME = ": keep-alive\n\n";
+export const SSE_HEARTBEAT_MS = 15_000;
+
+/** One session event as an SSE frame. */
+export function sseEventFrame(e: SessionEvent): string {
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+}
+
+/** The frame that ends a stream whose access was taken away. */
+export function sseRevokedFrame(kind: "share" | "auth", sessionId: string, reason: string): string {
+  const type = kind === "share" ? "session.revoked" : "auth.revoked";
+  return `event: ${type}\ndata: ${JSON.stringify({ type, sessionId, reason })}\n\n`;
+}
 
 export interface SseSink {
   send(e: SessionEvent): void;
@@ -41,9 +63,7 @@ export function sseResponse(
       const sink: SseSink = {
         send(e) {
           if (closed) return;
-          controller.enqueue(
-            encoder.encode(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
-          );
+          controller.enqueue(encoder.encode(sseEventFrame(e)));
         },
         close,
       };
@@ -54,17 +74,19 @@ export function sseResponse(
           sessionId: revocable.sessionId,
           end: (r) => {
             if (closed) return;
-            const type = r.kind === "share" ? "session.revoked" : "auth.revoked";
-            const data = { type, sessionId: revocable.sessionId, reason: r.reason };
-            controller.enqueue(encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`));
+            controller.enqueue(
+              encoder.encode(
+                sseRevokedFrame(r.kind === "share" ? "share" : "auth", revocable.sessionId, r.reason),
+              ),
+            );
             close();
           },
         });
       }
-      controller.enqueue(encoder.encode("retry: 2000\n\n"));
+      controller.enqueue(encoder.encode(SSE_RETRY_FRAME));
       heartbeat = setInterval(() => {
-        if (!closed) controller.enqueue(encoder.encode(": keep-alive\n\n"));
-      }, 15_000);
+        if (!closed) controller.enqueue(encoder.encode(SSE_KEEPALIVE_FRAME));
+      }, SSE_HEARTBEAT_MS);
       try {
         cleanup = await start(sink);
         if (closed) void cleanup();
@@ -82,20 +104,5 @@ export function sseResponse(
       void cleanup?.();
     },
   });
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store",
-      "x-accel-buffering": "no",
-    },
-  });
-}
-
-/** Last-Event-ID (header, or ?after= for clients that cannot set headers) as a sequence number. */
-export function resumeFrom(request: Request): number {
-  const url = new URL(request.url);
-  const raw = request.headers.get("last-event-id") ?? url.searchParams.get("after") ?? "0";
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : 0;
+  return new Response(stream, { status: 200, headers: SSE_HEADERS });
 }

@@ -1,4 +1,5 @@
-// The contract of GET /api/v1/sessions/{id}/events.
+// The contract of GET /api/v1/sessions/{id}/events, which the gateway serves itself
+// (server/session-events.ts: no Next route handler between the session's log and the connection).
 import { defineRoute, uuidParam } from "@/lib/api/contract";
 import { SESSION_EVENT_ITEM } from "@/lib/api/sse-contract";
 
@@ -30,5 +31,5 @@ export const contract = defineRoute(
       errors: [401, 404, 503],
     },
   },
-  { params: { id: uuidParam } },
+  { params: { id: uuidParam }, servedByGateway: true },
 );
