@@ -43,6 +43,7 @@ export class ChannelHub {
   async listenPattern(pattern: string, fn: (channel: string, message: string) => void): Promise<void> {
     if (this.patterns.has(pattern)) throw new Error(`${pattern} has a listener already`);
     this.patterns.set(pattern, fn);
+    await this.ready();
     await this.sub.psubscribe(pattern);
   }
 
@@ -53,6 +54,7 @@ export class ChannelHub {
       set = new Set();
       this.listeners.set(channel, set);
       set.add(fn);
+      await this.ready();
       await this.sub.subscribe(channel);
     } else set.add(fn);
     return async () => {
@@ -61,6 +63,17 @@ export class ChannelHub {
       this.listeners.delete(channel);
       await this.sub.unsubscribe(channel).catch(() => undefined);
     };
+  }
+
+  /**
+   * Subscribing only on a ready connection: a SUBSCRIBE sent between "connect" and "ready" puts the
+   * connection in subscriber mode under ioredis's own ready check (INFO), which then fails with
+   * "Connection in subscriber mode" and takes the process down. (Once subscribed, ioredis subscribes
+   * again by itself after a reconnect.)
+   */
+  private ready(): Promise<void> {
+    if (this.sub.status === "ready") return Promise.resolve();
+    return new Promise((resolve) => this.sub.once("ready", () => resolve()));
   }
 
   /** Whether messages are arriving now (subscribed on an open connection). */
