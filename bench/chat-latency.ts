@@ -23,6 +23,7 @@ import OpenAI from "openai";
 import { startStubProvider } from "../server/offline-provider/server";
 import { createDb } from "../lib/server/db";
 import { getConfig } from "../lib/config";
+import { SseParser } from "../lib/http/sse-parse";
 import {
   client,
   connectChat,
@@ -183,23 +184,13 @@ async function followSse(id: string, onEvent: (e: SessionEvent) => void): Promis
   if (res.status !== 200) throw new Error(`GET events: ${res.status}`);
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
-  let buf = "";
+  const sse = new SseParser();
   void (async () => {
     for (;;) {
       const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
       if (chunk.done) return;
-      buf += decoder.decode(chunk.value, { stream: true });
-      let idx: number;
-      while ((idx = buf.indexOf("\n\n")) >= 0) {
-        const block = buf.slice(0, idx);
-        buf = buf.slice(idx + 2);
-        const data = block
-          .split("\n")
-          .filter((l) => l.startsWith("data: "))
-          .map((l) => l.slice(6))
-          .join("\n");
-        if (data) onEvent(JSON.parse(data) as SessionEvent);
-      }
+      for (const e of sse.push(decoder.decode(chunk.value, { stream: true })))
+        onEvent(JSON.parse(e.data) as SessionEvent);
     }
   })();
   return () => controller.abort();

@@ -10,8 +10,8 @@
 // nothing is kept longer than a minute.
 import type { Redis } from "ioredis";
 import { channelHub } from "../realtime/channel-hub";
+import { watchChannel, type ChannelWatch, type HubForWatch } from "../realtime/channel-watch";
 import { getConfig } from "../config";
-import { logger } from "../server/logger";
 import { existingSingleton, singleton } from "../singleton";
 
 export const AUTHZ_CHANNEL = "authz:changed";
@@ -37,29 +37,19 @@ export class CheckCache {
   private size = 0;
   /** Bumped by every change; an answer fetched across a change is not kept. */
   private epoch = 0;
-  private subscribed = false;
+  private readonly watch: ChannelWatch;
 
-  constructor(
-    private readonly hub: {
-      live: boolean;
-      listen(channel: string, fn: (m: string) => void): Promise<unknown>;
-      onInterrupt(fn: () => void): unknown;
-    },
-  ) {
-    hub.onInterrupt(() => this.clear());
-    hub
-      .listen(AUTHZ_CHANNEL, (m) => this.drop(m))
-      .then(() => (this.subscribed = true))
-      .catch((err: unknown) =>
-        logger().warn(
-          { err: (err as Error).message },
-          "authz cache: no subscription; OpenFGA asked every time",
-        ),
-      );
+  constructor(hub: HubForWatch) {
+    this.watch = watchChannel(
+      hub,
+      AUTHZ_CHANNEL,
+      { message: (m) => this.drop(m), interrupted: () => this.clear() },
+      "OpenFGA asked every time",
+    );
   }
 
   private get usable(): boolean {
-    return this.subscribed && this.hub.live;
+    return this.watch.trusted;
   }
 
   /** The cached answer, or `ask()`'s (kept when nothing changed meanwhile). */

@@ -5,7 +5,9 @@
 // 200 turns starting in the same instant become a handful of statements instead of 200 (on a busy
 // Postgres each statement costs its planning, its triggers' setup and its commit: about 2 ms here,
 // where each further row of a multi-row statement costs a fraction of that).
-// A batch that fails is retried one write at a time, so a bad row fails only its own caller.
+// A batch that fails is retried one write at a time, so a bad row fails only its own caller. A batch
+// that succeeded but answered a different number of rows than it was given is not retried (its rows
+// are committed, and writing them again would write them twice): every caller of it gets the error.
 export interface BatchOptions<In, Out> {
   /** Writes the rows in one statement; answers each row, in order. */
   many: (items: In[]) => Promise<Out[]>;
@@ -59,11 +61,16 @@ export class StatementBatcher<In, Out> {
     let outs: Out[];
     try {
       outs = await this.opts.many(batch.map((w) => w.item));
-      if (outs.length !== batch.length)
-        throw new Error(`a batch of ${batch.length} answered ${outs.length} rows`);
     } catch {
       // Which row failed is not known: each one again, alone, answers its own caller.
       await Promise.all(batch.map((w) => this.opts.one(w.item).then(w.resolve, w.reject)));
+      return;
+    }
+    if (outs.length !== batch.length) {
+      const err = new Error(
+        `a batch of ${batch.length} rows answered ${outs.length}: a bug in its statement`,
+      );
+      for (const w of batch) w.reject(err);
       return;
     }
     batch.forEach((w, i) => w.resolve(outs[i]!));

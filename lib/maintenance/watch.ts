@@ -6,6 +6,7 @@
 // a change is not kept. A view past its `until` is not in force, as the key has expired by then.
 import { getConfig } from "../config";
 import { channelHub } from "../realtime/channel-hub";
+import { watchChannel, type ChannelWatch, type HubForWatch } from "../realtime/channel-watch";
 import { logger } from "../server/logger";
 import { existingSingleton, singleton } from "../singleton";
 import type { MaintenanceView } from "./view";
@@ -18,37 +19,32 @@ export class MaintenanceWatch {
   /** Bumped by every change; a read begun before one is not kept. */
   private epoch = 0;
   private reading: { epoch: number; view: Promise<MaintenanceView> } | undefined;
-  private subscribed = false;
+  private readonly watch: ChannelWatch;
 
   constructor(
-    private readonly hub: {
-      live: boolean;
-      listen(channel: string, fn: (m: string) => void): Promise<unknown>;
-      onInterrupt(fn: () => void): unknown;
-    },
+    hub: HubForWatch,
     private readonly maxAgeMs = MAX_AGE_MS,
   ) {
-    hub.onInterrupt(() => this.forget());
-    hub
-      .listen(MAINTENANCE_CHANNEL, (raw) => {
-        try {
-          this.changed(JSON.parse(raw) as MaintenanceView);
-        } catch (err) {
-          logger().error({ err, raw }, "unreadable maintenance announcement: read from Redis instead");
-          this.forget();
-        }
-      })
-      .then(() => (this.subscribed = true))
-      .catch((err: unknown) =>
-        logger().warn(
-          { err: (err as Error).message },
-          "maintenance watch: no subscription; Redis asked on every turn",
-        ),
-      );
+    this.watch = watchChannel(
+      hub,
+      MAINTENANCE_CHANNEL,
+      {
+        message: (raw) => {
+          try {
+            this.changed(JSON.parse(raw) as MaintenanceView);
+          } catch (err) {
+            logger().error({ err, raw }, "unreadable maintenance announcement: read from Redis instead");
+            this.forget();
+          }
+        },
+        interrupted: () => this.forget(),
+      },
+      "the maintenance state is read from Redis on every turn",
+    );
   }
 
   private get usable(): boolean {
-    return this.subscribed && this.hub.live;
+    return this.watch.trusted;
   }
 
   /** The kept view while it can be trusted, else `read()`'s (one read at a time, shared). */

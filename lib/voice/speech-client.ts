@@ -5,6 +5,7 @@ import { getConfig, readSecret } from "../config";
 import { OFFLINE_PROVIDER } from "../config/offline-fallback";
 import { providerKey } from "../settings/provider-keys";
 import { wavFromSamples } from "../audio/wav";
+import { SseParser } from "../http/sse-parse";
 import { INPUT_RATE, OUTPUT_RATE } from "./media-peer";
 
 export type SpeechRole = "stt" | "tts" | "realtime";
@@ -155,20 +156,11 @@ export async function transcribe(
 
 async function readTranscriptStream(res: Response, onPartial: (text: string) => void): Promise<string> {
   const decoder = new TextDecoder();
-  let buf = "";
+  const sse = new SseParser();
   let text = "";
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let cut: number;
-    while ((cut = buf.indexOf("\n\n")) >= 0) {
-      const data = buf
-        .slice(0, cut)
-        .split("\n")
-        .filter((l) => l.startsWith("data:"))
-        .map((l) => l.slice(5).trim())
-        .join("");
-      buf = buf.slice(cut + 2);
-      if (!data || data === "[DONE]") continue;
+    for (const { data } of sse.push(decoder.decode(chunk, { stream: true }))) {
+      if (data === "[DONE]") continue;
       let e: { type?: string; delta?: unknown; text?: unknown };
       try {
         e = JSON.parse(data) as typeof e;

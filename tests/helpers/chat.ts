@@ -7,6 +7,7 @@ import { startStubProvider, type StubServer } from "@/server/offline-provider/se
 import { createDb, type Db } from "@/lib/server/db";
 import type { ChatClientEvents, ChatServerEvents, SessionEvent } from "@/lib/realtime/events";
 import { connectFga } from "@/lib/server/openfga";
+import { SseParser } from "@/lib/http/sse-parse";
 import { freePort, settings, startProcess, stopProcess, waitUntil } from "./services";
 import { startExecutor, type ExecutorProcess } from "./executor";
 
@@ -181,7 +182,7 @@ export async function readSse(
   const decoder = new TextDecoder();
   const events: SessionEvent[] = [];
   const ids: number[] = [];
-  let buf = "";
+  const sse = new SseParser();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = deadline - Date.now();
@@ -192,20 +193,9 @@ export async function readSse(
     ]);
     if (chunk === "timeout") break;
     if (chunk.done) return { events, ended: true, ids };
-    buf += decoder.decode(chunk.value, { stream: true });
-    let idx: number;
-    while ((idx = buf.indexOf("\n\n")) >= 0) {
-      const block = buf.slice(0, idx);
-      buf = buf.slice(idx + 2);
-      const data = block
-        .split("\n")
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .join("\n");
-      const id = block.split("\n").find((l) => l.startsWith("id: "));
-      if (id) ids.push(Number(id.slice(4)));
-      if (!data) continue;
-      const e = JSON.parse(data) as SessionEvent;
+    for (const m of sse.push(decoder.decode(chunk.value, { stream: true }))) {
+      if (m.id !== undefined) ids.push(Number(m.id));
+      const e = JSON.parse(m.data) as SessionEvent;
       events.push(e);
       if (until(e)) {
         await reader.cancel();

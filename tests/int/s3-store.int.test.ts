@@ -1,12 +1,13 @@
 // The backup store on S3 (SeaweedFS, started by scripts/test.sh): a file over the multipart limit
-// goes up in parts and comes back byte for byte; one under it in a single PUT. (The restore drill,
+// goes up in parts and comes back byte for byte; one under it in a single PUT; a part that fails
+// aborts the upload, leaving neither the object nor its parts. (The restore drill,
 // backup-restore.int.test.ts, covers the rest.)
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { codeDefaults } from "@/lib/config/schema";
 import { S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV, S3Store } from "@/lib/backup/s3-store";
 
@@ -42,6 +43,18 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** A client of our own, to look at the bucket past the store. */
+const client = () =>
+  new S3Client({
+    endpoint: S3_ENDPOINT,
+    region: conf.s3Region,
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: process.env[S3_ACCESS_KEY_ENV]!,
+      secretAccessKey: process.env[S3_SECRET_KEY_ENV]!,
+    },
+  });
+
 describe("the S3 backup store", () => {
   it("uploads a large file in parts and a small one whole; both come back the same", async () => {
     const big = path.join(dir, "big.dump");
@@ -53,15 +66,7 @@ describe("the S3 backup store", () => {
 
     expect(await store.list()).toEqual([{ id: "b1", finished: true }]);
     // A multipart object's ETag ends in its number of parts; a single PUT's has none.
-    const s3 = new S3Client({
-      endpoint: S3_ENDPOINT,
-      region: conf.s3Region,
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: process.env[S3_ACCESS_KEY_ENV]!,
-        secretAccessKey: process.env[S3_SECRET_KEY_ENV]!,
-      },
-    });
+    const s3 = client();
     const etag = async (name: string) =>
       (
         await s3.send(
@@ -76,5 +81,32 @@ describe("the S3 backup store", () => {
     expect(sha(back)).toBe(sha(big));
     await store.get("b1", "manifest.json", path.join(dir, "manifest.back"));
     expect(fs.readFileSync(path.join(dir, "manifest.back"), "utf8")).toBe('{"hello":"world"}');
+  });
+
+  it("aborts an upload whose part fails: no object, no parts left behind", async () => {
+    const failing = new S3Store(url, conf, { multipartFromBytes: 6 * MIB, partBytes: 5 * MIB });
+    // The store's own client, made to fail its second part before sending it (S3 itself answers
+    // everything else: the upload's start, the first part, the abort).
+    const storeClient = (failing as unknown as { client: S3Client }).client;
+    storeClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { PartNumber?: number };
+        if (context.commandName === "UploadPartCommand" && input.PartNumber === 2)
+          throw new Error("the network went away");
+        return next(args);
+      },
+      { step: "initialize", name: "failSecondPart" },
+    );
+    const big = path.join(dir, "torn.dump");
+    fs.writeFileSync(big, randomBytes(11 * MIB));
+    await expect(failing.put("b2", "torn.dump", big)).rejects.toThrow(/part 2\) failed: .*network went away/);
+
+    const s3 = client();
+    const prefix = `${url.split("/").pop()}/b2/`;
+    const pending = await s3.send(
+      new ListMultipartUploadsCommand({ Bucket: "somaagent-test", Prefix: prefix }),
+    );
+    expect(pending.Uploads ?? []).toEqual([]);
+    expect(await failing.has("b2", "torn.dump")).toBe(false);
   });
 });

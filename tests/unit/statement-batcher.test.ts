@@ -1,6 +1,6 @@
 // Writes of one kind as few statements (lib/db/statement-batcher.ts): one alone goes out at once and
 // alone; those arriving while statements run share the next one; a failing batch is retried one by
-// one, so only the bad write fails.
+// one, so only the bad write fails; a batch answering the wrong number of rows fails its callers.
 import { describe, expect, it } from "vitest";
 import { StatementBatcher } from "@/lib/db/statement-batcher";
 
@@ -81,5 +81,36 @@ describe("statement batcher", () => {
     );
     await r.releaseAll();
     expect(await Promise.all(outs)).toEqual(["ok 10", "ok 20", "bad row", "ok 30"]);
+  });
+
+  it("fails every caller of a batch that answered the wrong number of rows, writing none again", async () => {
+    let statements = 0;
+    let release!: () => void;
+    const first = new Promise<void>((r) => (release = r));
+    const b = new StatementBatcher({
+      many: async (items: number[]) => {
+        statements++;
+        return items.slice(1).map((i) => i * 10); // a statement that drops a row
+      },
+      one: async (i: number) => {
+        statements++;
+        if (i === 0) await first; // holds the only slot while the others queue
+        return i * 10;
+      },
+      maxInFlight: 1,
+    });
+    const holder = b.write(0);
+    const outs = [1, 2, 3].map((i) =>
+      b.write(i).then(
+        (v) => `ok ${v}`,
+        (e: Error) => e.message,
+      ),
+    );
+    release();
+    expect(await holder).toBe(0);
+    expect(await Promise.all(outs)).toEqual(
+      Array(3).fill("a batch of 3 rows answered 2: a bug in its statement"),
+    );
+    expect(statements).toBe(2); // the held write and the batch; no row written again alone
   });
 });
