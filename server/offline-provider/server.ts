@@ -282,11 +282,17 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
         const wav = file && parseWav(file);
         if (!wav)
           return apiError(res, 400, "The offline recogniser reads 16-bit PCM WAV audio.", "invalid_audio");
+        // A client that gives up (a speculative transcription dropped) takes its job out of the queue.
+        const gone = new AbortController();
+        res.on("close", () => {
+          if (!res.writableFinished) gone.abort(new Error("the client went away"));
+        });
         try {
           // The demo model also tries outside the known phrases (rough); the test models never do.
           const text = await recognizer.transcribe(
             resample(wav.samples, wav.sampleRate, 16_000),
             model.startsWith("offline-"),
+            gone.signal,
           );
           // stream=true: the words as transcript.text.delta events, then transcript.text.done (as OpenAI).
           if (multipartField(raw, "stream") === "true") {
@@ -298,6 +304,7 @@ export async function startStubProvider(opts: StubOptions = {}): Promise<StubSer
           }
           return send(res, 200, { text });
         } catch (err) {
+          if (gone.signal.aborted) return; // nobody to answer
           if (err instanceof SpeechUnavailable) return apiError(res, 503, err.message, "speech_unavailable");
           throw err;
         }

@@ -73,6 +73,34 @@ describe("offline speech", () => {
     }
   });
 
+  it("drops a queued utterance whose caller gave up; the others are still heard", async () => {
+    const recognizer = new Recognizer(undefined, undefined, 1);
+    try {
+      const phrases = ["what is six times seven", "hello how are you today", "stop talking please"];
+      const audio = await Promise.all(
+        phrases.map(async (p) => {
+          const wav = parseWav(await speak(p, "alloy"))!;
+          return resample(wav.samples, wav.sampleRate, 16_000);
+        }),
+      );
+      const dropped = new AbortController();
+      const first = recognizer.transcribe(audio[0]!, false);
+      const second = recognizer.transcribe(audio[1]!, false, dropped.signal).then(
+        (text) => `heard: ${text}`,
+        (err: Error) => `dropped: ${err.message}`,
+      );
+      const third = recognizer.transcribe(audio[2]!, false);
+      dropped.abort(new Error("spoke on"));
+      expect(await Promise.all([first, second, third])).toEqual([
+        phrases[0],
+        "dropped: spoke on",
+        phrases[2],
+      ]);
+    } finally {
+      recognizer.close();
+    }
+  });
+
   it("refuses audio it cannot read with a 400 naming the format", async () => {
     const err = await client.audio.transcriptions
       .create({ model: "stub-stt", file: await toFile(Buffer.from("not audio"), "x.mp3") })

@@ -5,7 +5,9 @@
 // A worker decodes one utterance at a time (10–65 ms each). Requests wait in one queue, taken by
 // whichever worker is free; when one has to wait, another worker is started, up to `size` (one per
 // core, at most 4: SOMA_SPEECH_RECOGNIZERS), so calls that end their sentences together are not
-// answered one after another. A worker stays resident once started (about 30 MB each).
+// answered one after another. A worker stays resident once started (about 30 MB each). A request
+// given up while it waits (a speculative transcription dropped because the person spoke on) leaves
+// the queue at once, so the workers decode only what someone still waits for.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -62,8 +64,13 @@ export class Recognizer {
     private readonly size = recognizerPoolSize(),
   ) {}
 
-  /** The words in 16 kHz mono PCM; "" when nothing is recognised. `open`: also outside the phrases. */
-  transcribe(pcm16k: Int16Array, open: boolean): Promise<string> {
+  /**
+   * The words in 16 kHz mono PCM; "" when nothing is recognised. `open`: also outside the phrases.
+   * `signal`: aborted while still queued, the job is dropped and the promise rejects with its reason
+   * (a job a worker has begun is finished: 10–65 ms).
+   */
+  transcribe(pcm16k: Int16Array, open: boolean, signal?: AbortSignal): Promise<string> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     if (!fs.existsSync(this.python))
       return Promise.reject(
         new SpeechUnavailable(
@@ -72,7 +79,18 @@ export class Recognizer {
       );
     const pcm = Buffer.from(pcm16k.buffer, pcm16k.byteOffset, pcm16k.byteLength).toString("base64");
     return new Promise((resolve, reject) => {
-      this.queue.push({ pcm, open, resolve, reject });
+      const job: Job = { pcm, open, resolve, reject };
+      this.queue.push(job);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const at = this.queue.indexOf(job);
+          if (at < 0) return; // a worker has it
+          this.queue.splice(at, 1);
+          reject(signal.reason as Error);
+        },
+        { once: true },
+      );
       this.dispatch();
       // Still waiting: every worker is busy or starting; one more helps if the pool may grow.
       const starting = [...this.workers].filter((w) => !w.ready).length;
