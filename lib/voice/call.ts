@@ -219,15 +219,17 @@ export class VoiceCallPipeline {
 
   private onAudio(pcm: Int16Array): void {
     if (this.closed) return;
+    const arrived = performance.now();
     for (const frame of this.frames.push(pcm))
       this.vadChain = this.vadChain
-        .then(() => this.onFrame(frame))
+        .then(() => this.onFrame(frame, arrived))
         .catch((err: unknown) => {
           this.opts.log.error({ err }, "voice activity detection failed");
         });
   }
 
-  private async onFrame(frame: Int16Array): Promise<void> {
+  /** `arrived`: when the audio completing the frame arrived (for the vad_queue stage). */
+  private async onFrame(frame: Int16Array, arrived: number): Promise<void> {
     if (this.closed) return;
     if (this.input === "push-to-talk") {
       if (this.pttDown) this.addToUtterance(frame);
@@ -242,6 +244,8 @@ export class VoiceCallPipeline {
     }
     const p = await this.vad.probability(f);
     const events = this.endpointer.frame(p, frameEnergyDb(energy / VAD_FRAME));
+    if (events.some((e) => e.type === "speech-start" || e.type === "end"))
+      voiceMetrics().stage("vad_queue", (performance.now() - arrived) / 1000);
     // An onset takes the frames before it (prefix padding) into the utterance, then this one.
     for (const e of events) if (e.type === "speech-start") this.onEndpoint(e);
     if (this.endpointer.speaking || events.some((e) => e.type === "end")) this.addToUtterance(frame);
