@@ -34,7 +34,7 @@ export function warmUpVad(): void {
 
 /** One call's detector: frames must be fed in order. */
 export class SileroVad {
-  private state = new Float32Array(2 * 128);
+  private readonly state = new Float32Array(2 * 128);
   private input = new Float32Array(CONTEXT + VAD_FRAME);
   private readonly sr = new ort.Tensor("int64", BigInt64Array.from([BigInt(VAD_RATE)]));
 
@@ -56,7 +56,7 @@ export class SileroVad {
       sr: this.sr,
     });
     const [probName, stateName] = this.session.outputNames;
-    this.state = Float32Array.from(out[stateName!]!.data as Float32Array);
+    this.state.set(out[stateName!]!.data as Float32Array);
     return (out[probName!]!.data as Float32Array)[0] ?? 0;
   }
 
