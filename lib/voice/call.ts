@@ -106,7 +106,6 @@ export class VoiceCallPipeline {
   private pttDown = false;
   private input: "push-to-talk" | "hands-free";
   private closed = false;
-  private vadChain: Promise<void> = Promise.resolve();
   /** Interrupted turns waiting for their end event (see turnEnded). */
   private readonly endings = new Map<string, () => void>();
   /** When the person's last utterance ended (for latency metrics). */
@@ -219,22 +218,27 @@ export class VoiceCallPipeline {
 
   // ---- the person's audio -------------------------------------------------------------------
 
+  /**
+   * Every frame is decided as its audio arrives (the VAD runs synchronously, ~0.2 ms a frame): a
+   * late turn of the event loop delays the frames it finds waiting, never the ones after them.
+   */
   private onAudio(pcm: Int16Array): void {
     if (this.closed) return;
     const arrived = performance.now();
-    for (const frame of this.frames.push(pcm)) this.afterFrames(() => this.onFrame(frame, arrived));
+    for (const frame of this.frames.push(pcm)) this.step(() => this.onFrame(frame, arrived));
     // The rest, not yet a frame, may complete a pause that ends the turn (Endpointer.partial).
     if (this.input === "hands-free") {
       const rest = this.frames.pending();
-      if (rest.length > 0) this.afterFrames(() => this.onPartial(rest, arrived));
+      if (rest.length > 0) this.step(() => this.onPartial(rest, arrived));
     }
   }
 
-  /** Runs `step` after the frames before it, in order (the VAD is asynchronous). */
-  private afterFrames(step: () => Promise<void> | void): void {
-    this.vadChain = this.vadChain.then(step).catch((err: unknown) => {
+  private step(run: () => void): void {
+    try {
+      run();
+    } catch (err) {
       this.opts.log.error({ err }, "voice activity detection failed");
-    });
+    }
   }
 
   private onPartial(rest: Int16Array, arrived: number): void {
@@ -249,7 +253,7 @@ export class VoiceCallPipeline {
   }
 
   /** `arrived`: when the audio completing the frame arrived (for the vad_queue stage). */
-  private async onFrame(frame: Int16Array, arrived: number): Promise<void> {
+  private onFrame(frame: Int16Array, arrived: number): void {
     if (this.closed) return;
     if (this.input === "push-to-talk") {
       if (this.pttDown) this.addToUtterance(frame);
@@ -269,7 +273,7 @@ export class VoiceCallPipeline {
       blocksDb.push(frameEnergyDb(block / blockLength));
       energy += block;
     }
-    const p = await this.vad.probability(f);
+    const p = this.vad.probabilityNow(f);
     const events = this.endpointer.frame(p, frameEnergyDb(energy / VAD_FRAME), blocksDb);
     if (events.some((e) => e.type === "speech-start" || e.type === "end"))
       voiceMetrics().stage("vad_queue", (performance.now() - arrived) / 1000);
