@@ -10,7 +10,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { binding, initOrt, type Binding } from "onnxruntime-node/dist/binding";
+import { binding, initOrt, type Binding } from "onnxruntime-node/dist/binding.js";
 
 export const VAD_RATE = 16_000;
 export const VAD_FRAME = 512;
