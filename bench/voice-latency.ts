@@ -26,7 +26,7 @@ import { stopProcess } from "../tests/helpers/services";
 import { fmtLoop, loopDelayMonitor, type LoopDelay } from "./lib/loop-delay";
 import { cpuSeconds, startProviderProcess, treeCpuSeconds } from "./lib/processes";
 import { CallerProcess, type Phrase } from "./lib/voice-callers";
-import type { Turn } from "./lib/voice-caller";
+import type { BargeIn, Turn } from "./lib/voice-caller";
 
 const turns = Number(process.argv[2] ?? 30);
 const bargeIns = Number(process.argv[3] ?? 10);
@@ -109,11 +109,38 @@ async function gatewayLoop(): Promise<LoopDelay> {
   return { p50: v("p50"), p99: v("p99"), max: v("max") };
 }
 
+/** Sums and counts of the gateway's stage histograms (voice stages, turn-start stages) now. */
+async function stageTotals(): Promise<Map<string, { sum: number; count: number }>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out = new Map<string, { sum: number; count: number }>();
+  const re = /^somaagent_(voice_stage|turn_start)_seconds_(sum|count)\{stage="([^"]+)"\} (\S+)$/gm;
+  for (const m of text.matchAll(re)) {
+    const key = `${m[1] === "voice_stage" ? "" : "start."}${m[3]}`;
+    const t = out.get(key) ?? { sum: 0, count: 0 };
+    t[m[2] as "sum" | "count"] = Number(m[4]);
+    out.set(key, t);
+  }
+  return out;
+}
+
+/** Each stage's mean over a phase (ms), from two readings of stageTotals. */
+function stageMeans(before: Map<string, { sum: number; count: number }>, after: typeof before): string {
+  const parts: string[] = [];
+  for (const [k, a] of after) {
+    const b = before.get(k) ?? { sum: 0, count: 0 };
+    const n = a.count - b.count;
+    if (n > 0) parts.push(`${k} ${(((a.sum - b.sum) / n) * 1000).toFixed(0)}`);
+  }
+  return parts.join(", ");
+}
+
 /** Runs `work`, then prints how late every process's event loop ran meanwhile and the load. */
 async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
   await Promise.all([gatewayLoop(), provider.loopDelay(), ...callers.map((c) => c.loop())]);
   bench.take();
+  const stagesBefore = await stageTotals();
   const out = await work();
+  loops.push(`   ${name}: gateway stage means (ms): ${stageMeans(stagesBefore, await stageTotals())}`);
   const [gw, pv, ...cl] = await Promise.all([
     gatewayLoop(),
     provider.loopDelay(),
@@ -189,9 +216,11 @@ let wall = performance.now();
 const oneCall = await phase("one call", () => single.request<Turn[]>({ cmd: "turns", call, count: turns }));
 const e2e = oneCall.map((t) => t.e2e);
 const oneCallCpu = (cpuSeconds(gateway.pid!) - cpu) / ((performance.now() - wall) / 1000);
-const barge = await phase("barge-in", () =>
-  single.request<number[]>({ cmd: "bargeIns", call, count: bargeIns }),
+const bargeRuns = await phase("barge-in", () =>
+  single.request<BargeIn[]>({ cmd: "bargeIns", call, count: bargeIns }),
 );
+const barge = bargeRuns.map((b) => b.ms);
+const bargeLate = bargeRuns.map((b) => b.lateSend).filter((x) => !Number.isNaN(x));
 await single.close();
 callers.length = 0;
 
@@ -264,6 +293,9 @@ console.log(
   `   of which the pipeline (e2e − silence − STT − TTS first byte, p50): ${(pct(e2e, 50) - SILENCE_MS - pct(sttDirect, 50) - pct(ttsDirect, 50)).toFixed(0)} ms`,
 );
 console.log(`barge-in, speech onset → agent silent: ${fmt(barge)}   target p50 ≤ 150, p90 ≤ 250`);
+console.log(
+  `   each: ${bargeRuns.map((b) => `${b.ms.toFixed(0)} (sent ${b.lateSend.toFixed(0)} late)`).join(", ")}; the caller sent the onset late by ${fmt(bargeLate)} (its 20 ms packet clock: 0–20 expected)`,
+);
 console.log(
   `${parallel} calls at once, 3 questions each, staggered: e2e ${fmt(staggered)}   target p50 ≤ 800, p90 ≤ 1000`,
 );

@@ -65,21 +65,30 @@ async function ask(call: VoiceTestClient, at?: number): Promise<Turn> {
   return { heard: thinking - speechEnd, piece: piece - speechEnd, e2e };
 }
 
-async function bargeIn(call: VoiceTestClient): Promise<number> {
+/** An interruption: onset → silence at the client (ms), and how late this process sent the onset. */
+export interface BargeIn {
+  ms: number;
+  lateSend: number;
+}
+
+async function bargeIn(call: VoiceTestClient): Promise<BargeIn> {
   const sentEnd = call.say(story!.pcm);
   await call.waitFor(() => call.firstAudioAfter(sentEnd) !== undefined, 20_000, "the story");
   await sleep(1_500);
+  const sentBefore = call.sent.length;
   const stopEnd = call.say(stop!.pcm);
   const onset = stopEnd - lengthMs(stop!) + stop!.onsetMs;
   await call.waitFor(() => call.silenceAfter(onset) !== undefined, 5_000, "silence");
   const ms = call.silenceAfter(onset)!.at - onset;
+  const start = call.sent[sentBefore];
+  const lateSend = start ? start.actual - start.expected : NaN;
   await call.waitFor(
     () => call.states.at(-1)?.state === "listening",
     30_000,
     "listening after the interruption",
   );
   await sleep(300);
-  return ms;
+  return { ms, lateSend };
 }
 
 async function handle(req: CallerRequest): Promise<unknown> {
@@ -104,7 +113,7 @@ async function handle(req: CallerRequest): Promise<unknown> {
       return out;
     }
     case "bargeIns": {
-      const out: number[] = [];
+      const out: BargeIn[] = [];
       for (let i = 0; i < req.count; i++) out.push(await bargeIn(calls[req.call]!));
       return out;
     }

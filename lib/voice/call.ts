@@ -11,7 +11,7 @@ import { redis } from "../server/redis";
 import { followSession, lastSeq } from "../realtime/event-log";
 import { TURN_END_EVENTS, type SessionEvent } from "../realtime/events";
 import { SpeechChunker } from "./chunker";
-import { Endpointer, frameEnergyDb, type EndpointEvent } from "./endpointer";
+import { ENERGY_BLOCKS, Endpointer, FRAME_MS, frameEnergyDb, type EndpointEvent } from "./endpointer";
 import { isEcho, RecentSpeech } from "./echo-filter";
 import { OUTPUT_RATE, type MediaPeer } from "./media-peer";
 import { SpeechError, synthesize, transcribe } from "./speech-client";
@@ -76,6 +76,8 @@ export class VoiceCallPipeline {
   private readonly endpointer: Endpointer;
   private readonly recent = new RecentSpeech();
   private readonly frames = new FrameCutter(VAD_FRAME);
+  /** One frame as the VAD takes it (it copies it in at once, so one buffer serves every frame). */
+  private readonly vadInput = new Float32Array(VAD_FRAME);
   private utterance: Int16Array[] = [];
   private utteranceSamples = 0;
   private prefix: Int16Array[] = [];
@@ -104,7 +106,6 @@ export class VoiceCallPipeline {
   private pttDown = false;
   private input: "push-to-talk" | "hands-free";
   private closed = false;
-  private vadChain: Promise<void> = Promise.resolve();
   /** Interrupted turns waiting for their end event (see turnEnded). */
   private readonly endings = new Map<string, () => void>();
   /** When the person's last utterance ended (for latency metrics). */
@@ -217,31 +218,65 @@ export class VoiceCallPipeline {
 
   // ---- the person's audio -------------------------------------------------------------------
 
+  /**
+   * Every frame is decided as its audio arrives (the VAD runs synchronously, ~0.2 ms a frame): a
+   * late turn of the event loop delays the frames it finds waiting, never the ones after them.
+   */
   private onAudio(pcm: Int16Array): void {
     if (this.closed) return;
-    for (const frame of this.frames.push(pcm))
-      this.vadChain = this.vadChain
-        .then(() => this.onFrame(frame))
-        .catch((err: unknown) => {
-          this.opts.log.error({ err }, "voice activity detection failed");
-        });
+    const arrived = performance.now();
+    for (const frame of this.frames.push(pcm)) this.step(() => this.onFrame(frame, arrived));
+    // The rest, not yet a frame, may complete a pause that ends the turn (Endpointer.partial).
+    if (this.input === "hands-free") {
+      const rest = this.frames.pending();
+      if (rest.length > 0) this.step(() => this.onPartial(rest, arrived));
+    }
   }
 
-  private async onFrame(frame: Int16Array): Promise<void> {
+  private step(run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.opts.log.error({ err }, "voice activity detection failed");
+    }
+  }
+
+  private onPartial(rest: Int16Array, arrived: number): void {
+    const ms = (rest.length / VAD_FRAME) * FRAME_MS;
+    if (this.closed || this.input !== "hands-free" || !this.endpointer.endsWithin(ms)) return;
+    let energy = 0;
+    for (let i = 0; i < rest.length; i++) energy += (rest[i]! / 32_768) ** 2;
+    const events = this.endpointer.partial(ms, frameEnergyDb(energy / rest.length));
+    if (events.length === 0) return;
+    voiceMetrics().stage("vad_queue", (performance.now() - arrived) / 1000);
+    for (const e of events) this.onEndpoint(e);
+  }
+
+  /** `arrived`: when the audio completing the frame arrived (for the vad_queue stage). */
+  private onFrame(frame: Int16Array, arrived: number): void {
     if (this.closed) return;
     if (this.input === "push-to-talk") {
       if (this.pttDown) this.addToUtterance(frame);
       return;
     }
-    const f = new Float32Array(VAD_FRAME);
+    const f = this.vadInput;
+    const blockLength = VAD_FRAME / ENERGY_BLOCKS;
+    const blocksDb: number[] = [];
     let energy = 0;
-    for (let i = 0; i < VAD_FRAME; i++) {
-      const x = frame[i]! / 32_768;
-      f[i] = x;
-      energy += x * x;
+    for (let b = 0; b < ENERGY_BLOCKS; b++) {
+      let block = 0;
+      for (let i = b * blockLength; i < (b + 1) * blockLength; i++) {
+        const x = frame[i]! / 32_768;
+        f[i] = x;
+        block += x * x;
+      }
+      blocksDb.push(frameEnergyDb(block / blockLength));
+      energy += block;
     }
-    const p = await this.vad.probability(f);
-    const events = this.endpointer.frame(p, frameEnergyDb(energy / VAD_FRAME));
+    const p = this.vad.probabilityNow(f);
+    const events = this.endpointer.frame(p, frameEnergyDb(energy / VAD_FRAME), blocksDb);
+    if (events.some((e) => e.type === "speech-start" || e.type === "end"))
+      voiceMetrics().stage("vad_queue", (performance.now() - arrived) / 1000);
     // An onset takes the frames before it (prefix padding) into the utterance, then this one.
     for (const e of events) if (e.type === "speech-start") this.onEndpoint(e);
     if (this.endpointer.speaking || events.some((e) => e.type === "end")) this.addToUtterance(frame);

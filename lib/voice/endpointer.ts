@@ -9,12 +9,18 @@
 // the up to VAD_LAG_FRAMES frames just before it that are as quiet as the silence that follows (within
 // QUIET_DB of it, and QUIET_BELOW_PEAK_DB under the loudest frame of the utterance) count as silence.
 // A soft but audible tail keeps its frames as speech, so the pause is never taken for longer than it is.
+// With the energies of a frame's ENERGY_BLOCKS blocks (8 ms each), the credit is counted in blocks: the
+// quiet end of the frame the word ended in counts as silence too (never the whole of it: some of it
+// was speech). And audio that has arrived but is not yet a whole frame (`partial`) ends the turn as
+// soon as the pause is long enough, if it is as quiet as the pause: the end is not held to 32 ms steps.
 
 export const FRAME_MS = 32;
 /** Silence after which transcription starts early; dropped if speech resumes. */
 export const SPECULATE_MS = 200;
 /** Frames by which the VAD's fall can lag the end of speech, and at most credited back as silence. */
 export const VAD_LAG_FRAMES = 2;
+/** Blocks a frame's energy may be given in (8 ms each at 32 ms frames), for a finer end of speech. */
+export const ENERGY_BLOCKS = 4;
 /** A frame this close to the energy of the first silent one is silence too (dB). */
 const QUIET_DB = 6;
 /** …and only if it is this far under the loudest frame of the utterance (dB). */
@@ -48,9 +54,14 @@ export class Endpointer {
   private silentMs = 0;
   private speculated = false;
   private speechStart = 0;
-  /** Loudest frame of the utterance and the energies of its last VAD_LAG_FRAMES speech frames (dB). */
+  /**
+   * Loudest frame of the utterance and the block energies of its last VAD_LAG_FRAMES + 1 speech
+   * frames, oldest first (dB; one block per frame when no blocks were given).
+   */
   private peakDb = -Infinity;
-  private recentDb: number[] = [];
+  private recentDb: { db: number; blocks: readonly number[] }[] = [];
+  /** The loudest frame of the pause being counted (dB), when energies are known. */
+  private pauseDb: number | undefined;
 
   constructor(private readonly opts: EndpointerOptions) {}
 
@@ -60,9 +71,10 @@ export class Endpointer {
 
   /**
    * Feeds one frame's speech probability, and its energy (mean square in dB full scale, see
-   * `frameEnergyDb`) when known; returns what it decided (usually nothing).
+   * `frameEnergyDb`) when known, and that of its ENERGY_BLOCKS blocks in order if known; returns
+   * what it decided (usually nothing).
    */
-  frame(probability: number, energyDb?: number): EndpointEvent[] {
+  frame(probability: number, energyDb?: number, blocksDb?: readonly number[]): EndpointEvent[] {
     this.t += FRAME_MS;
     const events: EndpointEvent[] = [];
     if (!this.inSpeech) {
@@ -82,43 +94,70 @@ export class Endpointer {
       if (this.speculated) events.push({ type: "resume", atMs: this.t });
       this.speculated = false;
       this.silentMs = 0;
+      this.pauseDb = undefined;
       if (energyDb !== undefined) {
         this.peakDb = Math.max(this.peakDb, energyDb);
-        this.recentDb.push(energyDb);
-        if (this.recentDb.length > VAD_LAG_FRAMES) this.recentDb.shift();
+        this.recentDb.push({ db: energyDb, blocks: blocksDb?.length ? [...blocksDb] : [energyDb] });
+        if (this.recentDb.length > VAD_LAG_FRAMES + 1) this.recentDb.shift();
       }
       return events;
     }
-    this.silentMs += this.silentMs === 0 ? FRAME_MS * (1 + this.lagFrames(energyDb)) : FRAME_MS;
+    if (this.silentMs === 0) this.silentMs = FRAME_MS + this.lagMs(energyDb);
+    else this.silentMs += FRAME_MS;
+    if (energyDb !== undefined) this.pauseDb = Math.max(this.pauseDb ?? -Infinity, energyDb);
     if (!this.speculated && this.silentMs >= SPECULATE_MS && this.silentMs < this.opts.silenceMs) {
       this.speculated = true;
       events.push({ type: "speculate", atMs: this.t });
     }
-    if (this.silentMs >= this.opts.silenceMs) {
-      this.inSpeech = false;
-      this.run = 0;
-      this.speculated = false;
-      events.push({
-        type: "end",
-        atMs: this.t,
-        speechMs: this.t - this.silentMs - this.speechStart,
-        silentMs: this.silentMs,
-      });
-    }
+    if (this.silentMs >= this.opts.silenceMs) events.push(this.end(this.t, this.silentMs));
     return events;
   }
 
-  /** Speech frames just before the first silent one that were as quiet as it (see the header). */
-  private lagFrames(silentDb: number | undefined): number {
-    if (silentDb === undefined) return 0;
-    let n = 0;
-    for (let i = this.recentDb.length - 1; i >= 0; i--) {
-      const db = this.recentDb[i]!;
-      if (db > silentDb + QUIET_DB || db > this.peakDb - QUIET_BELOW_PEAK_DB) break;
-      n++;
-    }
+  /** Whether `ms` more of silence would end the turn (a pause is being counted and nearly long enough). */
+  endsWithin(ms: number): boolean {
+    return this.inSpeech && this.silentMs > 0 && this.silentMs + ms >= this.opts.silenceMs;
+  }
+
+  /**
+   * The audio after the last whole frame: `ms` of it, its energy `energyDb`. As quiet as the pause so
+   * far (within QUIET_DB of its loudest frame, QUIET_BELOW_PEAK_DB under the utterance) and long
+   * enough to complete it, it ends the turn now; otherwise nothing (its frame decides when whole).
+   */
+  partial(ms: number, energyDb: number): EndpointEvent[] {
+    if (!this.endsWithin(ms) || this.pauseDb === undefined) return [];
+    if (energyDb > this.pauseDb + QUIET_DB || energyDb > this.peakDb - QUIET_BELOW_PEAK_DB) return [];
+    return [this.end(this.t + ms, this.silentMs + ms)];
+  }
+
+  private end(atMs: number, silentMs: number): EndpointEvent {
+    this.inSpeech = false;
+    this.run = 0;
+    this.speculated = false;
+    this.pauseDb = undefined;
+    return { type: "end", atMs, speechMs: atMs - silentMs - this.speechStart, silentMs };
+  }
+
+  /**
+   * The quiet end of the speech just before the first silent frame (see the header), in ms: whole
+   * quiet frames, up to VAD_LAG_FRAMES of them, then the quiet last blocks of the frame before
+   * those (never all of its blocks: a frame the VAD called speech was speech somewhere).
+   */
+  private lagMs(silentDb: number | undefined): number {
+    const frames = this.recentDb;
     this.recentDb = [];
-    return n;
+    if (silentDb === undefined) return 0;
+    const quiet = (db: number) => db <= silentDb + QUIET_DB && db <= this.peakDb - QUIET_BELOW_PEAK_DB;
+    let ms = 0;
+    for (let i = frames.length - 1, whole = 0; i >= 0; i--, whole++) {
+      const { db, blocks } = frames[i]!;
+      if (whole < VAD_LAG_FRAMES && quiet(db)) {
+        ms += FRAME_MS;
+        continue;
+      }
+      for (let b = blocks.length - 1; b >= 1 && quiet(blocks[b]!); b--) ms += FRAME_MS / blocks.length;
+      break;
+    }
+    return ms;
   }
 
   /** Forgets a turn in progress (push-to-talk released, call muted). */
@@ -128,6 +167,7 @@ export class Endpointer {
     this.silentMs = 0;
     this.speculated = false;
     this.recentDb = [];
+    this.pauseDb = undefined;
   }
 }
 

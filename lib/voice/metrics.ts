@@ -8,11 +8,20 @@ import { singleton } from "../singleton";
  * From the end of the person's speech: stt (the transcript in hand), llm_ttft (the answer's first
  * token), first_sentence (its first piece cut to speak), e2e (its first audio sent); tts_ttfb: a
  * piece's first synthesised audio after it was asked for; send: audio queued at an idle peer to its
- * first packet sent; barge_in: the person's voice detected to the agent silenced; tool_output: a
- * realtime function call to its output sent back.
+ * first packet sent; barge_in: the person's voice detected to the agent silenced; vad_queue: the audio
+ * that decided a speech onset or a turn's end arrived to the decision (the frame's wait behind other
+ * work and its VAD run); tool_output: a realtime function call to its output sent back.
  */
 export type VoiceStage =
-  "stt" | "llm_ttft" | "first_sentence" | "tts_ttfb" | "send" | "e2e" | "barge_in" | "tool_output";
+  | "stt"
+  | "llm_ttft"
+  | "first_sentence"
+  | "tts_ttfb"
+  | "send"
+  | "e2e"
+  | "barge_in"
+  | "vad_queue"
+  | "tool_output";
 
 export function voiceMetrics() {
   return singleton("voice-metrics", () => {

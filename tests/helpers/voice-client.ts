@@ -53,6 +53,12 @@ export class VoiceTestClient {
   private ts = 5000;
   /** When the last queued speech sample will have been sent (this clock). */
   speechEndsAt = 0;
+  /**
+   * Per `say`, when its first sample was expected to leave (as `say` computed it) and when the packet
+   * carrying it was written: a late event loop here delays the speech the gateway hears.
+   */
+  readonly sent: { expected: number; actual: number }[] = [];
+  private starts: { sample: number; expected: number }[] = [];
 
   constructor(base: string, token: string) {
     this.socket = io(`${base}/voice`, { auth: { token }, transports: ["websocket"], reconnection: false });
@@ -132,6 +138,7 @@ export class VoiceTestClient {
   /** Queues speech (24 kHz mono) after what is queued; returns when it will have been sent. */
   say(pcm: Int16Array): number {
     const queued = this.queuedSamples - this.sentSamples;
+    this.starts.push({ sample: this.queuedSamples, expected: performance.now() + (queued / RATE) * 1000 });
     this.queue.push(pcm);
     this.queuedSamples += pcm.length;
     this.speechEndsAt = performance.now() + ((queued + pcm.length) / RATE) * 1000;
@@ -214,6 +221,8 @@ export class VoiceTestClient {
             payload,
           ),
         );
+        while (this.starts[0] && this.sentSamples > this.starts[0].sample)
+          this.sent.push({ expected: this.starts.shift()!.expected, actual: performance.now() });
         this.seq = (this.seq + 1) & 0xffff;
         this.ts = (this.ts + 960) >>> 0;
         sent++;
