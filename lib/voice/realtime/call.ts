@@ -120,6 +120,7 @@ export class RealtimeCall {
 
   async start(): Promise<void> {
     await this.connect();
+    if (this.closed) return; // hung up while the sideband opened (connect closed it)
     this.counted = true;
     voiceMetrics().realtimeStarted();
     this.setState("listening");
@@ -127,6 +128,10 @@ export class RealtimeCall {
 
   private async connect(): Promise<void> {
     const ws = await openSideband(this.opts.providerCallId);
+    if (this.closed) {
+      ws.close();
+      return;
+    }
     this.ws = ws;
     ws.on("message", (data) => {
       let e: ServerEvent;
