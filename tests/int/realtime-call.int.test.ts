@@ -198,7 +198,7 @@ describe("realtime voice call", () => {
     void c.start(sessionId).catch(() => undefined);
     await c.waitFor(() => c.ended !== undefined, 15_000, "the call to end");
     expect(c.ended?.reason).toBe("failed");
-    expect(c.ended?.message).toMatch(/control channel/);
+    expect(c.ended?.message).toMatch(/realtime voice provider failed \(503\)/);
     // The provider's call is hung up, not left to the page.
     const since = (await requests()).slice(before).map((r) => r.path);
     expect(since.filter((p) => /^\/v1\/realtime\/calls\/[^/]+\/hangup$/.test(p))).toHaveLength(1);
