@@ -105,8 +105,8 @@ export class AssistantMessage {
   private content = "";
   private completed = false;
   /**
-   * Whether the turn's writes queued before this message began are done. Until then its streaming
-   * text is not offered to the flusher, whose insert would otherwise go ahead of them: a tool's
+   * The turn's writes queued before this message's first token, and whether they are done. Until
+   * then its streaming text is not offered to the flusher, whose insert would otherwise go ahead of them: a tool's
    * message is written while the answer after it already streams (run-turn.ts, ToolOutput), and the
    * history's order is the rows' order.
    */
