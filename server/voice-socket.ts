@@ -212,16 +212,19 @@ export function attachVoice(nsp: VoiceNamespace, deps: { log: Logger; redisUrl: 
         onLost: () => void end("realtime_lost", "The realtime connection was lost; start the call again."),
       });
       call.pipeline = rt;
-      try {
-        await rt.start();
-      } catch (err) {
+      // The sideband opens while the answer goes back: it is up long before the provider has anything
+      // to say or ask (the page's media needs ICE and DTLS first, then the person's words), and the
+      // answer does not wait for a round trip to the provider. If it cannot open, the call ends: the
+      // page is told (and offered cascaded voice), the provider's call is hung up.
+      void rt.start().catch(async (err: unknown) => {
+        if (call.ended) return; // hung up meanwhile: the provider's call is gone with it
         const message = err instanceof SpeechError ? err.message : "The realtime voice could not start.";
+        log.warn({ callId, err: message }, "realtime sideband not opened");
         await end("failed", message);
-        throw new AppError("unavailable", message, { details: { fallback: "cascaded" } });
-      }
+      });
       const offerMs = performance.now() - started;
       voiceMetrics().realtimeOffer(offerMs / 1000);
-      // The gateway's share includes the session check and the sideband opened before the answer.
+      // The gateway's share includes the session check.
       voiceMetrics().realtimeRelay((offerMs - created.providerMs) / 1000);
       return created.answerSdp;
     };

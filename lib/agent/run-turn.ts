@@ -205,7 +205,27 @@ export function parseCall(c: { id: string; name: string; arguments: string }): P
   return { ok: true, id: c.id, name: c.name, args: raw as Record<string, unknown> };
 }
 
-async function runToolCall(call: Extract<ParsedCall, { ok: true }>, input: TurnInput): Promise<string> {
+/**
+ * A tool's output as soon as it is known, and its tool message being written (in the turn's write
+ * order, TurnRecord.queueWrite): the caller need not wait for the row to pass the output on.
+ * `recorded` never rejects; it resolves to the write's error, if there was one, which the caller
+ * must report (the turn fails: a result the model used is missing from the history).
+ */
+export interface ToolOutput {
+  content: string;
+  recorded: Promise<Error | undefined>;
+}
+
+/** Queues the tool message: see ToolOutput. */
+function recordToolMessage(record: TurnRecord, toolCallId: string, content: string): ToolOutput {
+  const recorded = record.toolMessage(toolCallId, content).then(
+    () => undefined,
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
+  return { content, recorded };
+}
+
+async function runToolCall(call: Extract<ParsedCall, { ok: true }>, input: TurnInput): Promise<ToolOutput> {
   const { record } = input;
   const { done, durationMs } = await callTool(
     record.db,
@@ -243,8 +263,7 @@ async function runToolCall(call: Extract<ParsedCall, { ok: true }>, input: TurnI
       error,
       durationMs,
     });
-    await record.toolMessage(call.id, `Error: ${error}`);
-    return `Error: ${error}`;
+    return recordToolMessage(record, call.id, `Error: ${error}`);
   }
   const status = done.status as ToolStatus;
   void record.emit({
@@ -261,20 +280,19 @@ async function runToolCall(call: Extract<ParsedCall, { ok: true }>, input: TurnI
     status === "succeeded"
       ? JSON.stringify(done.result)
       : `Error (${status}): ${done.error ?? "no details"}${done.result === null ? "" : `\n${JSON.stringify(done.result)}`}`;
-  const text = toolResultText(content);
-  await record.toolMessage(call.id, text);
-  return text;
+  return recordToolMessage(record, call.id, toolResultText(content));
 }
 
 /**
  * One tool call asked for by a model outside this loop (the realtime provider): checked and run as
  * the turn's own calls are (allowed tools, the bus, the executor, audit), recorded in the turn.
- * Returns what goes back to the model: the result, or the error.
+ * Returns what goes back to the model (the result, or the error) as soon as it is known, with its
+ * tool message still being written (ToolOutput).
  */
 export async function callToolFor(
   input: TurnInput,
   call: { id: string; name: string; arguments: string },
-): Promise<string> {
+): Promise<ToolOutput> {
   const p = parseCall(call);
   if (p.ok && p.name !== "response") return runToolCall(p, input);
   const error = p.ok ? `The tool "${p.name}" is not offered here.` : p.error;
@@ -287,8 +305,7 @@ export async function callToolFor(
     error,
     durationMs: 0,
   });
-  await input.record.toolMessage(call.id, `Error: ${error}`);
-  return `Error: ${error}`;
+  return recordToolMessage(input.record, call.id, `Error: ${error}`);
 }
 
 /** The tools a realtime session offers, in the Realtime API's shape (as settings allow). */
@@ -349,6 +366,15 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
   if (fromCache) history.push({ role: "user", content: input.content });
   turnStartStage("history");
   let repaired = false;
+  // Tool messages being written while the turn goes on (ToolOutput): the next model request does not
+  // wait for them (the turn's writes keep their order), and a failed one fails the turn once seen.
+  const recording: Promise<Error | undefined>[] = [];
+  const recorded = async () => {
+    const failed = (await Promise.all(recording.splice(0))).find((err) => err !== undefined);
+    if (!failed) return;
+    log.error({ err: failed }, "tool message not recorded");
+    throw new TurnFailure("not_recorded", "A tool's result could not be saved, so the turn was stopped.");
+  };
   try {
     for (let step = 1; step <= settings.agent.maxSteps; step++) {
       record.steps = step;
@@ -360,6 +386,7 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
       const tokensBefore = record.usage.promptTokens + record.usage.completionTokens;
       turnStartDone();
       const result = await streamStep(target, messages, input);
+      await recorded();
       await countProviderTokens(
         record.redis,
         target,
@@ -407,12 +434,16 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
             error: p.error,
             durationMs: 0,
           });
-          await record.toolMessage(p.id, content);
+          recording.push(recordToolMessage(record, p.id, content).recorded);
         } else if (p.name === "response") {
           finalAnswer = String(p.args.text);
           content = "Delivered to the user.";
-          await record.toolMessage(p.id, content);
-        } else content = await runToolCall(p, input);
+          recording.push(recordToolMessage(record, p.id, content).recorded);
+        } else {
+          const output = await runToolCall(p, input);
+          content = output.content;
+          recording.push(output.recorded);
+        }
         history.push({ role: "tool", tool_call_id: p.id, content });
       }
       if (bad.length > 0) repaired = true;
@@ -421,6 +452,7 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
         const answer = record.startAssistant();
         answer.delta(finalAnswer);
         await answer.complete([]);
+        await recorded();
         history.push({ role: "assistant", content: finalAnswer });
         return { status: "completed", model: target.model };
       }
@@ -443,6 +475,8 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
     );
     return { status: "failed", code: described.code, reason: described.reason, model: target.model };
   } finally {
+    // Not seen above (the turn ended first): still said.
+    for (const err of await Promise.all(recording)) if (err) log.error({ err }, "tool message not recorded");
     await record.flushed();
     await saveHistory(record.redis, record.sessionId, history);
   }

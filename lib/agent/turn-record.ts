@@ -45,6 +45,11 @@ export class TurnRecord {
     return next;
   }
 
+  /** Settles once every write queued so far has (never rejects: each write's caller sees its error). */
+  queuedSoFar(): Promise<unknown> {
+    return this.writes;
+  }
+
   startAssistant(): AssistantMessage {
     return new AssistantMessage(this);
   }
@@ -98,6 +103,15 @@ export class AssistantMessage {
   /** Named up front, so tokens go out before the row is written. */
   private readonly id = randomUUID();
   private content = "";
+  private completed = false;
+  /**
+   * The turn's writes queued before this message's first token, and whether they are done. Until
+   * then its streaming text is not offered to the flusher, whose insert would otherwise go ahead of them: a tool's
+   * message is written while the answer after it already streams (run-turn.ts, ToolOutput), and the
+   * history's order is the rows' order.
+   */
+  private behindWrites: Promise<unknown> | undefined;
+  private caughtUp = false;
 
   constructor(private readonly turn: TurnRecord) {}
 
@@ -107,17 +121,29 @@ export class AssistantMessage {
 
   delta(text: string): void {
     if (!text) return;
-    const { turnId, sessionId } = this.turn;
+    const { turnId } = this.turn;
     if (this.content === "") void this.turn.emit({ type: "message.started", turnId, messageId: this.id });
     const offset = this.content.length;
     this.content += text;
     void this.turn.emit({ type: "message.delta", turnId, messageId: this.id, delta: text, offset });
-    // Saved within a second, batched with every other streaming answer (never on the token path).
+    if (this.caughtUp) this.offer();
+    else
+      this.behindWrites ??= this.turn.queuedSoFar().then(() => {
+        this.caughtUp = true;
+        this.offer();
+      });
+  }
+
+  /** Saved within a second, batched with every other streaming answer (never on the token path). */
+  private offer(): void {
+    if (this.completed) return;
+    const { turnId, sessionId } = this.turn;
     messageFlusher(this.turn.db).offer({ id: this.id, sessionId, turnId, content: this.content });
   }
 
   /** Writes the final text and tool calls; returns the message id, or undefined for an empty step. */
   async complete(toolCalls: StoredToolCall[]): Promise<string | undefined> {
+    this.completed = true;
     messageFlusher(this.turn.db).forget(this.id);
     if (!this.content && toolCalls.length === 0) return undefined;
     const content = this.content;

@@ -179,6 +179,32 @@ describe("realtime voice call", () => {
     await call.hangup();
   });
 
+  it("ends the call, saying why, when its sideband cannot open (it opens while the answer goes back)", async () => {
+    const me = await seedUser(db);
+    const sessionId = await client(base, me.token).newSession();
+    const control = stub.url.replace(/\/v1$/, "");
+    await fetch(`${control}/__stub/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: "/v1/realtime", status: 503, count: 1 }),
+    });
+    const requests = async () =>
+      ((await (await fetch(`${control}/__stub/requests`)).json()) as { requests: { path: string }[] })
+        .requests;
+    const before = (await requests()).length;
+    const c = new VoiceTestClient(base, me.token);
+    open.push(c);
+    // The answer came; whether the media connects before the call ends is a race of no interest here.
+    void c.start(sessionId).catch(() => undefined);
+    await c.waitFor(() => c.ended !== undefined, 15_000, "the call to end");
+    expect(c.ended?.reason).toBe("failed");
+    expect(c.ended?.message).toMatch(/realtime voice provider failed \(503\)/);
+    // The provider's call is hung up, not left to the page.
+    const since = (await requests()).slice(before).map((r) => r.path);
+    expect(since.filter((p) => /^\/v1\/realtime\/calls\/[^/]+\/hangup$/.test(p))).toHaveLength(1);
+    expect(seenByPage(c)).not.toContain(KEY);
+  });
+
   it("goes on after the signalling socket drops and comes back (the audio never passed through it)", async () => {
     const me = await seedUser(db);
     const sessionId = await client(base, me.token).newSession();

@@ -1,8 +1,10 @@
-// The realtime pieces that need no provider: what of a session the page may not change, and the
-// price of a realtime answer by token kind.
+// The realtime pieces that need no provider: what of a session the page may not change, the price
+// of a realtime answer by token kind, and the multipart body an offer is relayed in.
 import { describe, expect, it } from "vitest";
 import { guardedPart } from "@/lib/voice/realtime/session";
 import { realtimeCostUsd } from "@/lib/budget/pricing";
+import { multipart } from "@/lib/voice/realtime/provider";
+import { multipartFile } from "@/lib/audio/wav";
 
 describe("guardedPart", () => {
   const tools = [
@@ -39,5 +41,32 @@ describe("realtimeCostUsd", () => {
       realtimeCostUsd("stub", "stub-chat", { textIn: 1, audioIn: 1, textOut: 1, audioOut: 1 }),
     ).toBeCloseTo((1 + 1 + 2 + 2) / 1e6, 12);
     expect(realtimeCostUsd("stub", "unknown", { textIn: 5, audioIn: 5, textOut: 5, audioOut: 5 })).toBe(0);
+  });
+});
+
+describe("multipart", () => {
+  const sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+  // A value that looks like a part of its own: a boundary line, a header, blank lines, non-ASCII.
+  const session = JSON.stringify({
+    instructions: '--SomaAgent-x\r\nContent-Disposition: form-data; name="sdp"\r\n\r\nnot the offer — ü',
+  });
+
+  it("is read back field by field by a standard parser and by the stub's", async () => {
+    const { body, contentType } = multipart({ sdp, session });
+    const form = await new Response(body, { headers: { "content-type": contentType } }).formData();
+    expect(form.get("sdp")).toBe(sdp);
+    expect(form.get("session")).toBe(session);
+    const raw = Buffer.from(body);
+    expect(multipartFile(raw, "sdp")?.toString("utf8")).toBe(sdp);
+    expect(multipartFile(raw, "session")?.toString("utf8")).toBe(session);
+  });
+
+  it("uses a new boundary each time, never one inside a value", () => {
+    const a = multipart({ sdp });
+    const b = multipart({ sdp });
+    expect(a.contentType).not.toBe(b.contentType);
+    const boundary = a.contentType.split("boundary=")[1]!;
+    expect(sdp.includes(boundary)).toBe(false);
+    expect(a.body.endsWith(`--${boundary}--\r\n`)).toBe(true);
   });
 });

@@ -55,6 +55,10 @@ interface Answering {
   truncating?: Promise<void>;
   /** Tokens of every response of this turn, by kind (priced apart). */
   tokens: RealtimeTokens;
+  /** The rows of its function calls being written (never reject): the turn ends after them. */
+  recording: Promise<void>[];
+  /** A function call or its output could not be recorded: the turn ends failed, whatever was said. */
+  notRecorded?: boolean;
 }
 
 interface RealtimeUsage {
@@ -116,6 +120,7 @@ export class RealtimeCall {
 
   async start(): Promise<void> {
     await this.connect();
+    if (this.closed) return; // hung up while the sideband opened (connect closed it)
     this.counted = true;
     voiceMetrics().realtimeStarted();
     this.setState("listening");
@@ -123,6 +128,10 @@ export class RealtimeCall {
 
   private async connect(): Promise<void> {
     const ws = await openSideband(this.opts.providerCallId);
+    if (this.closed) {
+      ws.close();
+      return;
+    }
     this.ws = ws;
     ws.on("message", (data) => {
       let e: ServerEvent;
@@ -325,6 +334,7 @@ export class RealtimeCall {
           pieces: [],
           toolsPending: 0,
           tokens: { textIn: 0, audioIn: 0, textOut: 0, audioOut: 0 },
+          recording: [],
         };
         this.answering = a;
         input.signal.addEventListener("abort", () => {
@@ -377,7 +387,9 @@ export class RealtimeCall {
         return;
       }
       case "response.function_call_arguments.done":
-        void this.runTool(a, str(e.call_id), str(e.name), str(e.arguments, "{}"));
+        void this.runTool(a, str(e.call_id), str(e.name), str(e.arguments, "{}")).catch((err: unknown) =>
+          this.opts.log.error({ err }, "realtime function call not handled"),
+        );
         return;
       case "conversation.item.truncated":
         a.truncating = this.truncate(a, Number(e.audio_end_ms ?? 0));
@@ -420,28 +432,52 @@ export class RealtimeCall {
     }
   }
 
-  /** A function call: checked and run like any tool call of a turn, its output sent back. */
+  /**
+   * A function call: checked and run like any tool call of a turn, its output sent back as soon as it
+   * is known. Its rows (the assistant message holding the call, the tool's message) are written in
+   * the turn's order meanwhile (TurnRecord.queueWrite): the provider does not wait for them, and the
+   * turn does not end before them; one that fails is logged and fails the turn.
+   */
   private async runTool(a: Answering, providerCallId: string, name: string, args: string): Promise<void> {
     a.toolsPending++;
     const id = randomUUID();
     const assistant = a.assistant ?? a.input.record.startAssistant();
     a.assistant = undefined;
     const started = performance.now();
-    // The assistant message holding the call is written while the tool runs, not before: the turn's
-    // Postgres writes run in the order made (TurnRecord.queueWrite), so it still precedes the tool's
-    // message, and the provider waits ~5–10 ms less (bench/realtime-relay.ts, "function call → output").
-    const holdingCall = assistant.complete([{ id, name, arguments: args }]);
-    holdingCall.catch(() => undefined); // its failure is thrown by the await below, after the tool
-    const output = await callToolFor(a.input, { id, name, arguments: args });
-    await holdingCall;
+    // Written while the tool runs: the turn's writes keep their order, so it still precedes the
+    // tool's message.
+    const holdingCall = assistant.complete([{ id, name, arguments: args }]).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    let output: string;
+    let recorded: Promise<unknown>;
+    try {
+      const result = await callToolFor(a.input, { id, name, arguments: args });
+      output = result.content;
+      recorded = result.recorded;
+    } catch (err) {
+      // Not even queued (Postgres refused the call's row): the provider is told, the turn fails.
+      output = "Error: the tool could not be run.";
+      recorded = Promise.resolve(err ?? new Error("the tool call was refused"));
+    }
     voiceMetrics().stage("tool_output", (performance.now() - started) / 1000);
     a.toolsPending--;
-    if (this.answering !== a || this.closed) return;
-    this.send({
-      type: "conversation.item.create",
-      item: { type: "function_call_output", call_id: providerCallId, output },
+    const settled = Promise.all([holdingCall, recorded]).then((errors) => {
+      const err = errors.find((e) => e !== undefined);
+      if (err === undefined) return;
+      a.notRecorded = true;
+      this.opts.log.error({ err, tool: name }, "realtime function call not recorded");
     });
-    this.send({ type: "response.create" });
+    a.recording.push(settled);
+    if (this.answering === a && !this.closed) {
+      this.send({
+        type: "conversation.item.create",
+        item: { type: "function_call_output", call_id: providerCallId, output },
+      });
+      this.send({ type: "response.create" });
+    }
+    await settled;
   }
 
   private async truncate(a: Answering, audioEndMs: number): Promise<void> {
@@ -472,14 +508,28 @@ export class RealtimeCall {
     if (this.answering !== a) return;
     this.answering = undefined;
     const { provider, model } = getConfig().settings.speech.realtime;
-    const outcome = { ...settled, costUsd: realtimeCostUsd(provider, model, a.tokens) };
+    const costUsd = realtimeCostUsd(provider, model, a.tokens);
     const { turnId } = a.input.record;
-    void this.completeAnswer(a)
+    // After the function calls' rows (a failed one fails the turn), and the answer's own.
+    void Promise.all(a.recording)
+      .then(() => this.completeAnswer(a))
       .then(() =>
         db().message.updateMany({ where: { turnId, role: "assistant" }, data: { source: "voice" } }),
       )
-      .catch(() => undefined)
-      .finally(() => a.resolve(outcome));
+      .catch((err: unknown) => this.opts.log.warn({ err }, "realtime answer not recorded"))
+      .finally(() =>
+        a.resolve(
+          a.notRecorded
+            ? {
+                status: "failed",
+                code: "not_recorded",
+                reason: "A tool's result could not be saved, so the turn was stopped.",
+                model,
+                costUsd,
+              }
+            : { ...settled, costUsd },
+        ),
+      );
   }
 
   /** Ends the answer in progress (the call ended or the sideband is gone). */

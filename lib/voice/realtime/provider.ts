@@ -2,7 +2,11 @@
 // the page's SDP offer is relayed to `{baseUrl}/realtime/calls` with the server's key and a session
 // the gateway builds, and the gateway keeps the call through its own sideband WebSocket. The key
 // stays here: the page gets only the SDP answer.
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
 import WebSocket from "ws";
+import { singleton } from "../../singleton";
 import { SpeechError, speechEndpoint } from "../speech-client";
 
 const CALL_TIMEOUT_MS = 10_000;
@@ -30,48 +34,114 @@ function failure(status: number, text: string): SpeechError {
   return new SpeechError("realtime", code, why, status);
 }
 
-/** POSTs to the provider with the server's key: the answer's text, or a SpeechError saying why not. */
+/**
+ * Kept-alive connections to the provider, on node:http(s): an offer is relayed on a warm connection,
+ * and a request costs about a third of fetch's CPU here (docs/voice.md, "Measured: realtime relay").
+ */
+const agents = () =>
+  singleton("realtime-provider-agents", () => ({
+    "http:": new http.Agent({ keepAlive: true }),
+    "https:": new https.Agent({ keepAlive: true }),
+  }));
+
+interface Answer {
+  status: number;
+  location: string | undefined;
+  text: string;
+}
+
+/** One POST of a whole body (one write), its answer read to the end. */
+function request(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<Answer> {
+  const secure = url.protocol === "https:";
+  return new Promise((resolve, reject) => {
+    const req = (secure ? https : http).request(
+      url,
+      {
+        method: "POST",
+        agent: agents()[secure ? "https:" : "http:"],
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+        signal,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            location: res.headers.location,
+            text: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** POSTs to the provider with the server's key: its answer, or a SpeechError saying why not. */
 async function post(
   path: string,
-  body: BodyInit,
+  body: string,
   contentType?: string,
-): Promise<{ res: Response; text: string }> {
+  timeoutMs = CALL_TIMEOUT_MS,
+): Promise<Answer> {
   const { baseUrl, key } = speechEndpoint("realtime");
-  let res: Response;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let answer: Answer;
   try {
-    res = await fetch(`${baseUrl.replace(/\/+$/, "")}${path}`, {
-      method: "POST",
+    answer = await request(
+      new URL(`${baseUrl.replace(/\/+$/, "")}${path}`),
       body,
-      headers: {
+      {
         ...(contentType ? { "content-type": contentType } : {}),
         ...(key ? { authorization: `Bearer ${key}` } : {}),
       },
-      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
-    });
-  } catch (err) {
-    const timeout = (err as Error).name === "TimeoutError";
+      signal,
+    );
+  } catch {
     throw new SpeechError(
       "realtime",
-      timeout ? "timeout" : "unreachable",
-      timeout
+      signal.aborted ? "timeout" : "unreachable",
+      signal.aborted
         ? "The realtime voice provider did not answer in time."
         : "The realtime voice provider cannot be reached.",
     );
   }
-  const text = await res.text();
-  if (!res.ok) throw failure(res.status, text);
-  return { res, text };
+  if (answer.status < 200 || answer.status >= 300) throw failure(answer.status, answer.text);
+  return answer;
+}
+
+/**
+ * A multipart/form-data body of text fields, made whole (FormData's body goes out in pieces, and
+ * costs more to make): the boundary is one that none of the values contains.
+ */
+export function multipart(fields: Record<string, string>): { body: string; contentType: string } {
+  const values = Object.values(fields);
+  let boundary: string;
+  do boundary = `SomaAgent-${randomBytes(12).toString("hex")}`;
+  while (values.some((v) => v.includes(boundary)));
+  const parts = Object.entries(fields).map(
+    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+  );
+  return {
+    body: `${parts.join("")}--${boundary}--\r\n`,
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 /** Relays the page's offer: the provider's answer and its call id. */
 export async function createRealtimeCall(offerSdp: string, session: object): Promise<RealtimeCallCreated> {
-  const form = new FormData();
-  form.set("sdp", offerSdp);
-  form.set("session", JSON.stringify(session));
+  const { body, contentType } = multipart({ sdp: offerSdp, session: JSON.stringify(session) });
   const started = performance.now();
-  const { res, text } = await post("/realtime/calls", form);
-  const location = res.headers.get("location") ?? "";
-  const providerCallId = location.split("/").filter(Boolean).pop() ?? "";
+  const { location, text } = await post("/realtime/calls", body, contentType);
+  const providerCallId = (location ?? "").split("/").filter(Boolean).pop() ?? "";
   if (!providerCallId || !text.startsWith("v="))
     throw new SpeechError(
       "realtime",
@@ -106,12 +176,10 @@ export async function mintClientSecret(
 
 /** Ends the provider's call (best effort: the sideband closing ends it too). */
 export async function hangupRealtimeCall(providerCallId: string): Promise<void> {
-  const { baseUrl, key } = speechEndpoint("realtime");
-  await fetch(`${baseUrl.replace(/\/+$/, "")}/realtime/calls/${encodeURIComponent(providerCallId)}/hangup`, {
-    method: "POST",
-    headers: key ? { authorization: `Bearer ${key}` } : {},
-    signal: AbortSignal.timeout(5_000),
-  }).catch(() => undefined);
+  // A provider that cannot be told ends the call itself when its sideband closes: nothing to do.
+  await post(`/realtime/calls/${encodeURIComponent(providerCallId)}/hangup`, "", undefined, 5_000).catch(
+    () => undefined,
+  );
 }
 
 /** Opens the call's sideband: the gateway's own WebSocket to the session, with the server's key. */
