@@ -36,6 +36,7 @@ import {
 } from "../tests/helpers/chat";
 import type { SessionEvent } from "../lib/realtime/events";
 import { stopProcess } from "../tests/helpers/services";
+import { reportLoggedErrors } from "./lib/processes";
 
 const rounds = Number(process.argv[2] ?? 5);
 const levels = (process.argv[3] ?? "1,50,200,1000").split(",").map(Number);
@@ -368,12 +369,7 @@ try {
     if (!big) await run(`SSE per turn, ${c} sessions`, () => sseRun(c, n));
   }
 
-  const errors = gateway
-    .output()
-    .split("\n")
-    .filter((l) => l.includes('"level":50'));
-  if (errors.length)
-    console.log(`gateway logged ${errors.length} errors; first: ${errors[0]!.slice(0, 600)}`);
+  reportLoggedErrors("gateway", gateway.output());
 } finally {
   await stopProcess(gateway);
   await stub.close();

@@ -22,6 +22,7 @@ import {
   type ChatClientSocket,
 } from "../tests/helpers/chat";
 import { stopProcess } from "../tests/helpers/services";
+import { reportLoggedErrors } from "./lib/processes";
 
 function positiveArg(i: number, fallback: number, what: string): number {
   const raw = process.argv[i];
@@ -194,12 +195,7 @@ try {
   console.log(
     `turns: ${counts.completed} completed, ${counts.failed} failed, ${counts.refused} refused, ${counts.neverEnded} never ended${failures.size ? ` (${[...failures].map(([k, v]) => `${k}: ${v}`).join(", ")})` : ""}`,
   );
-  const errors = gateway
-    .output()
-    .split("\n")
-    .filter((l) => l.includes('"level":50'));
-  if (errors.length)
-    console.log(`gateway logged ${errors.length} errors; first: ${errors[0]!.slice(0, 600)}`);
+  reportLoggedErrors("gateway", gateway.output());
 } finally {
   stopping = true;
   for (const s of sockets) s.disconnect();

@@ -30,6 +30,7 @@ import {
   type ChatClientSocket,
 } from "../tests/helpers/chat";
 import { freePort, startProcess, stopProcess, waitUntil } from "../tests/helpers/services";
+import { loggedErrors } from "./lib/processes";
 
 const sessions = Number(process.argv[2] ?? 400);
 const seconds = Number(process.argv[3] ?? 30);
@@ -318,10 +319,7 @@ async function gatewayRun(processes: number, pool?: number): Promise<RunResult> 
     result.note = `sockets per worker: ${[...perWorker].map(([k, v]) => `${k}=${v}`).join(", ")}; gateway's mean ms (turn start by stage, whole turn): ${meansMs(figures0, figures1)}; event-loop delay p99 ${lag.toFixed(0)} ms`;
     stopped = true;
     await Promise.all(loops);
-    const errors = gw.gateway
-      .output()
-      .split("\n")
-      .filter((l) => l.includes('"level":50'));
+    const errors = loggedErrors(gw.gateway.output());
     if (errors.length)
       result.note += `; gateway logged ${errors.length} errors, first: ${errors[0]!.slice(0, 300)}`;
   } finally {

@@ -31,6 +31,7 @@ import {
   type ChatClientSocket,
 } from "../tests/helpers/chat";
 import { stopProcess } from "../tests/helpers/services";
+import { reportLoggedErrors } from "./lib/processes";
 
 const rounds = Number(process.argv[2] ?? 5);
 const levels = (process.argv[3] ?? "1,200").split(",").map(Number);
@@ -236,12 +237,7 @@ try {
       console.log(`  gateway stages, mean ms: ${means.join(" · ")}`);
     }
   }
-  const errors = gateway
-    .output()
-    .split("\n")
-    .filter((l) => l.includes('"level":50'));
-  if (errors.length)
-    console.log(`gateway logged ${errors.length} errors; first: ${errors[0]!.slice(0, 600)}`);
+  reportLoggedErrors("gateway", gateway.output());
 } finally {
   if (gatewayNodeOptions && gateway.exitCode === null) {
     // Its profile is written as it exits, after its drain: more time than stopProcess gives.

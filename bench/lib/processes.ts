@@ -77,3 +77,14 @@ export async function startProviderProcess(): Promise<ProviderProcess> {
     },
   };
 }
+
+/** The error lines (pino level 50) a process logged: a bench prints how many and the first. */
+export function loggedErrors(output: string): string[] {
+  return output.split("\n").filter((l) => l.includes('"level":50'));
+}
+
+/** "gateway logged N errors; first: …", or nothing when there were none. */
+export function reportLoggedErrors(who: string, output: string): void {
+  const errors = loggedErrors(output);
+  if (errors.length) console.log(`${who} logged ${errors.length} errors; first: ${errors[0]!.slice(0, 600)}`);
+}

@@ -31,6 +31,12 @@ async function hear(wav: Buffer, model = "stub-stt"): Promise<string> {
   return r.text;
 }
 
+/** A phrase as espeak-ng says it, as 16 kHz samples (what the recogniser takes). */
+async function spoken16k(phrase: string): Promise<Int16Array> {
+  const wav = parseWav(await speak(phrase, "alloy"))!;
+  return resample(wav.samples, wav.sampleRate, 16_000);
+}
+
 describe("offline speech", () => {
   it("speaks words as 24 kHz speech, in a different pitch per voice", async () => {
     const alloy = await say("what is six times seven");
@@ -59,12 +65,7 @@ describe("offline speech", () => {
     const recognizer = new Recognizer(undefined, undefined, 2);
     try {
       const phrases = ["what is six times seven", "hello how are you today", "stop talking please"];
-      const audio = await Promise.all(
-        phrases.map(async (p) => {
-          const wav = parseWav(await speak(p, "alloy"))!;
-          return resample(wav.samples, wav.sampleRate, 16_000);
-        }),
-      );
+      const audio = await Promise.all(phrases.map(spoken16k));
       const heard = await Promise.all([...audio, ...audio].map((pcm) => recognizer.transcribe(pcm, false)));
       expect(heard).toEqual([...phrases, ...phrases]);
       expect(recognizer.running).toBe(2); // a second worker started for the waiting ones, no more
@@ -77,12 +78,7 @@ describe("offline speech", () => {
     const recognizer = new Recognizer(undefined, undefined, 1);
     try {
       const phrases = ["what is six times seven", "hello how are you today", "stop talking please"];
-      const audio = await Promise.all(
-        phrases.map(async (p) => {
-          const wav = parseWav(await speak(p, "alloy"))!;
-          return resample(wav.samples, wav.sampleRate, 16_000);
-        }),
-      );
+      const audio = await Promise.all(phrases.map(spoken16k));
       const dropped = new AbortController();
       const first = recognizer.transcribe(audio[0]!, false);
       const second = recognizer.transcribe(audio[1]!, false, dropped.signal).then(

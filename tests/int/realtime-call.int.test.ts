@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseWav } from "@/lib/audio/wav";
 import { speak } from "@/server/offline-provider/speech/espeak";
 import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
-import { client, seedUser, startGateway, type GatewayProcess } from "../helpers/chat";
-import { startExecutor, type ExecutorProcess } from "../helpers/executor";
+import { client, seedUser, type GatewayProcess } from "../helpers/chat";
+import type { ExecutorProcess } from "../helpers/executor";
 import { stopProcess } from "../helpers/services";
 import { VoiceTestClient } from "../helpers/voice-client";
-import { realtimeStubEnv } from "../helpers/realtime-env";
+import { startRealtimeStack } from "../helpers/realtime-stack";
 import { createDb, type Db } from "@/lib/server/db";
 import { settings } from "../helpers/services";
 
@@ -48,11 +48,7 @@ function seenByPage(c: VoiceTestClient): string {
 beforeAll(async () => {
   db = createDb(settings().database.url);
   stub = await startStubProvider({ apiKey: KEY, webrtc: { host: "127.0.0.1" } });
-  const env = realtimeStubEnv(stub.url, KEY);
-  const [ex, gw] = await Promise.all([startExecutor("bullmq", env), startGateway(stub, env)]);
-  executor = ex;
-  gateway = gw.gateway;
-  base = gw.base;
+  ({ executor, gateway, base } = await startRealtimeStack(stub, KEY));
 }, 120_000);
 
 afterAll(async () => {

@@ -10,10 +10,10 @@ import { speak } from "@/server/offline-provider/speech/espeak";
 import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { createDb, type Db } from "@/lib/server/db";
 import { reservedVoiceSeconds } from "@/lib/voice/reservations";
-import { client, seedUser, startGateway, type GatewayProcess } from "../helpers/chat";
-import { startExecutor, type ExecutorProcess } from "../helpers/executor";
+import { client, seedUser, type GatewayProcess } from "../helpers/chat";
+import type { ExecutorProcess } from "../helpers/executor";
 import { RealtimeMediaClient, RealtimeSideband } from "../helpers/realtime-client";
-import { realtimeStubEnv } from "../helpers/realtime-env";
+import { startRealtimeStack } from "../helpers/realtime-stack";
 import { settings, stopProcess } from "../helpers/services";
 
 const KEY = `sk-sentinel-${crypto.randomUUID()}`;
@@ -72,15 +72,10 @@ beforeAll(async () => {
   db = createDb(settings().database.url);
   redis = new Redis(settings().redis.url);
   stub = await startStubProvider({ apiKey: KEY, webrtc: { host: "127.0.0.1" } });
-  const env = {
-    ...realtimeStubEnv(stub.url, KEY),
+  ({ executor, gateway, base } = await startRealtimeStack(stub, KEY, {
     SOMA_SPEECH_REALTIME_ALLOW_DIRECT: "true",
     SOMA_SPEECH_REALTIME_CLIENT_SECRET_TTL_SECONDS: "30",
-  };
-  const [ex, gw] = await Promise.all([startExecutor("bullmq", env), startGateway(stub, env)]);
-  executor = ex;
-  gateway = gw.gateway;
-  base = gw.base;
+  }));
 }, 120_000);
 
 afterAll(async () => {

@@ -10,11 +10,11 @@ import { parseWav } from "@/lib/audio/wav";
 import { speak } from "@/server/offline-provider/speech/espeak";
 import { sayStandsFor } from "@/server/offline-provider/script";
 import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
-import { client, seedUser, startGateway, type GatewayProcess } from "../helpers/chat";
-import { startExecutor, type ExecutorProcess } from "../helpers/executor";
+import { client, seedUser, type GatewayProcess } from "../helpers/chat";
+import type { ExecutorProcess } from "../helpers/executor";
 import { settings, stopProcess, waitUntil } from "../helpers/services";
 import { VoiceTestClient } from "../helpers/voice-client";
-import { realtimeStubEnv } from "../helpers/realtime-env";
+import { startRealtimeStack } from "../helpers/realtime-stack";
 import { createDb, type Db } from "@/lib/server/db";
 
 const KEY = `sk-test-${crypto.randomUUID()}`;
@@ -77,11 +77,7 @@ beforeAll(async () => {
     onRealtimeEvent: (callId, event) => realtimeEvents.push({ callId, event }),
     onChatRequest: (last) => chatRequests.push(last),
   });
-  const env = realtimeStubEnv(stub.url, KEY);
-  const [ex, gw] = await Promise.all([startExecutor("bullmq", env), startGateway(stub, env)]);
-  executor = ex;
-  gateway = gw.gateway;
-  base = gw.base;
+  ({ executor, gateway, base } = await startRealtimeStack(stub, KEY));
 }, 120_000);
 
 afterAll(async () => {
