@@ -12,8 +12,11 @@
 // when the gateway exits); each run prints its counted window in ms after the gateway started, for
 // `npx tsx scripts/flamegraph.ts <profile> <out.svg> --from <ms> --to <ms>`.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
-// Run: npx tsx bench/turn-start.ts [rounds=5] [concurrency=1,200]
-// (a level runs at least enough rounds for 100 samples: 100 at 1 session, `rounds` at 200)
+// Run: npx tsx bench/turn-start.ts [rounds=5] [levels=1,200,200@2000]
+// A level is a number of sessions sending one message each per round, all in the same instant, or
+// with `@ms` each at a random moment within that many milliseconds (200@2000: 200 people typing, 100
+// messages a second); a level runs at least enough rounds for 100 samples (100 at 1 session,
+// `rounds` at 200).
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import OpenAI from "openai";
@@ -34,9 +37,22 @@ import { stopProcess } from "../tests/helpers/services";
 import { reportLoggedErrors } from "./lib/processes";
 
 const rounds = Number(process.argv[2] ?? 5);
-const levels = (process.argv[3] ?? "1,200").split(",").map(Number);
+interface Level {
+  sessions: number;
+  /** Each message sent at a random moment within this many ms of the round's start (0: all at once). */
+  spreadMs: number;
+}
+const levels: Level[] = (process.argv[3] ?? "1,200,200@2000").split(",").map((l) => {
+  const [sessions, spread] = l.split("@");
+  return { sessions: Number(sessions), spreadMs: Number(spread ?? 0) };
+});
+const levelName = (l: Level) =>
+  `${l.sessions} session${l.sessions === 1 ? "" : "s"}${l.spreadMs ? `, over ${l.spreadMs / 1000} s` : ""}`;
 /** Rounds counted at a level (after one warm-up round): at least 100 samples. */
-const roundsAt = (concurrency: number) => Math.max(rounds, Math.ceil(100 / concurrency));
+const roundsAt = (l: Level) => Math.max(rounds, Math.ceil(100 / l.sessions));
+/** A message's moment in its round. */
+const spread = (l: Level) =>
+  l.spreadMs ? new Promise((r) => setTimeout(r, Math.random() * l.spreadMs)) : undefined;
 const now = () => performance.timeOrigin + performance.now();
 /** When each chat request reached the provider, by its last user message. */
 const arrived = new Map<string, number>();
@@ -86,11 +102,12 @@ const api = client(base, user.token);
 const direct = new OpenAI({ apiKey: "not-needed", baseURL: stub.url, maxRetries: 0 });
 
 /** Baseline: the provider asked directly, as the gateway asks it (streaming, the openai client). */
-async function directRun(concurrency: number): Promise<Run> {
+async function directRun(level: Level): Promise<Run> {
   const run = newRun();
-  for (let r = 0; r < roundsAt(concurrency) + 1; r++) {
+  for (let r = 0; r < roundsAt(level) + 1; r++) {
     await Promise.all(
-      Array.from({ length: concurrency }, async () => {
+      Array.from({ length: level.sessions }, async () => {
+        await spread(level);
         const m = marker();
         const sentAt = now();
         try {
@@ -114,17 +131,18 @@ async function directRun(concurrency: number): Promise<Run> {
   return run;
 }
 
-async function socketRun(concurrency: number, warmed: () => Promise<void>): Promise<Run> {
+async function socketRun(level: Level, warmed: () => Promise<void>): Promise<Run> {
   const sockets: ChatClientSocket[] = await Promise.all(
-    Array.from({ length: concurrency }, () => connectChat(base, user.token)),
+    Array.from({ length: level.sessions }, () => connectChat(base, user.token)),
   );
   const sessions = await Promise.all(sockets.map(() => api.newSession()));
   const run = newRun();
   try {
     await Promise.all(sockets.map((s, i) => emitAck(s, "session.join", { sessionId: sessions[i] })));
-    for (let r = 0; r < roundsAt(concurrency) + 1; r++) {
+    for (let r = 0; r < roundsAt(level) + 1; r++) {
       await Promise.all(
         sockets.map(async (s, i) => {
+          await spread(level);
           const m = marker();
           const ended = new Promise<void>((resolve) => {
             const onEvent = (e: { type: string }) => {
@@ -153,12 +171,13 @@ async function socketRun(concurrency: number, warmed: () => Promise<void>): Prom
   return run;
 }
 
-async function httpRun(concurrency: number, warmed: () => Promise<void>): Promise<Run> {
-  const sessions = await Promise.all(Array.from({ length: concurrency }, () => api.newSession()));
+async function httpRun(level: Level, warmed: () => Promise<void>): Promise<Run> {
+  const sessions = await Promise.all(Array.from({ length: level.sessions }, () => api.newSession()));
   const run = newRun();
-  for (let r = 0; r < roundsAt(concurrency) + 1; r++) {
+  for (let r = 0; r < roundsAt(level) + 1; r++) {
     await Promise.all(
       sessions.map(async (id) => {
+        await spread(level);
         const m = marker();
         const sentAt = now();
         const res = await postMessageSse(base, user.token, id, m);
@@ -193,13 +212,13 @@ function line(label: string, run: Run, extra = ""): string {
   const refused = run.refused.length
     ? `, ${run.refused.length} refused: ${[...new Set(run.refused)].join(", ").slice(0, 200)}`
     : "";
-  return `${label.padEnd(30)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${run.missing} missing${refused}${extra})`;
+  return `${label.padEnd(36)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${run.missing} missing${refused}${extra})`;
 }
 
 try {
   console.log("turn start: message sent -> provider request arrived (baseline: the provider asked directly)");
   for (const c of levels) {
-    console.log(line(`baseline (direct), ${c} sessions`, await directRun(c)));
+    console.log(line(`baseline (direct), ${levelName(c)}`, await directRun(c)));
     for (const [label, fn] of [
       ["socket.io", socketRun],
       ["HTTP", httpRun],
@@ -217,10 +236,10 @@ try {
       const t1 = performance.now();
       const busy = cpu / ((t1 - t0) / 1000);
       const after = await stages();
-      const turns = c * roundsAt(c);
+      const turns = c.sessions * roundsAt(c);
       console.log(
         line(
-          `${label}, ${c} sessions`,
+          `${label}, ${levelName(c)}`,
           run,
           `, gateway CPU ${(busy * 100).toFixed(0)}%, ${((cpu * 1000) / turns).toFixed(2)} CPU ms per turn`,
         ),

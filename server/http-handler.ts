@@ -35,10 +35,11 @@ export interface HandlerDeps {
   maintenance?: () => Promise<MaintenanceView>;
   next: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /**
-   * Event streams the gateway serves itself, ahead of Next (server/session-events.ts): true when
-   * the request was one (and is being answered).
+   * API routes the gateway serves itself, ahead of Next (a session's event stream, a message sent to
+   * it: server/session-events.ts, server/session-messages.ts): true when the request was one (and is
+   * being answered).
    */
-  streams?: (req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal) => Promise<boolean>;
+  routes?: (req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal) => Promise<boolean>;
   /** The methods each API path answers (from the route contracts); null for a path no route has. */
   methods: MethodLookup;
   isShuttingDown: () => boolean;
@@ -286,7 +287,7 @@ function createServe(deps: HandlerDeps) {
         res.on("close", forwardPrincipal(req.headers, principal));
         // Authenticated first: an anonymous caller learns nothing about paths but "sign in".
         if (checkMethod(req, res, url, deps.methods)) return;
-        if (deps.streams && (await deps.streams(req, res, url, principal))) return;
+        if (deps.routes && (await deps.routes(req, res, url, principal))) return;
       } else if (url.pathname.startsWith("/api/")) {
         if (checkMethod(req, res, url, deps.methods)) return;
       } else if (!deps.ui) {

@@ -21,6 +21,7 @@ import { CONTRACTS } from "../app/api/contracts";
 import { stopListeningForRevocations } from "../lib/auth/revocation";
 import { attachSocketIo } from "./socket";
 import { serveSessionEvents } from "./session-events";
+import { serveSessionMessage } from "./session-messages";
 import { configureLogger, logger } from "../lib/server/logger";
 import { db } from "../lib/server/db";
 import { redis } from "../lib/server/redis";
@@ -88,7 +89,9 @@ async function main(): Promise<void> {
     metricsToken: settings.server.metricsToken,
     https: settings.server.publicUrl.startsWith("https:"),
     next: (req, res) => nextHandle(req, res),
-    streams: (req, res, url, principal) => serveSessionEvents(req, res, url, principal, settings.redis.url),
+    routes: async (req, res, url, principal) =>
+      (await serveSessionEvents(req, res, url, principal, settings.redis.url)) ||
+      serveSessionMessage(req, res, url, principal),
     methods: methodTable(CONTRACTS),
     maintenance: () => readMaintenance(redis()),
     // Under a primary, /metrics is every worker's added up (Prometheus scrapes the one port).

@@ -1,25 +1,18 @@
 // GET /api/v1/sessions/{id}/events, served by the gateway's HTTP handler itself rather than a Next
 // route: each event is written to the connection as it arrives from the session's log, with none of
 // a route handler's per-chunk web-stream work in between (docs/performance.md, "Streaming"). The
-// contract stays app/api/v1/sessions/[id]/events/schema.ts; the frames are lib/http/sse.ts's.
+// contract stays app/api/v1/sessions/[id]/events/schema.ts; the stream is ./sse-writer.ts.
 // `Last-Event-ID` (or ?after=) replays what came after that sequence number first; unsharing the
 // session or revoking the caller's credential ends the stream saying why.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Principal } from "../lib/auth/principal";
-import { watchRevocations } from "../lib/auth/revocation";
 import { pathMatcher } from "../lib/api/contract";
-import {
-  SSE_HEADERS,
-  SSE_HEARTBEAT_MS,
-  SSE_KEEPALIVE_FRAME,
-  SSE_RETRY_FRAME,
-  sseEventFrame,
-  sseRevokedFrame,
-} from "../lib/http/sse";
+import { SSE_HEADERS, sseEventFrame } from "../lib/http/sse";
 import { followSession } from "../lib/realtime/event-log";
 import { redis } from "../lib/server/redis";
 import { sessionFor } from "../lib/sessions/service";
 import { contract } from "../app/api/v1/sessions/[id]/events/schema";
+import { sseWriter } from "./sse-writer";
 
 const match = pathMatcher(contract.path);
 
@@ -53,53 +46,14 @@ export async function serveSessionEvents(
     return true;
   }
   const after = resumeFrom(req, url);
-
-  let closed = false;
-  let ready = false;
-  /** Frames from the replay, written with the headers; a deletion among them ends the stream after them. */
-  const early: string[] = [];
-  let endAfterReplay = false;
-  const write = (frame: string) => {
-    if (closed) return;
-    if (ready) res.write(frame);
-    else early.push(frame);
-  };
-  const cleanups: (() => unknown)[] = [];
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    for (const c of cleanups) c();
-    res.end();
-  };
-  res.once("close", close);
-
-  // Following first: a log that cannot be read is a JSON error (503), not a stream that breaks.
+  const stream = sseWriter(res, { principal, sessionId, redisUrl });
+  // Following first: a log that cannot be read is a JSON error (503), not a stream that breaks. The
+  // replay is written with the headers; a deletion among it ends the stream after it.
   const unfollow = await followSession(redis(), redisUrl, sessionId, after, (e) => {
-    write(sseEventFrame(e));
-    if (e.type !== "session.deleted") return;
-    if (ready) close();
-    else endAfterReplay = true;
+    stream.write(sseEventFrame(e));
+    if (e.type === "session.deleted") stream.end();
   });
-  cleanups.push(() => void unfollow());
-  if (closed) {
-    void unfollow();
-    return true;
-  }
-  const unwatch = watchRevocations(redisUrl, {
-    principal,
-    sessionId,
-    end: (r) => {
-      write(sseRevokedFrame(r.kind === "share" ? "share" : "auth", sessionId, r.reason));
-      close();
-    },
-  });
-  const heartbeat = setInterval(() => write(SSE_KEEPALIVE_FRAME), SSE_HEARTBEAT_MS);
-  cleanups.push(unwatch, () => clearInterval(heartbeat));
-
-  res.writeHead(200, SSE_HEADERS);
-  res.write(SSE_RETRY_FRAME + early.join(""));
-  ready = true;
-  early.length = 0;
-  if (endAfterReplay) close();
+  stream.onClose(() => void unfollow());
+  stream.open();
   return true;
 }

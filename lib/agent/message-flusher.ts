@@ -36,7 +36,9 @@ class MessageFlusher {
   }
 
   async flush(): Promise<void> {
-    const batch = [...this.pending.values()];
+    // In id order, as the turn's end locks them (turn-rows.ts): two statements that lock the same
+    // rows in opposite orders can deadlock.
+    const batch = [...this.pending.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.pending.clear();
     if (batch.length === 0) return;
     const rows = batch.map(

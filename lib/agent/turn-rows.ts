@@ -144,9 +144,13 @@ const END_ROWS = `
         finished_at = now() AT TIME ZONE 'UTC'
     FROM input i WHERE t.id = i.turn_id
     RETURNING i.*
-  ), completed AS (
-    UPDATE messages SET complete = true
+  ), streaming AS (
+    -- Locked in id order, as the message flusher writes them: no deadlock between the two.
+    SELECT id FROM messages
     WHERE turn_id IN (SELECT turn_id FROM turn) AND complete = false
+    ORDER BY id FOR UPDATE
+  ), completed AS (
+    UPDATE messages SET complete = true WHERE id IN (SELECT id FROM streaming)
   ), recorded AS (
     INSERT INTO usage_records
       (tenant_id, user_id, session_id, turn_id, model, prompt_tokens, completion_tokens, cost_usd,

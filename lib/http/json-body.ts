@@ -3,19 +3,35 @@
 // error naming the field.
 import type { z } from "zod";
 import { AppError, fromZod } from "../errors";
-import { readBodyLimited } from "./read-body";
+import type { IncomingMessage } from "node:http";
+import { readBodyLimited, readRequestBody } from "./read-body";
 import { findUnstorableText } from "./storable-text";
+
+function checkJsonType(type: string | null | undefined): void {
+  if (!/^application\/json\b/i.test(type ?? ""))
+    throw new AppError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
+}
 
 export async function jsonBody<S extends z.ZodType>(
   request: Request,
   schema: S,
   limitBytes: number,
 ): Promise<z.infer<S>> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) {
-    throw new AppError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
-  }
-  const text = await readBodyLimited(request, limitBytes);
+  checkJsonType(request.headers.get("content-type"));
+  return parseJson(await readBodyLimited(request, limitBytes), schema);
+}
+
+/** jsonBody for a request the gateway answers itself (server/). */
+export async function jsonRequestBody<S extends z.ZodType>(
+  req: IncomingMessage,
+  schema: S,
+  limitBytes: number,
+): Promise<z.infer<S>> {
+  checkJsonType(req.headers["content-type"]);
+  return parseJson(await readRequestBody(req, limitBytes), schema);
+}
+
+function parseJson<S extends z.ZodType>(text: string, schema: S): z.infer<S> {
   let data: unknown;
   try {
     data = JSON.parse(text);

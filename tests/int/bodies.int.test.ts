@@ -1,6 +1,7 @@
 // Request bodies and identifiers at the edge of the real gateway: a huge chunked body (no
-// Content-Length) is cut off with 413 without the gateway buffering it, on the sign-in route and on the
-// internal callback before its signature is checked; a malformed session cookie is a 401; an id that
+// Content-Length) is cut off with 413 without the gateway buffering it, on the sign-in route, on a
+// message (which the gateway reads itself, not Next) and on the internal callback before its
+// signature is checked; a malformed session cookie is a 401; an id that
 // only looks like a UUID is a 404 before it reaches Postgres.
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,14 +27,23 @@ afterAll(async () => {
 });
 
 /** Streams up to `totalBytes` as a chunked body until the server answers; the status it answered with. */
-function chunkedPost(path: string, totalBytes: number): Promise<{ status: number; sentBytes: number }> {
+function chunkedPost(
+  path: string,
+  totalBytes: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; sentBytes: number }> {
   return new Promise((resolve, reject) => {
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     let sent = 0;
     let answered = false;
     const req = http.request(`${gw.base}${path}`, {
       method: "POST",
-      headers: { "content-type": "application/json", "transfer-encoding": "chunked", origin: gw.base },
+      headers: {
+        "content-type": "application/json",
+        "transfer-encoding": "chunked",
+        origin: gw.base,
+        ...headers,
+      },
     });
     req.on("response", (res) => {
       answered = true;
@@ -60,10 +70,16 @@ async function gatewayRss(): Promise<number> {
 }
 
 describe("request bodies", () => {
-  it("cuts a 50 MB chunked body off with 413 on sign-in and on the internal callback, without buffering it", async () => {
+  it("cuts a 50 MB chunked body off with 413 on sign-in, on a message and on the internal callback, without buffering it", async () => {
+    const sessionId = await client(gw.base, user.token).newSession();
     const before = await gatewayRss();
-    for (const path of ["/api/auth/login", "/api/internal/tool-results"]) {
-      const r = await chunkedPost(path, 50 * 1024 * 1024);
+    const auth = { authorization: `Bearer ${user.token}` };
+    for (const [path, headers] of [
+      ["/api/auth/login", {}],
+      [`/api/v1/sessions/${sessionId}/messages`, auth],
+      ["/api/internal/tool-results", {}],
+    ] as const) {
+      const r = await chunkedPost(path, 50 * 1024 * 1024, headers);
       expect(r.status, path).toBe(413);
       expect(r.sentBytes, path).toBeLessThan(50 * 1024 * 1024); // answered before the end
     }

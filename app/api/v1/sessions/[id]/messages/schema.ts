@@ -1,4 +1,5 @@
-// The contract of POST /api/v1/sessions/{id}/messages.
+// The contract of POST /api/v1/sessions/{id}/messages, which the gateway serves itself
+// (server/session-messages.ts: no Next route handler between the message and its turn).
 import { MessageAccepted, PostMessage } from "@/lib/api/components";
 import { defineRoute, uuidParam } from "@/lib/api/contract";
 import { SESSION_EVENT_ITEM } from "@/lib/api/sse-contract";
@@ -18,5 +19,5 @@ export const contract = defineRoute(
       errors: [400, 401, 402, 403, 404, 409, 413, 415, 429, 503],
     },
   },
-  { params: { id: uuidParam } },
+  { params: { id: uuidParam }, servedByGateway: true },
 );
