@@ -47,7 +47,9 @@ export function sseWriter(res: ServerResponse, revocable?: Revocable): SseWriter
     for (const cleanup of cleanups.splice(0)) cleanup();
     res.end();
   };
-  res.once("close", finish);
+  // A client that left while the stream was being prepared: it starts closed (its cleanups run as added).
+  if (res.closed) state = "closed";
+  else res.once("close", finish);
 
   const writer: SseWriter = {
     get closed() {

@@ -70,4 +70,31 @@ describe("sseWriter", () => {
     expect(late).toBe(1);
     expect(cleaned).toBe(1);
   });
+
+  it("starts closed when its client left while it was being prepared", async () => {
+    let served!: () => void;
+    const done = new Promise<void>((r) => (served = r));
+    let cleaned = 0;
+    let closedAtStart: boolean | undefined;
+    let received!: () => void;
+    const arrived = new Promise<void>((r) => (received = r));
+    server = http.createServer((_req, res) => {
+      received();
+      res.once("close", () => {
+        const stream = sseWriter(res);
+        closedAtStart = stream.closed;
+        stream.onClose(() => cleaned++);
+        served();
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+    const aborter = new AbortController();
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const asked = fetch(url, { signal: aborter.signal }).catch(() => undefined);
+    await arrived;
+    aborter.abort();
+    await Promise.all([asked, done]);
+    expect(closedAtStart).toBe(true);
+    expect(cleaned).toBe(1);
+  });
 });
