@@ -66,6 +66,7 @@ export async function serveSessionMessage(
     const stream = sseWriter(res, { principal, sessionId, redisUrl });
     stream.onClose(() => void subscription.stop());
     stream.open();
+    if (stream.closed) return; // the client left while the turn started
     try {
       await subscription.from(redis(), started.seq - 1, (e) => {
         if ("turnId" in e && e.turnId !== started.turnId) return;

@@ -42,11 +42,11 @@ async function whileLowIsHeld(low: string, high: string, write: () => Promise<un
     await waitUntil(
       async () =>
         (
-          await prober.query(
+          await prober.query<{ n: number }>(
             "SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
             [holderPid],
           )
-        ).rows[0].n > 0,
+        ).rows[0]!.n > 0,
       10_000,
       "the statement to wait for the held row",
     );
@@ -68,7 +68,7 @@ beforeAll(async () => {
   holder = new pg.Client({ connectionString: settings().database.url });
   prober = new pg.Client({ connectionString: settings().database.url });
   await Promise.all([holder.connect(), prober.connect()]);
-  holderPid = (await holder.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+  holderPid = (await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
 });
 afterAll(async () => {
   await Promise.all([holder?.end(), prober?.end()]);
