@@ -43,8 +43,10 @@ interface Level {
   spreadMs: number;
 }
 const levels: Level[] = (process.argv[3] ?? "1,200,200@2000").split(",").map((l) => {
-  const [sessions, spread] = l.split("@");
-  return { sessions: Number(sessions), spreadMs: Number(spread ?? 0) };
+  const m = /^(\d+)(?:@(\d+))?$/.exec(l);
+  if (!m || Number(m[1]) < 1)
+    throw new Error(`a level is SESSIONS or SESSIONS@MS (200, 200@2000), not "${l}"`);
+  return { sessions: Number(m[1]), spreadMs: Number(m[2] ?? 0) };
 });
 const levelName = (l: Level) =>
   `${l.sessions} session${l.sessions === 1 ? "" : "s"}${l.spreadMs ? `, over ${l.spreadMs / 1000} s` : ""}`;

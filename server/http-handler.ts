@@ -1,5 +1,6 @@
 // The gateway's HTTP pipeline in front of Next: request id, metrics, security headers, the health
-// endpoints, and the authentication gate for /api/v1/* (route handlers check again themselves).
+// endpoints, and the authentication gate for /api/v1/* (Next's route handlers check again themselves);
+// the routes the gateway serves itself (deps.routes) take the principal it authenticated.
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";

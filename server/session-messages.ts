@@ -76,7 +76,7 @@ export async function serveSessionMessage(
     } catch (err) {
       // The turn goes on (GET …/events follows it); this stream cannot, and ends cut short.
       logger().warn(
-        { err, sessionId, turnId: started.turnId },
+        { err, requestId: req.headers["x-request-id"], sessionId, turnId: started.turnId },
         "turn stream: the session's log cannot be read",
       );
       res.destroy();

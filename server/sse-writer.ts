@@ -22,7 +22,7 @@ export interface Revocable {
 }
 
 export interface SseWriter {
-  /** Sends the frame now, or with the headers when the stream is not open yet; nothing once closed. */
+  /** Sends the frame now, or with the headers when the stream is not open yet; nothing once ended. */
   write(frame: string): void;
   /** Sends the headers and what was written so far; starts the heartbeat and the revocation watch. */
   open(): void;
@@ -57,7 +57,7 @@ export function sseWriter(res: ServerResponse, revocable?: Revocable): SseWriter
     },
     write(frame) {
       if (state === "open") res.write(frame);
-      else if (state === "pending") early.push(frame);
+      else if (state === "pending" && !endWhenOpen) early.push(frame);
     },
     end() {
       if (state === "pending") endWhenOpen = true;

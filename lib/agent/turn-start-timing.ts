@@ -27,7 +27,7 @@ interface Clock {
 }
 
 // On globalThis: Next's route bundles and the custom server each load this module, and a clock
-// started by a route handler must be seen by the turn manager the server made.
+// started in either must be seen by the turn manager the server made.
 const clocks = () => singleton("turn-start-clocks", () => new AsyncLocalStorage<Clock>());
 
 function histogram() {

@@ -28,15 +28,22 @@ export async function readBodyLimited(request: Request, limitBytes: number): Pro
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** The same for a request the gateway answers itself; what is left of a refused body is discarded unread. */
+/**
+ * The same for a request the gateway answers itself. What is left of a refused body is read and
+ * dropped, not kept, so the client gets its 413 while it is still sending (closing the connection
+ * instead would cut its upload off before it could read the answer).
+ */
 export async function readRequestBody(req: IncomingMessage, limitBytes: number): Promise<string> {
   const declared = Number(req.headers["content-length"] ?? "0");
   if (declared > limitBytes) throw tooLarge(limitBytes);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.byteLength;
-    if (size > limitBytes) throw tooLarge(limitBytes);
+    if (size > limitBytes) {
+      req.resume();
+      throw tooLarge(limitBytes);
+    }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
