@@ -84,14 +84,19 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
         timeTurnStart(async () => {
           const session = await sessionFor(principal, sessionId, "write");
           turnStartStage("authorize");
-          await enforceRateLimit(principal, "chatMessages");
-          turnStartStage("rate_limit");
+          // Counted inside the start: a message sent again by the same name (the page retrying
+          // through a drain) answers with its turn and is not counted again; a refusal releases
+          // the name, so the message can be sent once the window allows.
           const { messageId, turnId } = await startOnce(
             { db: db(), redis: redis() },
             principal,
             sessionId,
             clientMessageId,
-            (turnId) => turns().start(principal, session, content, undefined, undefined, turnId),
+            async (turnId) => {
+              await enforceRateLimit(principal, "chatMessages");
+              turnStartStage("rate_limit");
+              return turns().start(principal, session, content, undefined, undefined, turnId);
+            },
           );
           return { messageId, turnId };
         }),

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientMessageKey } from "@/lib/agent/send-once";
 import { hit, rateLimitHeaders } from "@/lib/ratelimit/limiter";
 import { afterFailedSignIn, beforeSignIn, LOCK_AFTER, SLOW_AFTER } from "@/lib/auth/login-guard";
 import { createDb } from "@/lib/server/db";
@@ -123,6 +124,45 @@ describe("limits at the gateway", () => {
     }
     // Nothing was stored for the refused messages.
     expect(await db.message.count({ where: { sessionId: id } })).toBe(0);
+  });
+
+  it("counts a message sent again by the same name once; a refused one leaves its name free", async () => {
+    const user = await seedUser(db);
+    const api = client(gw.base, user.token);
+    const socket = await connectChat(gw.base, user.token);
+    try {
+      const send = async (content: string, clientMessageId: string) => {
+        const sessionId = await api.newSession();
+        return {
+          sessionId,
+          reply: await emitAck(socket, "message.send", { sessionId, content, clientMessageId }),
+        };
+      };
+      // One message, as the page sends it through a drain: three times by one name, in one session.
+      const name = randomUUID();
+      const first = await send("sent three times", name);
+      expect(first.reply).toMatchObject({ ok: true });
+      for (let i = 0; i < 2; i++) {
+        const again = await emitAck(socket, "message.send", {
+          sessionId: first.sessionId,
+          content: "sent three times",
+          clientMessageId: name,
+        });
+        expect(again).toEqual(first.reply);
+      }
+      // The limit is 3: two more messages go through, the fourth is refused.
+      expect((await send("second", randomUUID())).reply).toMatchObject({ ok: true });
+      expect((await send("third", randomUUID())).reply).toMatchObject({ ok: true });
+      const refusedName = randomUUID();
+      const refused = await send("fourth", refusedName);
+      expect(refused.reply).toMatchObject({ ok: false, error: { code: "rate_limited" } });
+      // Nothing stored for it, and its name is free for the page to send it again later.
+      expect(await db.message.count({ where: { sessionId: refused.sessionId } })).toBe(0);
+      expect(await redisA.get(clientMessageKey(refused.sessionId, refusedName))).toBeNull();
+      expect(await db.turn.count({ where: { sessionId: first.sessionId } })).toBe(1);
+    } finally {
+      socket.disconnect();
+    }
   });
 
   it("limits tool invocations per user", async () => {
