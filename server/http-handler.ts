@@ -8,6 +8,7 @@ import { principalOrThrow, type AuthDeps, type Principal } from "../lib/auth/pri
 import { dropForwarded, forwardPrincipal } from "../lib/auth/forwarded-principal";
 import { AppError, toAppError } from "../lib/errors";
 import { reportFailure } from "../lib/http/failure";
+import { sendJson } from "../lib/http/send-json";
 import { unstorableText } from "../lib/http/storable-text";
 import { contentSecurityPolicy, newCspNonce, securityHeaders } from "../lib/http/security-headers";
 import { clientAddress, CLIENT_IP_HEADER } from "../lib/http/client-ip";
@@ -88,21 +89,6 @@ function checkCsrf(req: IncomingMessage, allowed: string[]): void {
     "Cross-site request refused: cookie-authenticated writes must come from SomaAgent's own pages.",
     { details: [{ field: "origin", message: origin ? `${origin} is not allowed` : "missing" }] },
   );
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) return;
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "cache-control": "no-store",
-    ...headers,
-  });
-  res.end(JSON.stringify(body));
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {

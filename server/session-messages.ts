@@ -8,6 +8,7 @@ import type { Principal } from "../lib/auth/principal";
 import { pathMatcher } from "../lib/api/contract";
 import { getConfig } from "../lib/config";
 import { jsonRequestBody } from "../lib/http/json-body";
+import { sendJson } from "../lib/http/send-json";
 import { sseEventFrame } from "../lib/http/sse";
 import { TURN_END_EVENTS } from "../lib/realtime/events";
 import { subscribeSession } from "../lib/realtime/event-log";
@@ -43,13 +44,12 @@ export async function serveSessionMessage(
     const body = await jsonRequestBody(req, postMessageBody, settings.server.bodyLimitBytes);
     if (!(req.headers.accept ?? "").includes("text/event-stream")) {
       const { messageId, turnId } = await turns().start(principal, session, body.content);
-      res.writeHead(202, {
-        "content-type": "application/json; charset=utf-8",
-        "cache-control": "no-store",
-        location: `/api/v1/sessions/${sessionId}`,
-        ...rateLimitHeaders(limit),
-      });
-      res.end(JSON.stringify({ messageId, turnId }));
+      sendJson(
+        res,
+        202,
+        { messageId, turnId },
+        { location: `/api/v1/sessions/${sessionId}`, ...rateLimitHeaders(limit) },
+      );
       return;
     }
     // Subscribed before the turn starts: its first token does not wait for a subscription.

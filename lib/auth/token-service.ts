@@ -3,6 +3,7 @@
 // process reads, so the token stops working everywhere at once.
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { requiredText } from "../api/text-field";
 import { AppError } from "../errors";
 import type { Db } from "../server/db";
 import type { Principal } from "./principal";
@@ -13,7 +14,7 @@ import { isUuid } from "../ids";
 
 export const createTokenBody = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: requiredText(100),
     /** Days until it expires; none: it does not expire. */
     expiresInDays: z.number().int().min(1).max(3650).optional(),
   })

@@ -1,11 +1,12 @@
 // The memories API's shapes: request bodies, the list query, and a memory as the caller sees it.
 import { z } from "zod";
+import { requiredText, trimmedText } from "../api/text-field";
 import { KEYSET_CURSOR_PATTERN } from "../http/keyset-cursor";
 
 export const memoryScope = z.enum(["user", "tenant"]);
 export type MemoryScope = z.infer<typeof memoryScope>;
 
-const content = z.string().trim().min(1).max(20_000);
+const content = requiredText(20_000);
 const area = z
   .string()
   .min(1)
@@ -29,7 +30,7 @@ export const updateMemoryBody = z
 
 export const listMemoriesQuery = z
   .object({
-    query: z.string().trim().max(1_000).default(""),
+    query: trimmedText(1_000).default(""),
     cursor: z
       .string()
       .regex(new RegExp(`^(?:${KEYSET_CURSOR_PATTERN}|[0-9]{1,6})$`), "not a cursor from this listing")

@@ -2,6 +2,7 @@
 // expression or time zone is a 400 naming the field), responses are built to them, and the OpenAPI
 // document is generated from them.
 import { z } from "zod";
+import { requiredText } from "../api/text-field";
 import { cronProblem, isTimeZone } from "./cron";
 
 const MAX_PROMPT_CHARS = 32_000;
@@ -22,8 +23,8 @@ const timezone = z
   .refine(isTimeZone, "not a known time zone (an IANA name such as Europe/Berlin, or UTC)");
 
 const fields = {
-  name: z.string().trim().min(1).max(200),
-  prompt: z.string().trim().min(1, "must not be empty").max(MAX_PROMPT_CHARS),
+  name: requiredText(200),
+  prompt: requiredText(MAX_PROMPT_CHARS, "must not be empty"),
   /** Five fields, minute first, read in `timezone`. Give this or runAt. */
   cron: cron.nullable(),
   timezone,

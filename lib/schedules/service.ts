@@ -139,8 +139,10 @@ async function checkScheduleSession(tenantId: string, ownerId: string, sessionId
 
 /** Exactly one of cron and runAt; a one-off time must still be ahead. */
 function checkTiming(cron: string | null, runAt: Date | null, now: Date, runAtChanged: boolean): void {
-  if (Boolean(cron) === Boolean(runAt))
+  if (cron && runAt)
     throw invalid("cron", "give either a cron expression (cron) or a one-off time (runAt), not both");
+  if (!cron && !runAt)
+    throw invalid("cron", "give a cron expression (cron) or a one-off time (runAt): a schedule needs one");
   if (runAt && runAtChanged && runAt <= now) throw invalid("runAt", "must be in the future");
 }
 

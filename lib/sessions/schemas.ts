@@ -1,11 +1,12 @@
 // The public shapes of sessions and messages: request bodies are validated with these, responses are
 // built to them, and the OpenAPI document is generated from them.
 import { z } from "zod";
+import { requiredText } from "../api/text-field";
 import { TOOL_STATUSES } from "../tool-status";
 import { keysetCursor } from "../http/keyset-cursor";
 
-export const createSessionBody = z.object({ title: z.string().trim().min(1).max(200).optional() }).strict();
-export const renameSessionBody = z.object({ title: z.string().trim().min(1).max(200) }).strict();
+export const createSessionBody = z.object({ title: requiredText(200).optional() }).strict();
+export const renameSessionBody = z.object({ title: requiredText(200) }).strict();
 export const postMessageBody = z.object({ content: z.string().min(1, "must not be empty") }).strict();
 export const cancelTurnBody = z.object({ turnId: z.uuid().optional() }).strict();
 export const shareSessionBody = z

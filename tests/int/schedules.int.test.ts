@@ -116,6 +116,11 @@ describe("the schedules API", () => {
     const both = await schedule({ runAt: new Date(Date.now() + 60_000).toISOString() });
     expect(both.status).toBe(400);
     expect(field(both)).toEqual(["cron"]);
+    expect(both.json.error?.message).toMatch(/not both/);
+    const neither = await schedule({ cron: null });
+    expect(neither.status).toBe(400);
+    expect(field(neither)).toEqual(["cron"]);
+    expect(neither.json.error?.message).toMatch(/a schedule needs one/);
     const past = await schedule({ cron: null, runAt: "2020-01-01T00:00:00Z" });
     expect(past.status).toBe(400);
     expect(field(past)).toEqual(["runAt"]);
