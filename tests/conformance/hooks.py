@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 import schemathesis
 
 # CPython 3.11 as this machine has it (3.11.7, before the fix of python/cpython#106905) keeps
-# ast.parse's recursion count in one state shared by every thread, and a garbage collection in the middle of a parse can hand the
-# interpreter to another thread: two parses at once then fail with "SystemError: AST constructor
-# recursion depth mismatch". Hypothesis parses source files to describe its
-# filters, in both of the run's workers, and the coverage phase failed so with some seeds. One parse
-# at a time.
+# ast.parse's recursion count in one state shared by every thread, and a garbage collection in the
+# middle of a parse can hand the interpreter to another thread: two parses at once then fail with
+# "SystemError: AST constructor recursion depth mismatch". Hypothesis parses source files to describe
+# its filters, in both of the run's workers, and the coverage phase failed so with some seeds. One
+# parse at a time.
 _parse = ast.parse
 _parsing = threading.Lock()
 
