@@ -69,13 +69,26 @@ export async function historyFromDb(db: Db, sessionId: string): Promise<ChatMess
   return out;
 }
 
+/** The session's history as its last turn left it in the cache; null when not there (or unreadable). */
+export function readCachedHistory(redis: Redis, sessionId: string): Promise<ChatMessage[] | null> {
+  return redis.get(contextCacheKey(sessionId)).then(
+    (cached) => (cached ? (JSON.parse(cached) as ChatMessage[]) : null),
+    () => null,
+  );
+}
+
+/**
+ * The history from the cache (`cached`: a read already under way) or, when not there, from Postgres.
+ * The cache predates the turn's message (`fromCache`); Postgres already has it.
+ */
 export async function loadHistory(
   db: Db,
   redis: Redis,
   sessionId: string,
+  cached: Promise<ChatMessage[] | null> = readCachedHistory(redis, sessionId),
 ): Promise<{ history: ChatMessage[]; fromCache: boolean }> {
-  const cached = await redis.get(contextCacheKey(sessionId)).catch(() => null);
-  if (cached) return { history: JSON.parse(cached) as ChatMessage[], fromCache: true };
+  const history = await cached;
+  if (history) return { history, fromCache: true };
   return { history: await historyFromDb(db, sessionId), fromCache: false };
 }
 

@@ -36,6 +36,8 @@ export interface TurnInput {
   content: string;
   /** Aborted with a StopReason as its reason. */
   signal: AbortSignal;
+  /** The cached history, read while the turn's rows were written (see loadHistory). */
+  cachedHistory?: Promise<ChatMessage[] | null>;
 }
 
 export interface TurnOutcome {
@@ -361,7 +363,12 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
     };
   }
   const system: ChatMessage = { role: "system", content: systemPrompt(settings.agent.systemPrompt) };
-  const { history, fromCache } = await loadHistory(record.db, record.redis, record.sessionId);
+  const { history, fromCache } = await loadHistory(
+    record.db,
+    record.redis,
+    record.sessionId,
+    input.cachedHistory,
+  );
   // The cached history predates this turn's message; one rebuilt from Postgres already has it.
   if (fromCache) history.push({ role: "user", content: input.content });
   turnStartStage("history");

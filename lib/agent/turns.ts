@@ -14,7 +14,7 @@ import { singleton } from "../singleton";
 import { channelHub } from "../realtime/channel-hub";
 import { appendEvent } from "../realtime/event-log";
 import { cancelToolCalls } from "../tool-calls/cancel";
-import { dropHistory } from "./context";
+import { dropHistory, readCachedHistory } from "./context";
 import { runTurn, type StopReason, type TurnInput, type TurnOutcome } from "./run-turn";
 
 /** What answers a turn: the chat model's loop (runTurn), or another (a realtime call's provider). */
@@ -182,6 +182,9 @@ class TurnManager {
         "conflict",
         "A turn is already running in this session; wait for it to finish or stop it.",
       );
+    // The model's history, read from its cache while the turn's rows are written: the cache predates
+    // this message either way (the session's last turn saved it before giving up its lease).
+    const cachedHistory = driver ? undefined : readCachedHistory(this.redis, sessionId);
     let messageId: string;
     let title: string | undefined;
     try {
@@ -211,7 +214,9 @@ class TurnManager {
       content,
       ...(spoken ? { source: "voice" as const } : {}),
     });
-    await this.redis.set(turnStartSeqKey(turnId), started.seq, "EX", 24 * 3600);
+    // Where a page that loads the session mid-turn starts its replay. The model is not kept waiting
+    // for it; the message's answer is (below), so whatever the sender asks next finds it.
+    const seqKept = this.redis.set(turnStartSeqKey(turnId), started.seq, "EX", 24 * 3600);
     turnStartStage("event");
     if (title) void record.emit({ type: "session.updated", title });
     const controller = new AbortController();
@@ -230,18 +235,27 @@ class TurnManager {
       this.active.delete(turnId);
       await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
     };
-    const done = this.run(record, principal, content, controller.signal, release, driver, span).finally(
+    const done = this.run(
+      record,
+      principal,
+      { content, signal: controller.signal, ...(cachedHistory ? { cachedHistory } : {}) },
       release,
-    );
+      driver,
+      span,
+    ).finally(release);
     this.active.set(turnId, { sessionId, controller, done });
+    // The turn runs either way: a page that loads the session before it ends replays from its
+    // current end instead (what the turn already streamed is in its stored message by then).
+    await seqKept.catch((err: unknown) =>
+      logger().warn({ err, turnId, sessionId }, "the turn's first event number was not kept"),
+    );
     return { messageId, turnId, seq: started.seq };
   }
 
   private async run(
     record: TurnRecord,
     principal: Principal,
-    content: string,
-    signal: AbortSignal,
+    input: Pick<TurnInput, "content" | "signal" | "cachedHistory">,
     release: () => Promise<void>,
     driver: TurnDriver = runTurn,
     span: TraceSpan,
@@ -250,12 +264,11 @@ class TurnManager {
     const startedAt = performance.now();
     try {
       const outcome = await driver({
+        ...input,
         record,
         tenantId: principal.tenantId,
         userId: principal.userId,
         role: principal.role,
-        content,
-        signal,
       });
       await record.finish(
         outcome.status,

@@ -1,6 +1,7 @@
 // socket.io /chat and the turn lifecycle across gateway processes: events with sequence numbers,
 // replay after a reconnect, payload validation, tenant isolation, cancellation that reaches the
 // gateway running the turn, and recovery when that gateway dies mid-turn.
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   client,
@@ -15,7 +16,7 @@ import {
   type ChatStack,
   type TestUser,
 } from "../helpers/chat";
-import { stopProcess, waitUntil } from "../helpers/services";
+import { settings, stopProcess, waitUntil } from "../helpers/services";
 
 let stack: ChatStack;
 let alice: TestUser;
@@ -130,6 +131,60 @@ describe("socket.io /chat", () => {
       expect(new Set(seqs).size).toBe(seqs.length);
     } finally {
       again.disconnect();
+    }
+  });
+
+  it("the model sees the conversation once, from the cache or from Postgres; a running turn says where its events start", async () => {
+    const api = client(stack.base, alice.token);
+    const id = await api.newSession();
+    const socket = await connectChat(stack.base, alice.token);
+    const got = collect(socket);
+    const redis = new Redis(settings().redis.url);
+    // What the provider was sent for one message: the number of chat messages in its request.
+    const sentFor = async (content: string) => {
+      const before = stack.stub.requests.length;
+      const sent = await emitAck<{ turnId: string }>(socket, "message.send", { sessionId: id, content });
+      if (!sent.ok) throw new Error(`message.send: ${JSON.stringify(sent)}`);
+      await got.waitFor(
+        (e) => e.type === "turn.finished" && e.turnId === sent.data.turnId,
+        15_000,
+        `the turn of "${content}"`,
+      );
+      return stack.stub.requests.slice(before).map((r) => r.messages);
+    };
+    try {
+      await emitAck(socket, "session.join", { sessionId: id });
+      // The system prompt, then each exchange so far and the new message, none twice.
+      expect(await sentFor("one")).toEqual([2]);
+      expect(await redis.exists(`session:${id}:context`)).toBe(1);
+      expect(await sentFor("two")).toEqual([4]);
+      await redis.del(`session:${id}:context`);
+      expect(await sentFor("three")).toEqual([6]);
+      expect(await sentFor("four")).toEqual([8]);
+
+      const sent = await emitAck<{ turnId: string }>(socket, "message.send", {
+        sessionId: id,
+        content: "a long one [[slow]]",
+      });
+      if (!sent.ok) throw new Error(`message.send: ${JSON.stringify(sent)}`);
+      // As soon as the message is answered, a page loading the session knows where to replay from.
+      const detail = (await api.get(`/api/v1/sessions/${id}`)).json as unknown as {
+        turns: { id: string; status: string; startSeq: number | null }[];
+      };
+      const started = await got.waitFor(
+        (e) => e.type === "turn.started" && e.turnId === sent.data.turnId,
+        5_000,
+        "turn.started",
+      );
+      expect(detail.turns.find((t) => t.id === sent.data.turnId)).toMatchObject({
+        status: "running",
+        startSeq: started.seq,
+      });
+      await emitAck(socket, "turn.cancel", { sessionId: id, turnId: sent.data.turnId });
+      await got.waitFor((e) => e.type === "turn.cancelled", 15_000, "turn.cancelled");
+    } finally {
+      socket.disconnect();
+      redis.disconnect();
     }
   });
 
