@@ -92,11 +92,11 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
             principal,
             sessionId,
             clientMessageId,
-            async (turnId) => {
-              await enforceRateLimit(principal, "chatMessages");
-              turnStartStage("rate_limit");
-              return turns().start(principal, session, content, undefined, undefined, turnId);
-            },
+            (turnId) =>
+              turns().start(principal, session, content, {
+                turnId,
+                limited: enforceRateLimit(principal, "chatMessages").then(() => turnStartStage("rate_limit")),
+              }),
           );
           return { messageId, turnId };
         }),

@@ -63,6 +63,17 @@ export function admittedAhead(
   return ahead?.userId === userId && ahead.content === content && now - ahead.at < ADMITTED_FRESH_MS;
 }
 
+export interface StartOptions {
+  /** A spoken message: marked voice, with the call it came from (and its admission, if done ahead). */
+  spoken?: { callId: string; admitted?: Admitted };
+  /** Runs the turn instead of the chat model (a realtime call, whose provider answers). */
+  driver?: TurnDriver;
+  /** The turn's id, chosen by the caller (a schedule's run records it before the turn starts). */
+  turnId?: string;
+  /** The sender's rate limit, being counted: its refusal comes before admission's. */
+  limited?: Promise<unknown>;
+}
+
 interface Active {
   sessionId: string;
   controller: AbortController;
@@ -121,13 +132,10 @@ class TurnManager {
     principal: Principal,
     session: { id: string; title: string },
     content: string,
-    /** A spoken message: marked voice, with the call it came from (and its admission, if done ahead). */
-    spoken?: { callId: string; admitted?: Admitted },
-    /** Runs the turn instead of the chat model (a realtime call, whose provider answers). */
-    driver?: TurnDriver,
-    /** The turn's id, chosen by the caller (a schedule's run records it before the turn starts). */
-    turnId: string = crypto.randomUUID(),
+    { spoken, driver, turnId = crypto.randomUUID(), limited }: StartOptions = {},
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
+    // Its refusal is thrown where it is awaited (begin); a start refused before that leaves it unread.
+    void limited?.catch(() => undefined);
     // The turn's span, a child of what received the message: from admission to the turn's end (it
     // outlives the request that started it). Its model calls and tool calls are its children.
     const span = openSpan("turn", {
@@ -139,7 +147,7 @@ class TurnManager {
       },
     });
     return span
-      .run(() => this.begin(span, principal, session, content, spoken, driver, turnId))
+      .run(() => this.begin(span, principal, session, content, { spoken, driver, turnId, limited }))
       .catch((err: unknown) => {
         // Refused (admission, a turn already running) or failed to start: the span says which.
         const e = toAppError(err);
@@ -154,22 +162,25 @@ class TurnManager {
     principal: Principal,
     session: { id: string; title: string },
     content: string,
-    spoken: { callId: string; admitted?: Admitted } | undefined,
-    driver: TurnDriver | undefined,
-    turnId: string,
+    { spoken, driver, turnId, limited }: StartOptions & { turnId: string },
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
     const sessionId = session.id;
     refuseWhileDraining("turn");
     await refuseDuringMaintenance(this.redis);
     await this.listening;
-    // The lease is asked for alongside admission (one round trip for both, not one after the
-    // other); admission's refusal still comes first, and gives back a lease taken meanwhile.
+    // The lease is asked for alongside admission, and both alongside the caller's rate limit (one
+    // round trip for all, not one after the other); the rate limit's refusal comes first, then
+    // admission's, and either gives back a lease taken meanwhile.
     const leasing = this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
     // Its failure (Redis down) is thrown where it is awaited below, after admission's.
     void leasing.catch(() => undefined);
     try {
-      if (!admittedAhead(spoken?.admitted, principal.userId, content, performance.now()))
-        await this.admit(principal, content);
+      const admitting = admittedAhead(spoken?.admitted, principal.userId, content, performance.now())
+        ? undefined
+        : this.admit(principal, content);
+      void admitting?.catch(() => undefined);
+      await limited;
+      await admitting;
     } catch (err) {
       if ((await leasing.catch(() => null)) === "OK")
         await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);

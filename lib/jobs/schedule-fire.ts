@@ -69,7 +69,7 @@ export async function fireRun(
       ? await sessionFor(principal, schedule.sessionId, "write")
       : await sessionForThisRun(db, principal, runId, schedule.name);
     await db.scheduleRun.update({ where: { id: runId }, data: { sessionId: session.id } });
-    await turns().start(principal, session, schedule.prompt, undefined, undefined, turnId);
+    await turns().start(principal, session, schedule.prompt, { turnId });
     log.info({ sessionId: session.id }, "schedule run started its turn");
     await turns().active.get(turnId)?.done;
     await recordRunOutcome(db, runId);

@@ -435,8 +435,7 @@ export class VoiceCallPipeline {
     this.setState("thinking");
     try {
       await turns().start(this.opts.principal, this.opts.session, text, {
-        callId: this.opts.callId,
-        admitted,
+        spoken: { callId: this.opts.callId, admitted },
       });
     } catch (err) {
       const e = err as { message?: string };

@@ -5,6 +5,7 @@ import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientMessageKey } from "@/lib/agent/send-once";
+import { turnLeaseKey } from "@/lib/agent/turns";
 import { hit, rateLimitHeaders } from "@/lib/ratelimit/limiter";
 import { afterFailedSignIn, beforeSignIn, LOCK_AFTER, SLOW_AFTER } from "@/lib/auth/login-guard";
 import { createDb } from "@/lib/server/db";
@@ -156,8 +157,10 @@ describe("limits at the gateway", () => {
       const refusedName = randomUUID();
       const refused = await send("fourth", refusedName);
       expect(refused.reply).toMatchObject({ ok: false, error: { code: "rate_limited" } });
-      // Nothing stored for it, and its name is free for the page to send it again later.
+      // Nothing stored for it, no turn lease kept (it was asked for while the limit was counted),
+      // and its name is free for the page to send it again later.
       expect(await db.message.count({ where: { sessionId: refused.sessionId } })).toBe(0);
+      expect(await redisA.exists(turnLeaseKey(refused.sessionId))).toBe(0);
       expect(await redisA.get(clientMessageKey(refused.sessionId, refusedName))).toBeNull();
       expect(await db.turn.count({ where: { sessionId: first.sessionId } })).toBe(1);
     } finally {

@@ -349,8 +349,7 @@ export class RealtimeCall {
         this.opts.principal,
         this.opts.session,
         words || "(speech that was not recognised)",
-        { callId: this.opts.callId },
-        driver,
+        { spoken: { callId: this.opts.callId }, driver },
       );
     } catch (err) {
       // Refused (budget, a turn still running): the provider's answer goes on, unrecorded.
