@@ -255,8 +255,8 @@ class TurnManager {
       span,
     ).finally(release);
     this.active.set(turnId, { sessionId, controller, done });
-    // The turn runs either way: a page that loads the session before it ends replays from its
-    // current end instead (what the turn already streamed is in its stored message by then).
+    // The turn runs either way: a page that loads the session before it ends then trusts the
+    // turn's stored text (saved about once a second) and follows from the session's current end.
     await seqKept.catch((err: unknown) =>
       logger().warn({ err, turnId, sessionId }, "the turn's first event number was not kept"),
     );
