@@ -1,17 +1,50 @@
-// ioredis, one command connection per process. Commands wait for a (re)connection at most
-// commandTimeout, so readiness and request handlers report an outage instead of hanging.
-import { Redis } from "ioredis";
+// ioredis, one command connection per process. A command not answered within COMMAND_TIMEOUT_MS
+// fails, so readiness and request handlers report an outage instead of hanging (timedCommands).
+import { Redis, type Command } from "ioredis";
 import { singleton } from "../singleton";
 import { getConfig } from "../config";
 
+const COMMAND_TIMEOUT_MS = 2_000;
+
 export function createRedis(url: string, opts: { blocking?: boolean } = {}): Redis {
-  return new Redis(url, {
+  const client = new Redis(url, {
     lazyConnect: false,
     maxRetriesPerRequest: opts.blocking ? null : 1,
-    ...(opts.blocking ? {} : { commandTimeout: 2_000 }),
     connectTimeout: 3_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
+  if (!opts.blocking) timedCommands(client, COMMAND_TIMEOUT_MS);
+  return client;
+}
+
+/**
+ * What ioredis's `commandTimeout` does (a command not answered within `ms` fails with "Command timed
+ * out"), except that the deadline is judged once the event loop has read what arrived. ioredis's own
+ * timer fires in the loop's timers phase, before the poll phase reads the replies waiting on the
+ * socket: after the process was busy for longer than the timeout (a garbage collection, a burst of
+ * messages), every command in flight failed although Redis had answered within a millisecond, and
+ * an overloaded gateway refused messages it could have taken. Here an expired timer looks again
+ * after the poll phase (setImmediate); a command still unanswered then has really waited.
+ */
+export function timedCommands(client: Redis, ms: number): void {
+  const timed = new WeakSet<Command>();
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (command, stream) => {
+    // A command queued while disconnected passes here again when the queue is flushed.
+    if (!timed.has(command)) {
+      timed.add(command);
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (!command.isResolved) command.reject(new Error("Command timed out"));
+          }),
+        ms,
+      );
+      const clear = () => clearTimeout(timer);
+      command.promise.then(clear, clear);
+    }
+    return send(command, stream);
+  };
 }
 
 export function redis(): Redis {

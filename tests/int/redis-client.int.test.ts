@@ -1,0 +1,67 @@
+// The processes' Redis client (lib/server/redis.ts), against a private redis-server this test can
+// pause: a command Redis does not answer fails after the timeout, and one Redis answered while the
+// process was busy for longer than that is read, not failed (ioredis's own commandTimeout failed it).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Redis } from "ioredis";
+import { createRedis } from "@/lib/server/redis";
+import { freePort, startProcess, stopProcess, waitUntil } from "../helpers/services";
+
+let redisProc: ReturnType<typeof startProcess>;
+let client: Redis;
+
+/** Keeps the event loop busy, as a long garbage collection or a burst of work does. */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  redisProc = startProcess("redis-server", [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+  ]);
+  await waitUntil(
+    async () => redisProc.output().includes("Ready to accept connections"),
+    10_000,
+    "private redis",
+  );
+  client = createRedis(`redis://127.0.0.1:${port}`);
+  client.on("error", () => undefined);
+  await client.ping();
+}, 30_000);
+
+afterAll(async () => {
+  client?.disconnect();
+  redisProc?.kill("SIGCONT");
+  if (redisProc) await stopProcess(redisProc);
+});
+
+describe("the Redis client's command timeout", () => {
+  it("reads a reply that arrived while the process was busy for longer than the timeout", async () => {
+    const set = client.set("busy-test", "1");
+    const get = client.get("busy-test");
+    busy(2_500);
+    expect(await set).toBe("OK");
+    expect(await get).toBe("1");
+  });
+
+  it("fails a command Redis does not answer once the timeout has passed, and not before", async () => {
+    redisProc.kill("SIGSTOP");
+    try {
+      const sent = performance.now();
+      await expect(client.get("busy-test")).rejects.toThrow("Command timed out");
+      expect(performance.now() - sent).toBeGreaterThanOrEqual(1_990);
+    } finally {
+      redisProc.kill("SIGCONT");
+    }
+    // The connection goes on once Redis answers again.
+    await waitUntil(async () => (await client.get("busy-test").catch(() => null)) === "1", 10_000, "Redis");
+  });
+});
