@@ -92,11 +92,12 @@ export function attachChat(nsp: ChatNamespace, deps: { log: Logger; redisUrl: st
             principal,
             sessionId,
             clientMessageId,
-            (turnId) =>
-              turns().start(principal, session, content, {
-                turnId,
-                limited: enforceRateLimit(principal, "chatMessages").then(() => turnStartStage("rate_limit")),
-              }),
+            async (turnId) => {
+              // Counted before anything else is asked of Redis: a refused message costs one script.
+              await enforceRateLimit(principal, "chatMessages");
+              turnStartStage("rate_limit");
+              return turns().start(principal, session, content, { turnId });
+            },
           );
           return { messageId, turnId };
         }),

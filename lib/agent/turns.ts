@@ -70,8 +70,6 @@ export interface StartOptions {
   driver?: TurnDriver;
   /** The turn's id, chosen by the caller (a schedule's run records it before the turn starts). */
   turnId?: string;
-  /** The sender's rate limit, being counted: its refusal comes before admission's. */
-  limited?: Promise<unknown>;
 }
 
 interface Active {
@@ -132,10 +130,8 @@ class TurnManager {
     principal: Principal,
     session: { id: string; title: string },
     content: string,
-    { spoken, driver, turnId = crypto.randomUUID(), limited }: StartOptions = {},
+    { spoken, driver, turnId = crypto.randomUUID() }: StartOptions = {},
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
-    // Its refusal is thrown where it is awaited (begin); a start refused before that leaves it unread.
-    void limited?.catch(() => undefined);
     // The turn's span, a child of what received the message: from admission to the turn's end (it
     // outlives the request that started it). Its model calls and tool calls are its children.
     const span = openSpan("turn", {
@@ -147,7 +143,7 @@ class TurnManager {
       },
     });
     return span
-      .run(() => this.begin(span, principal, session, content, { spoken, driver, turnId, limited }))
+      .run(() => this.begin(span, principal, session, content, { spoken, driver, turnId }))
       .catch((err: unknown) => {
         // Refused (admission, a turn already running) or failed to start: the span says which.
         const e = toAppError(err);
@@ -162,25 +158,20 @@ class TurnManager {
     principal: Principal,
     session: { id: string; title: string },
     content: string,
-    { spoken, driver, turnId, limited }: StartOptions & { turnId: string },
+    { spoken, driver, turnId }: StartOptions & { turnId: string },
   ): Promise<{ messageId: string; turnId: string; seq: number }> {
     const sessionId = session.id;
     refuseWhileDraining("turn");
     await refuseDuringMaintenance(this.redis);
     await this.listening;
-    // The lease is asked for alongside admission, and both alongside the caller's rate limit (one
-    // round trip for all, not one after the other); the rate limit's refusal comes first, then
-    // admission's, and either gives back a lease taken meanwhile.
+    // The lease is asked for alongside admission (one round trip for both, not one after the
+    // other); admission's refusal still comes first, and gives back a lease taken meanwhile.
     const leasing = this.redis.set(turnLeaseKey(sessionId), turnId, "PX", LEASE_MS, "NX");
     // Its failure (Redis down) is thrown where it is awaited below, after admission's.
     void leasing.catch(() => undefined);
     try {
-      const admitting = admittedAhead(spoken?.admitted, principal.userId, content, performance.now())
-        ? undefined
-        : this.admit(principal, content);
-      void admitting?.catch(() => undefined);
-      await limited;
-      await admitting;
+      if (!admittedAhead(spoken?.admitted, principal.userId, content, performance.now()))
+        await this.admit(principal, content);
     } catch (err) {
       if ((await leasing.catch(() => null)) === "OK")
         await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);

@@ -157,8 +157,8 @@ describe("limits at the gateway", () => {
       const refusedName = randomUUID();
       const refused = await send("fourth", refusedName);
       expect(refused.reply).toMatchObject({ ok: false, error: { code: "rate_limited" } });
-      // Nothing stored for it, no turn lease kept (it was asked for while the limit was counted),
-      // and its name is free for the page to send it again later.
+      // Nothing stored for it, no turn lease taken, and its name is free for the page to send it
+      // again later.
       expect(await db.message.count({ where: { sessionId: refused.sessionId } })).toBe(0);
       expect(await redisA.exists(turnLeaseKey(refused.sessionId))).toBe(0);
       expect(await redisA.get(clientMessageKey(refused.sessionId, refusedName))).toBeNull();
