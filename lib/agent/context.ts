@@ -69,10 +69,21 @@ export async function historyFromDb(db: Db, sessionId: string): Promise<ChatMess
   return out;
 }
 
-/** The session's history as its last turn left it in the cache; null when not there (or unreadable). */
+/**
+ * The session's history as its last turn left it in the cache; null when not there or unreadable
+ * (Redis down, a damaged entry): it is then rebuilt from Postgres. Never rejects, so a read started
+ * ahead and never awaited (the turn refused meanwhile) cannot surface as an unhandled rejection.
+ */
 export function readCachedHistory(redis: Redis, sessionId: string): Promise<ChatMessage[] | null> {
   return redis.get(contextCacheKey(sessionId)).then(
-    (cached) => (cached ? (JSON.parse(cached) as ChatMessage[]) : null),
+    (cached) => {
+      if (!cached) return null;
+      try {
+        return JSON.parse(cached) as ChatMessage[];
+      } catch {
+        return null;
+      }
+    },
     () => null,
   );
 }

@@ -61,3 +61,19 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
   if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 }
+
+/** A redis-server of the test's own on `port` (no persistence), ready to take connections. */
+export async function startPrivateRedis(port: number): Promise<ReturnType<typeof startProcess>> {
+  const proc = startProcess("redis-server", [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+  ]);
+  await waitUntil(async () => proc.output().includes("Ready to accept connections"), 10_000, "private redis");
+  return proc;
+}

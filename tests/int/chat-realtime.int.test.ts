@@ -161,6 +161,9 @@ describe("socket.io /chat", () => {
       await redis.del(`session:${id}:context`);
       expect(await sentFor("three")).toEqual([6]);
       expect(await sentFor("four")).toEqual([8]);
+      // A damaged cache entry is rebuilt from Postgres too.
+      await redis.set(`session:${id}:context`, "{not json");
+      expect(await sentFor("five")).toEqual([10]);
 
       const sent = await emitAck<{ turnId: string }>(socket, "message.send", {
         sessionId: id,

@@ -10,10 +10,10 @@ import { createDb, type Db } from "@/lib/server/db";
 import { createRedis } from "@/lib/server/redis";
 import { createKafka } from "@/lib/server/kafka";
 import { gatewayChecks } from "@/lib/server/readiness";
-import { freePort, settings, startProcess, stopProcess, waitUntil } from "../helpers/services";
+import { freePort, settings, startPrivateRedis, stopProcess, waitUntil } from "../helpers/services";
 
 let redisPort: number;
-let redisProc: ReturnType<typeof startProcess> | undefined;
+let redisProc: Awaited<ReturnType<typeof startPrivateRedis>> | undefined;
 let server: http.Server;
 let base: string;
 let db: Db;
@@ -24,21 +24,7 @@ const kafkaAdmin = () => {
 let admin: Awaited<ReturnType<typeof kafkaAdmin>>;
 
 const startRedis = async () => {
-  redisProc = startProcess("redis-server", [
-    "--port",
-    String(redisPort),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-  ]);
-  await waitUntil(
-    async () => redisProc!.output().includes("Ready to accept connections"),
-    10_000,
-    "private redis",
-  );
+  redisProc = await startPrivateRedis(redisPort);
 };
 
 const OPERATOR_TOKEN = "operator-token-for-readiness-tests";

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { createRedis } from "@/lib/server/redis";
-import { freePort, startProcess, stopProcess, waitUntil } from "../helpers/services";
+import { freePort, startPrivateRedis, stopProcess, waitUntil } from "../helpers/services";
 
-let redisProc: ReturnType<typeof startProcess>;
+let redisProc: Awaited<ReturnType<typeof startPrivateRedis>>;
 let client: Redis;
 
 /** Keeps the event loop busy, as a long garbage collection or a burst of work does. */
@@ -17,21 +17,7 @@ function busy(ms: number): void {
 
 beforeAll(async () => {
   const port = await freePort();
-  redisProc = startProcess("redis-server", [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-  ]);
-  await waitUntil(
-    async () => redisProc.output().includes("Ready to accept connections"),
-    10_000,
-    "private redis",
-  );
+  redisProc = await startPrivateRedis(port);
   client = createRedis(`redis://127.0.0.1:${port}`);
   client.on("error", () => undefined);
   await client.ping();
