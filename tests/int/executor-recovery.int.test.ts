@@ -59,7 +59,7 @@ describe.each(["bullmq", "kafka"] as const)("over %s", (transport: Transport) =>
     expect(rows).toEqual([{ status: "succeeded", attempts: 2 }]);
   }, 120_000);
 
-  it("shares 100 calls between two executors with no loss or duplicate", async () => {
+  it("shares calls between two executors with no loss or duplicate", async () => {
     while (executors.filter((e) => e.exitCode === null && e.signalCode === null).length < 2) await start();
     if (transport === "kafka") {
       // Both members must hold partitions before the work arrives, or the first drains it alone.
@@ -82,20 +82,27 @@ describe.each(["bullmq", "kafka"] as const)("over %s", (transport: Transport) =>
         await admin.disconnect();
       }
     }
-    const sessions = await Promise.all(Array.from({ length: 10 }, () => gw.newSession()));
-    const ids = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => gw.enqueue("response", { text: `n${i}` }, sessions[i % 10]!)),
-    );
-    const results = await Promise.all(ids.map((id) => gw.wait(id, 90_000)));
-    expect(results.every((r) => r?.status === "succeeded")).toBe(true);
-    const rows = await gw.db.toolCall.findMany({
-      where: { id: { in: ids } },
-      select: { attempts: true, claimedBy: true },
-    });
-    expect(rows).toHaveLength(100);
-    expect(rows.every((r) => r.attempts === 1)).toBe(true);
-    const byExecutor = new Set(rows.map((r) => r.claimedBy));
-    expect(byExecutor.size).toBe(2);
+    // Each call has its own session: over Kafka the keys then spread over both members' partitions
+    // (with 10 sessions, all on one member's 2 of 3 partitions was 1 run in 60). BullMQ hands a job
+    // to whichever worker asks first, and a burst of quick calls (under a second here) can be over
+    // before a just-started executor asks: the calls come in waves of 100 until both have taken some.
+    const claimedBy = new Set<string | null>();
+    for (let wave = 0; wave < 5 && claimedBy.size < 2; wave++) {
+      const sessions = await Promise.all(Array.from({ length: 100 }, () => gw.newSession()));
+      const batch = await Promise.all(
+        sessions.map((s, i) => gw.enqueue("response", { text: `w${wave}n${i}` }, s)),
+      );
+      const results = await Promise.all(batch.map((id) => gw.wait(id, 90_000)));
+      expect(results.every((r) => r?.status === "succeeded")).toBe(true);
+      const rows = await gw.db.toolCall.findMany({
+        where: { id: { in: batch } },
+        select: { attempts: true, claimedBy: true },
+      });
+      expect(rows).toHaveLength(100);
+      expect(rows.every((r) => r.attempts === 1)).toBe(true);
+      for (const r of rows) claimedBy.add(r.claimedBy);
+    }
+    expect(claimedBy.size).toBe(2);
   }, 120_000);
 
   it("finishes every call a killed executor had in flight, on the executor left", async () => {

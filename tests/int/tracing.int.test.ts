@@ -107,8 +107,20 @@ describe.each(["bullmq", "kafka"] as const)("one trace per turn over %s", (trans
     expect(end.type).toBe("turn.finished");
     const turnId = (end as Extract<SessionEvent, { type: "turn.finished" }>).turnId;
 
-    // The gateway's turn span names the trace; the whole trace is complete once the second model
-    // stream (after the result came back) has been exported by the gateway.
+    // The gateway's turn span names the trace. Each process exports its spans in batches of its own,
+    // as they end: the executor's root (executor.process, ended after the delivery) may reach Jaeger
+    // after the gateway's answer, and the request's span (ended after the answer's stream) last.
+    const CHAIN = [
+      "tool.call",
+      "outbox.insert",
+      "outbox.publish",
+      "executor.process",
+      "executor.claim",
+      "sandbox.run",
+      "executor.record",
+      "executor.deliver",
+      "tool.result",
+    ] as const;
     let trace!: JaegerTrace;
     await waitUntil(
       async () => {
@@ -116,11 +128,8 @@ describe.each(["bullmq", "kafka"] as const)("one trace per turn over %s", (trans
         if (found.length !== 1) return false;
         trace = await traceById(found[0]!.traceID);
         const names = trace.spans.map((s) => s.operationName);
-        // The request's span ends last (after the answer's stream), and may reach Jaeger in a later
-        // batch than the rest.
         return (
-          names.includes("sandbox.run") &&
-          names.includes("tool.result") &&
+          CHAIN.every((n) => names.includes(n)) &&
           names.includes("POST /api/v1/sessions/:id/messages") &&
           names.filter((n) => n === "model.stream").length === 2
         );
@@ -171,17 +180,6 @@ describe.each(["bullmq", "kafka"] as const)("one trace per turn over %s", (trans
     }
 
     // The tool call's chain crosses the outbox and the bus into the executor and back, in order.
-    const CHAIN = [
-      "tool.call",
-      "outbox.insert",
-      "outbox.publish",
-      "executor.process",
-      "executor.claim",
-      "sandbox.run",
-      "executor.record",
-      "executor.deliver",
-      "tool.result",
-    ] as const;
     const span = Object.fromEntries(CHAIN.map((n) => [n, one(n)])) as Record<
       (typeof CHAIN)[number],
       JaegerSpan
