@@ -279,11 +279,13 @@ export const useVoice = create<VoiceStore>((set, get) => {
           pc = null;
           await emit("voice.fallback", { callId: reply.callId });
           const callId = reply.callId;
-          fallback = new PcmFallback(
+          const opened = await PcmFallback.open(
             mic,
             (pcm) => socket?.emit("voice.audio", { callId, pcm }),
             () => get().talking,
           );
+          if (get().callId !== callId) return opened.close(); // hung up meanwhile
+          fallback = opened;
           set({
             notice:
               "Direct audio is blocked here, so the call's audio goes through the server: the microphone pauses while the agent speaks.",
