@@ -9,7 +9,7 @@ import { appendEvent } from "../realtime/event-log";
 import type { SessionEventBody, Usage } from "../realtime/events";
 import type { StoredToolCall } from "./context";
 import { messageFlusher } from "./message-flusher";
-import { finishTurnRows } from "./turn-rows";
+import { completeAssistantMessage, finishTurnRows } from "./turn-rows";
 
 export class TurnRecord {
   private writes: Promise<unknown> = Promise.resolve();
@@ -148,22 +148,14 @@ export class AssistantMessage {
     if (!this.content && toolCalls.length === 0) return undefined;
     const content = this.content;
     // Inserted, or completed over the text the flusher saved while it streamed; tool calls only
-    // when there are (as Prisma's upsert left the column alone otherwise).
+    // when there are. Shared with the messages completed at the same moment (turn-rows.ts).
     await this.turn.queueWrite(() =>
-      sqlPool(this.turn.db).query({
-        name: "turn-assistant-complete",
-        text: `INSERT INTO messages (id, session_id, turn_id, role, content, complete, tool_calls, created_at)
-               VALUES ($1::uuid, $2::uuid, $3::uuid, 'assistant', $4, true, $5::jsonb, now() AT TIME ZONE 'UTC')
-               ON CONFLICT (id) DO UPDATE
-               SET content = EXCLUDED.content, complete = true,
-                   tool_calls = COALESCE(EXCLUDED.tool_calls, messages.tool_calls)`,
-        values: [
-          this.id,
-          this.turn.sessionId,
-          this.turn.turnId,
-          content,
-          toolCalls.length ? JSON.stringify(toolCalls) : null,
-        ],
+      completeAssistantMessage(this.turn.db, {
+        id: this.id,
+        sessionId: this.turn.sessionId,
+        turnId: this.turn.turnId,
+        content,
+        toolCalls: toolCalls.length ? JSON.stringify(toolCalls) : null,
       }),
     );
     if (content)

@@ -1,4 +1,5 @@
-// A turn's rows in one statement at its start and one at its end, straight on the pool
+// A turn's rows in one statement at its start, one per assistant message it completes and one at its
+// end, straight on the pool
 // (lib/server/db.ts: a Prisma query costs several times the CPU of the same statement on the pool),
 // and shared by the turns starting (or ending) at the same moment (lib/db/statement-batcher.ts): on a
 // busy gateway Postgres's time per statement is what turns queue for. Each statement is one round
@@ -7,6 +8,8 @@
 //    is still "New chat" and has no message yet), only if the session is still the tenant's and not
 //    deleted. The session's row is checked here, in the same statement that writes, so a session
 //    deleted since its access was checked (or answered from a cache) gets no turn.
+//  - an assistant message completed: its final text and tool calls (inserted, or over the text the
+//    message flusher saved while it streamed).
 //  - end: the turn's status and usage, its messages marked complete, and its usage row.
 import { randomUUID } from "node:crypto";
 import { AppError } from "../errors";
@@ -30,14 +33,15 @@ export interface TurnRows {
 }
 
 /**
- * Writes the rows; returns the message's id and whether the session took `title`. A session that is
- * gone, deleted or another tenant's is a 404, as its access check would have said. Turns starting
- * at the same moment share a statement (lib/db/statement-batcher.ts).
+ * Writes the rows; returns the message's id, whether the session took `title` and whether this is
+ * the session's first message (nothing before it: its history is empty). A session that is gone,
+ * deleted or another tenant's is a 404, as its access check would have said. Turns starting at the
+ * same moment share a statement (lib/db/statement-batcher.ts).
  */
 export async function insertTurnRows(
   db: Db,
   rows: TurnRows,
-): Promise<{ messageId: string; renamed: boolean }> {
+): Promise<{ messageId: string; renamed: boolean; first: boolean }> {
   const row: StartRow = {
     ...rows,
     messageId: randomUUID(),
@@ -46,7 +50,7 @@ export async function insertTurnRows(
   };
   const written = await batchers(db).start.write(row);
   if (!written) throw new AppError("not_found", "No such session.");
-  return { messageId: row.messageId, renamed: written.renamed };
+  return { messageId: row.messageId, renamed: written.renamed, first: written.first };
 }
 
 interface StartRow extends TurnRows {
@@ -66,11 +70,10 @@ const START_ROWS = `
       AS i(turn_id, session_id, tenant_id, user_id, content, source, voice, message_id, title,
            default_title)
   ), fresh AS (
-    SELECT i.*,
-           s.title = i.default_title
-             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id) AS renamed
+    SELECT i.*, e.first, e.first AND s.title = i.default_title AS renamed
     FROM input i
     JOIN sessions s ON s.id = i.session_id AND s.tenant_id = i.tenant_id AND s.deleted_at IS NULL
+    CROSS JOIN LATERAL (SELECT NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id) AS first) e
   ), turn AS (
     INSERT INTO turns (id, session_id, user_id, started_at)
     SELECT turn_id, session_id, user_id, now() AT TIME ZONE 'UTC' FROM fresh
@@ -85,10 +88,16 @@ const START_ROWS = `
         title = CASE WHEN fresh.renamed THEN fresh.title ELSE s.title END
     FROM fresh WHERE s.id = fresh.session_id
   )
-  SELECT turn_id, renamed FROM fresh`;
+  SELECT turn_id, renamed, first FROM fresh`;
 
-async function startRows(db: Db, rows: StartRow[]): Promise<({ renamed: boolean } | null)[]> {
-  const { rows: written } = await sqlPool(db).query<{ turn_id: string; renamed: boolean }>({
+/** What the start wrote: whether the session took the title, whether it had no message before. */
+interface Started {
+  renamed: boolean;
+  first: boolean;
+}
+
+async function startRows(db: Db, rows: StartRow[]): Promise<(Started | null)[]> {
+  const { rows: written } = await sqlPool(db).query<{ turn_id: string; renamed: boolean; first: boolean }>({
     name: "turn-start-rows",
     text: START_ROWS,
     values: [
@@ -104,7 +113,7 @@ async function startRows(db: Db, rows: StartRow[]): Promise<({ renamed: boolean 
       rows.map((r) => r.defaultTitle),
     ],
   });
-  const byTurn = new Map(written.map((w) => [w.turn_id, { renamed: w.renamed }]));
+  const byTurn = new Map(written.map((w) => [w.turn_id, { renamed: w.renamed, first: w.first }]));
   return rows.map((r) => byTurn.get(r.turnId) ?? null);
 }
 
@@ -183,9 +192,58 @@ async function endRows(db: Db, ends: TurnEnd[]): Promise<boolean[]> {
   return ends.map((e) => ended.has(e.turnId));
 }
 
+/** An assistant message's final text and tool calls (JSON), as `completeAssistantMessage` writes them. */
+export interface CompletedMessage {
+  id: string;
+  sessionId: string;
+  turnId: string;
+  content: string;
+  toolCalls: string | null;
+}
+
+/**
+ * Writes an assistant message complete: inserted, or completed over the text the flusher saved while
+ * it streamed (its tool calls kept when none are given). Messages completed at the same moment share
+ * a statement.
+ */
+export async function completeAssistantMessage(db: Db, message: CompletedMessage): Promise<void> {
+  await batchers(db).completed.write(message);
+}
+
+// In id order, as the flusher and the turn's end lock messages: no deadlock between them. One message
+// appears at most once (each is completed once).
+const COMPLETED_ROWS = `
+  INSERT INTO messages (id, session_id, turn_id, role, content, complete, tool_calls, created_at)
+  SELECT id, session_id, turn_id, 'assistant', content, true, tool_calls::jsonb, now() AT TIME ZONE 'UTC'
+  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])
+    AS i(id, session_id, turn_id, content, tool_calls)
+  ORDER BY id
+  ON CONFLICT (id) DO UPDATE
+  SET content = EXCLUDED.content, complete = true,
+      tool_calls = COALESCE(EXCLUDED.tool_calls, messages.tool_calls)`;
+
+async function completedRows(db: Db, messages: CompletedMessage[]): Promise<void[]> {
+  await sqlPool(db).query({
+    name: "turn-assistant-complete",
+    text: COMPLETED_ROWS,
+    values: [
+      messages.map((m) => m.id),
+      messages.map((m) => m.sessionId),
+      messages.map((m) => m.turnId),
+      messages.map((m) => m.content),
+      messages.map((m) => m.toolCalls),
+    ],
+  });
+  return messages.map(() => undefined);
+}
+
 function makeBatchers(db: Db) {
   return {
-    start: new StatementBatcher<StartRow, { renamed: boolean } | null>({
+    completed: new StatementBatcher<CompletedMessage, void>({
+      many: (messages) => completedRows(db, messages),
+      one: async (message) => void (await completedRows(db, [message])),
+    }),
+    start: new StatementBatcher<StartRow, Started | null>({
       many: (rows) => startRows(db, rows),
       one: async (row) => (await startRows(db, [row]))[0]!,
     }),

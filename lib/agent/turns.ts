@@ -186,7 +186,7 @@ class TurnManager {
       );
     // The model's history, read from its cache while the turn's rows are written: the cache predates
     // this message either way (the session's last turn saved it before giving up its lease).
-    const cachedHistory = driver ? undefined : readCachedHistory(this.redis, sessionId);
+    let cachedHistory = driver ? undefined : readCachedHistory(this.redis, sessionId);
     let messageId: string;
     let title: string | undefined;
     try {
@@ -203,6 +203,9 @@ class TurnManager {
       });
       messageId = rows.messageId;
       if (rows.renamed) title = titleFrom(content);
+      // The session's first message (a new chat): there is no history to read, from the cache or
+      // from Postgres.
+      if (rows.first && cachedHistory) cachedHistory = Promise.resolve([]);
       turnStartStage("record");
     } catch (err) {
       await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);

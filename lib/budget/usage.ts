@@ -7,6 +7,7 @@ import type { TenantConfig } from "../config/files";
 import { AppError } from "../errors";
 import { budgetMetrics } from "./metrics";
 import type { Db } from "../server/db";
+import { singleton } from "../singleton";
 
 const CACHE_TTL_S = 600;
 
@@ -58,6 +59,27 @@ export async function sumTokens(
   };
 }
 
+/** Totals being rebuilt from Postgres in this process, by cache key. */
+const rebuilding = () => singleton("budget-rebuilds", () => new Map<string, Promise<number>>());
+
+/**
+ * A missing total, summed from Postgres and cached. The turns that find it missing at the same
+ * moment (every turn of a busy tenant when it expires, or at midnight) share one sum.
+ */
+function rebuild(db: Db, redis: Redis, key: string, tenantId: string, since: Date): Promise<number> {
+  const inFlight = rebuilding();
+  let total = inFlight.get(key);
+  if (!total) {
+    total = (async () => {
+      const tokens = (await sumTokens(db, { tenantId }, since)).tokens;
+      await redis.set(key, tokens, "EX", CACHE_TTL_S, "NX");
+      return tokens;
+    })().finally(() => inFlight.delete(key));
+    inFlight.set(key, total);
+  }
+  return total;
+}
+
 /** The tenant's tokens used today and this month (UTC). */
 export async function tenantTokens(
   db: Db,
@@ -68,12 +90,11 @@ export async function tenantTokens(
   const keys = [dayKey(tenantId, p), monthKey(tenantId, p)] as const;
   const cached = await redis.mget(...keys);
   const [day, month] = await Promise.all(
-    ([0, 1] as const).map(async (i) => {
-      if (cached[i] !== null) return Number(cached[i]);
-      const total = (await sumTokens(db, { tenantId }, i === 0 ? p.dayStart : p.monthStart)).tokens;
-      await redis.set(keys[i], total, "EX", CACHE_TTL_S, "NX");
-      return total;
-    }),
+    ([0, 1] as const).map(async (i) =>
+      cached[i] !== null
+        ? Number(cached[i])
+        : rebuild(db, redis, keys[i], tenantId, i === 0 ? p.dayStart : p.monthStart),
+    ),
   );
   return { day: day!, month: month! };
 }

@@ -154,6 +154,9 @@ describe("socket.io /chat", () => {
     };
     try {
       await emitAck(socket, "session.join", { sessionId: id });
+      // A new session's first message has no history to read: not even a cache entry left behind
+      // (its start says the session had no message before).
+      await redis.set(`session:${id}:context`, JSON.stringify([{ role: "user", content: "stale" }]));
       // The system prompt, then each exchange so far and the new message, none twice.
       expect(await sentFor("one")).toEqual([2]);
       expect(await redis.exists(`session:${id}:context`)).toBe(1);

@@ -1,13 +1,13 @@
-// The two statements that write several streaming messages at once, the message flusher's (their
-// text, once a second) and a turn's end (marks them complete), lock the rows in id order, so they
-// cannot deadlock on each other. Each is started while the test holds the lower id's row: it must
+// The statements that write several streaming messages at once, the message flusher's (their text,
+// once a second), a turn's end (marks them complete) and the messages completed together (their final
+// text), lock the rows in id order, so they cannot deadlock on each other. Each is started while the test holds the lower id's row: it must
 // then wait holding nothing, so the higher id's row is still free (NOWAIT). The higher id is
 // inserted first, so locking in insertion (or scan) order would take it first.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@/lib/server/db";
-import { finishTurnRows } from "@/lib/agent/turn-rows";
+import { completeAssistantMessage, finishTurnRows } from "@/lib/agent/turn-rows";
 import { messageFlusher } from "@/lib/agent/message-flusher";
 import { seedUser, type TestUser } from "../helpers/chat";
 import { settings, waitUntil } from "../helpers/services";
@@ -104,5 +104,33 @@ describe("streaming messages are locked in id order", () => {
     await whileLowIsHeld(t.low, t.high, () => flusher.flush());
     const rows = await db.message.findMany({ where: { turnId: t.turnId } });
     expect(rows.map((m) => m.content).sort()).toEqual([`text of ${t.low}`, `text of ${t.high}`]);
+  });
+
+  it("by messages completed at the same moment", async () => {
+    const t = await streamingTurn();
+    const other = await streamingTurn();
+    const complete = (turn: typeof t, id: string) =>
+      completeAssistantMessage(db, {
+        id,
+        sessionId: turn.sessionId,
+        turnId: turn.turnId,
+        content: `final ${id}`,
+        toolCalls: null,
+      });
+    await whileLowIsHeld(t.low, t.high, () =>
+      // Two go out alone (the statements allowed in flight at once); the next two, high first,
+      // wait for them and go out together, as one statement.
+      Promise.all([
+        complete(other, other.low),
+        complete(other, other.high),
+        complete(t, t.high),
+        complete(t, t.low),
+      ]),
+    );
+    const rows = await db.message.findMany({ where: { turnId: t.turnId } });
+    expect(rows.map((m) => [m.content, m.complete]).sort()).toEqual([
+      [`final ${t.low}`, true],
+      [`final ${t.high}`, true],
+    ]);
   });
 });
