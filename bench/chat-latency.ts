@@ -6,7 +6,11 @@
 // same run: the same stream read straight from the provider. A turn without a provider timestamp is
 // counted missing, never a 0 ms sample; refusals, failed turns and turns that never ended (within
 // a round's time bound) are counted and named.
-// The test provider runs in this process, so both timestamps come from one clock. Its tokens come
+// The test provider runs in a process of its own (bench/lib/chat-provider-process.ts) and stamps its
+// first tokens with the clock the clients use (performance.timeOrigin + now(), checked each run), so
+// the clients' process (this one) and the provider do not delay each other; each line prints this
+// process's and the provider's event-loop delay, since a stall here between the provider's stamp and
+// the client's still counts as the gateway's time. Its tokens come
 // 200 ms apart ([[delay:200]]), so a turn's start-up work (rows, history, the provider request) is
 // done before its first token and the figure is what streaming itself costs. With many sessions
 // sending at once, the other sessions' start-up work is not: their turns are still starting when
@@ -20,7 +24,6 @@
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import OpenAI from "openai";
-import { startStubProvider } from "../server/offline-provider/server";
 import { createDb } from "../lib/server/db";
 import { getConfig } from "../lib/config";
 import { SseParser } from "../lib/http/sse-parse";
@@ -37,6 +40,8 @@ import {
 import type { SessionEvent } from "../lib/realtime/events";
 import { stopProcess } from "../tests/helpers/services";
 import { reportLoggedErrors } from "./lib/processes";
+import { startProviderProcess } from "./lib/chat-provider";
+import { loopDelay } from "./lib/child-rpc";
 
 const rounds = Number(process.argv[2] ?? 5);
 const levels = (process.argv[3] ?? "1,50,200,1000").split(",").map(Number);
@@ -52,7 +57,6 @@ if (
 /** A round's turns not over after this long are counted as never ended and the round moves on. */
 const ROUND_TIMEOUT_MS = 120_000;
 const now = () => performance.timeOrigin + performance.now();
-const firstToken = new Map<string, number>();
 /** Messages the gateway refused (they would otherwise go unnoticed as missing samples). */
 const refused: string[] = [];
 /**
@@ -65,12 +69,16 @@ const failed: string[] = [];
 /** Turns whose end never arrived within the round's bound. */
 let neverEnded = 0;
 
-/** The sample for a first token received at `t`, or undefined (counted missing) without a timestamp. */
-function gatewayAdded(marker: string, t: number): number | undefined {
-  const sent = firstToken.get(marker);
-  firstToken.delete(marker);
+/**
+ * Takes the provider's first-token stamp for `marker` (also in a warm-up round, so none is left
+ * behind); for a counted turn whose first token reached the client at `t`, the sample, or nothing
+ * (counted missing) without a stamp.
+ */
+async function gatewayAdded(samples: number[], marker: string, t: number, counted: boolean) {
+  const sent = await provider.take("first", marker);
+  if (!counted || !t) return;
   if (sent === undefined) missing++;
-  return sent === undefined ? undefined : t - sent;
+  else samples.push(t - sent);
 }
 
 function pct(sorted: number[], p: number): number {
@@ -88,8 +96,9 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-const stub = await startStubProvider({ onFirstToken: (msg) => firstToken.set(msg, now()) });
-const { gateway, base } = await startGateway(stub, {
+const provider = await startProviderProcess();
+const benchLag = loopDelay();
+const { gateway, base } = await startGateway(provider, {
   LOG_LEVEL: "warn",
   SOMA_AGENT_MAX_STEPS: "2",
   SOMA_CONF_DIR: "bench/conf", // no rate limits or budgets in the way
@@ -142,19 +151,13 @@ async function socketRun(concurrency: number, rounds: number): Promise<number[]>
     await Promise.all(sockets.map((s, i) => emitAck(s, "session.join", { sessionId: sessions[i] })));
     for (let r = 0; r < rounds + 1; r++) {
       await Promise.all(
-        sockets.map((s, i) => {
+        sockets.map(async (s, i) => {
           let onEvent: ((e: SessionEvent) => void) | undefined;
+          const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
+          let at = 0;
           const turn = new Promise<void>((resolve) => {
-            const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
-            let got = false;
             onEvent = (e: SessionEvent) => {
-              if (e.type === "message.delta" && !got) {
-                got = true;
-                const t = now();
-                // The first round warms up connections and caches; it is not counted.
-                const sample = r > 0 ? gatewayAdded(marker, t) : undefined;
-                if (sample !== undefined) samples.push(sample);
-              }
+              if (e.type === "message.delta" && !at) at = now();
               if (e.type === "turn.failed") failed.push(e.code);
               if (e.type === "turn.finished" || e.type === "turn.failed") resolve();
             };
@@ -165,7 +168,9 @@ async function socketRun(concurrency: number, rounds: number): Promise<number[]>
               resolve();
             });
           });
-          return bounded(turn, () => undefined).finally(() => s.off("event", onEvent));
+          await bounded(turn, () => undefined).finally(() => s.off("event", onEvent));
+          // The first round warms up connections and caches; it is not counted.
+          if (at) await gatewayAdded(samples, marker, at, r > 0);
         }),
       );
     }
@@ -212,17 +217,12 @@ async function sseFollowRun(concurrency: number, rounds: number): Promise<number
       );
     for (let r = 0; r < rounds + 1; r++) {
       await Promise.all(
-        sessions.map((id) => {
+        sessions.map(async (id) => {
+          const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
+          let at = 0;
           const turn = new Promise<void>((resolve) => {
-            const marker = `bench ${randomUUID()} [[delay:${tokenDelayMs}]]`;
-            let got = false;
             handlers.set(id, (e) => {
-              if (e.type === "message.delta" && !got) {
-                got = true;
-                const t = now();
-                const sample = r > 0 ? gatewayAdded(marker, t) : undefined;
-                if (sample !== undefined) samples.push(sample);
-              }
+              if (e.type === "message.delta" && !at) at = now();
               if (e.type === "turn.failed") failed.push(e.code);
               if (e.type === "turn.finished" || e.type === "turn.failed") resolve();
             });
@@ -232,7 +232,8 @@ async function sseFollowRun(concurrency: number, rounds: number): Promise<number
               resolve();
             });
           });
-          return bounded(turn, () => undefined).finally(() => handlers.delete(id));
+          await bounded(turn, () => undefined).finally(() => handlers.delete(id));
+          if (at) await gatewayAdded(samples, marker, at, r > 0);
         }),
       );
     }
@@ -244,7 +245,7 @@ async function sseFollowRun(concurrency: number, rounds: number): Promise<number
 
 /** Baseline: the provider read directly (the openai client, streaming), no gateway in between. */
 async function directRun(concurrency: number, rounds: number): Promise<number[]> {
-  const direct = new OpenAI({ apiKey: "not-needed", baseURL: stub.url, maxRetries: 0 });
+  const direct = new OpenAI({ apiKey: "not-needed", baseURL: provider.url, maxRetries: 0 });
   const samples: number[] = [];
   for (let r = 0; r < rounds + 1; r++) {
     await Promise.all(
@@ -262,13 +263,11 @@ async function directRun(concurrency: number, rounds: number): Promise<number[]>
           refused.push((err as Error).message.slice(0, 80));
           return;
         }
-        if (r === 0) return;
         if (!at) {
-          missing++;
+          if (r > 0) missing++;
           return;
         }
-        const sample = gatewayAdded(marker, at);
-        if (sample !== undefined) samples.push(sample);
+        await gatewayAdded(samples, marker, at, r > 0);
       }),
     );
   }
@@ -300,20 +299,21 @@ async function sseRun(concurrency: number, rounds: number): Promise<number[]> {
           ROUND_TIMEOUT_MS,
         );
         if (!ended) neverEnded++;
-        if (r === 0) return;
         if (!at) {
-          missing++; // the stream ended without a token
+          if (r > 0) missing++; // the stream ended without a token
           return;
         }
-        const sample = gatewayAdded(marker, at);
-        if (sample !== undefined) samples.push(sample);
+        await gatewayAdded(samples, marker, at, r > 0);
       }),
     );
   }
   return samples;
 }
 
-function report(label: string, samples: number[], gatewayCpu: number) {
+type Lag = { p50: number; p99: number; max: number };
+const fmtLag = (l: Lag) => `${l.p99.toFixed(0)}/${l.max.toFixed(0)}`;
+
+function report(label: string, samples: number[], gatewayCpu: number, lags: { bench: Lag; provider: Lag }) {
   const s = [...samples].sort((a, b) => a - b);
   const errors = refused.splice(0);
   const failures = failed.splice(0);
@@ -323,7 +323,7 @@ function report(label: string, samples: number[], gatewayCpu: number) {
   neverEnded = 0;
   const named = (list: string[]) => (list.length ? `: ${[...new Set(list)].join(", ")}` : "");
   console.log(
-    `${label.padEnd(30)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${lost} missing, ${errors.length} refused${named(errors)}, ${failures.length} failed turns${named(failures)}, ${unended} never ended, gateway CPU ${(gatewayCpu * 100).toFixed(0)}%, load ${loadAverage()})`,
+    `${label.padEnd(30)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${lost} missing, ${errors.length} refused${named(errors)}, ${failures.length} failed turns${named(failures)}, ${unended} never ended, gateway CPU ${(gatewayCpu * 100).toFixed(0)}%, event-loop delay p99/max ms: bench ${fmtLag(lags.bench)}, provider ${fmtLag(lags.provider)}, load ${loadAverage()})`,
   );
 }
 
@@ -351,12 +351,17 @@ try {
   console.log(
     `(baseline: the same read straight from the provider, same run; tokens ${tokenDelayMs} ms apart, the first ${tokenDelayMs} ms after the request)`,
   );
+  console.log(
+    `(the provider in its own process, its clock within ${provider.clock.low.toFixed(3)}..${provider.clock.high.toFixed(3)} ms of this one's)`,
+  );
   const run = async (label: string, fn: () => Promise<number[]>) => {
     const cpu0 = cpuSeconds(gateway.pid!);
     const t0 = performance.now();
+    benchLag.reset();
+    await provider.lagReset();
     const samples = await fn();
     const busy = (cpuSeconds(gateway.pid!) - cpu0) / ((performance.now() - t0) / 1000);
-    report(label, samples, busy);
+    report(label, samples, busy, { bench: benchLag.read(), provider: await provider.lag() });
   };
   for (const c of levels) {
     // A thousand sessions: two counted rounds at most, and no turn-per-request SSE (a thousand POSTs
@@ -372,6 +377,6 @@ try {
   reportLoggedErrors("gateway", gateway.output());
 } finally {
   await stopProcess(gateway);
-  await stub.close();
+  await provider.close();
   await db.$disconnect();
 }

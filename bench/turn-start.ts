@@ -3,8 +3,10 @@
 // before the model is asked), over socket.io and over HTTP, at 1 and 200 concurrent sessions (p50/p99).
 // Baseline, in the same run and at the same concurrency: the same kind of request (the openai client,
 // streaming) sent straight to the provider, so the difference is what the gateway adds.
-// The test provider runs in this process and stamps each chat request as it arrives, so both
-// timestamps come from one clock. A message whose request never arrived is counted as missing, not
+// The test provider runs in a process of its own (bench/lib/chat-provider-process.ts) and stamps each
+// chat request as it arrives with the clock the clients use (performance.timeOrigin + now(), checked
+// each run), so it and the clients (this process) do not delay each other; each line prints both
+// processes' event-loop delay. A message whose request never arrived is counted as missing, not
 // recorded as a sample. The gateway's own breakdown (somaagent_turn_start_seconds by stage, read from
 // its /metrics before and after each run) is printed as the mean per stage, and its CPU per turn (the
 // gateway process's user + system time over the counted rounds, divided by the messages sent in them).
@@ -20,7 +22,6 @@
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import OpenAI from "openai";
-import { startStubProvider } from "../server/offline-provider/server";
 import { createDb } from "../lib/server/db";
 import { getConfig } from "../lib/config";
 import {
@@ -35,6 +36,8 @@ import {
 } from "../tests/helpers/chat";
 import { stopProcess } from "../tests/helpers/services";
 import { reportLoggedErrors } from "./lib/processes";
+import { startProviderProcess } from "./lib/chat-provider";
+import { loopDelay } from "./lib/child-rpc";
 
 const rounds = Number(process.argv[2] ?? 5);
 interface Level {
@@ -56,8 +59,6 @@ const roundsAt = (l: Level) => Math.max(rounds, Math.ceil(100 / l.sessions));
 const spread = (l: Level) =>
   l.spreadMs ? new Promise((r) => setTimeout(r, Math.random() * l.spreadMs)) : undefined;
 const now = () => performance.timeOrigin + performance.now();
-/** When each chat request reached the provider, by its last user message. */
-const arrived = new Map<string, number>();
 // [[delay:1]]: the answer streams at once, so a round is over quickly; it does not touch turn start.
 const marker = () => `turn-start ${randomUUID()} [[delay:1]]`;
 
@@ -79,20 +80,19 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** A sample once its request has arrived (it may trail the turn's end event by a moment). */
+/** A sample once its request's arrival stamp has come from the provider's process (it may trail the turn's end). */
 async function sample(run: Run, m: string, sentAt: number, count: boolean) {
-  for (let i = 0; i < 50 && !arrived.has(m); i++) await new Promise((r) => setTimeout(r, 10));
-  const at = arrived.get(m);
-  arrived.delete(m);
+  const at = await provider.take("arrived", m, 500);
   if (!count) return;
   if (at === undefined) run.missing++;
   else run.samples.push(at - sentAt);
 }
 
-const stub = await startStubProvider({ onChatRequest: (m, at) => arrived.set(m, at) });
+const provider = await startProviderProcess();
+const benchLag = loopDelay();
 const gatewayNodeOptions = process.env.BENCH_GATEWAY_NODE_OPTIONS;
 const spawnedAt = performance.now();
-const { gateway, base } = await startGateway(stub, {
+const { gateway, base } = await startGateway(provider, {
   LOG_LEVEL: "warn",
   SOMA_AGENT_MAX_STEPS: "2",
   SOMA_CONF_DIR: "bench/conf", // no rate limits or budgets in the way
@@ -101,7 +101,7 @@ const { gateway, base } = await startGateway(stub, {
 const db = createDb(getConfig().settings.database.url);
 const user = await seedUser(db);
 const api = client(base, user.token);
-const direct = new OpenAI({ apiKey: "not-needed", baseURL: stub.url, maxRetries: 0 });
+const direct = new OpenAI({ apiKey: "not-needed", baseURL: provider.url, maxRetries: 0 });
 
 /** Baseline: the provider asked directly, as the gateway asks it (streaming, the openai client). */
 async function directRun(level: Level): Promise<Run> {
@@ -217,10 +217,25 @@ function line(label: string, run: Run, extra = ""): string {
   return `${label.padEnd(36)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${run.missing} missing${refused}${extra})`;
 }
 
+/** Both processes' event-loop delay since `lagReset`, for the end of a line. */
+async function lags(): Promise<string> {
+  const f = (l: { p99: number; max: number }) => `${l.p99.toFixed(0)}/${l.max.toFixed(0)}`;
+  return `, event-loop delay p99/max ms: bench ${f(benchLag.read())}, provider ${f(await provider.lag())}`;
+}
+async function lagReset() {
+  benchLag.reset();
+  await provider.lagReset();
+}
+
 try {
   console.log("turn start: message sent -> provider request arrived (baseline: the provider asked directly)");
+  console.log(
+    `(the provider in its own process, its clock within ${provider.clock.low.toFixed(3)}..${provider.clock.high.toFixed(3)} ms of this one's)`,
+  );
   for (const c of levels) {
-    console.log(line(`baseline (direct), ${levelName(c)}`, await directRun(c)));
+    await lagReset();
+    const direct = await directRun(c);
+    console.log(line(`baseline (direct), ${levelName(c)}`, direct, await lags()));
     for (const [label, fn] of [
       ["socket.io", socketRun],
       ["HTTP", httpRun],
@@ -233,6 +248,7 @@ try {
         before = await stages();
         cpu0 = cpuSeconds(gateway.pid!);
         t0 = performance.now();
+        await lagReset();
       });
       const cpu = cpuSeconds(gateway.pid!) - cpu0;
       const t1 = performance.now();
@@ -243,7 +259,7 @@ try {
         line(
           `${label}, ${levelName(c)}`,
           run,
-          `, gateway CPU ${(busy * 100).toFixed(0)}%, ${((cpu * 1000) / turns).toFixed(2)} CPU ms per turn`,
+          `, gateway CPU ${(busy * 100).toFixed(0)}%, ${((cpu * 1000) / turns).toFixed(2)} CPU ms per turn${await lags()}`,
         ),
       );
       if (gatewayNodeOptions)
@@ -267,6 +283,6 @@ try {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
   }
   await stopProcess(gateway);
-  await stub.close();
+  await provider.close();
   await db.$disconnect();
 }

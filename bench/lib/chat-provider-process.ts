@@ -1,0 +1,43 @@
+// The chat benches' offline provider (bench/chat-latency.ts, bench/turn-start.ts) in a process of its
+// own, so that it and the bench's clients do not share an event loop: a stall of the clients'
+// process between the provider's stamp and the client's no longer counts as the gateway's time, and
+// the provider's own work (200 requests parsed, 200 streams written) no longer delays the clients.
+// Each chat request's arrival and each streamed answer's first token is stamped with `stamp()` as it
+// happens and pushed to the bench, a tick's stamps in one message: {stamps: [[kind, message, at], …]}
+// (kind "arrived" or "first", message the request's last user message). Answers:
+//   lag-reset / lag          this process's event-loop delay between the two
+// Sends {ready: {url}} once listening. Parent side: bench/lib/chat-provider.ts.
+import { startStubProvider } from "../../server/offline-provider/server";
+import { loopDelay, serve, stamp } from "./child-rpc";
+
+type Stamp = [kind: "arrived" | "first", message: string, at: number];
+let pending: Stamp[] = [];
+
+function push(s: Stamp) {
+  if (pending.length === 0)
+    setImmediate(() => {
+      process.send!({ stamps: pending });
+      pending = [];
+    });
+  pending.push(s);
+}
+
+const stub = await startStubProvider({
+  onChatRequest: (m, at) => push(["arrived", m, at]),
+  onFirstToken: (m) => push(["first", m, stamp()]),
+});
+
+const lag = loopDelay();
+serve((req) => {
+  switch (req.type) {
+    case "lag-reset":
+      lag.reset();
+      return null;
+    case "lag":
+      return lag.read();
+    default:
+      throw new Error(`no request ${req.type}`);
+  }
+});
+process.on("exit", () => void stub.close());
+process.send!({ ready: { url: stub.url } });
