@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { getConfig, reloadConfig, type LoadedConfig } from "../config";
+import { AppError } from "../errors";
 import { flatten } from "../config/paths";
 import { db } from "../server/db";
 import { singleton } from "../singleton";
@@ -74,9 +75,22 @@ export function wroteVersion(version: number): void {
 /**
  * At start: the stored document wins, unless this host's file was edited after it was stored (or
  * nothing is stored yet); then the file, which the loader has just accepted, is stored as the next
- * version and announced.
+ * version and announced. Processes starting together (several gateway processes on one host, one
+ * settings file) may both find the file newer: the one whose write comes second is refused, reads
+ * again and finds the other's version, now newer than the file.
  */
 export async function syncAtStart(redis: Redis, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await syncOnce(redis, log);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === "conflict") || attempt >= 5) throw err;
+      log.info({ attempt }, "settings stored by another process meanwhile; reading them again");
+    }
+  }
+}
+
+async function syncOnce(redis: Redis, log: Logger): Promise<void> {
   const stored = await readStored(db());
   const local = readLocal(getConfig().settingsPath);
   const edited =

@@ -83,6 +83,23 @@ export async function startGateway(
   return { gateway, base, port: p };
 }
 
+type StartedGateway = Awaited<ReturnType<typeof startGateway>>;
+
+/**
+ * Two gateways started side by side; if one does not start, the other is stopped before the error is
+ * thrown (none is left running for later test files, where its outbox relay and consumers would take
+ * their work).
+ */
+export async function startGatewayPair(
+  stub: Pick<StubServer, "url">,
+  extra: () => Record<string, string> = () => ({}),
+): Promise<[StartedGateway, StartedGateway]> {
+  const [a, b] = await Promise.allSettled([startGateway(stub, extra()), startGateway(stub, extra())]);
+  if (a.status === "fulfilled" && b.status === "fulfilled") return [a.value, b.value];
+  for (const r of [a, b]) if (r.status === "fulfilled") await stopProcess(r.value.gateway);
+  throw a.status === "rejected" ? a.reason : (b as PromiseRejectedResult).reason;
+}
+
 export interface ChatStack {
   stub: StubServer;
   executor: ExecutorProcess;

@@ -14,6 +14,7 @@ import {
   readSse,
   seedUser,
   startGateway,
+  startGatewayPair,
   type GatewayProcess,
   type TestUser,
 } from "../helpers/chat";
@@ -74,7 +75,7 @@ beforeAll(async () => {
   );
   // The test provider listens on a random port: its address is the one thing set beforehand.
   fs.writeFileSync(settingsFile, JSON.stringify({ models: { chat: { baseUrl: stub.url } } }));
-  [a, b] = await Promise.all([startGateway(stub, env()), startGateway(stub, env())]);
+  [a, b] = await startGatewayPair(stub, env);
   admin = await seedUser(db, "admin", "default");
   member = await seedUser(db, "member", "default");
   outsider = await seedUser(db, "admin");

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStubProvider, type StubServer } from "@/server/offline-provider/server";
 import { createDb } from "@/lib/server/db";
-import { client, seedUser, startGateway, type GatewayProcess, type TestUser } from "../helpers/chat";
+import { client, seedUser, startGatewayPair, type GatewayProcess, type TestUser } from "../helpers/chat";
 import { settings, stopProcess, waitUntil } from "../helpers/services";
 
 const db = createDb(settings().database.url);
@@ -14,7 +14,7 @@ let user: TestUser;
 
 beforeAll(async () => {
   stub = await startStubProvider();
-  [a, b] = await Promise.all([startGateway(stub), startGateway(stub)]);
+  [a, b] = await startGatewayPair(stub);
   user = await seedUser(db, "member");
 }, 120_000);
 
