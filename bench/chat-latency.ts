@@ -42,6 +42,7 @@ import { stopProcess } from "../tests/helpers/services";
 import { reportLoggedErrors } from "./lib/processes";
 import { startProviderProcess } from "./lib/chat-provider";
 import { loopDelay } from "./lib/child-rpc";
+import { stallRecorder } from "./lib/stalls";
 
 const rounds = Number(process.argv[2] ?? 5);
 const levels = (process.argv[3] ?? "1,50,200,1000").split(",").map(Number);
@@ -78,7 +79,10 @@ async function gatewayAdded(samples: number[], marker: string, t: number, counte
   const sent = await provider.take("first", marker);
   if (!counted || !t) return;
   if (sent === undefined) missing++;
-  else samples.push(t - sent);
+  else {
+    samples.push(t - sent);
+    if (!stalls.within(sent, t)) clean.push(t - sent);
+  }
 }
 
 function pct(sorted: number[], p: number): number {
@@ -98,6 +102,9 @@ function rssMb(pid: number): number {
 
 const provider = await startProviderProcess();
 const benchLag = loopDelay();
+/** Stalls of this process over 10 ms, and the current line's samples that had none inside. */
+const stalls = stallRecorder(10);
+let clean: number[] = [];
 const { gateway, base } = await startGateway(provider, {
   LOG_LEVEL: "warn",
   SOMA_AGENT_MAX_STEPS: "2",
@@ -315,6 +322,8 @@ const fmtLag = (l: Lag) => `${l.p99.toFixed(0)}/${l.max.toFixed(0)}`;
 
 function report(label: string, samples: number[], gatewayCpu: number, lags: { bench: Lag; provider: Lag }) {
   const s = [...samples].sort((a, b) => a - b);
+  const c = clean.splice(0).sort((a, b) => a - b);
+  const stalled = stalls.take().length;
   const errors = refused.splice(0);
   const failures = failed.splice(0);
   const lost = missing;
@@ -323,7 +332,7 @@ function report(label: string, samples: number[], gatewayCpu: number, lags: { be
   neverEnded = 0;
   const named = (list: string[]) => (list.length ? `: ${[...new Set(list)].join(", ")}` : "");
   console.log(
-    `${label.padEnd(30)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${lost} missing, ${errors.length} refused${named(errors)}, ${failures.length} failed turns${named(failures)}, ${unended} never ended, gateway CPU ${(gatewayCpu * 100).toFixed(0)}%, event-loop delay p99/max ms: bench ${fmtLag(lags.bench)}, provider ${fmtLag(lags.provider)}, load ${loadAverage()})`,
+    `${label.padEnd(30)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${lost} missing, ${errors.length} refused${named(errors)}, ${failures.length} failed turns${named(failures)}, ${unended} never ended, gateway CPU ${(gatewayCpu * 100).toFixed(0)}%, event-loop delay p99/max ms: bench ${fmtLag(lags.bench)}, provider ${fmtLag(lags.provider)}, load ${loadAverage()})\n${"".padEnd(32)}${s.length - c.length} samples had a stall of the bench's own loop over 10 ms inside (${stalled} such stalls); the other ${c.length}: p50 ${pct(c, 50).toFixed(2)} ms, p99 ${pct(c, 99).toFixed(2)} ms`,
   );
 }
 
@@ -359,6 +368,8 @@ try {
     const t0 = performance.now();
     benchLag.reset();
     await provider.lagReset();
+    stalls.take();
+    clean = [];
     const samples = await fn();
     const busy = (cpuSeconds(gateway.pid!) - cpu0) / ((performance.now() - t0) / 1000);
     report(label, samples, busy, { bench: benchLag.read(), provider: await provider.lag() });
@@ -377,6 +388,7 @@ try {
   reportLoggedErrors("gateway", gateway.output());
 } finally {
   await stopProcess(gateway);
+  stalls.stop();
   await provider.close();
   await db.$disconnect();
 }
