@@ -75,9 +75,9 @@ export function wroteVersion(version: number): void {
 /**
  * At start: the stored document wins, unless this host's file was edited after it was stored (or
  * nothing is stored yet); then the file, which the loader has just accepted, is stored as the next
- * version and announced. Processes starting together (several gateway processes on one host, one
- * settings file) may both find the file newer: the one whose write comes second is refused, reads
- * again and finds the other's version, now newer than the file.
+ * version and announced. Processes starting together on one settings file (make dev-up's gateway,
+ * executor and scheduler; several gateway processes) may each find the file newer: the one whose
+ * write comes second is refused, reads again and finds the other's version, now newer than the file.
  */
 export async function syncAtStart(redis: Redis, log: Logger): Promise<void> {
   for (let attempt = 1; ; attempt++) {
