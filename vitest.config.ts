@@ -20,6 +20,8 @@ export default defineConfig({
           hookTimeout: 120_000,
           // The integration files share one database and broker; run them one file at a time.
           fileParallelism: false,
+          // A file that leaves a process it started running fails (tests/setup/leaked-processes.ts).
+          setupFiles: ["tests/setup/leaked-processes.ts"],
         },
       },
     ],

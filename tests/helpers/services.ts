@@ -38,6 +38,9 @@ export async function waitUntil(
  */
 export const SETTINGS_SCOPE = `test-${crypto.randomUUID()}`;
 
+/** The processes this test file started and has not seen exit (tests/setup/leaked-processes.ts). */
+export const startedProcesses = new Set<ChildProcess & { output: () => string }>();
+
 export function startProcess(
   cmd: string,
   args: string[],
@@ -51,7 +54,10 @@ export function startProcess(
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  return Object.assign(child, { output: () => out });
+  const started = Object.assign(child, { output: () => out });
+  startedProcesses.add(started);
+  child.once("exit", () => startedProcesses.delete(started));
+  return started;
 }
 
 export async function stopProcess(child: ChildProcess): Promise<void> {
@@ -59,7 +65,10 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  // Killed, and waited for: it is gone when this returns.
+  child.kill("SIGKILL");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
 }
 
 /** A redis-server of the test's own on `port` (no persistence), ready to take connections. */
