@@ -4,11 +4,10 @@
 // the provider's own work (200 requests parsed, 200 streams written) no longer delays the clients.
 // Each chat request's arrival and each streamed answer's first token is stamped with `stamp()` as it
 // happens and pushed to the bench, a tick's stamps in one message: {stamps: [[kind, message, at], …]}
-// (kind "arrived" or "first", message the request's last user message). Answers:
-//   lag-reset / lag          this process's event-loop delay between the two
-// Sends {ready: {url}} once listening. Parent side: bench/lib/chat-provider.ts.
+// (kind "arrived" or "first", message the request's last user message). Answers what every bench
+// child does (bench/lib/child-rpc.ts: the clock check, lag-reset / lag). Sends {ready: {url}} once listening. Parent side: bench/lib/chat-provider.ts.
 import { startStubProvider } from "../../server/offline-provider/server";
-import { loopDelay, serve, stamp } from "./child-rpc";
+import { serve, stamp } from "./child-rpc";
 
 type Stamp = [kind: "arrived" | "first", message: string, at: number];
 let pending: Stamp[] = [];
@@ -27,17 +26,9 @@ const stub = await startStubProvider({
   onFirstToken: (m) => push(["first", m, stamp()]),
 });
 
-const lag = loopDelay();
+// Nothing to ask beyond what every bench child answers (the clock, its event-loop delay).
 serve((req) => {
-  switch (req.type) {
-    case "lag-reset":
-      lag.reset();
-      return null;
-    case "lag":
-      return lag.read();
-    default:
-      throw new Error(`no request ${req.type}`);
-  }
+  throw new Error(`no request ${req.type}`);
 });
 process.on("exit", () => void stub.close());
 process.send!({ ready: { url: stub.url } });

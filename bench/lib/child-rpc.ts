@@ -9,10 +9,19 @@ export const stamp = (): number => performance.timeOrigin + performance.now();
 
 type Handler = (req: { type: string } & Record<string, unknown>) => unknown;
 
-/** In the child: answers each request with `handle`'s result (or its error), and the clock check. */
+/**
+ * In the child: answers each request with `handle`'s result (or its error), and, for every child, the
+ * clock check and its event-loop delay (`lag-reset`, then `lag`: the delay in between).
+ */
 export function serve(handle: Handler): void {
+  const lag = loopDelay();
   process.on("message", (m: { id: number; req: { type: string } & Record<string, unknown> }) => {
     if (m.req.type === "clock") return void process.send!({ id: m.id, reply: { at: stamp() } });
+    if (m.req.type === "lag-reset") {
+      lag.reset();
+      return void process.send!({ id: m.id, reply: null });
+    }
+    if (m.req.type === "lag") return void process.send!({ id: m.id, reply: lag.read() });
     Promise.resolve()
       .then(() => handle(m.req))
       .then(

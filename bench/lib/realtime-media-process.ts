@@ -4,14 +4,13 @@
 //   offer                    a fresh sendrecv audio peer's complete offer: {id, sdp}
 //   connect {id, sdp}        applies the answer; resolves with `stamp()` when ICE and DTLS are connected
 //   close {id}               closes the peer
-//   lag-reset / lag          this process's event-loop delay between the two
+//   (and, as every bench child, the clock check and lag-reset / lag: bench/lib/child-rpc.ts)
 import type { RTCPeerConnection } from "werift";
 import { connected, offeringPeer } from "../realtime-relay-peer";
-import { loopDelay, serve } from "./child-rpc";
+import { serve } from "./child-rpc";
 
 const peers = new Map<number, RTCPeerConnection>();
 let next = 0;
-const lag = loopDelay();
 
 serve(async (req) => {
   switch (req.type) {
@@ -28,11 +27,6 @@ serve(async (req) => {
       await pc?.close();
       return null;
     }
-    case "lag-reset":
-      lag.reset();
-      return null;
-    case "lag":
-      return lag.read();
     default:
       throw new Error(`no request ${req.type}`);
   }

@@ -10,11 +10,11 @@
 //                            sideband of the call (the gateway's too), whose message carries the token
 //                            `bench.<tag>.<call index>.<k>`; resolves when all are sent
 //   errors {tag}             [token, sent at] of those error events
-//   lag-reset / lag          this process's event-loop delay between the two
+//   (and, as every bench child, the clock check and lag-reset / lag: bench/lib/child-rpc.ts)
 import WebSocket from "ws";
 import { startStubProvider } from "../../server/offline-provider/server";
 import { sayStandsFor } from "../../server/offline-provider/script";
-import { loopDelay, serve, stamp } from "./child-rpc";
+import { serve, stamp } from "./child-rpc";
 
 const [key, phrase, directive] = process.argv.slice(2);
 if (!key || !phrase || !directive) throw new Error("usage: realtime-stub-process.ts KEY PHRASE DIRECTIVE");
@@ -74,7 +74,6 @@ async function inject(calls: string[], seconds: number, perSecond: number, tag: 
   return n * sockets.length;
 }
 
-const lag = loopDelay();
 serve(async (req) => {
   switch (req.type) {
     case "record":
@@ -84,11 +83,6 @@ serve(async (req) => {
       return inject(req.calls as string[], Number(req.seconds), Number(req.perSecond), Number(req.tag));
     case "errors":
       return [...(errorsSent.get(Number(req.tag)) ?? new Map<string, number>())];
-    case "lag-reset":
-      lag.reset();
-      return null;
-    case "lag":
-      return lag.read();
     default:
       throw new Error(`no request ${req.type}`);
   }
