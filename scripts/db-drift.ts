@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { dropDatabase } from "../lib/db/drop-database";
 import { loadConfigOrExit } from "../server/config";
 
 const run = promisify(execFile);
@@ -91,8 +92,11 @@ async function databaseVsMigrations(): Promise<string | null> {
     const missing = [...expectedLines].filter((l) => !liveLines.has(l)).map((l) => `- ${l}`);
     return `the database differs from prisma/migrations (+ only in the database, - only in the migrations):\n${[...extra, ...missing].join("\n")}`;
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
     await admin.end();
+    // A scratch database left behind does not change the answer: warn, do not fail the check.
+    await dropDatabase(settings.database.url, scratch).catch((err: unknown) =>
+      console.warn(`⚠ the scratch database ${scratch} could not be dropped (${(err as Error).message})`),
+    );
   }
 }
 

@@ -6,10 +6,11 @@
 //     client reports those columns as `text` (OID 25); their text form is identical.
 //  2. connectToShadowDb() spreads `{ ...config, database }`, but a `connectionString` wins over
 //     `database` in pg, so the "shadow" connection lands on the main database. We create the shadow
-//     database ourselves, connect to it by URL, and drop it WITH (FORCE) when the CLI is done.
+//     database ourselves, connect to it by URL, and drop it when the CLI is done (./drop-database.ts).
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { dropDatabase } from "./drop-database";
 
 const OID_CHAR = 18;
 const OID_NAME = 19;
@@ -57,32 +58,13 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/**
- * Drops the scratch database. WITH (FORCE) ends our own lingering connections, but is refused when
- * an autovacuum worker (the superuser's) happens to be in the fresh database; a plain DROP waits
- * such a worker out (Postgres cancels it), so that is the second try. A shadow that cannot be dropped
- * is left behind with a warning: the diff it served is still right.
- */
+/** Drops the shadow; one that cannot be dropped is left with a warning (the diff it served is right). */
 async function dropShadow(databaseUrl: string, name: string): Promise<void> {
-  const dropper = new pg.Client({ connectionString: databaseUrl });
-  await dropper.connect();
-  try {
-    for (const sql of [
-      `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`,
-      `DROP DATABASE IF EXISTS "${name}"`,
-      `DROP DATABASE IF EXISTS "${name}"`,
-    ]) {
-      try {
-        await dropper.query(sql);
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-    process.emitWarning(`the scratch database ${name} could not be dropped; drop it by hand`);
-  } finally {
-    await dropper.end();
-  }
+  await dropDatabase(databaseUrl, name).catch((err: unknown) =>
+    process.emitWarning(
+      `the scratch database ${name} could not be dropped (${(err as Error).message}); drop it by hand`,
+    ),
+  );
 }
 
 /** Adapter factory for the Prisma CLI: PrismaPg plus the two fixes above. */

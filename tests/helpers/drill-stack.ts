@@ -12,6 +12,7 @@ import { OpenFgaClient } from "@openfga/sdk";
 import { createKafka } from "@/lib/server/kafka";
 import { createRedis } from "@/lib/server/redis";
 import { pgBinDir, PgTools, pgTarget } from "@/lib/backup/postgres";
+import { dropDatabase } from "@/lib/db/drop-database";
 import { ROOT, freePort, settings, startProcess, stopProcess, waitUntil } from "./services";
 
 const run = promisify(execFile);
@@ -86,7 +87,7 @@ export class DrillStack {
 
   async dropDatabases(which: ("app" | "fga")[] = ["app", "fga"]): Promise<void> {
     for (const url of this.urls(which))
-      await this.sql(`drop database if exists "${new URL(url).pathname.slice(1)}" with (force)`);
+      await dropDatabase(settings().database.url, new URL(url).pathname.slice(1));
   }
 
   private urls(which: ("app" | "fga")[]): string[] {

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { dropDatabase } from "@/lib/db/drop-database";
 import { migrateDatabase } from "@/lib/jobs/migrations";
 import { ROOT, settings } from "../helpers/services";
 
@@ -10,12 +11,7 @@ const run = promisify(execFile);
 const scratch = `mig_test_${process.pid}_${Date.now()}`;
 const admin = () => new pg.Client({ connectionString: settings().database.url });
 
-afterAll(async () => {
-  const c = admin();
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
-  await c.end();
-});
+afterAll(() => dropDatabase(settings().database.url, scratch));
 
 describe("database migrations", () => {
   it("apply to an empty database and create every core table", async () => {
