@@ -5,11 +5,15 @@ import { getConfig, readSecret, type Settings } from "../config";
 import { providerKey } from "../settings/provider-keys";
 import { AppError } from "../errors";
 import { OFFLINE_PROVIDER } from "../config/offline-fallback";
+import { openChatStream, type ChatChunk, type ChatRequest } from "./chat-stream";
 
 export type ModelRole = keyof Settings["models"];
 
 export interface ModelTarget {
+  /** For the roles other than chat (embeddings); a turn's answer is read with `openChatStream`. */
   client: OpenAI;
+  /** The provider's streamed answer to `request` (lib/agent/chat-stream.ts); the key stays in here. */
+  openChatStream(request: ChatRequest, signal: AbortSignal): Promise<AsyncGenerator<ChatChunk>>;
   role: ModelRole;
   provider: string;
   model: string;
@@ -23,6 +27,9 @@ export interface ModelTarget {
 }
 
 const clients = new Map<string, OpenAI>();
+/** A provider request's tries after the first, and its time to answer, whichever client sends it. */
+const MAX_RETRIES = 2;
+const TIMEOUT_MS = 120_000;
 
 export interface ModelStatus {
   configured: boolean;
@@ -63,11 +70,14 @@ export function modelTarget(role: ModelRole): ModelTarget {
   const cacheKey = `${m.baseUrl}\u0000${apiKey}`;
   let client = clients.get(cacheKey);
   if (!client) {
-    client = new OpenAI({ apiKey, baseURL: m.baseUrl, maxRetries: 2, timeout: 120_000 });
+    client = new OpenAI({ apiKey, baseURL: m.baseUrl, maxRetries: MAX_RETRIES, timeout: TIMEOUT_MS });
     clients.set(cacheKey, client);
   }
+  const endpoint = { baseUrl: m.baseUrl, apiKey };
   return {
     client,
+    openChatStream: (request, signal) =>
+      openChatStream(endpoint, request, { signal, maxRetries: MAX_RETRIES, timeoutMs: TIMEOUT_MS }),
     role,
     provider: m.provider,
     model: m.name,

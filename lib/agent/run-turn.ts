@@ -125,17 +125,16 @@ async function streamCompletion(
   const { record } = input;
   const assistant = record.startAssistant();
   const calls = new Map<number, { id: string; name: string; arguments: string }>();
-  const stream = await target.client.chat.completions.create(
+  const stream = await target.openChatStream(
     {
       ...target.params,
       model: target.model,
       messages,
       tools: openAiTools(),
       temperature: target.temperature,
-      stream: true,
       stream_options: { include_usage: true },
     },
-    { signal: input.signal },
+    input.signal,
   );
   try {
     for await (const chunk of stream) {
