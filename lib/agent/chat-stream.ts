@@ -34,10 +34,15 @@ export interface ChatStreamOptions {
   maxRetries?: number;
 }
 
-const agents = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
-};
+// An outbound proxy from HTTP(S)_PROXY / NO_PROXY when Node is told to use one
+// (NODE_USE_ENV_PROXY=1 or --use-env-proxy), as fetch, and so the SDK, did: an agent of one's own
+// only does so when given the environment.
+const useEnvProxy =
+  process.env.NODE_USE_ENV_PROXY === "1" ||
+  process.execArgv.includes("--use-env-proxy") ||
+  (process.env.NODE_OPTIONS ?? "").includes("--use-env-proxy");
+const agentOptions = { keepAlive: true, ...(useEnvProxy ? { proxyEnv: process.env } : {}) };
+const agents = { "http:": new http.Agent(agentOptions), "https:": new https.Agent(agentOptions) };
 /** An error body is read up to this much (the rest is not a message anyone reads). */
 const ERROR_BODY_LIMIT = 64 * 1024;
 const RETRY_AFTER_LIMIT_MS = 60_000;

@@ -4,7 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { openChatStream, retryDelayMs, type ChatChunk } from "@/lib/agent/chat-stream";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
@@ -211,5 +211,37 @@ describe("retryDelayMs", () => {
     expect(retryDelayMs(undefined, 1, 2, now, () => 0)).toBe(1000);
     expect(retryDelayMs({ "retry-after": "120" }, 1, 10, now, () => 0)).toBe(8000);
     expect(retryDelayMs({ "retry-after": "soon" }, 2, 2, now, () => 1)).toBe(375);
+  });
+});
+
+describe("openChatStream behind an outbound proxy", () => {
+  it("goes through HTTP_PROXY when Node is told to use the environment's proxy (NODE_USE_ENV_PROXY=1)", async () => {
+    const proxied: string[] = [];
+    // A loopback proxy: it sees the absolute URL and answers for the provider (an address where
+    // nothing listens, also on loopback: without the proxy the request fails).
+    const proxy = http.createServer((req, res) => {
+      proxied.push(`${req.method} ${req.url}`);
+      req.resume();
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(`data: ${chunk("via proxy")}\n\ndata: [DONE]\n\n`);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const saved = { ...process.env };
+    process.env.NODE_USE_ENV_PROXY = "1";
+    process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    delete process.env.NO_PROXY;
+    delete process.env.no_proxy;
+    try {
+      vi.resetModules();
+      const fresh = await import("@/lib/agent/chat-stream");
+      const stream = await fresh.openChatStream({ baseUrl: "http://127.0.0.2:9/v1", apiKey: "k" }, request, {
+        maxRetries: 0,
+      });
+      expect(await collect(stream)).toBe("via proxy");
+      expect(proxied).toEqual(["POST http://127.0.0.2:9/v1/chat/completions"]);
+    } finally {
+      process.env = saved;
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 });
