@@ -137,6 +137,11 @@ async function* readChunks(
 ): AsyncGenerator<ChatChunk> {
   const parser = new SseParser();
   const onAbort = () => res.destroy();
+  if (signal?.aborted) {
+    // Stopped between the answer's start and the first read: no listener would hear it now.
+    res.destroy();
+    throw new OpenAI.APIUserAbortError();
+  }
   signal?.addEventListener("abort", onAbort, { once: true });
   let finished = false;
   res.setEncoding("utf8");
