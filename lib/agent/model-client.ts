@@ -1,5 +1,6 @@
-// The `openai` client for a model role, built from the effective settings: any OpenAI-compatible
-// provider (conf/model_providers.yaml) at its base URL, the key read from the named variable.
+// A model role's provider, built from the effective settings: any OpenAI-compatible provider
+// (conf/model_providers.yaml) at its base URL, the key read from the named variable. A turn's
+// streamed answer is read with lib/agent/chat-stream.ts; the `openai` client serves the rest.
 import OpenAI from "openai";
 import { getConfig, readSecret, type Settings } from "../config";
 import { providerKey } from "../settings/provider-keys";
