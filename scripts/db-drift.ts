@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import { dropDatabase } from "../lib/db/drop-database";
+import { databaseUrl, dropDatabase } from "../lib/db/scratch-database";
 import { loadConfigOrExit } from "../server/config";
 
 const run = promisify(execFile);
@@ -74,17 +74,13 @@ async function databaseVsMigrations(): Promise<string | null> {
   const admin = new pg.Client({ connectionString: settings.database.url });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${scratch}"`);
-  const scratchUrl = new URL(settings.database.url);
-  scratchUrl.pathname = `/${scratch}`;
+  const scratchUrl = databaseUrl(settings.database.url, scratch);
   try {
     await run(prisma, ["migrate", "deploy"], {
       cwd: root,
-      env: { ...env, DATABASE_URL: scratchUrl.toString() },
+      env: { ...env, DATABASE_URL: scratchUrl },
     });
-    const [live, expected] = await Promise.all([
-      dumpSchema(settings.database.url),
-      dumpSchema(scratchUrl.toString()),
-    ]);
+    const [live, expected] = await Promise.all([dumpSchema(settings.database.url), dumpSchema(scratchUrl)]);
     if (live === expected) return null;
     const liveLines = new Set(live.split("\n"));
     const expectedLines = new Set(expected.split("\n"));

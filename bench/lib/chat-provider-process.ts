@@ -5,7 +5,8 @@
 // Each chat request's arrival and each streamed answer's first token is stamped with `stamp()` as it
 // happens and pushed to the bench, a tick's stamps in one message: {stamps: [[kind, message, at], …]}
 // (kind "arrived" or "first", message the request's last user message). Answers what every bench
-// child does (bench/lib/child-rpc.ts: the clock check, lag-reset / lag). Sends {ready: {url}} once listening. Parent side: bench/lib/chat-provider.ts.
+// child does (bench/lib/child-rpc.ts: the clock check, lag-reset / lag). Sends {ready: {url}} once
+// listening. Parent side: bench/lib/chat-provider.ts.
 import { startStubProvider } from "../../server/offline-provider/server";
 import { serve, stamp } from "./child-rpc";
 

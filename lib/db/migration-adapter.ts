@@ -6,11 +6,11 @@
 //     client reports those columns as `text` (OID 25); their text form is identical.
 //  2. connectToShadowDb() spreads `{ ...config, database }`, but a `connectionString` wins over
 //     `database` in pg, so the "shadow" connection lands on the main database. We create the shadow
-//     database ourselves, connect to it by URL, and drop it when the CLI is done (./drop-database.ts).
+//     database ourselves, connect to it by URL, and drop it when the CLI is done (./scratch-database.ts).
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { dropDatabase } from "./drop-database";
+import { databaseUrl as onDatabase, dropDatabase } from "./scratch-database";
 
 const OID_CHAR = 18;
 const OID_NAME = 19;
@@ -52,12 +52,6 @@ class CatalogAsTextClient extends pg.Client {
   }
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
 /** Drops the shadow; one that cannot be dropped is left with a warning (the diff it served is right). */
 async function dropShadow(databaseUrl: string, name: string): Promise<void> {
   await dropDatabase(databaseUrl, name).catch((err: unknown) =>
@@ -89,7 +83,7 @@ export function createMigrationAdapter(databaseUrl: string) {
       } finally {
         await admin.end();
       }
-      const shadowAdapter = await new PrismaPg(poolConfig(withDatabase(databaseUrl, name))).connect();
+      const shadowAdapter = await new PrismaPg(poolConfig(onDatabase(databaseUrl, name))).connect();
       const dispose = shadowAdapter.dispose.bind(shadowAdapter);
       shadowAdapter.dispose = async () => {
         await dispose();

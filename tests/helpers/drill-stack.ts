@@ -12,7 +12,7 @@ import { OpenFgaClient } from "@openfga/sdk";
 import { createKafka } from "@/lib/server/kafka";
 import { createRedis } from "@/lib/server/redis";
 import { pgBinDir, PgTools, pgTarget } from "@/lib/backup/postgres";
-import { dropDatabase } from "@/lib/db/drop-database";
+import { dropDatabase } from "@/lib/db/scratch-database";
 import { ROOT, freePort, settings, startProcess, stopProcess, waitUntil } from "./services";
 
 const run = promisify(execFile);

@@ -1,8 +1,8 @@
-// dropDatabase (lib/db/drop-database.ts) on the real Postgres, as the application role: the drift
+// dropDatabase (lib/db/scratch-database.ts) on the real Postgres, as the application role: the drift
 // check, the Prisma CLI's shadow and the tests drop their scratch databases with it.
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { dropDatabase } from "@/lib/db/drop-database";
+import { databaseUrl, dropDatabase } from "@/lib/db/scratch-database";
 import { settings } from "../helpers/services";
 
 const serverUrl = () => settings().database.url;
@@ -20,17 +20,11 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
 const exists = async (name: string) =>
   (await query(serverUrl(), `select 1 from pg_database where datname = '${name}'`)).length === 1;
 
-function urlOf(name: string): string {
-  const u = new URL(serverUrl());
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 describe("dropDatabase", () => {
   it("drops a database someone is still connected to, ending that connection", async () => {
     const name = `drop_test_${process.pid}_${Date.now()}`;
     await query(serverUrl(), `create database "${name}"`);
-    const lingering = new pg.Client({ connectionString: urlOf(name) });
+    const lingering = new pg.Client({ connectionString: databaseUrl(serverUrl(), name) });
     await lingering.connect();
     await lingering.query("begin; create table t (x int); insert into t values (1)");
     const errors: Error[] = [];

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { dropDatabase } from "@/lib/db/drop-database";
+import { databaseUrl, dropDatabase } from "@/lib/db/scratch-database";
 import { migrateDatabase } from "@/lib/jobs/migrations";
 import { ROOT, settings } from "../helpers/services";
 
@@ -19,14 +19,13 @@ describe("database migrations", () => {
     await c.connect();
     await c.query(`CREATE DATABASE "${scratch}"`);
     await c.end();
-    const url = new URL(settings().database.url);
-    url.pathname = `/${scratch}`;
+    const url = databaseUrl(settings().database.url, scratch);
 
-    const detail = await migrateDatabase(ROOT, url.toString());
+    const detail = await migrateDatabase(ROOT, url);
     expect(detail).toMatch(/^applied /);
-    expect(await migrateDatabase(ROOT, url.toString())).toMatch(/^up to date/);
+    expect(await migrateDatabase(ROOT, url)).toMatch(/^up to date/);
 
-    const s = new pg.Client({ connectionString: url.toString() });
+    const s = new pg.Client({ connectionString: url });
     await s.connect();
     const { rows } = await s.query<{ table_name: string }>(
       "select table_name from information_schema.tables where table_schema = 'public' order by 1",

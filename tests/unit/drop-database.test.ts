@@ -1,9 +1,9 @@
-// The order of the statements dropDatabase tries (lib/db/drop-database.ts). CI found the drift
+// The order of the statements dropDatabase tries (lib/db/scratch-database.ts). CI found the drift
 // check refused with 42501 when an autovacuum worker was in its scratch database; that case cannot be
 // provoked on demand, so the choice after each refusal is checked here and the drop itself in
 // tests/int/drop-database.int.test.ts.
 import { describe, expect, it } from "vitest";
-import { nextDropStatement } from "@/lib/db/drop-database";
+import { nextDropStatement } from "@/lib/db/scratch-database";
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
 

@@ -1,5 +1,5 @@
-// Dropping a scratch database (the drift check's, the Prisma CLI's shadow, a test's) as the
-// application role, which is not a superuser.
+// Scratch databases (the drift check's, the Prisma CLI's shadow, a test's) on the application's
+// Postgres server: their URL, and dropping them as the application role, which is not a superuser.
 //
 // `DROP DATABASE … WITH (FORCE)` ends the connections still open on it, but Postgres refuses the
 // whole statement (42501, "must be a member of the role whose process is being terminated") when one
@@ -12,6 +12,13 @@ import pg from "pg";
 const INSUFFICIENT_PRIVILEGE = "42501";
 const OBJECT_IN_USE = "55006";
 const ATTEMPTS = 4;
+
+/** `url` with its database replaced by `name` (same server, role and options). */
+export function databaseUrl(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
 
 export type DropStatement = "force" | "plain";
 
