@@ -20,10 +20,12 @@ import {
   type StoredToolCall,
 } from "./context";
 import { describeProviderError, modelTarget, type ModelTarget } from "./model-client";
+import type { ChatChunk } from "./chat-stream";
 import type { TurnRecord } from "./turn-record";
 import { countProviderTokens, waitForProviderRoom } from "./provider-pacing";
 import { turnStartDone, turnStartStage } from "./turn-start-timing";
-import { ATTR, withSpan } from "../tracing/spans";
+import { ATTR, openSpan, type TraceSpan } from "../tracing/spans";
+import type { Redis } from "ioredis";
 
 export type StopReason = "cancelled" | "deadline" | "shutdown";
 
@@ -38,6 +40,8 @@ export interface TurnInput {
   signal: AbortSignal;
   /** The cached history, read while the turn's rows were written (see loadHistory). */
   cachedHistory?: Promise<ChatMessage[] | null>;
+  /** The first model request, sent before the turn's rows were written (sendFirstRequest). */
+  first?: Promise<FirstRequest | undefined>;
 }
 
 export interface TurnOutcome {
@@ -88,54 +92,92 @@ interface StepResult {
   calls: { id: string; name: string; arguments: string }[];
 }
 
-/** One model stream as a span: the model asked, the tokens it counted, the tool calls it made. */
-function streamStep(target: ModelTarget, messages: ChatMessage[], input: TurnInput): Promise<StepResult> {
-  return withSpan(
-    "model.stream",
-    {
-      kind: "client",
-      attributes: {
-        [ATTR.genAiOperation]: "chat",
-        [ATTR.genAiProvider]: target.provider,
-        [ATTR.genAiRequestModel]: target.model,
+/** A model request sent, in its span: read with readStep. */
+interface OpenedStep {
+  span: TraceSpan;
+  stream: Promise<AsyncGenerator<ChatChunk>>;
+}
+
+/** Sends one model request, as a span (the model asked, the tokens it counted, its tool calls). */
+function openStep(target: ModelTarget, messages: ChatMessage[], signal: AbortSignal): OpenedStep {
+  const span = openSpan("model.stream", {
+    kind: "client",
+    attributes: {
+      [ATTR.genAiOperation]: "chat",
+      [ATTR.genAiProvider]: target.provider,
+      [ATTR.genAiRequestModel]: target.model,
+    },
+  });
+  const stream = span.run(() =>
+    target.openChatStream(
+      {
+        ...target.params,
+        model: target.model,
+        messages,
+        tools: openAiTools(),
+        temperature: target.temperature,
+        stream_options: { include_usage: true },
       },
-    },
-    async (span) => {
-      const { usage } = input.record;
-      const [prompt, completion] = [usage.promptTokens, usage.completionTokens];
-      try {
-        const result = await streamCompletion(target, messages, input);
-        span.set({ [ATTR.toolCalls]: result.calls.length });
-        return result;
-      } finally {
-        span.set({
-          [ATTR.genAiInputTokens]: usage.promptTokens - prompt,
-          [ATTR.genAiOutputTokens]: usage.completionTokens - completion,
-        });
-      }
-    },
+      signal,
+    ),
   );
+  // Awaited by readStep; a step given up unread (sendFirstRequest's) must not be an unhandled rejection.
+  stream.catch(() => undefined);
+  return { span, stream };
+}
+
+/**
+ * The history fitted to the window, the provider's per-minute room waited for, the request sent.
+ * Undefined when the turn was stopped while it waited.
+ */
+async function sendStep(
+  target: ModelTarget,
+  history: ChatMessage[],
+  redis: Redis,
+  signal: AbortSignal,
+  log: ReturnType<typeof logger>,
+): Promise<OpenedStep | undefined> {
+  const system: ChatMessage = {
+    role: "system",
+    content: systemPrompt(getConfig().settings.agent.systemPrompt),
+  };
+  const { messages, dropped } = trimToWindow(system, history, target.contextLength);
+  if (dropped > 0) log.debug({ dropped }, "trimmed the oldest messages to fit the context window");
+  const { waitedMs } = await waitForProviderRoom(redis, target, signal);
+  if (waitedMs > 0) log.info({ waitedMs }, "waited for the provider's per-minute limit");
+  if (signal.aborted) return undefined;
+  turnStartDone();
+  return openStep(target, messages, signal);
+}
+
+/** Reads a sent step's answer into the turn, and ends its span. */
+async function readStep(step: OpenedStep, input: TurnInput): Promise<StepResult> {
+  const { usage } = input.record;
+  const [prompt, completion] = [usage.promptTokens, usage.completionTokens];
+  const tokens = () => ({
+    [ATTR.genAiInputTokens]: usage.promptTokens - prompt,
+    [ATTR.genAiOutputTokens]: usage.completionTokens - completion,
+  });
+  try {
+    const result = await step.span.run(() => streamCompletion(step.stream, input));
+    step.span.set({ [ATTR.toolCalls]: result.calls.length, ...tokens() });
+    step.span.end();
+    return result;
+  } catch (err) {
+    step.span.set(tokens());
+    step.span.end(err);
+    throw err;
+  }
 }
 
 async function streamCompletion(
-  target: ModelTarget,
-  messages: ChatMessage[],
+  opened: Promise<AsyncGenerator<ChatChunk>>,
   input: TurnInput,
 ): Promise<StepResult> {
   const { record } = input;
   const assistant = record.startAssistant();
   const calls = new Map<number, { id: string; name: string; arguments: string }>();
-  const stream = await target.openChatStream(
-    {
-      ...target.params,
-      model: target.model,
-      messages,
-      tools: openAiTools(),
-      temperature: target.temperature,
-      stream_options: { include_usage: true },
-    },
-    input.signal,
-  );
+  const stream = await opened;
   try {
     for await (const chunk of stream) {
       if (chunk.usage) {
@@ -170,6 +212,52 @@ async function streamCompletion(
   }));
   await assistant.complete(stored);
   return { text: assistant.text, calls: stored };
+}
+
+/**
+ * A turn's first model request, sent while its rows are written and its start announced
+ * (TurnManager.begin), so the provider's time to answer overlaps ours. It is built from the cached
+ * history, which predates the turn's message either way (the session's last turn saved it before
+ * giving up its lease). Nothing is written or sent to the session's followers before the turn has
+ * started: the answer waits in the connection until runTurn reads it. `discard` ends the request
+ * (the turn did not start after all).
+ */
+export interface FirstRequest {
+  target: ModelTarget;
+  /** The history the request was built from, the turn's message last. */
+  history: ChatMessage[];
+  step: OpenedStep;
+}
+
+/**
+ * Sends the first request when the history is cached and a chat model is configured; undefined
+ * otherwise (the turn then asks once it has started, as it always did) or when it was stopped while
+ * waiting for the provider's room. Never rejects: a failure here is met again, and reported, on the
+ * turn's own path.
+ */
+export async function sendFirstRequest(
+  redis: Redis,
+  content: string,
+  cached: Promise<ChatMessage[] | null>,
+  signal: AbortSignal,
+): Promise<FirstRequest | undefined> {
+  try {
+    const target = modelTarget("chat");
+    const before = await cached;
+    if (!before) return undefined;
+    const history: ChatMessage[] = [...before, { role: "user", content }];
+    turnStartStage("history");
+    const step = await sendStep(target, history, redis, signal, logger());
+    return step && { target, history, step };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ends a first request the turn will not read. */
+export function discardFirstRequest(first: Promise<FirstRequest | undefined>, stop: AbortController): void {
+  stop.abort("discarded");
+  void first.then((f) => f?.step.span.end());
 }
 
 export type ParsedCall =
@@ -350,9 +438,11 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
   const { record } = input;
   const { settings } = getConfig();
   const log = logger().child({ turnId: record.turnId, sessionId: record.sessionId });
+  // Sent before the turn started (sendFirstRequest), or undefined: asked below, as always.
+  const first = await input.first;
   let target: ModelTarget;
   try {
-    target = modelTarget("chat");
+    target = first?.target ?? modelTarget("chat");
   } catch (err) {
     return {
       status: "failed",
@@ -361,16 +451,15 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
       model: settings.models.chat.name,
     };
   }
-  const system: ChatMessage = { role: "system", content: systemPrompt(settings.agent.systemPrompt) };
-  const { history, fromCache } = await loadHistory(
-    record.db,
-    record.redis,
-    record.sessionId,
-    input.cachedHistory,
-  );
-  // The cached history predates this turn's message; one rebuilt from Postgres already has it.
-  if (fromCache) history.push({ role: "user", content: input.content });
-  turnStartStage("history");
+  let history: ChatMessage[];
+  if (first) history = first.history;
+  else {
+    const loaded = await loadHistory(record.db, record.redis, record.sessionId, input.cachedHistory);
+    history = loaded.history;
+    // The cached history predates this turn's message; one rebuilt from Postgres already has it.
+    if (loaded.fromCache) history.push({ role: "user", content: input.content });
+    turnStartStage("history");
+  }
   let repaired = false;
   // Tool messages being written while the turn goes on (ToolOutput): the next model request does not
   // wait for them (the turn's writes keep their order), and a failed one fails the turn once seen.
@@ -384,14 +473,15 @@ export async function runTurn(input: TurnInput): Promise<TurnOutcome> {
   try {
     for (let step = 1; step <= settings.agent.maxSteps; step++) {
       record.steps = step;
-      const { messages, dropped } = trimToWindow(system, history, target.contextLength);
-      if (dropped > 0) log.debug({ dropped }, "trimmed the oldest messages to fit the context window");
-      const { waitedMs } = await waitForProviderRoom(record.redis, target, input.signal);
-      if (waitedMs > 0) log.info({ waitedMs }, "waited for the provider's per-minute limit");
-      if (input.signal.aborted) return stopOutcome(input.signal, target.model);
       const tokensBefore = record.usage.promptTokens + record.usage.completionTokens;
-      turnStartDone();
-      const result = await streamStep(target, messages, input);
+      const opened =
+        step === 1 && first ? first.step : await sendStep(target, history, record.redis, input.signal, log);
+      if (input.signal.aborted) {
+        opened?.span.end();
+        return stopOutcome(input.signal, target.model);
+      }
+      if (!opened) return stopOutcome(input.signal, target.model);
+      const result = await readStep(opened, input);
       await recorded();
       await countProviderTokens(
         record.redis,

@@ -15,7 +15,14 @@ import { channelHub } from "../realtime/channel-hub";
 import { appendEvent } from "../realtime/event-log";
 import { cancelToolCalls } from "../tool-calls/cancel";
 import { dropHistory, readCachedHistory } from "./context";
-import { runTurn, type StopReason, type TurnInput, type TurnOutcome } from "./run-turn";
+import {
+  discardFirstRequest,
+  runTurn,
+  sendFirstRequest,
+  type StopReason,
+  type TurnInput,
+  type TurnOutcome,
+} from "./run-turn";
 
 /** What answers a turn: the chat model's loop (runTurn), or another (a realtime call's provider). */
 export type TurnDriver = (input: TurnInput) => Promise<TurnOutcome>;
@@ -184,9 +191,22 @@ class TurnManager {
         "conflict",
         "A turn is already running in this session; wait for it to finish or stop it.",
       );
+    const controller = new AbortController();
     // The model's history, read from its cache while the turn's rows are written: the cache predates
     // this message either way (the session's last turn saved it before giving up its lease).
     let cachedHistory = driver ? undefined : readCachedHistory(this.redis, sessionId);
+    // With it, the model is asked now, while the rows are written and the start announced: its time
+    // to answer overlaps ours (run-turn.ts, sendFirstRequest). Stopped with the turn, or given up if
+    // the turn does not start after all.
+    const firstStop = new AbortController();
+    controller.signal.addEventListener("abort", () => firstStop.abort(controller.signal.reason), {
+      once: true,
+    });
+    let first = cachedHistory && sendFirstRequest(this.redis, content, cachedHistory, firstStop.signal);
+    const giveUpFirst = () => {
+      if (first) discardFirstRequest(first, firstStop);
+      first = undefined;
+    };
     let messageId: string;
     let title: string | undefined;
     try {
@@ -204,10 +224,14 @@ class TurnManager {
       messageId = rows.messageId;
       if (rows.renamed) title = titleFrom(content);
       // The session's first message (a new chat): there is no history to read, from the cache or
-      // from Postgres.
-      if (rows.first && cachedHistory) cachedHistory = Promise.resolve([]);
+      // from Postgres (a request sent from a cache that says otherwise is given up).
+      if (rows.first && cachedHistory) {
+        cachedHistory = Promise.resolve([]);
+        giveUpFirst();
+      }
       turnStartStage("record");
     } catch (err) {
+      giveUpFirst();
       await this.redis.eval(RELEASE_IF_HELD, 1, turnLeaseKey(sessionId), turnId).catch(() => undefined);
       throw err;
     }
@@ -218,13 +242,15 @@ class TurnManager {
       messageId,
       content,
       ...(spoken ? { source: "voice" as const } : {}),
+    }).catch((err: unknown) => {
+      giveUpFirst();
+      throw err;
     });
     // Where a page that loads the session mid-turn starts its replay. The model is not kept waiting
     // for it; the message's answer is (below), so whatever the sender asks next finds it.
     const seqKept = this.redis.set(turnStartSeqKey(turnId), started.seq, "EX", 24 * 3600);
     turnStartStage("event");
     if (title) void record.emit({ type: "session.updated", title });
-    const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort("deadline" satisfies StopReason),
       getConfig().settings.agent.turnTimeoutMs,
@@ -243,7 +269,12 @@ class TurnManager {
     const done = this.run(
       record,
       principal,
-      { content, signal: controller.signal, ...(cachedHistory ? { cachedHistory } : {}) },
+      {
+        content,
+        signal: controller.signal,
+        ...(cachedHistory ? { cachedHistory } : {}),
+        ...(first ? { first } : {}),
+      },
       release,
       driver,
       span,
@@ -260,7 +291,7 @@ class TurnManager {
   private async run(
     record: TurnRecord,
     principal: Principal,
-    input: Pick<TurnInput, "content" | "signal" | "cachedHistory">,
+    input: Pick<TurnInput, "content" | "signal" | "cachedHistory" | "first">,
     release: () => Promise<void>,
     driver: TurnDriver = runTurn,
     span: TraceSpan,
