@@ -10,6 +10,9 @@
 // recorded as a sample. The gateway's own breakdown (somaagent_turn_start_seconds by stage, read from
 // its /metrics before and after each run) is printed as the mean per stage, and its CPU per turn (the
 // gateway process's user + system time over the counted rounds, divided by the messages sent in them).
+// Under each line, what a person waits for: the message sent to the answer's first token received by
+// the client (the provider answers at once, [[delay:1]]), since a turn's provider request is sent
+// while its rows are written (lib/agent/turns.ts) and reaches the provider before the turn has started.
 // A CPU profile of the gateway: BENCH_GATEWAY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" (written
 // when the gateway exits); each run prints its counted window in ms after the gateway started, for
 // `npx tsx scripts/flamegraph.ts <profile> <out.svg> --from <ms> --to <ms>`.
@@ -64,12 +67,14 @@ const marker = () => `turn-start ${randomUUID()} [[delay:1]]`;
 
 interface Run {
   samples: number[];
+  /** Message sent -> its answer's first token received by the client (what a person waits for). */
+  firstToken: number[];
   /** Messages accepted whose provider request never arrived. */
   missing: number;
   /** Messages the gateway refused, by error code or HTTP status. */
   refused: string[];
 }
-const newRun = (): Run => ({ samples: [], missing: 0, refused: [] });
+const newRun = (): Run => ({ samples: [], firstToken: [], missing: 0, refused: [] });
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -81,9 +86,10 @@ function cpuSeconds(pid: number): number {
 }
 
 /** A sample once its request's arrival stamp has come from the provider's process (it may trail the turn's end). */
-async function sample(run: Run, m: string, sentAt: number, count: boolean) {
+async function sample(run: Run, m: string, sentAt: number, count: boolean, firstTokenAt?: number) {
   const at = await provider.take("arrived", m, 500);
   if (!count) return;
+  if (firstTokenAt !== undefined) run.firstToken.push(firstTokenAt - sentAt);
   if (at === undefined) run.missing++;
   else run.samples.push(at - sentAt);
 }
@@ -112,6 +118,7 @@ async function directRun(level: Level): Promise<Run> {
         await spread(level);
         const m = marker();
         const sentAt = now();
+        let firstAt: number | undefined;
         try {
           const stream = await direct.chat.completions.create({
             model: "stub-chat",
@@ -122,11 +129,11 @@ async function directRun(level: Level): Promise<Run> {
             stream: true,
             stream_options: { include_usage: true },
           });
-          for await (const _ of stream);
+          for await (const chunk of stream) if (chunk.choices[0]?.delta.content) firstAt ??= now();
         } catch (err) {
           run.refused.push((err as Error).message);
         }
-        await sample(run, m, sentAt, r > 0);
+        await sample(run, m, sentAt, r > 0, firstAt);
       }),
     );
   }
@@ -146,8 +153,10 @@ async function socketRun(level: Level, warmed: () => Promise<void>): Promise<Run
         sockets.map(async (s, i) => {
           await spread(level);
           const m = marker();
+          let firstAt: number | undefined;
           const ended = new Promise<void>((resolve) => {
             const onEvent = (e: { type: string }) => {
+              if (e.type === "message.delta") firstAt ??= now();
               if (!["turn.finished", "turn.failed", "turn.cancelled"].includes(e.type)) return;
               s.off("event", onEvent);
               resolve();
@@ -162,7 +171,7 @@ async function socketRun(level: Level, warmed: () => Promise<void>): Promise<Run
             return;
           }
           await ended;
-          await sample(run, m, sentAt, r > 0);
+          await sample(run, m, sentAt, r > 0, firstAt);
         }),
       );
       if (r === 0) await warmed();
@@ -188,8 +197,12 @@ async function httpRun(level: Level, warmed: () => Promise<void>): Promise<Run> 
           await res.body?.cancel();
           return;
         }
-        await readSse(res, (e) => ["turn.finished", "turn.failed", "turn.cancelled"].includes(e.type));
-        await sample(run, m, sentAt, r > 0);
+        let firstAt: number | undefined;
+        await readSse(res, (e) => {
+          if (e.type === "message.delta") firstAt ??= now();
+          return ["turn.finished", "turn.failed", "turn.cancelled"].includes(e.type);
+        });
+        await sample(run, m, sentAt, r > 0, firstAt);
       }),
     );
     if (r === 0) await warmed();
@@ -214,7 +227,11 @@ function line(label: string, run: Run, extra = ""): string {
   const refused = run.refused.length
     ? `, ${run.refused.length} refused: ${[...new Set(run.refused)].join(", ").slice(0, 200)}`
     : "";
-  return `${label.padEnd(36)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${run.missing} missing${refused}${extra})`;
+  const f = [...run.firstToken].sort((a, b) => a - b);
+  return (
+    `${label.padEnd(36)} p50 ${pct(s, 50).toFixed(2).padStart(7)} ms   p99 ${pct(s, 99).toFixed(2).padStart(7)} ms   (${s.length} samples, ${run.missing} missing${refused}${extra})` +
+    `\n${"  first token at the client".padEnd(36)} p50 ${pct(f, 50).toFixed(2).padStart(7)} ms   p99 ${pct(f, 99).toFixed(2).padStart(7)} ms   (${f.length} samples)`
+  );
 }
 
 /** Both processes' event-loop delay since `lagReset`, for the end of a line. */
@@ -228,7 +245,9 @@ async function lagReset() {
 }
 
 try {
-  console.log("turn start: message sent -> provider request arrived (baseline: the provider asked directly)");
+  console.log(
+    "turn start: message sent -> provider request arrived (baseline: the provider asked directly); then message sent -> the answer's first token at the client",
+  );
   console.log(
     `(the provider in its own process, its clock within ${provider.clock.low.toFixed(3)}..${provider.clock.high.toFixed(3)} ms of this one's)`,
   );

@@ -29,6 +29,7 @@ export type TurnDriver = (input: TurnInput) => Promise<TurnOutcome>;
 import { TurnRecord } from "./turn-record";
 import { insertTurnRows } from "./turn-rows";
 import { tenantConfig } from "../tenancy/tenant-config";
+import { checkCache } from "../authz/check-cache";
 import { admitMessage } from "../policy/admission";
 import { turnMetrics } from "./metrics";
 import { refuseDuringMaintenance } from "../maintenance/state";
@@ -197,12 +198,16 @@ class TurnManager {
     let cachedHistory = driver ? undefined : readCachedHistory(this.redis, sessionId);
     // With it, the model is asked now, while the rows are written and the start announced: its time
     // to answer overlaps ours (run-turn.ts, sendFirstRequest). Stopped with the turn, or given up if
-    // the turn does not start after all.
+    // the turn does not start after all. Not for a session still called "New chat": it most likely
+    // has no message yet, and a cache entry left behind must not reach the provider.
     const firstStop = new AbortController();
     controller.signal.addEventListener("abort", () => firstStop.abort(controller.signal.reason), {
       once: true,
     });
-    let first = cachedHistory && sendFirstRequest(this.redis, content, cachedHistory, firstStop.signal);
+    let first =
+      cachedHistory && session.title !== DEFAULT_TITLE
+        ? sendFirstRequest(this.redis, content, cachedHistory, firstStop.signal)
+        : undefined;
     const giveUpFirst = () => {
       if (first) discardFirstRequest(first, firstStop);
       first = undefined;
@@ -222,7 +227,11 @@ class TurnManager {
         defaultTitle: DEFAULT_TITLE,
       });
       messageId = rows.messageId;
-      if (rows.renamed) title = titleFrom(content);
+      if (rows.renamed) {
+        title = titleFrom(content);
+        // The next message's authorized view of the session (kept in the process) has its new name.
+        checkCache().retitle(sessionId, title);
+      }
       // The session's first message (a new chat): there is no history to read, from the cache or
       // from Postgres (a request sent from a cache that says otherwise is given up).
       if (rows.first && cachedHistory) {

@@ -65,6 +65,12 @@ export class CheckCache {
     return this.remember(sessionId, ROW, (r) => r.ownerId, load);
   }
 
+  /** A kept row's new title (renamed by this process; who may reach the session is unchanged). */
+  retitle(sessionId: string, title: string): void {
+    const entry = this.bySession.get(sessionId)?.get(ROW);
+    if (entry) entry.value = { ...(entry.value as object), title };
+  }
+
   private async remember<T>(
     sessionId: string,
     key: string,

@@ -287,6 +287,7 @@ export async function renameSession(
     data: { title },
     select: SESSION_FIELDS,
   });
+  checkCache().retitle(id, title);
   await appendEvent(redis(), id, { type: "session.updated", title }).catch(() => undefined);
   return summaryFor(principal)(s);
 }

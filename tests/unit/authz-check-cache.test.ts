@@ -41,6 +41,19 @@ describe("authz check cache", () => {
     expect(f.asked).toBe(4);
   });
 
+  it("keeps a session's row under its new name after a rename in this process", async () => {
+    const cache = new CheckCache(hub());
+    await ready();
+    let loads = 0;
+    const load = () => (loads++, Promise.resolve({ id: "s1", title: "New chat", ownerId: "u1" }));
+    expect(await cache.row("s1", load)).toMatchObject({ title: "New chat" });
+    cache.retitle("s1", "Trip to Lisbon");
+    cache.retitle("s2", "not kept: nothing happens");
+    expect(await cache.row("s1", load)).toEqual({ id: "s1", title: "Trip to Lisbon", ownerId: "u1" });
+    expect(loads).toBe(1);
+    expect(await cache.row("s2", () => Promise.resolve(undefined))).toBeUndefined();
+  });
+
   it("forgets a session's answers when a change to it is published (an unshare: refused next time)", async () => {
     const h = hub();
     const cache = new CheckCache(h);
