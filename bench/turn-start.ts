@@ -11,13 +11,15 @@
 // its /metrics before and after each run) is printed as the mean per stage, and its CPU per turn (the
 // gateway process's user + system time over the counted rounds, divided by the messages sent in them).
 // Under each line, what a person waits for: the message sent to the answer's first token received by
-// the client (the provider answers at once, [[delay:1]]), since a turn's provider request is sent
+// the client (by default the provider answers at once, [[delay:1]]), since a turn's provider request is sent
 // while its rows are written (lib/agent/turns.ts) and reaches the provider before the turn has started.
 // A CPU profile of the gateway: BENCH_GATEWAY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" (written
 // when the gateway exits); each run prints its counted window in ms after the gateway started, for
 // `npx tsx scripts/flamegraph.ts <profile> <out.svg> --from <ms> --to <ms>`.
 // Needs the services (make dev-up or scripts/services/up.sh) and a production build (npx next build).
-// Run: npx tsx bench/turn-start.ts [rounds=5] [levels=1,200,200@2000]
+// Run: npx tsx bench/turn-start.ts [rounds=5] [levels=1,200,200@2000] [tokenDelayMs=1]
+// (`tokenDelayMs`: the provider waits that long before each token, the first included: a provider
+// that takes time to answer, as real ones do; the turn-start figure does not depend on it.)
 // A level is a number of sessions sending one message each per round, all in the same instant, or
 // with `@ms` each at a random moment within that many milliseconds (200@2000: 200 people typing, 100
 // messages a second); a level runs at least enough rounds for 100 samples (100 at 1 session,
@@ -62,8 +64,9 @@ const roundsAt = (l: Level) => Math.max(rounds, Math.ceil(100 / l.sessions));
 const spread = (l: Level) =>
   l.spreadMs ? new Promise((r) => setTimeout(r, Math.random() * l.spreadMs)) : undefined;
 const now = () => performance.timeOrigin + performance.now();
-// [[delay:1]]: the answer streams at once, so a round is over quickly; it does not touch turn start.
-const marker = () => `turn-start ${randomUUID()} [[delay:1]]`;
+// By default [[delay:1]]: the answer streams at once, so a round is over quickly.
+const tokenDelayMs = Number(process.argv[4] ?? 1);
+const marker = () => `turn-start ${randomUUID()} [[delay:${tokenDelayMs}]]`;
 
 interface Run {
   samples: number[];
