@@ -29,7 +29,7 @@ export type TurnDriver = (input: TurnInput) => Promise<TurnOutcome>;
 import { TurnRecord } from "./turn-record";
 import { insertTurnRows } from "./turn-rows";
 import { tenantConfig } from "../tenancy/tenant-config";
-import { checkCache } from "../authz/check-cache";
+import { retitleKeptSession } from "../authz/check-cache";
 import { admitMessage } from "../policy/admission";
 import { turnMetrics } from "./metrics";
 import { refuseDuringMaintenance } from "../maintenance/state";
@@ -230,7 +230,7 @@ class TurnManager {
       if (rows.renamed) {
         title = titleFrom(content);
         // The next message's authorized view of the session (kept in the process) has its new name.
-        checkCache().retitle(sessionId, title);
+        retitleKeptSession(sessionId, title);
       }
       // The session's first message (a new chat): there is no history to read, from the cache or
       // from Postgres (a request sent from a cache that says otherwise is given up).

@@ -125,6 +125,11 @@ export function checkCache(): CheckCache {
 const scopeOf = (s: AuthzScope) =>
   s === "all" ? "all" : "sessionId" in s ? `session:${s.sessionId}` : `user:${s.userId}`;
 
+/** A session renamed by this process: the row it keeps, if it keeps one, has the new title. */
+export function retitleKeptSession(sessionId: string, title: string): void {
+  existingSingleton<CheckCache>(CACHE)?.retitle(sessionId, title);
+}
+
 /** After OpenFGA's tuples changed: this process forgets at once, every other one on the message. */
 export async function publishAuthzChange(redis: Redis, scope: AuthzScope): Promise<void> {
   existingSingleton<CheckCache>(CACHE)?.drop(scopeOf(scope));

@@ -19,7 +19,7 @@ import { tenantConfig } from "../tenancy/tenant-config";
 import { db, sqlPool } from "../server/db";
 import { redis } from "../server/redis";
 import { publishRevocation } from "../auth/revocation";
-import { checkCache, publishAuthzChange } from "../authz/check-cache";
+import { checkCache, publishAuthzChange, retitleKeptSession } from "../authz/check-cache";
 import { isUuid } from "../ids";
 import { decodeKeyset, encodeKeyset } from "../http/keyset-cursor";
 import { appendEvent, lastSeq } from "../realtime/event-log";
@@ -287,7 +287,7 @@ export async function renameSession(
     data: { title },
     select: SESSION_FIELDS,
   });
-  checkCache().retitle(id, title);
+  retitleKeptSession(id, title);
   await appendEvent(redis(), id, { type: "session.updated", title }).catch(() => undefined);
   return summaryFor(principal)(s);
 }
