@@ -219,8 +219,8 @@ async function streamCompletion(
  * (TurnManager.begin), so the provider's time to answer overlaps ours. It is built from the cached
  * history, which predates the turn's message either way (the session's last turn saved it before
  * giving up its lease). Nothing is written or sent to the session's followers before the turn has
- * started: the answer waits in the connection until runTurn reads it. `discard` ends the request
- * (the turn did not start after all).
+ * started: the answer waits in the connection until runTurn reads it. discardFirstRequest ends the
+ * request when the turn does not start after all.
  */
 export interface FirstRequest {
   target: ModelTarget;

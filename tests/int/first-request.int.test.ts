@@ -76,27 +76,42 @@ async function sessionWithHistory(): Promise<{
   return { sessionId, socket, got };
 }
 
+/**
+ * Sends `content` while the test holds the turns table (the turn's rows wait), runs `during` once the
+ * request is at the provider, lets go, and returns the message's answer.
+ */
+async function sendWhileRowsHeld(
+  socket: ChatClientSocket,
+  sessionId: string,
+  content: string,
+  during: () => Promise<void>,
+) {
+  await holder.query("BEGIN");
+  let sending: ReturnType<typeof emitAck<{ turnId: string }>> | undefined;
+  try {
+    await holder.query("LOCK TABLE turns IN SHARE MODE");
+    sending = emitAck<{ turnId: string }>(socket, "message.send", { sessionId, content });
+    await waitUntil(async () => asked.includes(content), 10_000, "the request at the provider");
+    await during();
+  } finally {
+    await holder.query("ROLLBACK");
+  }
+  return sending;
+}
+
 describe("a turn's first model request", () => {
   it("reaches the provider while the turn's rows are written; its answer follows the turn's start", async () => {
     const { sessionId, socket, got } = await sessionWithHistory();
     const before = got.events.length;
     const content = "[[delay:5]] second, while the rows wait";
-    await holder.query("BEGIN");
-    let sending: ReturnType<typeof emitAck<{ turnId: string }>> | undefined;
-    try {
-      await holder.query("LOCK TABLE turns IN SHARE MODE");
-      sending = emitAck<{ turnId: string }>(socket, "message.send", { sessionId, content });
-      await waitUntil(async () => asked.includes(content), 10_000, "the request at the provider");
+    const sent = await sendWhileRowsHeld(socket, sessionId, content, async () => {
       // The rows are still not written (the statement waits for the test's lock) ...
       expect(await waitingOnHolder()).toHaveLength(1);
       expect(await db.message.count({ where: { sessionId, content } })).toBe(0);
       // ... and nothing of the turn, nor of the answer the provider is streaming, has reached anyone.
       await new Promise((r) => setTimeout(r, 300));
       expect(got.events.slice(before)).toEqual([]);
-    } finally {
-      await holder.query("ROLLBACK");
-    }
-    const sent = await sending;
+    });
     if (!sent.ok) throw new Error(sent.error.message);
     const { turnId } = sent.data;
     await got.waitFor((e) => e.type === "turn.finished" && e.turnId === turnId);
@@ -107,7 +122,7 @@ describe("a turn's first model request", () => {
     expect(text.length).toBeGreaterThan(0);
     const stored = await db.message.findFirst({ where: { turnId, role: "assistant" } });
     expect(stored).toMatchObject({ content: text, complete: true });
-    // The request carried the conversation so far, this message last, as one sent after the start.
+    // The provider was asked once for this message: the early request was the one read, not sent again.
     expect(asked.filter((m) => m === content)).toHaveLength(1);
     socket.disconnect();
   });
@@ -116,21 +131,13 @@ describe("a turn's first model request", () => {
     const { sessionId, socket, got } = await sessionWithHistory();
     const before = got.events.length;
     const content = "[[delay:200]] doomed, its rows fail";
-    await holder.query("BEGIN");
-    let sending: ReturnType<typeof emitAck<{ turnId: string }>> | undefined;
-    try {
-      await holder.query("LOCK TABLE turns IN SHARE MODE");
-      sending = emitAck<{ turnId: string }>(socket, "message.send", { sessionId, content });
-      await waitUntil(async () => asked.includes(content), 10_000, "the request at the provider");
+    const sent = await sendWhileRowsHeld(socket, sessionId, content, async () => {
       // The gateway's connection waiting on the lock is ended: its turn's rows fail.
       const [waiting] = await waitingOnHolder();
       expect(waiting).toBeDefined();
       await holder.query("SELECT pg_terminate_backend($1)", [waiting]);
-      const sent = await sending;
-      expect(sent.ok).toBe(false);
-    } finally {
-      await holder.query("ROLLBACK");
-    }
+    });
+    expect(sent.ok).toBe(false);
     // Nothing of it was kept or told, even as its answer would have gone on streaming.
     await new Promise((r) => setTimeout(r, 600));
     expect(got.events.slice(before)).toEqual([]);
